@@ -1,0 +1,3 @@
+"""chuhai (出海): socialized cross-border e-commerce — live rooms and shoppable videos."""
+
+__version__ = "0.1.0"

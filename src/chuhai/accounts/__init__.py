@@ -1,0 +1,1 @@
+"""Orgs, staff, customers, sessions and API tokens."""

@@ -1,0 +1,244 @@
+"""Account use cases. They take a ``UnitOfWork`` (or session) and an ``Actor``; no HTTP."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from babel import Locale, UnknownLocaleError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chuhai.accounts.models import ApiToken, Customer, Org, StaffProfile, Subject, WebSession
+from chuhai.core.actor import Actor, ActorKind, Perm, Role
+from chuhai.core.clock import utcnow
+from chuhai.core.db import UnitOfWork
+from chuhai.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthenticated
+from chuhai.core.ids import new_id
+from chuhai.core.passwords import dummy_hash, hash_password, verify_password
+from chuhai.core.secrets_store import keyed_hash, token_hash
+from chuhai.markets.profiles import get_profile
+
+TOKEN_PREFIX = "chh_"
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def region_for_country(country: str) -> str:
+    """A person's home country decides where their personal data lives."""
+    profile = get_profile(country)
+    if profile is None:
+        raise InvalidInput(
+            f"no market profile for country {country!r}; its region is unknown",
+            code="unknown_country",
+        )
+    return profile.region_store
+
+
+@dataclass
+class Accounts:
+    """Account use cases bound to one unit of work and the login-key secret."""
+
+    uow: UnitOfWork
+    key: bytes
+
+    def login_key(self, email: str) -> str:
+        return keyed_hash(self.key, "login", normalize_email(email))
+
+    async def _ensure_free(self, email: str) -> str:
+        lk = self.login_key(email)
+        taken = await self.uow.global_.scalar(select(Subject.id).where(Subject.login_key == lk))
+        if taken:
+            raise Conflict("an account with this e-mail already exists", code="email_taken")
+        return lk
+
+    # -- orgs and staff ------------------------------------------------------------------
+
+    async def create_org(self, slug: str, name: str, home_country: str) -> Org:
+        existing = await self.uow.global_.scalar(select(Org).where(Org.slug == slug))
+        if existing:
+            raise Conflict(f"org {slug!r} exists", code="org_exists")
+        region = region_for_country(home_country)
+        org = Org(id=new_id("org"), slug=slug, name=name, home_country=home_country.upper(),
+                  home_region=region)
+        self.uow.global_.add(org)
+        await self.uow.global_.flush()
+        return org
+
+    async def create_staff(
+        self, actor: Actor, email: str, display_name: str, password: str, role: Role
+    ) -> tuple[Subject, StaffProfile]:
+        actor.require(Perm.STAFF_MANAGE)
+        org = await self.uow.global_.get(Org, actor.org())
+        if org is None:
+            raise NotFound("org", actor.org())
+        lk = await self._ensure_free(email)
+        sid = new_id("stf")
+        profile = StaffProfile(id=sid, region=org.home_region, org_id=org.id,
+                               email=normalize_email(email), display_name=display_name,
+                               password_hash=hash_password(password))
+        # Regional (personal) part first; the global directory entry last.
+        self.uow.region(org.home_region).add(profile)
+        await self.uow.region(org.home_region).flush()
+        subject = Subject(id=sid, kind="staff", region=org.home_region, login_key=lk,
+                          org_id=org.id, role=role.value)
+        self.uow.global_.add(subject)
+        await self.uow.global_.flush()
+        return subject, profile
+
+    async def list_staff(self, actor: Actor) -> list[tuple[Subject, StaffProfile]]:
+        actor.require(Perm.STAFF_MANAGE)
+        subjects = (await self.uow.global_.scalars(
+            select(Subject).where(Subject.org_id == actor.org(), Subject.kind == "staff")
+            .order_by(Subject.created_at))).all()
+        out = []
+        for s in subjects:
+            p = await self.uow.region(s.region).get(StaffProfile, s.id)
+            if p is not None:
+                out.append((s, p))
+        return out
+
+    async def authenticate_staff(self, email: str, password: str) -> Actor:
+        """E-mail + password → actor. Same cost and same answer for unknown and wrong."""
+        lk = self.login_key(email)
+        subject = await self.uow.global_.scalar(
+            select(Subject).where(Subject.login_key == lk, Subject.kind == "staff"))
+        profile = None
+        if subject is not None:
+            profile = await self.uow.region(subject.region).get(StaffProfile, subject.id)
+        hashed = profile.password_hash if profile else dummy_hash()
+        ok = verify_password(password, hashed)
+        if not ok or subject is None or profile is None or not subject.active:
+            raise Unauthenticated("e-mail or password is wrong", code="bad_credentials")
+        return actor_of(subject)
+
+    async def staff_profile(self, actor: Actor) -> StaffProfile | None:
+        if actor.kind is not ActorKind.STAFF or actor.region is None:
+            return None
+        return await self.uow.region(actor.region).get(StaffProfile, actor.subject_id)
+
+    # -- API tokens ----------------------------------------------------------------------
+
+    async def create_token(self, actor: Actor, name: str) -> tuple[ApiToken, str]:
+        actor.require(Perm.TOKENS_OWN)
+        raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        tok = ApiToken(id=new_id("tok"), org_id=actor.org(), subject_id=actor.subject_id,
+                       name=name, token_hash=token_hash(raw), prefix=raw[:10])
+        self.uow.global_.add(tok)
+        await self.uow.global_.flush()
+        return tok, raw
+
+    async def list_tokens(self, actor: Actor) -> list[ApiToken]:
+        actor.require(Perm.TOKENS_OWN)
+        q = select(ApiToken).where(ApiToken.subject_id == actor.subject_id,
+                                   ApiToken.org_id == actor.org()).order_by(ApiToken.created_at)
+        return list((await self.uow.global_.scalars(q)).all())
+
+    async def revoke_token(self, actor: Actor, token_id: str) -> ApiToken:
+        actor.require(Perm.TOKENS_OWN)
+        tok = await self.uow.global_.get(ApiToken, token_id)
+        if tok is None or tok.org_id != actor.org() or (
+            tok.subject_id != actor.subject_id and not actor.can(Perm.STAFF_MANAGE)
+        ):
+            raise NotFound("token", token_id)
+        if tok.revoked_at is None:
+            tok.revoked_at = utcnow()
+        await self.uow.global_.flush()
+        return tok
+
+    async def actor_for_token(self, raw: str) -> Actor:
+        if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
+            raise Unauthenticated("malformed API token", code="bad_token")
+        tok = await self.uow.global_.scalar(
+            select(ApiToken).where(ApiToken.token_hash == token_hash(raw)))
+        if tok is None or tok.revoked_at is not None:
+            raise Unauthenticated("API token is unknown or revoked", code="bad_token")
+        subject = await self.uow.global_.get(Subject, tok.subject_id)
+        if subject is None or not subject.active:
+            raise Unauthenticated("API token's user is inactive", code="bad_token")
+        tok.last_used_at = utcnow()
+        return actor_of(subject)
+
+    # -- console sessions ----------------------------------------------------------------
+
+    async def open_session(self, actor: Actor, ttl: timedelta) -> tuple[str, str]:
+        raw = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(32)
+        self.uow.global_.add(WebSession(id_hash=token_hash(raw), subject_id=actor.subject_id,
+                                        csrf_token=csrf, expires_at=utcnow() + ttl))
+        await self.uow.global_.flush()
+        return raw, csrf
+
+    async def session_actor(self, raw: str) -> tuple[Actor, str] | None:
+        if not raw or len(raw) > 100:
+            return None
+        ws = await self.uow.global_.get(WebSession, token_hash(raw))
+        if ws is None or ws.expires_at <= utcnow():
+            return None
+        subject = await self.uow.global_.get(Subject, ws.subject_id)
+        if subject is None or not subject.active:
+            return None
+        return actor_of(subject), ws.csrf_token
+
+    async def close_session(self, raw: str) -> None:
+        ws = await self.uow.global_.get(WebSession, token_hash(raw))
+        if ws is not None:
+            await self.uow.global_.delete(ws)
+
+    # -- customers -----------------------------------------------------------------------
+
+    async def create_customer(self, email: str, display_name: str, home_country: str,
+                              preferred_language: str | None = None,
+                              password: str | None = None) -> Customer:
+        country = home_country.upper()
+        region = region_for_country(country)
+        profile = get_profile(country)
+        assert profile is not None
+        language = preferred_language or profile.default_language
+        try:
+            Locale.parse(language.replace("-", "_"))
+        except (UnknownLocaleError, ValueError) as exc:
+            raise InvalidInput(f"{language!r} is not a known language tag",
+                               [FieldProblem("preferred_language", "unknown language")],
+                               code="unknown_language") from exc
+        lk = await self._ensure_free(email)
+        cid = new_id("cus")
+        customer = Customer(id=cid, region=region, email=normalize_email(email),
+                            display_name=display_name, home_country=country,
+                            preferred_language=language,
+                            password_hash=hash_password(password) if password else None)
+        self.uow.region(region).add(customer)
+        await self.uow.region(region).flush()
+        self.uow.global_.add(Subject(id=cid, kind="customer", region=region, login_key=lk))
+        await self.uow.global_.flush()
+        return customer
+
+    async def subject_region(self, subject_id: str) -> str:
+        region = await self.uow.global_.scalar(select(Subject.region).where(
+            Subject.id == subject_id))
+        if region is None:
+            raise NotFound("subject", subject_id)
+        return str(region)
+
+    async def subject_session(self, subject_id: str) -> AsyncSession:
+        """The session of the store that holds this person's personal data."""
+        return self.uow.region(await self.subject_region(subject_id))
+
+    async def get_customer(self, actor: Actor, customer_id: str) -> Customer:
+        if not (actor.can(Perm.CUSTOMERS_READ) or actor.subject_id == customer_id):
+            raise NotFound("customer", customer_id)
+        region = await self.subject_region(customer_id)
+        customer = await self.uow.region(region).get(Customer, customer_id)
+        if customer is None:
+            raise NotFound("customer", customer_id)
+        return customer
+
+
+def actor_of(subject: Subject) -> Actor:
+    if subject.kind == "staff":
+        return Actor(ActorKind.STAFF, subject.id, org_id=subject.org_id,
+                     role=Role(subject.role) if subject.role else None, region=subject.region)
+    return Actor(ActorKind.CUSTOMER, subject.id, region=subject.region)

@@ -1,0 +1,132 @@
+"""The ASGI application: built by ``create_app(settings)``, nothing at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from redis.asyncio import Redis
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from chuhai import __version__
+from chuhai.accounts import api as accounts_api
+from chuhai.catalog import api as catalog_api
+from chuhai.core import datamap
+from chuhai.core.config import Settings
+from chuhai.core.db import GlobalBase, RegionalBase, Stores
+from chuhai.core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from chuhai.core.secrets_store import signing_key
+from chuhai.markets import api as markets_api
+from chuhai.markets.profiles import default_profiles
+from chuhai.web import pages, problems
+
+STATIC = Path(__file__).parent / "web" / "static"
+
+
+class BodyLimit:
+    """Refuse bodies over the limit with 413 problem+json, chunked uploads included."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            await self._reject(scope, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._reject(scope, send)
+
+    async def _reject(self, scope: Scope, send: Send) -> None:
+        resp = problems.problem(413, "payload_too_large", "Payload too large",
+                                f"request bodies are limited to {self.max_bytes} bytes",
+                                scope.get("path", ""))
+        await resp(scope, _noop_receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _noop_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"SAMEORIGIN"),
+                ]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
+
+
+def create_app(settings: Settings | None = None, stores: Stores | None = None) -> FastAPI:
+    settings = settings or Settings()
+    # Fail at start, not at the first erasure request, if the data map is unsound.
+    datamap.validate(GlobalBase.metadata, RegionalBase.metadata)
+    default_profiles()
+    owned = stores is None
+    the_stores = stores or Stores(settings)
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    limiter: RateLimiter = RedisRateLimiter(redis) if redis else MemoryRateLimiter()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if redis is not None:
+            await redis.aclose()
+        if owned:
+            await the_stores.dispose()
+
+    app = FastAPI(
+        title="chuhai", version=__version__, lifespan=lifespan,
+        description="Socialized cross-border e-commerce: live rooms, shoppable videos, "
+        "landed-cost prices and data that stays in its owner's region.",
+    )
+    app.state.settings = settings
+    app.state.stores = the_stores
+    app.state.signing_key = signing_key(settings)
+    app.state.limiter = limiter
+    problems.install(app)
+    app.include_router(accounts_api.router)
+    app.include_router(catalog_api.router)
+    app.include_router(markets_api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app

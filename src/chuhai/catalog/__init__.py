@@ -1,0 +1,1 @@
+"""Products, SKUs, HS codes, origin, media and per-market listings."""

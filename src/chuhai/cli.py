@@ -1,0 +1,141 @@
+"""The ``chuhai`` command line: serve, migrate, seed the demo, check rules, manage users."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Annotated
+
+import typer
+
+from chuhai.core.config import Settings
+
+app = typer.Typer(help="chuhai 出海 — socialized cross-border e-commerce.", no_args_is_help=True)
+rules_app = typer.Typer(help="Validate the rules data (markets, HS chapters, data map).",
+                        no_args_is_help=True)
+user_app = typer.Typer(help="Manage staff users.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+app.add_typer(user_app, name="user")
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default CHUHAI_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default CHUHAI_PORT).")] = None,
+    reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
+) -> None:
+    """Serve the API, the console and the pages with Uvicorn."""
+    import uvicorn
+
+    settings = Settings()
+    h, p = host or settings.host, port or settings.port
+    typer.echo(f"chuhai serving on http://{h}:{p}  (API docs: http://{h}:{p}/docs)")
+    uvicorn.run("chuhai.app:create_app", factory=True, host=h, port=p, reload=reload,
+                proxy_headers=True)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the global store and every regional store up to the latest schema."""
+    from chuhai.core.db import Stores
+    from chuhai.core.migrate import upgrade_all
+
+    async def run() -> dict[str, str | None]:
+        stores = Stores(Settings())
+        try:
+            return await upgrade_all(stores, progress=typer.echo)
+        finally:
+            await stores.dispose()
+
+    for store, rev in asyncio.run(run()).items():
+        typer.echo(f"  {store:<8} at {rev}")
+
+
+@app.command("seed-demo")
+def seed_demo() -> None:
+    """Create (or refresh) the demo seller, its catalog, staff and customers. Idempotent."""
+    from chuhai.demo import run_seed
+
+    logins = asyncio.run(run_seed(Settings(), progress=typer.echo))
+    _print_logins(logins)
+
+
+def _print_logins(logins: list[tuple[str, str, str]]) -> None:
+    typer.echo("\nDemo logins (password for all: see below):")
+    for role, email, password in logins:
+        typer.echo(f"  {role:<16} {email:<34} {password}")
+
+
+@app.command()
+def demo(
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+) -> None:
+    """Migrate, seed the demo and serve it."""
+    migrate()
+    seed_demo()
+    settings = Settings()
+    typer.secho(f"\nOpen http://{host or settings.host}:{port or settings.port}/login",
+                fg=typer.colors.GREEN)
+    serve(host=host, port=port, reload=False)
+
+
+@rules_app.command("check")
+def rules_check() -> None:
+    """Validate every rules file; exit 1 listing each problem."""
+    from chuhai.rules_check import check_all
+
+    problems, summary = check_all(Settings())
+    for line in summary:
+        typer.echo(line)
+    if problems:
+        for p in problems:
+            typer.secho(f"  ✗ {p}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+    typer.secho("rules OK", fg=typer.colors.GREEN)
+
+
+@user_app.command("create")
+def user_create(
+    org: Annotated[str, typer.Option(help="Org slug; created if missing.")],
+    email: Annotated[str, typer.Option(help="Login e-mail.")],
+    role: Annotated[str, typer.Option(help="owner, operator, host, moderator, analyst, "
+                                           "privacy_officer")],
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    password: Annotated[str | None, typer.Option(help="At least 10 characters; prompted "
+                                                      "if omitted.")] = None,
+    org_name: Annotated[str | None, typer.Option(help="Org display name if created.")] = None,
+    org_country: Annotated[str, typer.Option(help="Org home country if created.")] = "CN",
+) -> None:
+    """Create a staff user (and the org if it does not exist)."""
+    from chuhai.core.actor import Role
+    from chuhai.demo import create_user
+
+    try:
+        the_role = Role(role)
+    except ValueError:
+        _fail(f"unknown role {role!r}; one of: {', '.join(r.value for r in Role)}")
+        return
+    if password is None:
+        if not sys.stdin.isatty():
+            _fail("--password is required when not on a terminal")
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    assert password is not None
+    if len(password) < 10:
+        _fail("password must have at least 10 characters")
+    try:
+        sid = asyncio.run(create_user(Settings(), org, email, name or email.split("@")[0],
+                                      password, the_role, org_name or org, org_country))
+    except Exception as exc:  # a domain error or a store that is not migrated
+        _fail(f"could not create the user: {exc}")
+        return
+    typer.echo(f"created {the_role.value} {email} ({sid}) in org {org}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,1 @@
+"""Foundations every domain package stands on: config, stores, errors, money, auth."""

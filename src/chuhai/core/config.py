@@ -1,0 +1,83 @@
+"""Settings from the environment (``CHUHAI_*``) and an optional TOML file.
+
+Nothing here runs at import time: the app, the CLI and the tests each build a ``Settings``
+and pass it down, so that a test can point every store at its own files or schemas.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEFAULT_REGIONS: tuple[str, ...] = ("eu", "us", "apac", "cn", "me")
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads the file named by ``CHUHAI_CONFIG_FILE`` (a flat table of the same keys)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = os.environ.get("CHUHAI_CONFIG_FILE")
+        if not path:
+            return {}
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+        return dict(data.get("chuhai", data))
+
+
+class Settings(BaseSettings):
+    """All of chuhai's configuration; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="CHUHAI_", extra="ignore")
+
+    data_dir: Path = Field(Path("./var"), description="Where SQLite files and media live.")
+    database_url: str | None = Field(
+        None,
+        description="Global store URL. Default: SQLite file global.db in data_dir.",
+    )
+    regions: tuple[str, ...] = Field(DEFAULT_REGIONS, description="Names of regional stores.")
+    region_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description='Regional store URLs as JSON, e.g. {"eu": "postgresql+asyncpg://…/eu"}. '
+        "A region without a URL gets a SQLite file, or a schema when database_url is PostgreSQL.",
+    )
+    schema_prefix: str = Field(
+        "chuhai_", description="PostgreSQL schema prefix when stores share one database."
+    )
+    secret_key: str = Field(
+        default_factory=lambda: secrets.token_urlsafe(32),
+        description="Signs session cookies and guest ids. Set it in production.",
+    )
+    redis_url: str | None = Field(None, description="Redis for fan-out, counters, limits.")
+    host: str = Field("127.0.0.1", description="Bind address for `chuhai serve`.")
+    port: int = Field(8000, description="Port for `chuhai serve`.")
+    session_ttl_hours: int = Field(12, ge=1, le=24 * 30, description="Console session lifetime.")
+    secure_cookies: bool = Field(False, description="Mark cookies Secure (behind HTTPS).")
+    max_body_bytes: int = Field(5 * 1024 * 1024, description="Largest request body accepted.")
+    sql_echo: bool = Field(False, description="Log SQL statements.")
+
+    @field_validator("regions", mode="before")
+    @classmethod
+    def _split_regions(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.startswith("["):
+            return tuple(r.strip() for r in value.split(",") if r.strip())
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlSource(settings_cls), file_secret_settings)

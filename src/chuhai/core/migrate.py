@@ -1,0 +1,76 @@
+"""Alembic for every store: the global tree on the global store, the regional tree on each
+regional store. PostgreSQL stores sharing one server get their schema created first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import Connection
+
+from chuhai.core.db import GLOBAL, GlobalBase, RegionalBase, Stores
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def target_metadata(kind: str) -> MetaData:
+    # Import every models module so both metadata objects are complete.
+    import chuhai.accounts.models  # noqa: F401
+    import chuhai.catalog.models  # noqa: F401
+
+    return GlobalBase.metadata if kind == GLOBAL else RegionalBase.metadata
+
+
+def kind_of(store: str) -> str:
+    return GLOBAL if store == GLOBAL else "regional"
+
+
+def alembic_config(kind: str, connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS / kind))
+    cfg.set_main_option("version_locations", str(MIGRATIONS / kind / "versions"))
+    cfg.attributes["kind"] = kind
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head(kind: str) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(kind)).get_current_head()
+
+
+async def _with_connection(stores: Stores, store: str,
+                           fn: Callable[[Connection], Any]) -> Any:
+    spec = stores.specs[store]
+    engine = stores.engines[store]
+    async with engine.begin() as conn:
+        if spec.is_postgres and spec.schema:
+            await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{spec.schema}"'))
+    async with engine.begin() as conn:
+        return await conn.run_sync(fn)
+
+
+async def upgrade_all(stores: Stores, progress: Callable[[str], None] = lambda _m: None
+                      ) -> dict[str, str | None]:
+    """Bring every store to head; returns store → revision."""
+    done: dict[str, str | None] = {}
+    for store in stores.specs:
+        kind = kind_of(store)
+        progress(f"migrating {store} store ({kind}) …")
+        await _with_connection(
+            stores, store, lambda c, k=kind: command.upgrade(alembic_config(k, c), "head"))
+        done[store] = await current(stores, store)
+    return done
+
+
+async def current(stores: Stores, store: str) -> str | None:
+    def _rev(conn: Connection) -> str | None:
+        return MigrationContext.configure(conn).get_current_revision()
+
+    return await _with_connection(stores, store, _rev)  # type: ignore[no-any-return]

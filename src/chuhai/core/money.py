@@ -1,0 +1,76 @@
+"""Money as ``Decimal`` + ISO 4217 code, stored as integer minor units; never float.
+
+The number of minor digits comes from CLDR through babel (JPY 0, USD 2, KWD 3), so a new
+currency needs no code change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+
+import pycountry
+from babel.numbers import format_currency, get_currency_precision
+
+
+class MoneyError(ValueError):
+    """An amount or currency that cannot be money."""
+
+
+def minor_digits(currency: str) -> int:
+    """Digits after the decimal point in ``currency``'s minor unit."""
+    if pycountry.currencies.get(alpha_3=currency) is None:
+        raise MoneyError(f"{currency!r} is not an ISO 4217 currency")
+    return int(get_currency_precision(currency))
+
+
+def parse_amount(text: str | int | Decimal, currency: str) -> Decimal:
+    """Read a decimal amount, refusing more precision than the currency has."""
+    if isinstance(text, float):
+        raise MoneyError("amounts must not be floats")
+    try:
+        amount = Decimal(str(text).strip())
+    except InvalidOperation as exc:
+        raise MoneyError(f"{text!r} is not a number") from exc
+    if not amount.is_finite():
+        raise MoneyError(f"{text!r} is not a finite amount")
+    digits = minor_digits(currency)
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > digits:
+        raise MoneyError(f"{currency} has {digits} decimal place(s); {text!r} has more")
+    return amount
+
+
+@dataclass(frozen=True, order=False)
+class Money:
+    amount: Decimal
+    currency: str
+
+    @classmethod
+    def of(cls, amount: str | int | Decimal, currency: str) -> Money:
+        return cls(parse_amount(amount, currency), currency)
+
+    @classmethod
+    def from_minor(cls, minor: int, currency: str) -> Money:
+        return cls(Decimal(minor).scaleb(-minor_digits(currency)), currency)
+
+    def to_minor(self) -> int:
+        return to_minor(self.amount, self.currency)
+
+    def format(self, locale: str = "en_US") -> str:
+        return format_currency(self.amount, self.currency, locale=locale)
+
+
+def quantize(amount: Decimal, currency: str, *, bankers: bool = False) -> Decimal:
+    """Round to the currency's minor unit (half-up unless ``bankers``)."""
+    step = Decimal(1).scaleb(-minor_digits(currency))
+    return amount.quantize(step, rounding=ROUND_HALF_EVEN if bankers else ROUND_HALF_UP)
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    digits = minor_digits(currency)
+    return int(quantize(amount, currency).scaleb(digits))
+
+
+def format_minor(minor: int, currency: str, locale: str = "en_US") -> str:
+    return Money.from_minor(minor, currency).format(locale)

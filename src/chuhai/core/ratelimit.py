@@ -1,0 +1,83 @@
+"""Fixed-window rate limits, in memory (one process) or in Redis (every node shares them).
+
+Used where a flood does harm before any business rule can: password guessing at sign-in and
+mass sign-ups. Live-room chat uses its own per-connection token buckets.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from redis.asyncio import Redis
+
+from chuhai.core.errors import DomainError
+
+
+class RateLimited(DomainError):
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(message=f"too many attempts; retry in {retry_after} s",
+                         code="rate_limited", extra={"retry_after": retry_after})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    count: int
+    retry_after: int
+
+
+class RateLimiter(Protocol):
+    async def hit(self, key: str, limit: int, window_s: int) -> Verdict: ...
+
+    async def reset(self, key: str) -> None: ...
+
+
+class MemoryRateLimiter:
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
+        self._clock = clock or time.monotonic
+        self._windows: dict[str, tuple[float, int]] = {}
+
+    async def hit(self, key: str, limit: int, window_s: int) -> Verdict:
+        now = self._clock()
+        start, count = self._windows.get(key, (now, 0))
+        if now - start >= window_s:
+            start, count = now, 0
+        count += 1
+        self._windows[key] = (start, count)
+        if len(self._windows) > 100_000:  # bound memory under a flood of distinct keys
+            self._windows = {k: v for k, v in self._windows.items() if now - v[0] < window_s}
+        retry = max(1, int(window_s - (now - start) + 0.999))
+        return Verdict(count <= limit, count, 0 if count <= limit else retry)
+
+    async def reset(self, key: str) -> None:
+        self._windows.pop(key, None)
+
+
+class RedisRateLimiter:
+    def __init__(self, redis: Redis, prefix: str = "chuhai:rl:") -> None:
+        self.redis, self.prefix = redis, prefix
+
+    async def hit(self, key: str, limit: int, window_s: int) -> Verdict:
+        k = self.prefix + key
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(k)
+            pipe.expire(k, window_s, nx=True)
+            pipe.ttl(k)
+            count, _, ttl = await pipe.execute()
+        retry = int(ttl) if int(ttl) > 0 else window_s
+        return Verdict(int(count) <= limit, int(count), 0 if int(count) <= limit else retry)
+
+    async def reset(self, key: str) -> None:
+        await self.redis.delete(self.prefix + key)
+
+
+async def enforce(limiter: RateLimiter, key: str, limit: int, window_s: int) -> None:
+    verdict = await limiter.hit(key, limit, window_s)
+    if not verdict.allowed:
+        raise RateLimited(verdict.retry_after)

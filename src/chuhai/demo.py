@@ -1,0 +1,178 @@
+"""The demo seller: Shenzhen SonicWave, an audio-gadget brand selling to the US, Germany and
+Japan. Seeding is idempotent — run it twice and nothing is duplicated; products are
+refreshed to the definitions below."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from chuhai.accounts.models import Org, Subject
+from chuhai.accounts.service import Accounts
+from chuhai.catalog import service as catalog
+from chuhai.catalog.models import Product
+from chuhai.catalog.schemas import ProductIn, ProductPatch
+from chuhai.core.actor import Actor, Role
+from chuhai.core.config import Settings
+from chuhai.core.db import Stores, unit_of_work
+from chuhai.core.secrets_store import signing_key
+
+ORG_SLUG = "sonicwave"
+DEMO_PASSWORD = "demo-password-1"
+STAFF = [
+    (Role.OWNER, "owner@sonicwave.example", "Lin Wei 林伟"),
+    (Role.OPERATOR, "operator@sonicwave.example", "Zhang Min 张敏"),
+    (Role.HOST, "host@sonicwave.example", "Amy Chen"),
+    (Role.MODERATOR, "moderator@sonicwave.example", "Kenji Sato"),
+    (Role.ANALYST, "analyst@sonicwave.example", "Hannah Becker"),
+    (Role.PRIVACY_OFFICER, "privacy@sonicwave.example", "Priya Nair"),
+]
+CUSTOMERS = [
+    ("jamie@buyer.example", "Jamie Rivera", "US", "en"),
+    ("lena@kaeufer.example", "Lena Schmidt", "DE", "de"),
+    ("yui@kounyu.example", "Yui Tanaka", "JP", "ja"),
+    ("camille@acheteur.example", "Camille Dubois", "FR", "fr"),
+    ("rafael@comprador.example", "Rafael Souza", "BR", "pt"),
+    ("siti@pembeli.example", "Siti Rahma", "ID", "id"),
+]
+
+
+@dataclass(frozen=True)
+class DemoProduct:
+    code: str
+    hs: str
+    title: str
+    de: str
+    ja: str
+    weight_g: int
+    value: str
+    usd: str
+    eur: str
+    jpy: str
+    certs: tuple[str, ...] = ("CE", "FCC")
+    variants: tuple[tuple[str, dict[str, str]], ...] = ()
+
+
+PRODUCTS = [
+    DemoProduct("SW-ANC1", "851830", "SonicWave ANC1 wireless noise-cancelling headphones",
+                "SonicWave ANC1 kabellose Kopfhörer mit Geräuschunterdrückung",
+                "SonicWave ANC1 ワイヤレス ノイズキャンセリング ヘッドホン",
+                285, "32.00", "89.00", "84.99", "12800", ("CE", "FCC", "TELEC"),
+                (("SW-ANC1-BLK", {"color": "black"}), ("SW-ANC1-WHT", {"color": "white"}))),
+    DemoProduct("SW-BUDS2", "851830", "SonicWave Buds 2 true-wireless earbuds",
+                "SonicWave Buds 2 True-Wireless-Ohrhörer", "SonicWave Buds 2 完全ワイヤレスイヤホン",
+                60, "14.50", "39.00", "36.99", "5480"),
+    DemoProduct("SW-BOOM", "851822", "SonicWave Boom portable Bluetooth speaker",
+                "SonicWave Boom tragbarer Bluetooth-Lautsprecher",
+                "SonicWave Boom ポータブル Bluetooth スピーカー",
+                540, "21.00", "59.00", "54.99", "7980"),
+    DemoProduct("SW-MIC", "851810", "SonicWave StreamMic USB microphone for live streaming",
+                "SonicWave StreamMic USB-Mikrofon für Livestreams",
+                "SonicWave StreamMic ライブ配信用 USB マイク", 420, "18.00", "49.00", "45.99",
+                "6580"),
+    DemoProduct("SW-CHG65", "850440", "SonicWave 65 W GaN USB-C charger",
+                "SonicWave 65-W-GaN-USB-C-Ladegerät", "SonicWave 65W GaN USB-C 充電器",
+                120, "9.80", "29.00", "27.99", "3980", ("CE", "FCC", "PSE")),
+    DemoProduct("SW-DAC", "854370", "SonicWave Pocket DAC headphone amplifier",
+                "SonicWave Pocket-DAC Kopfhörerverstärker",
+                "SonicWave ポケット DAC ヘッドホンアンプ", 35, "11.00", "35.00", "32.99", "4680"),
+    DemoProduct("SW-KEYS", "847160", "SonicWave K3 mechanical keyboard",
+                "SonicWave K3 mechanische Tastatur", "SonicWave K3 メカニカルキーボード",
+                780, "26.00", "79.00", "74.99", "10800", ("CE", "FCC"),
+                (("SW-KEYS-RED", {"switch": "red"}), ("SW-KEYS-BRN", {"switch": "brown"}))),
+    DemoProduct("SW-CASE", "420292", "SonicWave hard-shell headphone case",
+                "SonicWave Hartschalen-Kopfhörer-Etui", "SonicWave ヘッドホン用ハードケース",
+                150, "3.20", "15.00", "13.99", "1980", ()),
+    DemoProduct("SW-TIPS", "392690", "SonicWave memory-foam ear tips (3 pairs)",
+                "SonicWave Memory-Foam-Ohrpolster (3 Paar)",
+                "SonicWave 低反発イヤーチップ（3ペア）", 12, "0.90", "9.00", "8.49", "1180", ()),
+    DemoProduct("SW-PAD", "950450", "SonicWave Pro wireless game controller",
+                "SonicWave Pro kabelloser Gamecontroller",
+                "SonicWave Pro ワイヤレス ゲームコントローラー", 230, "13.00", "45.00", "42.99",
+                "5980"),
+    DemoProduct("SW-LAMP", "940521", "SonicWave RGB desk lamp with speaker base",
+                "SonicWave RGB-Schreibtischlampe mit Lautsprechersockel",
+                "SonicWave スピーカー付き RGB デスクランプ", 900, "15.00", "49.00", "46.99",
+                "6480", ("CE", "FCC")),
+    DemoProduct("SW-STAND", "732690", "SonicWave aluminium headphone stand",
+                "SonicWave Kopfhörerständer aus Aluminium",
+                "SonicWave アルミ製ヘッドホンスタンド", 450, "5.50", "25.00", "23.99", "2980",
+                ()),
+    DemoProduct("SW-CABLE", "854442", "SonicWave braided USB-C cable 2 m",
+                "SonicWave geflochtenes USB-C-Kabel 2 m", "SonicWave 編み込み USB-C ケーブル 2m",
+                60, "1.20", "12.00", "10.99", "1480", ("CE",)),
+]
+
+
+def product_input(p: DemoProduct) -> ProductIn:
+    return ProductIn.model_validate({
+        "code": p.code, "title": p.title, "brand": "SonicWave", "hs_code": p.hs,
+        "description": f"{p.title}. Ships from Shenzhen; duties and taxes shown at checkout.",
+        "origin_country": "CN", "weight_g": p.weight_g, "customs_value": p.value,
+        "customs_currency": "USD", "certifications": list(p.certs),
+        "skus": [{"code": c, "attributes": a} for c, a in p.variants],
+        "listings": [
+            {"market": "US", "title": p.title, "price": p.usd},
+            {"market": "DE", "title": p.de, "price": p.eur},
+            {"market": "JP", "title": p.ja, "price": p.jpy},
+        ],
+    })
+
+
+async def run_seed(settings: Settings, progress: Callable[[str], None] = lambda _m: None
+                   ) -> list[tuple[str, str, str]]:
+    stores = Stores(settings)
+    key = signing_key(settings)
+    try:
+        async with unit_of_work(stores) as uow:
+            acc = Accounts(uow, key)
+            org = await uow.global_.scalar(select(Org).where(Org.slug == ORG_SLUG))
+            if org is None:
+                org = await acc.create_org(ORG_SLUG, "SonicWave 声浪科技 (Shenzhen)", "CN")
+                progress(f"created org {org.name}")
+            system = Actor.system(org.id)
+            for role, email, name in STAFF:
+                if not await _exists(uow.global_, acc.login_key(email)):
+                    await acc.create_staff(system, email, name, DEMO_PASSWORD, role)
+            progress(f"staff: {len(STAFF)} users, one per role")
+            for email, name, country, lang in CUSTOMERS:
+                if not await _exists(uow.global_, acc.login_key(email)):
+                    await acc.create_customer(email, name, country, lang)
+            progress(f"customers: {len(CUSTOMERS)} in regions eu, us, apac")
+            for p in PRODUCTS:
+                data = product_input(p)
+                existing = await uow.global_.scalar(select(Product).where(
+                    Product.org_id == org.id, Product.code == p.code))
+                if existing is None:
+                    await catalog.create_product(uow.global_, system, data)
+                else:
+                    patch = ProductPatch.model_validate(data.model_dump(exclude={"code"}))
+                    await catalog.update_product(uow.global_, system, existing.id, patch)
+            progress(f"catalog: {len(PRODUCTS)} products with US, DE and JP listings")
+    finally:
+        await stores.dispose()
+    return [(r.value, e, DEMO_PASSWORD) for r, e, _ in STAFF]
+
+
+async def _exists(session: object, login_key: str) -> bool:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    assert isinstance(session, AsyncSession)
+    return bool(await session.scalar(select(Subject.id).where(Subject.login_key == login_key)))
+
+
+async def create_user(settings: Settings, org_slug: str, email: str, name: str, password: str,
+                      role: Role, org_name: str, org_country: str) -> str:
+    stores = Stores(settings)
+    try:
+        async with unit_of_work(stores) as uow:
+            acc = Accounts(uow, signing_key(settings))
+            org = await uow.global_.scalar(select(Org).where(Org.slug == org_slug))
+            if org is None:
+                org = await acc.create_org(org_slug, org_name, org_country)
+            subject, _ = await acc.create_staff(Actor.system(org.id), email, name, password, role)
+            return subject.id
+    finally:
+        await stores.dispose()

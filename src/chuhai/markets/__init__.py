@@ -1,0 +1,1 @@
+"""Market profiles: the countries chuhai sells into, as sourced rules data."""

@@ -1,0 +1,1 @@
+"""HTTP edges: problem+json, request dependencies, console pages."""

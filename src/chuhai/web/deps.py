@@ -1,0 +1,89 @@
+"""Request dependencies: the unit of work and the acting user.
+
+API clients send ``Authorization: Bearer chh_…``; the console sends its session cookie and,
+on every state-changing request, the session's CSRF token (form field or header), so a
+page on another site cannot act with a signed-in operator's cookie.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from chuhai.accounts.service import Accounts
+from chuhai.core.actor import Actor
+from chuhai.core.db import Stores, UnitOfWork, unit_of_work
+from chuhai.core.errors import Forbidden, Unauthenticated
+
+SESSION_COOKIE = "chuhai_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
+    stores: Stores = request.app.state.stores
+    async with unit_of_work(stores) as uow:
+        yield uow
+
+
+UoW = Annotated[UnitOfWork, Depends(get_uow, scope="function")]
+
+
+def accounts(request: Request, uow: UnitOfWork) -> Accounts:
+    return Accounts(uow, request.app.state.signing_key)
+
+
+@dataclass(frozen=True)
+class Caller:
+    actor: Actor
+    csrf: str | None  # set for cookie sessions
+
+
+async def _caller(request: Request, uow: UoW) -> Caller | None:
+    auth = request.headers.get("authorization", "")
+    if auth:
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthenticated("use 'Authorization: Bearer <token>'", code="bad_token")
+        return Caller(await accounts(request, uow).actor_for_token(token.strip()), None)
+    raw = request.cookies.get(SESSION_COOKIE)
+    if raw:
+        found = await accounts(request, uow).session_actor(raw)
+        if found:
+            return Caller(found[0], found[1])
+    return None
+
+
+async def optional_caller(request: Request, uow: UoW) -> Caller | None:
+    return await _caller(request, uow)
+
+
+async def require_actor(request: Request, uow: UoW) -> Actor:
+    caller = await _caller(request, uow)
+    if caller is None:
+        raise Unauthenticated()
+    if caller.csrf is not None and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not sent and "form" in request.headers.get("content-type", ""):
+            sent = str((await request.form()).get("csrf_token", ""))
+        if not hmac.compare_digest(sent.encode(), caller.csrf.encode()):
+            raise Forbidden("missing or wrong CSRF token", code="csrf_failed")
+    return caller.actor
+
+
+CurrentActor = Annotated[Actor, Depends(require_actor)]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def limit(request: Request, key: str, limit: int, window_s: int) -> None:
+    """Count one hit of ``key`` for this client; 429 past ``limit`` per window."""
+    from chuhai.core.ratelimit import enforce
+
+    await enforce(request.app.state.limiter, key, limit, window_s)

@@ -1,0 +1,285 @@
+"""Console pages (server-rendered Jinja2). Thin: read the form, call the service, render."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from sqlalchemy import func, select
+
+from chuhai.catalog import service as catalog
+from chuhai.catalog.importer import import_catalog
+from chuhai.catalog.models import Listing, Product
+from chuhai.catalog.schemas import ProductIn, ProductPatch
+from chuhai.core.actor import Perm
+from chuhai.core.errors import DomainError
+from chuhai.markets.profiles import default_profiles
+from chuhai.core.ratelimit import RateLimited
+from chuhai.core.secrets_store import keyed_hash
+from chuhai.web.deps import (
+    SESSION_COOKIE,
+    Caller,
+    UoW,
+    accounts,
+    client_ip,
+    limit,
+    optional_caller,
+)
+from chuhai.web.forms import LISTING_ROWS, form_errors, product_form_data, product_to_form
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+LOGIN_CSRF = "chuhai_login_csrf"
+MAX_FORM_TEXT = 20_000
+
+
+def _render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    ctx.setdefault("markets", sorted(default_profiles().values(), key=lambda m: m.code))
+    return templates.TemplateResponse(request, name, ctx, status_code=status)
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    nxt = quote(request.url.path)
+    return RedirectResponse(f"/login?next={nxt}", status_code=303)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: str(v)[:MAX_FORM_TEXT] for k, v in form.items() if isinstance(v, str)}
+
+
+def _csrf_ok(caller: Caller, form: dict[str, str]) -> bool:
+    sent = form.get("csrf_token", "")
+    return caller.csrf is not None and hmac.compare_digest(sent.encode(), caller.csrf.encode())
+
+
+@router.get("/")
+async def root(request: Request, uow: UoW) -> Response:
+    caller = await optional_caller(request, uow)
+    return RedirectResponse("/console" if caller else "/login", status_code=303)
+
+
+@router.get("/login")
+async def login_page(request: Request, next: str = "/console") -> Response:
+    token = secrets.token_urlsafe(24)
+    resp = _render(request, "login.html", login_csrf=token, next=_safe_next(next))
+    resp.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict",
+                    secure=request.app.state.settings.secure_cookies)
+    return resp
+
+
+def _safe_next(target: str) -> str:
+    # Only local paths: an attacker's link must not bounce a fresh login to their site.
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/console"
+    return target[:300]
+
+
+@router.post("/login")
+async def login(request: Request, uow: UoW) -> Response:
+    form = await _form(request)
+    cookie = request.cookies.get(LOGIN_CSRF, "")
+    nxt = _safe_next(form.get("next", "/console"))
+    if not cookie or not hmac.compare_digest(cookie.encode(),
+                                             form.get("login_csrf", "").encode()):
+        return _render(request, "login.html", 403, error="Your form expired; try again.",
+                       login_csrf=cookie, next=nxt)
+    email_key = keyed_hash(request.app.state.signing_key, "rl", form.get("email", "")[:254]
+                           .strip().lower())
+    try:
+        await limit(request, f"login:ip:{client_ip(request)}", 30, 300)
+        await limit(request, f"login:acct:{email_key}", 10, 900)
+    except RateLimited as exc:
+        resp = _render(request, "login.html", 429, login_csrf=cookie, next=nxt,
+                       error=f"Too many sign-in attempts. Try again in {exc.extra['retry_after']} s.")
+        resp.headers["Retry-After"] = str(exc.extra["retry_after"])
+        return resp
+    try:
+        actor = await accounts(request, uow).authenticate_staff(
+            form.get("email", "")[:254], form.get("password", "")[:256])
+    except DomainError:
+        return _render(request, "login.html", 401, error="E-mail or password is wrong.",
+                       login_csrf=cookie, next=nxt, email=form.get("email", "")[:254])
+    settings = request.app.state.settings
+    ttl = timedelta(hours=settings.session_ttl_hours)
+    raw, _csrf = await accounts(request, uow).open_session(actor, ttl)
+    resp = RedirectResponse(nxt, status_code=303)
+    resp.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="lax",
+                    secure=settings.secure_cookies, max_age=int(ttl.total_seconds()))
+    resp.delete_cookie(LOGIN_CSRF)
+    return resp
+
+
+@router.post("/logout")
+async def logout(request: Request, uow: UoW) -> Response:
+    caller = await optional_caller(request, uow)
+    form = await _form(request)
+    if caller and _csrf_ok(caller, form):
+        await accounts(request, uow).close_session(request.cookies.get(SESSION_COOKIE, ""))
+    resp = RedirectResponse("/login", status_code=303)
+    resp.delete_cookie(SESSION_COOKIE)
+    return resp
+
+
+@router.get("/console")
+async def console_home(request: Request, uow: UoW) -> Response:
+    caller = await optional_caller(request, uow)
+    if caller is None:
+        return _to_login(request)
+    actor = caller.actor
+    profile = await accounts(request, uow).staff_profile(actor)
+    stats: dict[str, Any] = {}
+    if actor.can(Perm.CATALOG_READ) and actor.org_id:
+        stats["products"] = await uow.global_.scalar(
+            select(func.count()).select_from(Product).where(Product.org_id == actor.org_id))
+        rows = await uow.global_.execute(
+            select(Listing.market, func.count()).where(Listing.org_id == actor.org_id)
+            .group_by(Listing.market).order_by(Listing.market))
+        stats["listings"] = [(m, n) for m, n in rows.all()]
+    return _render(request, "console_home.html", caller=caller, profile=profile, stats=stats)
+
+
+@router.get("/console/products")
+async def products_page(request: Request, uow: UoW, q: str = "", page: int = 1) -> Response:
+    caller = await optional_caller(request, uow)
+    if caller is None:
+        return _to_login(request)
+    q, page = q[:100], max(1, min(page, 100_000))
+    items, total = await catalog.list_products(uow.global_, caller.actor, q=q or None,
+                                               page=page, per_page=20)
+    pages = max(1, (total + 19) // 20)
+    return _render(request, "products_list.html", caller=caller, q=q, page=page, pages=pages,
+                   total=total, items=[catalog.to_out(p) for p in items])
+
+
+@router.get("/console/products/new")
+async def new_product_page(request: Request, uow: UoW) -> Response:
+    caller = await optional_caller(request, uow)
+    if caller is None:
+        return _to_login(request)
+    form = {"origin_country": "CN", "customs_currency": "USD", "listing_0_market": "US",
+            "listing_0_visible": "on"}
+    return _render(request, "product_form.html", caller=caller, form=form, errors={},
+                   rows=LISTING_ROWS, product=None)
+
+
+@router.post("/console/products/new")
+async def create_product(request: Request, uow: UoW) -> Response:
+    caller = await optional_caller(request, uow)
+    if caller is None:
+        return _to_login(request)
+    form = await _form(request)
+    if not _csrf_ok(caller, form):
+        return _render(request, "product_form.html", 403, caller=caller, form=form,
+                       errors={"form": "Your form expired; reload and try again."},
+                       rows=LISTING_ROWS, product=None)
+    try:
+        body = ProductIn.model_validate(product_form_data(form))
+        product = await catalog.create_product(uow.global_, caller.actor, body)
+    except ValidationError as exc:
+        return _render(request, "product_form.html", 422, caller=caller, form=form,
+                       errors=form_errors(exc), rows=LISTING_ROWS, product=None)
+    except DomainError as exc:
+        return _render(request, "product_form.html", exc.status, caller=caller, form=form,
+                       errors={"form": exc.message}, rows=LISTING_ROWS, product=None)
+    return RedirectResponse(f"/console/products?q={quote(product.code)}", status_code=303)
+
+
+@router.get("/console/products/import")
+async def import_page(request: Request, uow: UoW) -> Response:
+    caller = await optional_caller(request, uow)
+    if caller is None:
+        return _to_login(request)
+    return _render(request, "import.html", caller=caller, result=None, problems=[])
+
+
+@router.post("/console/products/import")
+async def import_upload(request: Request, uow: UoW) -> Response:
+    caller = await optional_caller(request, uow)
+    if caller is None:
+        return _to_login(request)
+    form = await request.form()
+    token = str(form.get("csrf_token", ""))
+    if caller.csrf is None or not hmac.compare_digest(token.encode(), caller.csrf.encode()):
+        return _render(request, "import.html", 403, caller=caller, result=None,
+                       problems=[], error="Your form expired; reload and try again.")
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        return _render(request, "import.html", 422, caller=caller, result=None, problems=[],
+                       error="Choose a CSV file.")
+    data = await upload.read(5 * 1024 * 1024 + 1)
+    try:
+        result = await import_catalog(uow.global_, caller.actor, data,
+                                      dry_run=form.get("dry_run") == "on")
+    except DomainError as exc:
+        return _render(request, "import.html", exc.status, caller=caller, result=None,
+                       problems=exc.problems, error=exc.message)
+    return _render(request, "import.html", caller=caller, result=result, problems=[])
+
+
+@router.get("/console/products/{product_id}")
+async def edit_product_page(product_id: str, request: Request, uow: UoW) -> Response:
+    caller = await optional_caller(request, uow)
+    if caller is None:
+        return _to_login(request)
+    try:
+        product = await catalog.get_product(uow.global_, caller.actor, product_id[:40])
+    except DomainError as exc:
+        return _render(request, "error.html", exc.status, caller=caller, message=exc.message)
+    return _render(request, "product_form.html", caller=caller, form=product_to_form(product),
+                   errors={}, rows=max(LISTING_ROWS, len(product.listings) + 1),
+                   product=product)
+
+
+@router.post("/console/products/{product_id}")
+async def update_product(product_id: str, request: Request, uow: UoW) -> Response:
+    caller = await optional_caller(request, uow)
+    if caller is None:
+        return _to_login(request)
+    form = await _form(request)
+    rows = max(LISTING_ROWS, sum(1 for k in form if k.endswith("_market")))
+    try:
+        product = await catalog.get_product(uow.global_, caller.actor, product_id[:40])
+    except DomainError as exc:
+        return _render(request, "error.html", exc.status, caller=caller, message=exc.message)
+    if not _csrf_ok(caller, form):
+        return _render(request, "product_form.html", 403, caller=caller, form=form,
+                       errors={"form": "Your form expired; reload and try again."},
+                       rows=rows, product=product)
+    try:
+        data = product_form_data(form)
+        ProductIn.model_validate(data)  # the edit form must hold a complete product
+        data.pop("code")
+        await catalog.update_product(uow.global_, caller.actor, product.id,
+                                     ProductPatch.model_validate(data))
+    except ValidationError as exc:
+        return _render(request, "product_form.html", 422, caller=caller, form=form,
+                       errors=form_errors(exc), rows=rows, product=product)
+    except DomainError as exc:
+        return _render(request, "product_form.html", exc.status, caller=caller, form=form,
+                       errors={"form": exc.message}, rows=rows, product=product)
+    return RedirectResponse("/console/products", status_code=303)
+
+
+@router.post("/console/products/{product_id}/delete")
+async def delete_product(product_id: str, request: Request, uow: UoW) -> Response:
+    caller = await optional_caller(request, uow)
+    if caller is None:
+        return _to_login(request)
+    form = await _form(request)
+    if not _csrf_ok(caller, form):
+        return _render(request, "error.html", 403, caller=caller,
+                       message="Your form expired; reload and try again.")
+    try:
+        await catalog.delete_product(uow.global_, caller.actor, product_id[:40])
+    except DomainError as exc:
+        return _render(request, "error.html", exc.status, caller=caller, message=exc.message)
+    return RedirectResponse("/console/products", status_code=303)

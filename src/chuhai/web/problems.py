@@ -1,0 +1,69 @@
+"""RFC 9457 problem+json for every error, so clients branch on a stable ``code``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from chuhai.core.errors import DomainError
+
+log = logging.getLogger("chuhai.http")
+MEDIA_TYPE = "application/problem+json"
+_HTTP_CODES = {
+    400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
+    413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_input",
+    429: "rate_limited",
+}
+
+
+def problem(status: int, code: str, title: str, detail: str, instance: str,
+            **extra: Any) -> JSONResponse:
+    body = {"type": f"/problems/{code}", "title": title, "status": status, "detail": detail,
+            "instance": instance, "code": code, **extra}
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or str(loc[0] if loc else "request")
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        extra: dict[str, Any] = dict(exc.extra)
+        if exc.problems:
+            extra["errors"] = [p.as_dict() for p in exc.problems]
+        if exc.status >= 500:
+            log.error("domain error %s on %s: %s", exc.code, request.url.path, exc.message)
+        resp = problem(exc.status, exc.code, exc.title, exc.message, request.url.path, **extra)
+        if "retry_after" in exc.extra:
+            resp.headers["Retry-After"] = str(exc.extra["retry_after"])
+        return resp
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _loc(tuple(e.get("loc", ()))),
+                   "reason": str(e.get("msg", "invalid")).removeprefix("Value error, ")}
+                  for e in exc.errors()]
+        return problem(422, "invalid_input", "Invalid input",
+                       f"{len(errors)} field(s) are invalid", request.url.path, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+        return problem(exc.status_code, code, str(exc.detail), str(exc.detail),
+                       request.url.path)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s", request.url.path)
+        return problem(500, "internal_error", "Internal error",
+                       "Something went wrong on our side; it has been logged.",
+                       request.url.path)
