@@ -18,7 +18,7 @@ class Org(GlobalBase):
     __tablename__ = "orgs"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     slug: Mapped[str] = mapped_column(String(60), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200), info=NOT_PERSONAL)  # a trading name
     home_country: Mapped[str] = mapped_column(String(2))
     home_region: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -53,7 +53,7 @@ class ApiToken(GlobalBase):
     subject_id: Mapped[str] = mapped_column(
         ForeignKey("subjects.id", ondelete="CASCADE"), info=PSEUDONYMOUS_ID
     )
-    name: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(100), info=NOT_PERSONAL)  # a label, e.g. "CI"
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

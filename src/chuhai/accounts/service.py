@@ -187,6 +187,7 @@ class Accounts:
         ws = await self.uow.global_.get(WebSession, token_hash(raw))
         if ws is not None:
             await self.uow.global_.delete(ws)
+            await self.uow.global_.flush()
 
     # -- customers -----------------------------------------------------------------------
 

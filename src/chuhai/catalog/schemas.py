@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -97,29 +98,48 @@ class SkuIn(Strict):
 
 class ListingIn(Strict):
     market: Market
+    currency: CurrencyCode | None = Field(None, validate_default=True,
+                                          description="Defaults to the market's currency")
+    language: str | None = Field(None, max_length=16, validate_default=True,
+                                 description="Defaults to the market's first language")
     title: Title
     description: Description = ""
     price: AmountText = Field(description="Decimal amount in the market's currency, e.g. '29.99'")
-    currency: CurrencyCode | None = Field(None, description="Defaults to the market's currency")
-    language: str | None = Field(None, max_length=16, description="Defaults to the market's")
     visible: bool = True
 
-    @model_validator(mode="after")
-    def _price_in_market_currency(self) -> ListingIn:
-        profile = get_profile(self.market)
-        assert profile is not None  # checked by Market
-        if self.currency is None:
-            self.currency = profile.currency.code
-        elif self.currency != profile.currency.code:
-            raise ValueError(f"{self.market} prices are in {profile.currency.code}, "
-                             f"not {self.currency}")
-        if self.language is None:
-            self.language = profile.default_language
-        elif self.language not in profile.languages:
-            raise ValueError(f"{self.language!r} is not a language of market {self.market} "
+    @field_validator("currency")
+    @classmethod
+    def _market_currency(cls, value: str | None, info: ValidationInfo) -> str | None:
+        profile = get_profile(info.data.get("market", ""))
+        if profile is None:
+            return value
+        if value is None:
+            return profile.currency.code
+        if value != profile.currency.code:
+            raise ValueError(f"{profile.code} prices are in {profile.currency.code}, "
+                             f"not {value}")
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _market_language(cls, value: str | None, info: ValidationInfo) -> str | None:
+        profile = get_profile(info.data.get("market", ""))
+        if profile is None:
+            return value
+        if value is None:
+            return profile.default_language
+        if value not in profile.languages:
+            raise ValueError(f"{value!r} is not a language of market {profile.code} "
                              f"({', '.join(profile.languages)})")
-        self.price = _positive_amount(self.price, self.currency)
-        return self
+        return value
+
+    @field_validator("price")
+    @classmethod
+    def _price(cls, value: Any, info: ValidationInfo) -> Decimal:
+        currency = info.data.get("currency")
+        if not currency:
+            raise ValueError("cannot check the price without a valid market and currency")
+        return _positive_amount(value, currency)
 
 
 def normalize_certifications(value: list[str]) -> list[str]:

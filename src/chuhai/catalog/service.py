@@ -155,7 +155,7 @@ async def update_product(session: AsyncSession, actor: Actor, product_id: str,
                                 [s.code for s in patch.skus], product.id)
         _replace_skus(product, patch.skus)
     if patch.listings is not None:
-        product.listings = _listings(product.org_id, patch.listings)
+        _replace_listings(product, patch.listings)
     await _flush(session)
     return product
 
@@ -169,6 +169,22 @@ def _replace_skus(product: Product, skus: list[SkuIn]) -> None:
         sku.attributes, sku.weight_g, sku.barcode = dict(s.attributes), s.weight_g, s.barcode
         new.append(sku)
     product.skus = new
+
+
+def _replace_listings(product: Product, listings: list[ListingIn]) -> None:
+    """Update listings in place by market: (product, market) is unique, and a delete plus
+    insert of the same market in one flush would trip that constraint."""
+    by_market = {li.market: li for li in product.listings}
+    new = []
+    for fresh in _listings(product.org_id, listings):
+        current = by_market.get(fresh.market)
+        if current is None:
+            new.append(fresh)
+            continue
+        for attr in ("language", "title", "description", "price_minor", "currency", "visible"):
+            setattr(current, attr, getattr(fresh, attr))
+        new.append(current)
+    product.listings = new
 
 
 async def delete_product(session: AsyncSession, actor: Actor, product_id: str) -> None:

@@ -10,10 +10,15 @@ import os
 import secrets
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 DEFAULT_REGIONS: tuple[str, ...] = ("eu", "us", "apac", "cn", "me")
 
@@ -43,7 +48,9 @@ class Settings(BaseSettings):
         None,
         description="Global store URL. Default: SQLite file global.db in data_dir.",
     )
-    regions: tuple[str, ...] = Field(DEFAULT_REGIONS, description="Names of regional stores.")
+    regions: Annotated[tuple[str, ...], NoDecode] = Field(
+        DEFAULT_REGIONS, description="Names of regional stores, comma-separated."
+    )
     region_urls: dict[str, str] = Field(
         default_factory=dict,
         description='Regional store URLs as JSON, e.g. {"eu": "postgresql+asyncpg://…/eu"}. '

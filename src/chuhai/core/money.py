@@ -13,6 +13,11 @@ import pycountry
 from babel.numbers import format_currency, get_currency_precision
 
 
+# Far above any price or order total, far below where Decimal arithmetic or a BIGINT of
+# minor units (KWD has 3 digits) could overflow.
+MAX_DIGITS = 15
+
+
 class MoneyError(ValueError):
     """An amount or currency that cannot be money."""
 
@@ -28,12 +33,17 @@ def parse_amount(text: str | int | Decimal, currency: str) -> Decimal:
     """Read a decimal amount, refusing more precision than the currency has."""
     if isinstance(text, float):
         raise MoneyError("amounts must not be floats")
+    raw = str(text).strip()
+    if len(raw) > 40:
+        raise MoneyError("amount text is too long")
     try:
-        amount = Decimal(str(text).strip())
+        amount = Decimal(raw)
     except InvalidOperation as exc:
         raise MoneyError(f"{text!r} is not a number") from exc
     if not amount.is_finite():
         raise MoneyError(f"{text!r} is not a finite amount")
+    if amount and amount.adjusted() >= MAX_DIGITS:  # adjusted(): no arithmetic, no overflow
+        raise MoneyError(f"{text!r} is too large for an amount of money")
     digits = minor_digits(currency)
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > digits:

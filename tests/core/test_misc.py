@@ -1,0 +1,70 @@
+"""Small core pieces: ids, guest ids, config, actor permissions."""
+
+from __future__ import annotations
+
+import pytest
+
+from chuhai.core.actor import ROLE_PERMS, Actor, ActorKind, Perm, Role
+from chuhai.core.config import Settings
+from chuhai.core.db import store_specs
+from chuhai.core.errors import Forbidden
+from chuhai.core.guest import issue_guest_id, read_guest_id
+from chuhai.core.ids import new_id
+
+
+def test_ids_are_prefixed_unique_and_time_sortable():
+    ids = [new_id("prd") for _ in range(1000)]
+    assert len(set(ids)) == 1000 and all(i.startswith("prd_") and len(i) == 30 for i in ids)
+    assert ids[0][:14] <= ids[-1][:14]
+
+
+def test_guest_ids_are_signed():
+    gid, signed = issue_guest_id(b"k1")
+    assert read_guest_id(b"k1", signed) == gid
+    assert read_guest_id(b"k2", signed) is None
+    assert read_guest_id(b"k1", signed[:-2] + "xx") is None
+    assert read_guest_id(b"k1", None) is None and read_guest_id(b"k1", "a" * 500) is None
+
+
+def test_every_role_has_its_permissions():
+    assert set(ROLE_PERMS) == set(Role)
+    assert Perm.CATALOG_WRITE in ROLE_PERMS[Role.OPERATOR]
+    assert Perm.CATALOG_WRITE not in ROLE_PERMS[Role.HOST]
+    assert Perm.PRIVACY_MANAGE in ROLE_PERMS[Role.PRIVACY_OFFICER]
+    assert Perm.PRIVACY_MANAGE not in ROLE_PERMS[Role.ANALYST]
+
+
+def test_customers_and_guests_have_no_staff_permissions():
+    customer = Actor(ActorKind.CUSTOMER, "cus_1", region="eu")
+    assert not customer.can(Perm.CATALOG_READ)
+    with pytest.raises(Forbidden):
+        customer.org()
+
+
+def test_default_stores_are_sqlite_files_per_region(tmp_path):
+    specs = store_specs(Settings(data_dir=tmp_path))
+    assert set(specs) == {"global", "eu", "us", "apac", "cn", "me"}
+    assert specs["eu"].url.endswith("region_eu.db") and specs["eu"].schema is None
+
+
+def test_postgres_url_gives_one_schema_per_store(tmp_path):
+    specs = store_specs(Settings(data_dir=tmp_path, database_url="postgresql+asyncpg://h/db"))
+    assert specs["global"].schema == "chuhai_global" and specs["cn"].schema == "chuhai_cn"
+
+
+def test_region_urls_and_region_list_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHUHAI_REGIONS", "eu,us")
+    monkeypatch.setenv("CHUHAI_REGION_URLS", '{"eu": "sqlite+aiosqlite:////tmp/x.db"}')
+    specs = store_specs(Settings(data_dir=tmp_path))
+    assert set(specs) == {"global", "eu", "us"}
+    assert specs["eu"].url == "sqlite+aiosqlite:////tmp/x.db"
+
+
+def test_a_toml_config_file_is_read(tmp_path, monkeypatch):
+    cfg = tmp_path / "chuhai.toml"
+    cfg.write_text('[chuhai]\nport = 9000\nsession_ttl_hours = 2\n')
+    monkeypatch.setenv("CHUHAI_CONFIG_FILE", str(cfg))
+    s = Settings()
+    assert s.port == 9000 and s.session_ttl_hours == 2
+    monkeypatch.setenv("CHUHAI_PORT", "9100")
+    assert Settings().port == 9100  # the environment wins over the file

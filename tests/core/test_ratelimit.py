@@ -1,0 +1,49 @@
+"""Rate limits, in memory and in Redis (the Redis path runs for real in CI)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from chuhai.core.ratelimit import MemoryRateLimiter, RateLimited, RedisRateLimiter, enforce
+from tests.conftest import redis_url_or_skip
+
+
+async def _exercise(limiter) -> None:
+    key = f"k-{uuid.uuid4().hex}"
+    verdicts = [await limiter.hit(key, 3, 60) for _ in range(4)]
+    assert [v.allowed for v in verdicts] == [True, True, True, False]
+    assert 0 < verdicts[-1].retry_after <= 60
+    with pytest.raises(RateLimited) as err:
+        await enforce(limiter, key, 3, 60)
+    assert err.value.status == 429 and err.value.extra["retry_after"] > 0
+    await limiter.reset(key)
+    assert (await limiter.hit(key, 3, 60)).allowed
+
+
+async def test_memory_limiter_counts_per_window():
+    now = [0.0]
+    limiter = MemoryRateLimiter(clock=lambda: now[0])
+    await _exercise(limiter)
+    for _ in range(3):
+        await limiter.hit("w", 3, 10)
+    assert not (await limiter.hit("w", 3, 10)).allowed
+    now[0] = 11.0
+    assert (await limiter.hit("w", 3, 10)).allowed
+
+
+async def test_redis_limiter_counts_across_clients():
+    from redis.asyncio import Redis
+
+    url = redis_url_or_skip()
+    a, b = Redis.from_url(url), Redis.from_url(url)
+    try:
+        await _exercise(RedisRateLimiter(a))
+        key = f"shared-{uuid.uuid4().hex}"
+        await RedisRateLimiter(a).hit(key, 1, 30)
+        assert not (await RedisRateLimiter(b).hit(key, 1, 30)).allowed  # another "node"
+        assert 0 < await a.ttl("chuhai:rl:" + key) <= 30
+    finally:
+        await a.aclose()
+        await b.aclose()
