@@ -1,0 +1,59 @@
+# chuhai — the two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: demo test test-fast lint bench chromium clean help
+
+help:
+	@echo "make demo   - install, migrate, seed the demo seller and serve on http://127.0.0.1:8000"
+	@echo "make test   - install dev extras (+ Chromium if missing) and run the whole suite"
+	@echo "make lint   - ruff, mypy (core + pure modules), import-linter contracts"
+	@echo "make bench  - run bench/*.py, one JSON line per figure"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "chuhai needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@ $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/chuhai demo
+
+chromium:
+	@if [ -x "$(CHROMIUM)" ] && { [ "$$(id -u)" != "0" ] || fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; }; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's chromium (and a CJK font) for the browser tests …"; \
+	  (apt-get install -y -q chromium fonts-wqy-microhei >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium fonts-wqy-microhei >/dev/null)) \
+	  || { echo "could not install chromium"; exit 1; }; \
+	else \
+	  echo "Chromium is missing at $(CHROMIUM): run 'sudo apt-get install chromium' (or set CHROMIUM=/path/to/chromium)."; \
+	  echo "Browser tests will be skipped (they fail under CI=true)."; \
+	fi
+
+test: $(DEV_STAMP) chromium
+	CHUHAI_CHROMIUM=$(CHROMIUM) $(BIN)/pytest
+
+test-fast: $(DEV_STAMP)
+	$(BIN)/pytest -m "not e2e" -x -q
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: $(DEV_STAMP)
+	@for f in bench/*.py; do $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
