@@ -50,7 +50,7 @@ def pg_url_or_skip() -> str:
 
     try:
         asyncio.run(ping())
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception as exc:
         _unavailable("PostgreSQL", f"{PG_URL}: {exc}")
     return PG_URL
 
@@ -63,7 +63,7 @@ def redis_url_or_skip() -> str:
 
     try:
         Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         _unavailable("Redis", f"{REDIS_URL}: {exc}")
     return REDIS_URL
 

@@ -10,8 +10,8 @@ import httpx
 
 from chuhai.accounts.service import Accounts, actor_of
 from chuhai.core.actor import Actor, Role
-from chuhai.core.db import Stores, UnitOfWork
 from chuhai.core.config import Settings
+from chuhai.core.db import Stores, UnitOfWork
 from chuhai.core.secrets_store import signing_key
 
 _seq = itertools.count(1)

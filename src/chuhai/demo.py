@@ -20,7 +20,7 @@ from chuhai.core.db import Stores, unit_of_work
 from chuhai.core.secrets_store import signing_key
 
 ORG_SLUG = "sonicwave"
-DEMO_PASSWORD = "demo-password-1"
+DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - printed by `make demo` on purpose
 STAFF = [
     (Role.OWNER, "owner@sonicwave.example", "Lin Wei 林伟"),
     (Role.OPERATOR, "operator@sonicwave.example", "Zhang Min 张敏"),
@@ -62,7 +62,8 @@ PRODUCTS = [
                 285, "32.00", "89.00", "84.99", "12800", ("CE", "FCC", "TELEC"),
                 (("SW-ANC1-BLK", {"color": "black"}), ("SW-ANC1-WHT", {"color": "white"}))),
     DemoProduct("SW-BUDS2", "851830", "SonicWave Buds 2 true-wireless earbuds",
-                "SonicWave Buds 2 True-Wireless-Ohrhörer", "SonicWave Buds 2 完全ワイヤレスイヤホン",
+                "SonicWave Buds 2 True-Wireless-Ohrhörer",
+                "SonicWave Buds 2 完全ワイヤレスイヤホン",
                 60, "14.50", "39.00", "36.99", "5480"),
     DemoProduct("SW-BOOM", "851822", "SonicWave Boom portable Bluetooth speaker",
                 "SonicWave Boom tragbarer Bluetooth-Lautsprecher",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -29,7 +31,5 @@ def test_the_chapter_list_has_96_chapters_without_77():
 
 @given(st.text(max_size=30))
 def test_never_crashes_on_any_text(text):
-    try:
+    with contextlib.suppress(HsCodeError):
         assert normalize_hs(text).isdigit()
-    except HsCodeError:
-        pass

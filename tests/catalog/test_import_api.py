@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.catalog.test_spreadsheet import GOOD, HEADER
+from tests.catalog.test_spreadsheet import GOOD
 from tests.factories import create_product, make_tenant
 
 

@@ -56,7 +56,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running on this thread while it
+# is open, which would break later tests that call asyncio.run().
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         msg = f"Chromium not found at {CHROMIUM}; `make test` installs it (apt)"

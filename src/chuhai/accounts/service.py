@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from datetime import timedelta
 
 from babel import Locale, UnknownLocaleError
 from sqlalchemy import select
@@ -20,7 +21,8 @@ from chuhai.core.passwords import dummy_hash, hash_password, verify_password
 from chuhai.core.secrets_store import keyed_hash, token_hash
 from chuhai.markets.profiles import get_profile
 
-TOKEN_PREFIX = "chh_"
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+TOKEN_PREFIX = "chh_"  # noqa: S105 - a public marker, not a secret
 
 
 def normalize_email(email: str) -> str:
@@ -159,7 +161,10 @@ class Accounts:
         subject = await self.uow.global_.get(Subject, tok.subject_id)
         if subject is None or not subject.active:
             raise Unauthenticated("API token's user is inactive", code="bad_token")
-        tok.last_used_at = utcnow()
+        now = utcnow()
+        # Coarse on purpose: writing on every request would turn each GET into a commit.
+        if tok.last_used_at is None or now - tok.last_used_at > LAST_USED_GRANULARITY:
+            tok.last_used_at = now
         return actor_of(subject)
 
     # -- console sessions ----------------------------------------------------------------

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chuhai.catalog.models import Product, Sku
 from chuhai.catalog.schemas import ImportResult, ProductPatch
-from chuhai.catalog.service import create_product, update_product
+from chuhai.catalog.service import build_product, flush_or_conflict, update_product
 from chuhai.catalog.spreadsheet import ParsedProduct, decode, parse_catalog_csv
 from chuhai.core.actor import Actor, Perm
 from chuhai.core.errors import FieldProblem, InvalidInput
@@ -41,8 +41,10 @@ async def import_catalog(session: AsyncSession, actor: Actor, data: bytes, *,
             await update_product(session, actor, existing[data_in.code].id, patch)
             updated += 1
         else:
-            await create_product(session, actor, data_in)
+            # Codes were checked for the whole file above; one flush writes every new row.
+            session.add(build_product(org_id, data_in))
             created += 1
+    await flush_or_conflict(session)
     if dry_run:
         await nested.rollback()
     else:

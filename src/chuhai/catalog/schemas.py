@@ -11,8 +11,8 @@ from typing import Annotated, Any
 import pycountry
 from pydantic import (
     AfterValidator,
-    BeforeValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     HttpUrl,

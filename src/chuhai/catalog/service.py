@@ -109,10 +109,18 @@ def _listings(org_id: str, listings: list[ListingIn]) -> list[Listing]:
 
 async def create_product(session: AsyncSession, actor: Actor, data: ProductIn) -> Product:
     actor.require(Perm.CATALOG_WRITE)
-    org_id = actor.org()
+    product = build_product(actor.org(), data)
+    await _check_codes_free(session, product.org_id, data.code,
+                            [s.code for s in product.skus], None)
+    session.add(product)
+    await flush_or_conflict(session)
+    return product
+
+
+def build_product(org_id: str, data: ProductIn) -> Product:
+    """A new product row with its SKUs and listings; the caller checks codes and adds it."""
     skus = _skus(org_id, data.code, data.skus)
-    await _check_codes_free(session, org_id, data.code, [s.code for s in skus], None)
-    product = Product(
+    return Product(
         id=new_id("prd"), org_id=org_id, code=data.code, title=data.title,
         description=data.description, brand=data.brand, hs_code=data.hs_code,
         origin_country=data.origin_country, weight_g=data.weight_g, length_mm=data.length_mm,
@@ -121,9 +129,6 @@ async def create_product(session: AsyncSession, actor: Actor, data: ProductIn) -
         customs_currency=data.customs_currency, certifications=list(data.certifications),
         images=[str(u) for u in data.images], status="active",
         skus=skus, listings=_listings(org_id, data.listings))
-    session.add(product)
-    await _flush(session)
-    return product
 
 
 async def update_product(session: AsyncSession, actor: Actor, product_id: str,
@@ -156,7 +161,7 @@ async def update_product(session: AsyncSession, actor: Actor, product_id: str,
         _replace_skus(product, patch.skus)
     if patch.listings is not None:
         _replace_listings(product, patch.listings)
-    await _flush(session)
+    await flush_or_conflict(session)
     return product
 
 
@@ -194,7 +199,7 @@ async def delete_product(session: AsyncSession, actor: Actor, product_id: str) -
     await session.flush()
 
 
-async def _flush(session: AsyncSession) -> None:
+async def flush_or_conflict(session: AsyncSession) -> None:
     try:
         await session.flush()
     except IntegrityError as exc:  # a concurrent writer took a code between check and flush

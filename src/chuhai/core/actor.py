@@ -77,7 +77,8 @@ class Actor:
 
     def require(self, perm: Perm) -> None:
         if not self.can(perm):
-            raise Forbidden(f"role {self.role or self.kind} may not {perm}", code="permission_denied")
+            raise Forbidden(f"role {self.role or self.kind} may not {perm}",
+                            code="permission_denied")
 
     def org(self) -> str:
         """The org this actor acts for; refuses actors without one."""

@@ -61,7 +61,8 @@ class Settings(BaseSettings):
     )
     secret_key: str = Field(
         default_factory=lambda: secrets.token_urlsafe(32),
-        description="Signs session cookies and guest ids. Set it in production.",
+        description="Keys the e-mail look-up hashes and signs guest ids. Default: generated "
+        "once into data_dir/secret_key. Keep it stable: changing it breaks sign-in look-ups.",
     )
     redis_url: str | None = Field(None, description="Redis for fan-out, counters, limits.")
     host: str = Field("127.0.0.1", description="Bind address for `chuhai serve`.")

@@ -21,7 +21,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 def target_metadata(kind: str) -> MetaData:
     # Import every models module so both metadata objects are complete.
-    import chuhai.accounts.models  # noqa: F401
+    import chuhai.accounts.models
     import chuhai.catalog.models  # noqa: F401
 
     return GlobalBase.metadata if kind == GLOBAL else RegionalBase.metadata
@@ -33,6 +33,7 @@ def kind_of(store: str) -> str:
 
 def alembic_config(kind: str, connection: Connection | None = None) -> Config:
     cfg = Config()
+    cfg.set_main_option("path_separator", "os")
     cfg.set_main_option("script_location", str(MIGRATIONS / kind))
     cfg.set_main_option("version_locations", str(MIGRATIONS / kind / "versions"))
     cfg.attributes["kind"] = kind
@@ -63,8 +64,10 @@ async def upgrade_all(stores: Stores, progress: Callable[[str], None] = lambda _
     for store in stores.specs:
         kind = kind_of(store)
         progress(f"migrating {store} store ({kind}) …")
-        await _with_connection(
-            stores, store, lambda c, k=kind: command.upgrade(alembic_config(k, c), "head"))
+        def _upgrade(conn: Connection, k: str = kind) -> None:
+            command.upgrade(alembic_config(k, conn), "head")
+
+        await _with_connection(stores, store, _upgrade)
         done[store] = await current(stores, store)
     return done
 

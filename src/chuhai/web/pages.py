@@ -21,9 +21,9 @@ from chuhai.catalog.models import Listing, Product
 from chuhai.catalog.schemas import ProductIn, ProductPatch
 from chuhai.core.actor import Perm
 from chuhai.core.errors import DomainError
-from chuhai.markets.profiles import default_profiles
 from chuhai.core.ratelimit import RateLimited
 from chuhai.core.secrets_store import keyed_hash
+from chuhai.markets.profiles import default_profiles
 from chuhai.web.deps import (
     SESSION_COOKIE,
     Caller,
@@ -98,8 +98,9 @@ async def login(request: Request, uow: UoW) -> Response:
         await limit(request, f"login:ip:{client_ip(request)}", 30, 300)
         await limit(request, f"login:acct:{email_key}", 10, 900)
     except RateLimited as exc:
+        wait = exc.extra["retry_after"]
         resp = _render(request, "login.html", 429, login_csrf=cookie, next=nxt,
-                       error=f"Too many sign-in attempts. Try again in {exc.extra['retry_after']} s.")
+                       error=f"Too many sign-in attempts. Try again in {wait} s.")
         resp.headers["Retry-After"] = str(exc.extra["retry_after"])
         return resp
     try:
