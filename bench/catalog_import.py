@@ -13,10 +13,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import fresh_install, report  # noqa: E402
+from _common import fresh_install, report
 
-from chuhai.catalog.importer import import_catalog  # noqa: E402
-from chuhai.core.db import unit_of_work  # noqa: E402
+from chuhai.catalog.importer import import_catalog
+from chuhai.core.db import unit_of_work
 
 PRODUCTS = 1000
 

@@ -10,15 +10,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import httpx  # noqa: E402
-from _common import fresh_install, per_second, report  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+import httpx
+from _common import fresh_install, per_second, report
+from sqlalchemy import select
 
-from chuhai.app import create_app  # noqa: E402
-from chuhai.catalog import service  # noqa: E402
-from chuhai.catalog.models import Product  # noqa: E402
-from chuhai.catalog.schemas import ProductIn  # noqa: E402
-from chuhai.core.db import unit_of_work  # noqa: E402
+from chuhai.app import create_app
+from chuhai.catalog import service
+from chuhai.catalog.models import Product
+from chuhai.catalog.schemas import ProductIn
+from chuhai.core.db import unit_of_work
 
 N = 500
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from datetime import timedelta
 
 from babel import Locale, UnknownLocaleError
 from sqlalchemy import select
