@@ -66,7 +66,8 @@ def seed_demo() -> None:
 
 
 def _print_logins(logins: list[tuple[str, str, str]]) -> None:
-    typer.echo("\nDemo logins (password for all: see below):")
+    typer.echo("\nDemo logins (one per role):")
+    typer.echo(f"  {'role':<16} {'e-mail':<34} password")
     for role, email, password in logins:
         typer.echo(f"  {role:<16} {email:<34} {password}")
 

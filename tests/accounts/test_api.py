@@ -80,3 +80,13 @@ async def test_markets_are_public_and_unknown_market_is_404(app_client):
     assert de["currency"]["code"] == "EUR" and de["region_store"] == "eu"
     resp = await app_client.get("/api/markets/XX")
     assert resp.status_code == 404 and resp.json()["code"] == "market_not_found"
+
+
+async def test_anonymous_viewers_get_a_stable_signed_guest_id(app_client):
+    first = await app_client.post("/api/guest")
+    gid = first.json()["guest_id"]
+    assert gid.startswith("gst_") and "chuhai_guest" in first.headers["set-cookie"]
+    again = await app_client.post("/api/guest")
+    assert again.json()["guest_id"] == gid and "set-cookie" not in again.headers
+    app_client.cookies.set("chuhai_guest", "forged.value")
+    assert (await app_client.post("/api/guest")).json()["guest_id"] != gid

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from chuhai.accounts.schemas import (
     CustomerCreate,
     CustomerOut,
+    GuestOut,
     Me,
     StaffCreate,
     StaffOut,
@@ -15,6 +16,7 @@ from chuhai.accounts.schemas import (
     TokenOut,
 )
 from chuhai.core.actor import Role
+from chuhai.core.guest import GUEST_COOKIE, issue_guest_id, read_guest_id
 from chuhai.web.deps import CurrentActor, UoW, accounts, client_ip, limit
 
 router = APIRouter(prefix="/api", tags=["accounts"])
@@ -24,6 +26,19 @@ router = APIRouter(prefix="/api", tags=["accounts"])
 async def me(actor: CurrentActor) -> Me:
     return Me(subject_id=actor.subject_id, kind=actor.kind.value, org_id=actor.org_id,
               role=actor.role, region=actor.region)
+
+
+@router.post("/guest", response_model=GuestOut)
+async def guest(request: Request, response: Response) -> GuestOut:
+    """An anonymous viewer's id: kept if the signed cookie is valid, issued otherwise."""
+    key = request.app.state.signing_key
+    gid = read_guest_id(key, request.cookies.get(GUEST_COOKIE))
+    if gid is None:
+        gid, signed = issue_guest_id(key)
+        response.set_cookie(GUEST_COOKIE, signed, httponly=True, samesite="lax",
+                            max_age=365 * 24 * 3600,
+                            secure=request.app.state.settings.secure_cookies)
+    return GuestOut(guest_id=gid)
 
 
 @router.get("/staff", response_model=list[StaffOut])

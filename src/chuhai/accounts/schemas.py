@@ -60,6 +60,10 @@ class CustomerOut(BaseModel):
     preferred_language: str
 
 
+class GuestOut(BaseModel):
+    guest_id: str
+
+
 class Me(BaseModel):
     subject_id: str
     kind: str

@@ -27,6 +27,19 @@ def target_metadata(kind: str) -> MetaData:
     return GlobalBase.metadata if kind == GLOBAL else RegionalBase.metadata
 
 
+def run_migrations(context: Any) -> None:
+    """The body of both trees' env.py: configure on the connection we were handed."""
+    connection = context.config.attributes["connection"]
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata(context.config.attributes["kind"]),
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
 def kind_of(store: str) -> str:
     return GLOBAL if store == GLOBAL else "regional"
 
