@@ -19,8 +19,13 @@ from chuhai.core.config import Settings
 from chuhai.core.db import GlobalBase, RegionalBase, Stores
 from chuhai.core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from chuhai.core.secrets_store import signing_key
+from chuhai.live import api as live_api
+from chuhai.live import pages as live_pages
+from chuhai.live import ws as live_ws
+from chuhai.live.node import LiveNode
 from chuhai.markets import api as markets_api
 from chuhai.markets.profiles import default_profiles
+from chuhai.realtime.bus import Bus, MemoryBus, RedisBus
 from chuhai.web import pages, problems
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -98,10 +103,17 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     the_stores = stores or Stores(settings)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     limiter: RateLimiter = RedisRateLimiter(redis) if redis else MemoryRateLimiter()
+    bus: Bus = RedisBus(settings.redis_url) if settings.redis_url else MemoryBus()
+    live = LiveNode(the_stores, bus, tick_s=settings.live_tick_ms / 1000,
+                    coalesce_s=settings.live_coalesce_ms / 1000,
+                    queue_size=settings.live_queue_size)
+    media = settings.data_dir / "media"
+    media.mkdir(parents=True, exist_ok=True)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        await live.close()
         if redis is not None:
             await redis.aclose()
         if owned:
@@ -116,12 +128,17 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.state.stores = the_stores
     app.state.signing_key = signing_key(settings)
     app.state.limiter = limiter
+    app.state.live = live
     problems.install(app)
     app.include_router(accounts_api.router)
     app.include_router(catalog_api.router)
     app.include_router(markets_api.router)
+    app.include_router(live_api.router)
+    app.include_router(live_ws.router)
+    app.include_router(live_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/media", StaticFiles(directory=media), name="media")
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:

@@ -116,6 +116,19 @@ class Accounts:
             raise Unauthenticated("e-mail or password is wrong", code="bad_credentials")
         return actor_of(subject)
 
+    async def authenticate_customer(self, email: str, password: str) -> Actor:
+        lk = self.login_key(email)
+        subject = await self.uow.global_.scalar(
+            select(Subject).where(Subject.login_key == lk, Subject.kind == "customer"))
+        customer = None
+        if subject is not None:
+            customer = await self.uow.region(subject.region).get(Customer, subject.id)
+        hashed = customer.password_hash if customer and customer.password_hash else dummy_hash()
+        ok = verify_password(password, hashed)
+        if not ok or subject is None or customer is None or not customer.password_hash:
+            raise Unauthenticated("e-mail or password is wrong", code="bad_credentials")
+        return actor_of(subject)
+
     async def staff_profile(self, actor: Actor) -> StaffProfile | None:
         if actor.kind is not ActorKind.STAFF or actor.region is None:
             return None

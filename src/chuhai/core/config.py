@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(False, description="Mark cookies Secure (behind HTTPS).")
     max_body_bytes: int = Field(5 * 1024 * 1024, description="Largest request body accepted.")
     sql_echo: bool = Field(False, description="Log SQL statements.")
+    live_tick_ms: int = Field(100, ge=10, le=2000,
+                              description="Room hub tick: likes and counters go out once per tick.")
+    live_coalesce_ms: int = Field(20, ge=0, le=500,
+                                  description="Events arriving within this window share a frame.")
+    live_queue_size: int = Field(256, ge=8, le=10_000,
+                                 description="Frames queued per viewer before it is dropped as slow.")
 
     @field_validator("regions", mode="before")
     @classmethod

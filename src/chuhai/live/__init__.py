@@ -1,0 +1,1 @@
+"""Live rooms: chat, pins, Q&A, polls, likes, moderation; host and viewer pages; replay."""

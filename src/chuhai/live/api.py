@@ -1,0 +1,99 @@
+"""Room REST routes (operators) and the customer's follow/sign-in routes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, EmailStr, Field
+
+from chuhai.core.errors import NotFound
+from chuhai.live import service
+from chuhai.live.schemas import ReplayOut, RoomIn, RoomOut, RoomPatch
+from chuhai.web.deps import SESSION_COOKIE, CurrentActor, UoW, accounts, client_ip, limit
+
+router = APIRouter(prefix="/api", tags=["live"])
+
+
+@router.get("/rooms", response_model=list[RoomOut])
+async def list_rooms(uow: UoW, actor: CurrentActor) -> list[RoomOut]:
+    return [await service.room_out(uow, r) for r in await service.list_rooms(uow, actor)]
+
+
+@router.post("/rooms", response_model=RoomOut, status_code=201)
+async def create_room(body: RoomIn, uow: UoW, actor: CurrentActor) -> RoomOut:
+    return await service.room_out(uow, await service.create_room(uow, actor, body))
+
+
+@router.get("/rooms/{room_id}", response_model=RoomOut)
+async def get_room(room_id: str, uow: UoW, actor: CurrentActor) -> RoomOut:
+    return await service.room_out(uow, await service.get_room(uow, actor, room_id[:40]))
+
+
+@router.patch("/rooms/{room_id}", response_model=RoomOut)
+async def update_room(room_id: str, body: RoomPatch, uow: UoW, actor: CurrentActor) -> RoomOut:
+    return await service.room_out(uow, await service.update_room(uow, actor, room_id[:40],
+                                                                 body))
+
+
+async def _status(request: Request, uow: UoW, actor: CurrentActor, room_id: str,
+                  status: str) -> RoomOut:
+    room = await service.set_status(uow, actor, room_id[:40], status)
+    await uow.commit()
+    await request.app.state.live.publish(room.id, "room.status", {"status": status})
+    return await service.room_out(uow, room)
+
+
+@router.post("/rooms/{room_id}/open", response_model=RoomOut)
+async def open_room(room_id: str, request: Request, uow: UoW, actor: CurrentActor) -> RoomOut:
+    """Go live: viewers see the status change at once."""
+    return await _status(request, uow, actor, room_id, "live")
+
+
+@router.post("/rooms/{room_id}/end", response_model=RoomOut)
+async def end_room(room_id: str, request: Request, uow: UoW, actor: CurrentActor) -> RoomOut:
+    """End the room; it becomes a replay at /replay/{id}."""
+    return await _status(request, uow, actor, room_id, "ended")
+
+
+@router.get("/rooms/{room_id}/replay", response_model=ReplayOut)
+async def replay(room_id: str, request: Request, uow: UoW) -> ReplayOut:
+    """Public: an ended room's recording, chat in time, and product chapters."""
+    room = await service.public_room(uow, room_id)
+    if room.status != "ended":
+        raise NotFound("replay", room_id[:40], code="replay_not_ready")
+    chapters, chat = await service.replay(uow, room, request.app.state.stores.regions)
+    return ReplayOut(room=await service.room_out(uow, room), chapters=chapters, chat=chat)
+
+
+class CustomerLogin(BaseModel):
+    email: EmailStr = Field(max_length=254)
+    password: str = Field(min_length=1, max_length=256)
+
+
+@router.post("/customers/session", status_code=204)
+async def customer_sign_in(body: CustomerLogin, request: Request, response: Response,
+                           uow: UoW) -> Response:
+    """A buyer signs in (cookie session) to chat, ask, vote and buy."""
+    await limit(request, f"login:ip:{client_ip(request)}", 30, 300)
+    acc = accounts(request, uow)
+    actor = await acc.authenticate_customer(body.email, body.password)
+    ttl = timedelta(days=30)
+    raw, _csrf = await acc.open_session(actor, ttl)
+    response.status_code = 204
+    response.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="lax",
+                        secure=request.app.state.settings.secure_cookies,
+                        max_age=int(ttl.total_seconds()))
+    return response
+
+
+class FollowIn(BaseModel):
+    follow: bool = True
+
+
+@router.post("/rooms/{room_id}/follow")
+async def follow_seller(room_id: str, body: FollowIn, uow: UoW,
+                        actor: CurrentActor) -> dict[str, bool]:
+    """Follow (or unfollow) the seller of a room; kept in the customer's region."""
+    room = await service.public_room(uow, room_id)
+    return {"following": await service.follow(uow, actor, room.org_id, body.follow)}

@@ -1,0 +1,123 @@
+"""One app node's live machinery: the hub, the bus, each served room's state, the chat
+pipeline, and the single place where room events are published and recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from chuhai.core.db import Stores, unit_of_work
+from chuhai.live import service
+from chuhai.live.models import Room
+from chuhai.live.pipeline import Pipeline, default_pipeline
+from chuhai.live.state import RoomState
+from chuhai.realtime.bus import Bus
+from chuhai.realtime.hub import Connection, Hub
+
+log = logging.getLogger("chuhai.live")
+STATEFUL = frozenset({"pin", "unpin", "poll.open", "poll.close", "answer", "moderation"})
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is on the other end of a socket, and what they may do in this room."""
+
+    subject_id: str
+    kind: str  # staff | customer | guest
+    name: str
+    region: str | None
+    role: str  # host | moderator | staff | viewer | guest
+
+    @property
+    def can_chat(self) -> bool:
+        return self.kind == "customer" or self.role in ("host", "moderator")
+
+    @property
+    def is_host(self) -> bool:
+        return self.role == "host"
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in ("host", "moderator")
+
+
+class LiveNode:
+    def __init__(self, stores: Stores, bus: Bus, *, tick_s: float = 0.1,
+                 coalesce_s: float = 0.02, queue_size: int = 256) -> None:
+        self.stores = stores
+        self.bus = bus
+        self.hub = Hub(bus, tick_s=tick_s, coalesce_s=coalesce_s, queue_size=queue_size)
+        self.hub.observers.append(self._apply)
+        self.states: dict[str, RoomState] = {}
+        self.pipeline: Pipeline = default_pipeline()
+        self.by_subject: dict[str, dict[str, set[Connection]]] = defaultdict(
+            lambda: defaultdict(set))
+        self.locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    def _apply(self, room: str, ev: dict[str, Any]) -> None:
+        state = self.states.get(room)
+        if state is not None:
+            state.apply(ev)
+        data = ev.get("data", {})
+        if ev["type"] == "moderation" and data.get("action") == "ban":
+            for conn in list(self.by_subject[room].get(data.get("subject", ""), ())):
+                conn.closed = 4403
+                conn.on_close(4403)
+
+    async def state_for(self, room: Room) -> RoomState:
+        state = self.states.get(room.id)
+        if state is None:
+            async with unit_of_work(self.stores) as uow:
+                state = await service.load_state(uow, room)
+            current = await self.bus.current_seq(room.id)
+            state.seq = current
+            for ev in await self.bus.recent(room.id, 200):
+                if ev["type"] in ("chat", "question", "chat.deleted", "question.answered"):
+                    state.seq = min(state.seq, ev["seq"] - 1)
+                    state.apply(ev)
+            state.seq = current
+            self.states[room.id] = state
+        return state
+
+    def register(self, room: str, subject: str, conn: Connection) -> None:
+        self.by_subject[room][subject].add(conn)
+
+    def unregister(self, room: str, subject: str, conn: Connection) -> None:
+        self.by_subject[room][subject].discard(conn)
+        if not self.by_subject[room][subject]:
+            del self.by_subject[room][subject]
+        if room not in self.hub.rooms:
+            self.states.pop(room, None)
+            self.by_subject.pop(room, None)
+
+    async def publish(self, room: str, type_: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Publish a sequenced event, then record it (and the room's new state)."""
+        ev = await self.bus.publish(room, type_, data)
+        try:
+            async with unit_of_work(self.stores) as uow:
+                await service.record_event(uow, room, ev)
+                if type_ in STATEFUL and room in self.states:
+                    after = copy.deepcopy(self.states[room])
+                    after.apply(ev)
+                    await service.save_state(uow, room, after)
+        except Exception:  # delivery already happened; keep serving, make it visible
+            log.exception("could not record %s #%s in room %s", type_, ev["seq"], room)
+        return ev
+
+    async def settle(self, room: str, seq: int, timeout: float = 1.0) -> None:
+        """Wait until this node's state of ``room`` includes event ``seq``, so a host's next
+        action is checked against the state their last one produced."""
+        state = self.states.get(room)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while state is not None and state.seq < seq:
+            if asyncio.get_running_loop().time() > deadline:
+                return
+            await asyncio.sleep(0.005)
+
+    async def close(self) -> None:
+        await self.hub.close()
+        await self.bus.close()

@@ -1,0 +1,154 @@
+"""Live pages: the operator's room list, the host console, the viewer page, the replay."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from chuhai.accounts.models import Customer
+from chuhai.catalog.models import Product
+from chuhai.core.actor import ActorKind, Perm
+from chuhai.core.clock import utcnow
+from chuhai.core.errors import DomainError
+from chuhai.live import service
+from chuhai.live.schemas import RoomIn
+from chuhai.markets.profiles import get_profile
+from chuhai.web.deps import UoW, optional_caller
+from chuhai.web.pages import _form, _render, _to_login
+
+router = APIRouter(include_in_schema=False)
+
+
+async def _products(uow: UoW, org_id: str) -> list[Product]:
+    return list((await uow.global_.scalars(select(Product).where(
+        Product.org_id == org_id).order_by(Product.code))).all())
+
+
+@router.get("/console/rooms")
+async def rooms_page(request: Request, uow: UoW) -> Response:
+    caller = await optional_caller(request, uow)
+    if caller is None or caller.actor.kind is not ActorKind.STAFF:
+        return _to_login(request)
+    rooms = await service.list_rooms(uow, caller.actor)
+    start = (utcnow() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    return _render(request, "rooms.html", caller=caller, rooms=rooms, errors={},
+                   form={"scheduled_at": start, "markets": ["US", "DE", "JP"]},
+                   products=await _products(uow, caller.actor.org()))
+
+
+@router.post("/console/rooms")
+async def create_room(request: Request, uow: UoW) -> Response:
+    caller = await optional_caller(request, uow)
+    if caller is None or caller.actor.kind is not ActorKind.STAFF:
+        return _to_login(request)
+    form = await request.form()
+    flat = {k: str(v)[:500] for k, v in form.items() if isinstance(v, str)}
+    errors: dict[str, str] = {}
+    if not caller.csrf or not hmac.compare_digest(flat.get("csrf_token", "").encode(),
+                                                  caller.csrf.encode()):
+        errors["form"] = "Your form expired; reload and try again."
+    titles = {lang: flat.get(f"title_{lang}", "").strip() for lang in ("en", "de", "ja", "zh")}
+    slots = [{"product_id": pid[:40], "planned_minutes": flat.get(f"minutes_{pid[:40]}") or 5}
+             for pid in form.getlist("products") if isinstance(pid, str)]
+    data: dict[str, Any] = {
+        "titles": {k: v for k, v in titles.items() if v},
+        "markets": [m for m in form.getlist("markets") if isinstance(m, str)],
+        "scheduled_at": flat.get("scheduled_at", "") + ":00+00:00",
+        "playback_url": flat.get("playback_url") or None, "run_of_show": slots}
+    if not errors:
+        try:
+            room = await service.create_room(uow, caller.actor, RoomIn.model_validate(data))
+            return RedirectResponse(f"/console/rooms/{room.id}/host", status_code=303)
+        except ValidationError as exc:
+            for err in exc.errors():
+                errors.setdefault(str(err["loc"][0]), str(err["msg"]).removeprefix(
+                    "Value error, "))
+        except DomainError as exc:
+            errors["form"] = exc.message
+    rooms = await service.list_rooms(uow, caller.actor)
+    return _render(request, "rooms.html", 422, caller=caller, rooms=rooms, errors=errors,
+                   form={**flat, "markets": data["markets"]},
+                   products=await _products(uow, caller.actor.org()))
+
+
+@router.post("/console/rooms/{room_id}/{action}")
+async def room_action(room_id: str, action: str, request: Request, uow: UoW) -> Response:
+    caller = await optional_caller(request, uow)
+    if caller is None:
+        return _to_login(request)
+    form = await _form(request)
+    if action not in ("open", "end") or not caller.csrf or not hmac.compare_digest(
+            form.get("csrf_token", "").encode(), caller.csrf.encode()):
+        return _render(request, "error.html", 403, caller=caller,
+                       message="Your form expired; reload and try again.")
+    try:
+        room = await service.set_status(uow, caller.actor, room_id[:40],
+                                        "live" if action == "open" else "ended")
+    except DomainError as exc:
+        return _render(request, "error.html", exc.status, caller=caller, message=exc.message)
+    await uow.commit()
+    await request.app.state.live.publish(room.id, "room.status", {"status": room.status})
+    return RedirectResponse(f"/console/rooms/{room.id}/host", status_code=303)
+
+
+@router.get("/console/rooms/{room_id}/host")
+async def host_page(room_id: str, request: Request, uow: UoW) -> Response:
+    caller = await optional_caller(request, uow)
+    if caller is None or caller.actor.kind is not ActorKind.STAFF:
+        return _to_login(request)
+    try:
+        room = await service.get_room(uow, caller.actor, room_id[:40])
+    except DomainError as exc:
+        return _render(request, "error.html", exc.status, caller=caller, message=exc.message)
+    slots = await service.slots(uow, room.id)
+    products = {p.id: p for p in await _products(uow, room.org_id)}
+    lang = "en"
+    return _render(request, "host.html", caller=caller, room=room, slots=slots,
+                   products=products, lang=lang,
+                   can_host=caller.actor.can(Perm.LIVE_HOST),
+                   can_moderate=caller.actor.can(Perm.LIVE_MODERATE))
+
+
+@router.get("/live/{room_id}")
+async def viewer_page(room_id: str, request: Request, uow: UoW, lang: str | None = None,
+                      market: str | None = None) -> Response:
+    caller = await optional_caller(request, uow)
+    try:
+        room = await service.public_room(uow, room_id)
+    except DomainError as exc:
+        return _render(request, "error.html", exc.status, caller=None, message=exc.message)
+    if room.status == "ended":
+        return RedirectResponse(f"/replay/{room.id}", status_code=303)
+    name = None
+    if caller is not None and caller.actor.kind is ActorKind.CUSTOMER and caller.actor.region:
+        customer = await uow.region(caller.actor.region).get(Customer, caller.actor.subject_id)
+        if customer is not None:
+            name = customer.display_name
+            market = market or customer.home_country
+            lang = lang or customer.preferred_language
+    market = (market or room.markets[0]).upper()[:2]
+    profile = get_profile(market) or get_profile(room.markets[0])
+    lang = (lang or (profile.default_language if profile else "en"))[:16]
+    return _render(request, "viewer.html", caller=caller, viewer_name=name, room=room,
+                   lang=lang, market=market, title=room.titles.get(lang) or next(
+                       iter(room.titles.values())))
+
+
+@router.get("/replay/{room_id}")
+async def replay_page(room_id: str, request: Request, uow: UoW) -> Response:
+    try:
+        room = await service.public_room(uow, room_id)
+    except DomainError as exc:
+        return _render(request, "error.html", exc.status, caller=None, message=exc.message)
+    if room.status != "ended":
+        return RedirectResponse(f"/live/{room.id}", status_code=303)
+    return _render(request, "replay.html", caller=None, room=room,
+                   title=next(iter(room.titles.values())),
+                   started=(room.started_at or room.scheduled_at).isoformat(),
+                   ended=isinstance(room.ended_at, datetime))

@@ -1,0 +1,77 @@
+"""Room request/response bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from chuhai.markets.profiles import get_profile
+
+
+class SlotIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    product_id: str = Field(max_length=40)
+    planned_minutes: int = Field(ge=1, le=240)
+
+
+class RoomIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    titles: dict[Annotated[str, Field(min_length=2, max_length=16)],
+                 Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        min_length=1, max_length=20, description="Title per language, e.g. {'en': …, 'de': …}")
+    host_ids: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list,
+                                                                 max_length=5)
+    markets: list[str] = Field(min_length=1, max_length=30)
+    scheduled_at: AwareDatetime
+    playback_url: Annotated[str, Field(max_length=500, pattern=r"^(https?://|/)\S+$")] | None = None
+    run_of_show: list[SlotIn] = Field(default_factory=list, max_length=100)
+
+    @field_validator("markets")
+    @classmethod
+    def _markets(cls, value: list[str]) -> list[str]:
+        out = []
+        for m in value:
+            m = m.strip().upper()
+            if get_profile(m) is None:
+                raise ValueError(f"{m!r} is not a market chuhai has a profile for")
+            if m not in out:
+                out.append(m)
+        return out
+
+
+class RoomPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    titles: dict[Annotated[str, Field(min_length=2, max_length=16)],
+                 Annotated[str, Field(min_length=1, max_length=200)]] | None = None
+    playback_url: Annotated[str, Field(max_length=500, pattern=r"^(https?://|/)\S+$")] | None = None
+    scheduled_at: AwareDatetime | None = None
+
+
+class SlotOut(BaseModel):
+    product_id: str
+    planned_minutes: int
+    position: int
+
+
+class RoomOut(BaseModel):
+    id: str
+    titles: dict[str, str]
+    host_ids: list[str]
+    markets: list[str]
+    scheduled_at: datetime
+    status: str
+    playback_url: str | None
+    recording_url: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    run_of_show: list[SlotOut]
+    viewer_url: str
+    host_url: str
+
+
+class ReplayOut(BaseModel):
+    room: RoomOut
+    chapters: list[dict[str, Any]]
+    chat: list[dict[str, Any]]

@@ -1,0 +1,227 @@
+"""The room hub of one node: viewers grouped by room and language, events coalesced into
+frames, each frame serialized once per (room, language) and the same text queued to every
+viewer of that language. Likes fold into one aggregate per tick.
+
+Flushing is adaptive: a sequenced event in a quiet room goes out at once; under load, what
+arrives within ``coalesce_s`` shares a frame. Aggregates (likes, viewers, poll tallies) go out
+at most once per ``tick_s``. Each viewer has a bounded queue; a viewer whose queue is full is
+closed with ``SLOW_CONSUMER`` instead of slowing the room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chuhai.realtime.bus import Bus
+from chuhai.realtime.protocol import Close, Frame, build_frame
+
+log = logging.getLogger("chuhai.hub")
+VIEWER_TTL_S = 5.0
+
+
+@dataclass(eq=False)
+class Connection:
+    """One viewer's socket as the hub sees it."""
+
+    lang: str
+    queue: asyncio.Queue[Frame]
+    last_seq: int = 0
+    closed: int | None = None  # the close code once the hub has given up on it
+    on_close: Callable[[int], None] = lambda _code: None
+
+    def offer(self, frame: Frame) -> None:
+        if self.closed is not None:
+            return
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.closed = Close.SLOW_CONSUMER
+            self.on_close(Close.SLOW_CONSUMER)
+
+
+@dataclass
+class RoomChannel:
+    room: str
+    by_lang: dict[str, set[Connection]] = field(default_factory=lambda: defaultdict(set))
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    agg: dict[str, Any] = field(default_factory=dict)
+    likes_delta: int = 0
+    counters: dict[str, int] = field(default_factory=dict)
+    viewers_by_node: dict[str, tuple[int, float]] = field(default_factory=dict)
+    flushed_seq: int = 0
+    last_flush: float = 0.0
+    scheduled: asyncio.TimerHandle | None = None
+    reported_viewers: int = -1
+
+    @property
+    def local_viewers(self) -> int:
+        return sum(len(c) for c in self.by_lang.values())
+
+    def total_viewers(self, now: float) -> int:
+        return sum(n for n, ts in self.viewers_by_node.values() if now - ts < VIEWER_TTL_S)
+
+
+EventObserver = Callable[[str, dict[str, Any]], None]
+
+
+class Hub:
+    def __init__(self, bus: Bus, *, tick_s: float = 0.1, coalesce_s: float = 0.02,
+                 queue_size: int = 256) -> None:
+        self.bus = bus
+        self.tick_s, self.coalesce_s, self.queue_size = tick_s, coalesce_s, queue_size
+        self.rooms: dict[str, RoomChannel] = {}
+        self.observers: list[EventObserver] = []
+        self._ticker: asyncio.Task[None] | None = None
+        self._last_viewer_report = 0.0
+        bus.attach(self._on_event, self._on_agg)
+
+    # -- membership ----------------------------------------------------------------------
+
+    def new_connection(self, lang: str) -> Connection:
+        return Connection(lang=lang, queue=asyncio.Queue(self.queue_size))
+
+    async def join(self, room: str, conn: Connection) -> RoomChannel:
+        ch = self.rooms.get(room)
+        if ch is None:
+            ch = self.rooms[room] = RoomChannel(room)
+            await self.bus.subscribe(room)
+            ch.counters = await self.bus.get_counters(room)
+            ch.flushed_seq = await self.bus.current_seq(room)
+        ch.by_lang[conn.lang].add(conn)
+        self._last_viewer_report = 0.0  # report the new count on the next tick
+        self._ensure_ticker()
+        return ch
+
+    async def leave(self, room: str, conn: Connection) -> None:
+        ch = self.rooms.get(room)
+        if ch is None:
+            return
+        ch.by_lang[conn.lang].discard(conn)
+        if not ch.by_lang[conn.lang]:
+            del ch.by_lang[conn.lang]
+        if not ch.by_lang:
+            await self._report_viewers(ch, force=True)
+            if ch.scheduled:
+                ch.scheduled.cancel()
+            del self.rooms[room]
+            await self.bus.unsubscribe(room)
+
+    # -- inbound from the bus ------------------------------------------------------------
+
+    def _on_event(self, room: str, ev: dict[str, Any]) -> None:
+        ch = self.rooms.get(room)
+        if ch is None or ev["seq"] <= ch.flushed_seq:
+            return
+        ch.pending.append(ev)
+        self._schedule(ch, self.coalesce_s)
+
+    def _on_agg(self, room: str, agg: dict[str, Any]) -> None:
+        ch = self.rooms.get(room)
+        if ch is None:
+            return
+        now = time.monotonic()
+        if "viewers_node" in agg:
+            node, count = agg["viewers_node"]
+            ch.viewers_by_node[node] = (int(count), now)
+            ch.agg["viewers"] = ch.total_viewers(now)
+        for key, total in agg.get("counters", {}).items():
+            if total > ch.counters.get(key, 0):
+                ch.counters[key] = total
+                ch.agg.setdefault("counters", {})[key] = total
+        self._schedule(ch, self.tick_s)
+
+    # -- local input ---------------------------------------------------------------------
+
+    def add_likes(self, room: str, n: int) -> None:
+        ch = self.rooms.get(room)
+        if ch is not None:
+            ch.likes_delta += n
+
+    # -- flushing ------------------------------------------------------------------------
+
+    def _schedule(self, ch: RoomChannel, window: float) -> None:
+        if ch.scheduled is not None:
+            return
+        loop = asyncio.get_running_loop()
+        wait = max(0.0, ch.last_flush + window - time.monotonic())
+        ch.scheduled = loop.call_later(wait, self._flush, ch)
+
+    def _flush(self, ch: RoomChannel) -> None:
+        ch.scheduled = None
+        ch.last_flush = time.monotonic()
+        events, ch.pending = sorted(ch.pending, key=lambda e: e["seq"]), []
+        events = [e for e in events if e["seq"] > ch.flushed_seq]
+        agg, ch.agg = ch.agg, {}
+        if not events and not agg:
+            return
+        for ev in events:
+            for observe in self.observers:
+                try:
+                    observe(ch.room, ev)
+                except Exception:  # an observer bug must not stop delivery
+                    log.exception("room observer failed on %s", ev.get("type"))
+        if events:
+            ch.flushed_seq = events[-1]["seq"]
+        for lang, conns in list(ch.by_lang.items()):
+            frame = build_frame(events, agg, lang)  # once per (room, language)
+            for conn in list(conns):
+                conn.offer(frame)
+
+    def snapshot_counters(self, room: str) -> dict[str, Any]:
+        ch = self.rooms.get(room)
+        if ch is None:
+            return {}
+        return {"counters": dict(ch.counters),
+                "viewers": max(ch.total_viewers(time.monotonic()), ch.local_viewers)}
+
+    # -- the tick: likes deltas and viewer counts go through the bus ---------------------
+
+    def _ensure_ticker(self) -> None:
+        if self._ticker is None or self._ticker.done():
+            self._ticker = asyncio.create_task(self._tick_loop(), name="hub-ticker")
+
+    async def _tick_loop(self) -> None:
+        while self.rooms:
+            await asyncio.sleep(self.tick_s)
+            now = time.monotonic()
+            report = now - self._last_viewer_report >= 1.0
+            if report:
+                self._last_viewer_report = now
+            for ch in list(self.rooms.values()):
+                try:
+                    if ch.likes_delta:
+                        delta, ch.likes_delta = ch.likes_delta, 0
+                        total = await self.bus.add_counter(ch.room, "likes", delta)
+                        await self.bus.publish_agg(ch.room, {"counters": {"likes": total}})
+                    if report:
+                        await self._report_viewers(ch)
+                except Exception:
+                    log.exception("hub tick failed for room %s", ch.room)
+
+    async def _report_viewers(self, ch: RoomChannel, force: bool = False) -> None:
+        # Every second, changed or not: other nodes drop counts older than VIEWER_TTL_S, so
+        # a node that died stops counting without anyone telling them.
+        ch.reported_viewers = ch.local_viewers
+        await self.bus.publish_agg(ch.room, {"viewers_node": [self.bus.node_id,
+                                                              ch.reported_viewers]})
+
+    async def close(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        for ch in self.rooms.values():
+            if ch.scheduled:
+                ch.scheduled.cancel()
+            for conns in ch.by_lang.values():
+                for conn in conns:
+                    conn.closed = Close.GOING_AWAY
+                    conn.on_close(Close.GOING_AWAY)
+        self.rooms.clear()

@@ -1,0 +1,211 @@
+"""The live-room WebSocket protocol, version 1 (docs/protocol.md). Pure: no I/O.
+
+Client messages are validated into typed models here so the socket handler only dispatches;
+server frames are built here so that each (room, language) frame is serialized once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Annotated, Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+PROTOCOL_VERSION = 1
+MAX_FRAME_BYTES = 8 * 1024
+MAX_CHAT_CHARS = 500
+
+
+class Close(IntEnum):
+    """WebSocket close codes (4000–4999 are the application's)."""
+
+    NORMAL = 1000
+    GOING_AWAY = 1001
+    POLICY = 1008
+    TOO_BIG = 1009
+    BAD_REQUEST = 4400
+    UNAUTHENTICATED = 4401
+    FORBIDDEN = 4403  # banned, or a cross-site cookie
+    ROOM_NOT_FOUND = 4404
+    SLOW_CONSUMER = 4408
+    RESUME_FROM_FUTURE = 4409
+    ROOM_ENDED = 4410
+    FLOODING = 4429
+
+
+# Sequenced event types: stored in the room log, numbered, replayed on resume.
+SEQUENCED = frozenset({
+    "chat", "chat.deleted", "question", "question.answered", "answer", "pin", "unpin",
+    "poll.open", "poll.close", "moderation", "room.status", "drop", "auction",
+})
+
+
+class _Msg(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Ping(_Msg):
+    type: Literal["ping"]
+    t: float | None = None
+
+
+class Chat(_Msg):
+    type: Literal["chat"]
+    text: str = Field(min_length=1, max_length=4 * MAX_CHAT_CHARS)  # the pipeline enforces 500
+    nonce: str | None = Field(None, max_length=40)
+
+
+class Like(_Msg):
+    type: Literal["like"]
+    n: int = Field(1, ge=1, le=50)
+
+
+class Ask(_Msg):
+    type: Literal["question"]
+    text: str = Field(min_length=1, max_length=4 * MAX_CHAT_CHARS)
+    nonce: str | None = Field(None, max_length=40)
+
+
+class Vote(_Msg):
+    type: Literal["vote"]
+    poll: str = Field(max_length=40)
+    option: int = Field(ge=0, le=9)
+
+
+class Pin(_Msg):
+    type: Literal["pin"]
+    product_id: str = Field(max_length=40)
+
+
+class Unpin(_Msg):
+    type: Literal["unpin"]
+    product_id: str = Field(max_length=40)
+
+
+class PollOpen(_Msg):
+    type: Literal["poll.open"]
+    question: str = Field(min_length=1, max_length=200)
+    options: list[Annotated[str, Field(min_length=1, max_length=80)]] = Field(
+        min_length=2, max_length=10)
+
+
+class PollClose(_Msg):
+    type: Literal["poll.close"]
+    poll: str = Field(max_length=40)
+
+
+class Answer(_Msg):
+    type: Literal["answer"]
+    question: int = Field(ge=1, description="seq of the question")
+    text: str = Field(min_length=1, max_length=MAX_CHAT_CHARS)
+
+
+class QuestionDone(_Msg):
+    type: Literal["question.answered"]
+    question: int = Field(ge=1)
+
+
+class ModDelete(_Msg):
+    type: Literal["mod.delete"]
+    seq: int = Field(ge=1)
+
+
+class ModMute(_Msg):
+    type: Literal["mod.mute"]
+    subject: str = Field(max_length=40)
+    minutes: int = Field(ge=1, le=24 * 60)
+
+
+class ModBan(_Msg):
+    type: Literal["mod.ban"]
+    subject: str = Field(max_length=40)
+
+
+class ModSlow(_Msg):
+    type: Literal["mod.slow"]
+    seconds: int = Field(ge=0, le=600)
+
+
+class ModFollowers(_Msg):
+    type: Literal["mod.followers_only"]
+    on: bool
+
+
+ClientMessage = Annotated[
+    Ping | Chat | Like | Ask | Vote | Pin | Unpin | PollOpen | PollClose | Answer
+    | QuestionDone | ModDelete | ModMute | ModBan | ModSlow | ModFollowers,
+    Field(discriminator="type"),
+]
+_CLIENT = TypeAdapter(ClientMessage)
+HOST_TYPES = frozenset({"pin", "unpin", "poll.open", "poll.close", "answer",
+                        "question.answered"})
+MOD_TYPES = frozenset({"mod.delete", "mod.mute", "mod.ban", "mod.slow", "mod.followers_only"})
+
+
+@dataclass(frozen=True)
+class ProtocolError(Exception):
+    code: str
+    message: str
+
+
+def parse_client(raw: str | bytes) -> Any:
+    """Bytes from a socket → a typed message, or ``ProtocolError`` with a stable code."""
+    if len(raw) > MAX_FRAME_BYTES:
+        raise ProtocolError("frame_too_large", f"frames are limited to {MAX_FRAME_BYTES} bytes")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ProtocolError("invalid_json", "the frame is not JSON") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        raise ProtocolError("invalid_message", "a message is an object with a 'type'")
+    try:
+        return _CLIENT.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        if first.get("type") == "union_tag_invalid":
+            raise ProtocolError("unknown_type", f"unknown message type {data['type'][:40]!r}"
+                                ) from exc
+        where = ".".join(str(p) for p in first.get("loc", ())[1:])
+        raise ProtocolError("invalid_message", f"{where}: {first.get('msg')}") from exc
+
+
+def dumps(obj: Any) -> str:
+    return orjson.dumps(obj).decode()
+
+
+def error_frame(code: str, message: str) -> str:
+    return dumps({"v": PROTOCOL_VERSION, "type": "error", "code": code, "message": message})
+
+
+@dataclass
+class Frame:
+    """One serialized batch for one language; ``first``/``last`` are its sequence range."""
+
+    text: str
+    first: int = 0
+    last: int = 0
+    events: list[dict[str, Any]] = field(default_factory=list)
+    aggregates: dict[str, Any] = field(default_factory=dict)
+
+
+def localize(event: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The event as a viewer of ``lang`` sees it: a translation, where one exists, replaces
+    the text and the original stays available (machine translation is marked)."""
+    tr = event.get("data", {}).get("translations")
+    if not tr:
+        return event
+    data = {k: v for k, v in event["data"].items() if k != "translations"}
+    if lang in tr and lang != data.get("lang"):
+        data = {**data, "original": data.get("text"), "text": tr[lang], "machine": True}
+    return {**event, "data": data}
+
+
+def build_frame(events: list[dict[str, Any]], aggregates: dict[str, Any], lang: str) -> Frame:
+    evs = [localize(e, lang) for e in events]
+    body: dict[str, Any] = {"v": PROTOCOL_VERSION, "type": "batch", "events": evs}
+    if aggregates:
+        body["agg"] = aggregates
+    seqs = [e["seq"] for e in events if e.get("seq")]
+    return Frame(dumps(body), min(seqs, default=0), max(seqs, default=0), evs, aggregates)

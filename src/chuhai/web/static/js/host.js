@@ -1,0 +1,122 @@
+// The host console: chat with moderation, the question queue, pin/unpin from the run of
+// show, polls, live counters. Same socket protocol as viewers, with host/moderator rights.
+import { LiveClient, el } from "./live-client.js";
+
+const root = document.getElementById("host");
+const cfg = root.dataset;
+const $ = (id) => document.getElementById(id);
+const chat = $("chat");
+const questions = $("questions");
+let counters = {};
+let poll = null;
+let pinned = [];
+
+function chatLine(ev) {
+  const d = ev.data;
+  const mod = cfg.canModerate === "1" && d.role !== "host" && d.role !== "moderator";
+  const item = el("li", { "data-seq": ev.seq },
+    el("small", { class: "muted" }, `#${ev.seq} `), el("b", {}, d.author), " ",
+    el("span", { class: "text" }, d.text),
+    d.redacted ? el("span", { class: "badge", title: "personal data was hidden" }, "PII hidden") : null,
+    mod ? el("span", { class: "mod" },
+      el("button", { type: "button", onclick: () => client.send({ type: "mod.delete", seq: ev.seq }) }, "Delete"),
+      el("button", { type: "button", onclick: () => client.send({ type: "mod.mute", subject: d.author_id, minutes: 10 }) }, "Mute 10 min"),
+      el("button", { type: "button", onclick: () => { if (confirm(`Ban ${d.author} from this room?`)) client.send({ type: "mod.ban", subject: d.author_id }); } }, "Ban")) : null);
+  chat.append(item);
+  while (chat.children.length > 300) chat.firstChild.remove();
+  chat.scrollTop = chat.scrollHeight;
+}
+
+function question(q) {
+  if (questions.querySelector(`[data-seq="${q.seq}"]`)) return;
+  const input = el("input", { "aria-label": `Answer to question ${q.seq}`, placeholder: "Answer (pinned on screen)", maxlength: "500" });
+  questions.append(el("li", { "data-seq": q.seq },
+    el("b", {}, q.author || ""), " ", el("span", {}, q.text || ""),
+    cfg.canHost === "1" ? el("form", { class: "answer", onsubmit: (e) => {
+      e.preventDefault();
+      if (input.value.trim()) client.send({ type: "answer", question: q.seq, text: input.value.trim() });
+    } }, input, el("button", { type: "submit" }, "Answer"),
+      el("button", { type: "button", onclick: () => client.send({ type: "question.answered", question: q.seq }) }, "Mark answered")) : null));
+  $("qcount").textContent = questions.children.length;
+}
+
+function renderPins() {
+  document.querySelectorAll("[data-pin]").forEach((b) => {
+    const on = pinned.some((p) => p.product_id === b.dataset.pin);
+    b.textContent = on ? "Unpin" : "Pin";
+    b.setAttribute("aria-pressed", on ? "true" : "false");
+  });
+  $("pinned").replaceChildren(...pinned.map((p) => el("li", {}, p.title)));
+}
+
+function renderCounters(c, viewers) {
+  Object.assign(counters, c || {});
+  if (viewers !== undefined) $("viewers").textContent = viewers;
+  $("likes").textContent = counters.likes || 0;
+  $("questions-total").textContent = counters.questions || 0;
+  const box = $("poll-tally");
+  if (poll) {
+    box.replaceChildren(el("b", {}, poll.question, poll.open ? "" : " (closed)"),
+      ...poll.options.map((o, i) => el("div", {}, `${o}: ${counters[`poll:${poll.id}:${i}`] || 0}`)));
+    $("poll-close").hidden = !poll.open;
+  } else box.replaceChildren();
+}
+
+const client = new LiveClient(cfg.room, {
+  lang: cfg.lang, market: cfg.market,
+  onStatus: (s) => { $("status").textContent = s; },
+  onHello(h) {
+    if (h.reset) { chat.replaceChildren(); questions.replaceChildren(); h.messages.forEach(chatLine); }
+    h.state.questions.forEach(question);
+    pinned = h.state.pinned; renderPins();
+    poll = h.state.poll;
+    $("slow").value = h.state.slow_mode_s;
+    $("followers").checked = h.state.followers_only;
+    renderCounters(h.counters, h.viewers);
+  },
+  onEvent(ev) {
+    const d = ev.data;
+    switch (ev.type) {
+      case "chat": chatLine(ev); break;
+      case "question": chatLine(ev); question({ seq: ev.seq, text: d.text, author: d.author }); break;
+      case "chat.deleted": chat.querySelector(`[data-seq="${d.seq}"]`)?.remove(); questions.querySelector(`[data-seq="${d.seq}"]`)?.remove(); break;
+      case "question.answered": case "answer": questions.querySelector(`[data-seq="${d.question}"]`)?.remove(); $("qcount").textContent = questions.children.length; break;
+      case "pin": pinned = [...pinned.filter((p) => p.product_id !== d.product_id), d].slice(-3); renderPins(); break;
+      case "unpin": pinned = pinned.filter((p) => p.product_id !== d.product_id); renderPins(); break;
+      case "poll.open": poll = { ...d, open: true }; renderCounters(); break;
+      case "poll.close": if (poll) poll.open = false; renderCounters(); break;
+      case "moderation": log(`moderation: ${d.action}${d.seconds !== undefined ? " " + d.seconds + " s" : ""}`); break;
+      case "room.status": log(`room is ${d.status}`); break;
+    }
+  },
+  onAgg(a) { renderCounters(a.counters, a.viewers); },
+  onError(e) { log(`⚠ ${e.message} (${e.code})`); },
+});
+
+function log(text) {
+  const l = $("log");
+  l.prepend(el("li", {}, text));
+  while (l.children.length > 20) l.lastChild.remove();
+}
+
+window.chuhaiClient = client;
+client.connect();
+
+document.querySelectorAll("[data-pin]").forEach((b) => b.addEventListener("click", () => {
+  const on = pinned.some((p) => p.product_id === b.dataset.pin);
+  client.send({ type: on ? "unpin" : "pin", product_id: b.dataset.pin });
+}));
+$("poll-form")?.addEventListener("submit", (e) => {
+  e.preventDefault();
+  const f = e.target;
+  const options = f.options.value.split("\n").map((s) => s.trim()).filter(Boolean);
+  client.send({ type: "poll.open", question: f.question.value.trim(), options });
+});
+$("poll-close")?.addEventListener("click", () => poll && client.send({ type: "poll.close", poll: poll.id }));
+$("slow")?.addEventListener("change", (e) => client.send({ type: "mod.slow", seconds: Number(e.target.value) || 0 }));
+$("followers")?.addEventListener("change", (e) => client.send({ type: "mod.followers_only", on: e.target.checked }));
+$("compose").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const t = $("text");
+  if (t.value.trim() && client.send({ type: "chat", text: t.value.trim() })) t.value = "";
+});

@@ -1,0 +1,151 @@
+// The viewer page: video, chat in the viewer's language, likes, questions, polls, the pinned
+// product card in the viewer's market and currency, and a share link.
+import { LiveClient, el, attachVideo } from "./live-client.js";
+
+const root = document.getElementById("viewer");
+const cfg = root.dataset;
+const $ = (id) => document.getElementById(id);
+const chat = $("chat");
+const cards = $("cards");
+let counters = {};
+let poll = null;
+let you = null;
+
+function line(ev) {
+  const d = ev.data;
+  const item = el("li", { "data-seq": ev.seq, class: ev.type === "question" ? "q" : "" },
+    el("b", {}, d.author, d.role === "host" ? " ★" : ""), " ",
+    el("span", { class: "text" }, d.text));
+  if (d.machine) item.append(el("button", { class: "orig", type: "button", title: "Machine translated — show the original",
+    onclick: () => { item.querySelector(".text").textContent = d.original; } }, "MT"));
+  chat.append(item);
+  while (chat.children.length > 200) chat.firstChild.remove();
+  chat.scrollTop = chat.scrollHeight;
+}
+
+function renderCards(pinned) {
+  cards.replaceChildren(...pinned.map((p) => {
+    const l = p.listings[cfg.market] || Object.values(p.listings)[0];
+    if (!l) return el("div", { class: "card" }, p.title);
+    return el("div", { class: "card", "data-product": p.product_id },
+      p.image ? el("img", { src: p.image, alt: "" }) : null,
+      el("div", {}, el("div", { class: "ptitle" }, l.title), el("div", { class: "price" }, l.price_display)),
+      el("button", { type: "button", class: "buy", disabled: true, title: "Checkout arrives with the selling feature" }, "Buy"));
+  }));
+}
+
+function renderPoll() {
+  const box = $("poll");
+  if (!poll) { box.hidden = true; return; }
+  box.hidden = false;
+  const total = poll.options.reduce((s, _o, i) => s + (counters[`poll:${poll.id}:${i}`] || 0), 0);
+  box.replaceChildren(el("p", { class: "pq" }, poll.question, poll.open ? "" : " (closed)"),
+    ...poll.options.map((o, i) => {
+      const n = counters[`poll:${poll.id}:${i}`] || 0;
+      return el("button", { type: "button", disabled: !poll.open || you?.kind !== "customer",
+        onclick: () => client.send({ type: "vote", poll: poll.id, option: i }) },
+        `${o} · ${total ? Math.round((100 * n) / total) : 0}%`);
+    }));
+}
+
+function renderAnswer(a) {
+  const box = $("answer");
+  if (!a) { box.hidden = true; return; }
+  box.hidden = false;
+  box.replaceChildren(el("small", {}, "Q: ", a.question_text), el("div", {}, "A: ", a.text));
+}
+
+function setCounters(c, viewers) {
+  Object.assign(counters, c || {});
+  if (viewers !== undefined) $("viewers").textContent = viewers;
+  $("likes").textContent = counters.likes || 0;
+  renderPoll();
+}
+
+function status(s) {
+  $("status").textContent = s === "live" ? "" : s === "connecting" ? "connecting…" : "reconnecting…";
+}
+
+const client = new LiveClient(cfg.room, {
+  lang: cfg.lang, market: cfg.market,
+  onStatus: status,
+  onHello(h) {
+    you = h.you;
+    document.body.dataset.role = h.you.role;
+    if (h.reset) {
+      chat.replaceChildren();
+      h.messages.forEach(line);
+    }
+    renderCards(h.state.pinned);
+    poll = h.state.poll;
+    renderAnswer(h.state.answer);
+    setCounters(h.counters, h.viewers);
+    $("compose").hidden = !h.you.can_chat;
+    $("signin").hidden = h.you.kind !== "guest";
+    if (h.room.status !== "live") $("status").textContent = h.room.status === "scheduled" ? "starting soon" : h.room.status;
+  },
+  onEvent(ev) {
+    const d = ev.data;
+    switch (ev.type) {
+      case "chat": case "question": line(ev); break;
+      case "chat.deleted": chat.querySelector(`[data-seq="${d.seq}"]`)?.remove(); break;
+      case "pin": case "unpin": {
+        if (ev.type === "pin") client.pinned = [...(client.pinned || []).filter((p) => p.product_id !== d.product_id), d].slice(-3);
+        else client.pinned = (client.pinned || []).filter((p) => p.product_id !== d.product_id);
+        renderCards(client.pinned);
+        break;
+      }
+      case "poll.open": poll = { ...d, open: true }; renderPoll(); break;
+      case "poll.close": if (poll && poll.id === d.poll) { poll.open = false; renderPoll(); } break;
+      case "answer": renderAnswer(d); break;
+      case "moderation":
+        if (d.action === "mute" && you && d.subject === you.subject) toast("A moderator muted you for a while.");
+        if (d.action === "slow") toast(d.seconds ? `Slow mode: one message every ${d.seconds} s` : "Slow mode is off");
+        break;
+      case "room.status": if (d.status === "ended") location.href = `/replay/${cfg.room}`; break;
+    }
+  },
+  onAgg(a) { setCounters(a.counters, a.viewers); },
+  onError(e) { toast(e.message); },
+});
+
+function toast(text) {
+  const t = $("toast");
+  t.textContent = text;
+  t.hidden = false;
+  clearTimeout(t._h);
+  t._h = setTimeout(() => { t.hidden = true; }, 4000);
+}
+
+const _origHello = client.h.onHello;
+client.h.onHello = (h) => { client.pinned = h.state.pinned; _origHello(h); };
+window.chuhaiClient = client;
+client.connect();
+attachVideo($("video"), cfg.playback);
+
+$("like").addEventListener("click", () => {
+  client.send({ type: "like", n: 1 });
+  counters.likes = (counters.likes || 0) + 1;
+  $("likes").textContent = counters.likes;
+});
+$("compose").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const input = $("text");
+  const text = input.value.trim();
+  if (!text) return;
+  const type = $("ask").checked ? "question" : "chat";
+  if (client.send({ type, text })) input.value = "";
+});
+$("share").addEventListener("click", async () => {
+  const url = `${location.origin}/live/${cfg.room}`;
+  if (navigator.share) { try { await navigator.share({ title: document.title, url }); return; } catch (_) { /* fall through */ } }
+  try { await navigator.clipboard.writeText(url); toast("Link copied"); } catch (_) { toast(url); }
+});
+$("signin-form")?.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const f = e.target;
+  const resp = await fetch("/api/customers/session", { method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: f.email.value, password: f.password.value }) });
+  if (resp.ok) location.reload();
+  else toast((await resp.json()).detail || "Sign-in failed");
+});
