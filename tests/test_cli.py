@@ -79,3 +79,22 @@ def test_user_create_makes_an_org_and_refuses_bad_input(env):
     short = runner.invoke(app, ["user", "create", "--org", "acme", "--email", "y@acme.example",
                                 "--role", "host", "--password", "short"])
     assert short.exit_code == 1
+
+
+def test_user_create_refuses_a_bad_email_and_slug(env):
+    runner.invoke(app, ["migrate"])
+    bad = runner.invoke(app, ["user", "create", "--org", "acme", "--email", "notanemail",
+                              "--role", "owner", "--password", "a-long-password"])
+    assert bad.exit_code == 1 and "not an e-mail" in bad.output
+    slug = runner.invoke(app, ["user", "create", "--org", "Bad Slug <x>", "--email",
+                               "a@acme.example", "--role", "owner", "--password",
+                               "a-long-password"])
+    assert slug.exit_code == 1 and "slug" in slug.output
+
+
+def test_the_app_refuses_to_start_when_a_markets_region_is_not_configured(tmp_path):
+    from chuhai.app import create_app
+    from chuhai.markets.profiles import MarketRulesError
+
+    with pytest.raises(MarketRulesError, match="not configured"):
+        create_app(Settings(data_dir=tmp_path, regions=("eu", "us")))

@@ -24,7 +24,7 @@ from chuhai.live import pages as live_pages
 from chuhai.live import ws as live_ws
 from chuhai.live.node import LiveNode
 from chuhai.markets import api as markets_api
-from chuhai.markets.profiles import default_profiles
+from chuhai.markets.profiles import load_profiles
 from chuhai.realtime.bus import Bus, MemoryBus, RedisBus
 from chuhai.web import pages, problems
 
@@ -41,34 +41,45 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
+            await _refuse(scope, send, 400, "invalid_characters", "Bad request",
+                          "NUL characters are not allowed in addresses")
+            return
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
             await self._reject(scope, send)
             return
         seen = 0
+        rejected = False
 
         async def limited() -> Message:
-            nonlocal seen
+            nonlocal seen, rejected
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
-                raise _TooLarge()
+            if seen > self.max_bytes and not rejected:
+                # A chunked body grew past the limit: answer 413 now, then tell the app the
+                # client went away so it stops reading; whatever it answers is dropped.
+                rejected = True
+                await self._reject(scope, send)
+                return {"type": "http.disconnect"}
             return message
 
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await self._reject(scope, send)
+        async def guarded_send(message: Message) -> None:
+            if not rejected:
+                await send(message)
+
+        await self.app(scope, limited, guarded_send)
 
     async def _reject(self, scope: Scope, send: Send) -> None:
-        resp = problems.problem(413, "payload_too_large", "Payload too large",
-                                f"request bodies are limited to {self.max_bytes} bytes",
-                                scope.get("path", ""))
-        await resp(scope, _noop_receive, send)
+        await _refuse(scope, send, 413, "payload_too_large", "Payload too large",
+                      f"request bodies are limited to {self.max_bytes} bytes")
 
 
-class _TooLarge(Exception):
-    pass
+async def _refuse(scope: Scope, send: Send, status: int, code: str, title: str,
+                  detail: str) -> None:
+    resp = problems.problem(status, code, title, detail, scope.get("path", "").replace(
+        "\x00", ""))
+    await resp(scope, _noop_receive, send)
 
 
 async def _noop_receive() -> Message:
@@ -98,7 +109,8 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     settings = settings or Settings()
     # Fail at start, not at the first erasure request, if the data map is unsound.
     datamap.validate(GlobalBase.metadata, RegionalBase.metadata)
-    default_profiles()
+    # Every market's region must be a configured store, or sign-ups there would fail later.
+    load_profiles(regions=frozenset(settings.regions))
     owned = stores is None
     the_stores = stores or Stores(settings)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None

@@ -36,7 +36,8 @@ def serve(
     h, p = host or settings.host, port or settings.port
     typer.echo(f"chuhai serving on http://{h}:{p}  (API docs: http://{h}:{p}/docs)")
     uvicorn.run("chuhai.app:create_app", factory=True, host=h, port=p, reload=reload,
-                proxy_headers=True)
+                proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
+                ws_max_size=64 * 1024)
 
 
 @app.command()
@@ -117,6 +118,13 @@ def user_create(
     from chuhai.core.actor import Role
     from chuhai.demo import create_user
 
+    from pydantic import TypeAdapter, ValidationError
+    from pydantic import EmailStr as Email
+
+    try:
+        email = TypeAdapter(Email).validate_python(email)
+    except ValidationError:
+        _fail(f"{email!r} is not an e-mail address")
     try:
         the_role = Role(role)
     except ValueError:

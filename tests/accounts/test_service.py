@@ -95,3 +95,38 @@ async def test_a_customer_reads_only_themself(acc):
     with pytest.raises(Exception) as err:
         await acc.get_customer(actor, other.id)
     assert getattr(err.value, "code", "") == "not_found"
+
+
+async def test_no_seller_staff_can_read_a_customer(acc, stores, settings):
+    customer = await acc.create_customer("private@b.example", "Private", "DE")
+    for role in (Role.OWNER, Role.PRIVACY_OFFICER):
+        tenant = await make_tenant(stores, settings, role=role)
+        with pytest.raises(Exception) as err:
+            await acc.get_customer(tenant.actor, customer.id)
+        assert getattr(err.value, "code", "") == "not_found"
+
+
+async def test_a_racing_duplicate_sign_up_is_a_conflict_not_a_crash(acc):
+    from chuhai.accounts.models import Customer
+
+    acc.uow.region("us").add(Customer(id="cus_race", region="us", email="race@b.example",
+                                      display_name="R", home_country="US",
+                                      preferred_language="en"))
+    await acc.uow.region("us").flush()
+    with pytest.raises(Conflict) as err:
+        await acc.create_customer("race@b.example", "Racer", "US")
+    assert err.value.code == "email_taken"
+
+
+async def test_org_slugs_and_names_are_validated(acc):
+    for slug, name in (("Bad Slug", "x"), ("ok-slug", ""), ("x", "y"), ("ok2", "a" * 201)):
+        with pytest.raises(InvalidInput):
+            await acc.create_org(slug, name, "CN")
+
+
+async def test_customers_sign_in_with_their_password(acc):
+    await acc.create_customer("buyer@b.example", "Buyer", "JP", password="buyer-password")
+    actor = await acc.authenticate_customer("Buyer@b.example", "buyer-password")
+    assert actor.kind is ActorKind.CUSTOMER and actor.region == "apac"
+    with pytest.raises(Unauthenticated):
+        await acc.authenticate_customer("buyer@b.example", "wrong-password")

@@ -204,3 +204,64 @@ def test_openapi_documents_the_catalog(migrated_settings):
     spec = create_app(migrated_settings).openapi()
     assert "/api/products" in spec["paths"] and "/api/products/import" in spec["paths"]
     assert isinstance(httpx, object)
+
+
+@pytest.mark.parametrize("body", [
+    {"brand": "bad\u0000brand"}, {"title": "\u0000"}, {"title": "   "},
+    {"skus": [{"code": "A", "attributes": {"k\u0000": "v"}}]},
+])
+async def test_nul_and_empty_text_are_422_not_500(app_client, tenant, body):
+    resp = await app_client.post("/api/products", json=product_body(**body),
+                                 headers=tenant.headers)
+    assert resp.status_code == 422, resp.text
+
+
+async def test_nul_in_query_or_path_is_400(app_client, tenant):
+    for url in ("/api/products?q=%00", "/api/products/prd%00x"):
+        resp = await app_client.get(url, headers=tenant.headers)
+        assert resp.status_code == 400 and resp.json()["code"] == "invalid_characters"
+
+
+@pytest.mark.parametrize("patch", [{"certifications": None}, {"description": None},
+                                   {"brand": None}, {"images": None}])
+async def test_patch_refuses_null_for_non_nullable_fields(app_client, tenant, patch):
+    created = await create_product(app_client, tenant)
+    resp = await app_client.patch(f"/api/products/{created['id']}", json=patch,
+                                  headers=tenant.headers)
+    assert resp.status_code == 422 and "cannot be null" in resp.text
+
+
+async def test_patch_refuses_duplicate_markets_and_skus(app_client, tenant):
+    created = await create_product(app_client, tenant)
+    url = f"/api/products/{created['id']}"
+    dup_markets = {"listings": [{"market": "US", "title": "a", "price": "1"},
+                                {"market": "US", "title": "b", "price": "2"}]}
+    dup_skus = {"skus": [{"code": "Z"}, {"code": "Z"}]}
+    for body in (dup_markets, dup_skus):
+        resp = await app_client.patch(url, json=body, headers=tenant.headers)
+        assert resp.status_code == 422, resp.text
+
+
+async def test_patching_skus_keeps_fields_not_sent(app_client, tenant):
+    created = await create_product(app_client, tenant, code="KEEP",
+                                   skus=[{"code": "KEEP-1", "weight_g": 290,
+                                          "barcode": "6901234567892"}],
+                                   listings=[{"market": "CA", "title": "Casque",
+                                              "price": "10.00", "language": "fr"}])
+    resp = await app_client.patch(f"/api/products/{created['id']}", json={
+        "skus": [{"code": "KEEP-1", "attributes": {"color": "red"}}],
+        "listings": [{"market": "CA", "title": "Casque 2", "price": "11.00"}]},
+        headers=tenant.headers)
+    body = resp.json()
+    assert body["skus"][0]["weight_g"] == 290 and body["skus"][0]["barcode"] == "6901234567892"
+    assert body["listings"][0]["language"] == "fr" and body["listings"][0]["price"] == "11.00"
+
+
+async def test_chunked_bodies_over_the_limit_are_413(app_client, tenant):
+    async def chunks():
+        for _ in range(7):
+            yield b"x" * (1024 * 1024)
+
+    resp = await app_client.post("/api/products", content=chunks(),
+                                 headers={**tenant.headers, "content-type": "application/json"})
+    assert resp.status_code == 413 and resp.json()["code"] == "payload_too_large"

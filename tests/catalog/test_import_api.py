@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.catalog.test_spreadsheet import GOOD
+from tests.catalog.test_spreadsheet import GOOD, HEADER
 from tests.factories import create_product, make_tenant
 
 
@@ -90,3 +90,30 @@ async def test_import_with_bom_and_crlf_line_ends(app_client, tenant):
     resp = await app_client.post("/api/products/import", files=_file(data),
                                  headers=tenant.headers)
     assert resp.status_code == 200, resp.text
+
+
+async def test_reimport_of_a_price_sheet_keeps_variants_and_other_markets(app_client, tenant):
+    await app_client.post("/api/products/import", files=_file(GOOD), headers=tenant.headers)
+    prices = "product_code,US_price\nANC1,99.00\n"
+    resp = await app_client.post("/api/products/import", files=_file(prices),
+                                 headers=tenant.headers)
+    assert resp.status_code == 422  # a new listing needs a title: the US one exists, though
+    prices = "product_code,US_title,US_price\nANC1,ANC headphones,99.00\n"
+    resp = await app_client.post("/api/products/import", files=_file(prices),
+                                 headers=tenant.headers)
+    assert resp.status_code == 200, resp.text
+    product = (await app_client.get("/api/products", params={"q": "ANC1"},
+                                    headers=tenant.headers)).json()["items"][0]
+    assert len(product["skus"]) == 2
+    prices_by_market = {li["market"]: li["price"] for li in product["listings"]}
+    assert prices_by_market == {"US": "99.00", "JP": "12800"}
+    assert product["hs_code"] == "851830"
+
+
+async def test_problem_lines_are_physical_lines_even_with_multiline_cells(app_client, tenant):
+    text = HEADER + ('M1,"Two\nline title",851830,CN,1,1,USD,,,,T,1.00,,\n'
+                     "M2,Bad,12,CN,1,1,USD,,,,T,1.00,,\n")
+    resp = await app_client.post("/api/products/import", files=_file(text),
+                                 headers=tenant.headers)
+    assert resp.status_code == 422
+    assert resp.json()["errors"][0]["line"] == 4

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from babel import Locale, UnknownLocaleError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chuhai.accounts.models import ApiToken, Customer, Org, StaffProfile, Subject, WebSession
@@ -16,11 +18,12 @@ from chuhai.core.clock import utcnow
 from chuhai.core.db import UnitOfWork
 from chuhai.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthenticated
 from chuhai.core.ids import new_id
-from chuhai.core.passwords import dummy_hash, hash_password, verify_password
+from chuhai.core.passwords import dummy_hash, hash_password_async, verify_password_async
 from chuhai.core.secrets_store import keyed_hash, token_hash
 from chuhai.markets.profiles import get_profile
 
 LAST_USED_GRANULARITY = timedelta(minutes=1)
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,59}$")
 TOKEN_PREFIX = "chh_"  # noqa: S105 - a public marker, not a secret
 
 
@@ -59,6 +62,12 @@ class Accounts:
     # -- orgs and staff ------------------------------------------------------------------
 
     async def create_org(self, slug: str, name: str, home_country: str) -> Org:
+        if not SLUG.match(slug):
+            raise InvalidInput("an org slug is 2–60 lower-case letters, digits and hyphens",
+                               [FieldProblem("slug", "invalid")], code="invalid_slug")
+        name = " ".join(name.split())
+        if not name or len(name) > 200 or "\x00" in name:
+            raise InvalidInput("an org name is 1–200 characters", code="invalid_name")
         existing = await self.uow.global_.scalar(select(Org).where(Org.slug == slug))
         if existing:
             raise Conflict(f"org {slug!r} exists", code="org_exists")
@@ -80,14 +89,18 @@ class Accounts:
         sid = new_id("stf")
         profile = StaffProfile(id=sid, region=org.home_region, org_id=org.id,
                                email=normalize_email(email), display_name=display_name,
-                               password_hash=hash_password(password))
+                               password_hash=await hash_password_async(password))
         # Regional (personal) part first; the global directory entry last.
-        self.uow.region(org.home_region).add(profile)
-        await self.uow.region(org.home_region).flush()
         subject = Subject(id=sid, kind="staff", region=org.home_region, login_key=lk,
                           org_id=org.id, role=role.value)
-        self.uow.global_.add(subject)
-        await self.uow.global_.flush()
+        try:
+            self.uow.region(org.home_region).add(profile)
+            await self.uow.region(org.home_region).flush()
+            self.uow.global_.add(subject)
+            await self.uow.global_.flush()
+        except IntegrityError as exc:
+            raise Conflict("an account with this e-mail already exists",
+                           code="email_taken") from exc
         return subject, profile
 
     async def list_staff(self, actor: Actor) -> list[tuple[Subject, StaffProfile]]:
@@ -111,7 +124,7 @@ class Accounts:
         if subject is not None:
             profile = await self.uow.region(subject.region).get(StaffProfile, subject.id)
         hashed = profile.password_hash if profile else dummy_hash()
-        ok = verify_password(password, hashed)
+        ok = await verify_password_async(password, hashed)
         if not ok or subject is None or profile is None or not subject.active:
             raise Unauthenticated("e-mail or password is wrong", code="bad_credentials")
         return actor_of(subject)
@@ -124,7 +137,7 @@ class Accounts:
         if subject is not None:
             customer = await self.uow.region(subject.region).get(Customer, subject.id)
         hashed = customer.password_hash if customer and customer.password_hash else dummy_hash()
-        ok = verify_password(password, hashed)
+        ok = await verify_password_async(password, hashed)
         if not ok or subject is None or customer is None or not customer.password_hash:
             raise Unauthenticated("e-mail or password is wrong", code="bad_credentials")
         return actor_of(subject)
@@ -227,11 +240,15 @@ class Accounts:
         customer = Customer(id=cid, region=region, email=normalize_email(email),
                             display_name=display_name, home_country=country,
                             preferred_language=language,
-                            password_hash=hash_password(password) if password else None)
-        self.uow.region(region).add(customer)
-        await self.uow.region(region).flush()
-        self.uow.global_.add(Subject(id=cid, kind="customer", region=region, login_key=lk))
-        await self.uow.global_.flush()
+                            password_hash=await hash_password_async(password) if password else None)
+        try:
+            self.uow.region(region).add(customer)
+            await self.uow.region(region).flush()
+            self.uow.global_.add(Subject(id=cid, kind="customer", region=region, login_key=lk))
+            await self.uow.global_.flush()
+        except IntegrityError as exc:  # the same address signing up twice at once
+            raise Conflict("an account with this e-mail already exists",
+                           code="email_taken") from exc
         return customer
 
     async def subject_region(self, subject_id: str) -> str:
@@ -246,7 +263,9 @@ class Accounts:
         return self.uow.region(await self.subject_region(subject_id))
 
     async def get_customer(self, actor: Actor, customer_id: str) -> Customer:
-        if not (actor.can(Perm.CUSTOMERS_READ) or actor.subject_id == customer_id):
+        # Customers are platform-wide, not an org's rows: no seller's staff may read them here
+        # (the data-compliance work adds scoped access for privacy officers).
+        if not (actor.kind is ActorKind.SYSTEM or actor.subject_id == customer_id):
             raise NotFound("customer", customer_id)
         region = await self.subject_region(customer_id)
         customer = await self.uow.region(region).get(Customer, customer_id)

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chuhai.catalog.models import Product, Sku
-from chuhai.catalog.schemas import ImportResult, ProductPatch
+from chuhai.catalog.schemas import ImportResult
 from chuhai.catalog.service import build_product, flush_or_conflict, update_product
-from chuhai.catalog.spreadsheet import ParsedProduct, decode, parse_catalog_csv
+from chuhai.catalog.spreadsheet import ParsedProduct, decode, parse_catalog_csv, product_codes
 from chuhai.core.actor import Actor, Perm
 from chuhai.core.errors import FieldProblem, InvalidInput
 
@@ -23,26 +23,29 @@ async def import_catalog(session: AsyncSession, actor: Actor, data: bytes, *,
     except ValueError as exc:
         raise InvalidInput(str(exc), [FieldProblem("(file)", str(exc), line=1)],
                            code="import_invalid") from exc
-    parsed, problems = parse_catalog_csv(text)
+    codes = product_codes(text)
+    existing = {p.code: p for p in (await session.scalars(select(Product).where(
+        Product.org_id == org_id, Product.code.in_(list(codes))))).all()} if codes else {}
+    parsed, problems = parse_catalog_csv(text, existing=set(existing))
     if not problems:
         problems = await _cross_checks(session, org_id, parsed)
     if problems:
         raise InvalidInput(f"the file has {len(problems)} problem(s); nothing was imported",
                            problems, code="import_invalid")
 
-    existing = {p.code: p for p in (await session.scalars(select(Product).where(
-        Product.org_id == org_id, Product.code.in_([p.product.code for p in parsed])))).all()}
     created = updated = 0
     nested = await session.begin_nested()
     for item in parsed:
-        data_in = item.product
-        if data_in.code in existing:
-            patch = ProductPatch.model_validate(data_in.model_dump(exclude={"code"}))
-            await update_product(session, actor, existing[data_in.code].id, patch)
+        if item.patch is not None:
+            # Only the columns the file has change; SKUs and markets it names are updated and
+            # the others kept (a spreadsheet of prices must not delete variants).
+            await update_product(session, actor, existing[item.code].id, item.patch,
+                                 merge=True)
             updated += 1
         else:
+            assert item.product is not None
             # Codes were checked for the whole file above; one flush writes every new row.
-            session.add(build_product(org_id, data_in))
+            session.add(build_product(org_id, item.product))
             created += 1
     await flush_or_conflict(session)
     if dry_run:
@@ -50,7 +53,7 @@ async def import_catalog(session: AsyncSession, actor: Actor, data: bytes, *,
     else:
         await nested.commit()
     return ImportResult(created=created, updated=updated, dry_run=dry_run,
-                        product_codes=[p.product.code for p in parsed])
+                        product_codes=[p.code for p in parsed])
 
 
 async def _cross_checks(session: AsyncSession, org_id: str,
@@ -60,15 +63,17 @@ async def _cross_checks(session: AsyncSession, org_id: str,
     owner: dict[str, str] = {}
     for item in parsed:
         # A product without SKU rows gets one SKU named like the product (see service).
-        for code in [s.code for s in item.product.skus] or [item.product.code]:
-            if code in owner and owner[code] != item.product.code:
+        skus = (item.product or item.patch).skus if (item.product or item.patch) else None
+        default = [item.code] if item.product is not None else []
+        for code in [s.code for s in skus or []] or default:
+            if code in owner and owner[code] != item.code:
                 problems.append(FieldProblem("sku_code", f"{code!r} is used by product "
                                              f"{owner[code]!r} in this file", item.line))
-            owner[code] = item.product.code
+            owner[code] = item.code
     rows = (await session.execute(
         select(Sku.code, Product.code).join(Product, Sku.product_id == Product.id)
         .where(Sku.org_id == org_id, Sku.code.in_(list(owner))))).all()
-    lines = {p.product.code: p.line for p in parsed}
+    lines = {p.code: p.line for p in parsed}
     for sku_code, product_code in rows:
         if owner[sku_code] != product_code:
             problems.append(FieldProblem(

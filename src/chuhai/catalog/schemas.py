@@ -13,7 +13,6 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     HttpUrl,
     ValidationInfo,
@@ -23,6 +22,7 @@ from pydantic import (
 
 from chuhai.catalog.hs import HsCodeError, normalize_hs
 from chuhai.core.money import MoneyError, minor_digits, parse_amount
+from chuhai.core.text import CleanText, NonEmptyText, SafeModel
 from chuhai.markets.profiles import get_profile
 
 _CODE = r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$"
@@ -59,17 +59,15 @@ def _market(value: str) -> str:
     return value
 
 
-def _clean_text(value: str) -> str:
-    # Control characters (other than newlines/tabs) have no place in catalog text.
-    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", value).strip()
 
 
 HsCode = Annotated[str, AfterValidator(_hs)]
 Country = Annotated[str, AfterValidator(_country)]
 CurrencyCode = Annotated[str, AfterValidator(_currency)]
 Market = Annotated[str, AfterValidator(_market)]
-Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean_text)]
-Description = Annotated[str, Field(max_length=10_000), AfterValidator(_clean_text)]
+Title = Annotated[NonEmptyText, Field(max_length=200)]
+Description = Annotated[CleanText, Field(max_length=10_000)]
+Brand = Annotated[CleanText, Field(max_length=100)]
 def _not_float(value: Any) -> Any:
     # A float has already lost the cents (0.1 + 0.2); refuse it before anything rounds.
     if isinstance(value, float | bool):
@@ -83,8 +81,8 @@ AmountText = Annotated[
 ]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class Strict(SafeModel):
+    pass
 
 
 class SkuIn(Strict):
@@ -174,7 +172,7 @@ def _positive_amount(value: Any, currency: str) -> Decimal:
 class _ProductFields(Strict):
     title: Title
     description: Description = ""
-    brand: Annotated[str, Field(max_length=100)] = ""
+    brand: Brand = ""
     hs_code: HsCode
     origin_country: Country
     weight_g: int = Field(gt=0, le=1_000_000, description="Shipping weight in grams")
@@ -204,13 +202,17 @@ class ProductIn(_ProductFields):
 
     @model_validator(mode="after")
     def _unique(self) -> ProductIn:
-        codes = [s.code for s in self.skus]
-        if len(codes) != len(set(codes)):
-            raise ValueError("SKU codes must be unique within a product")
-        markets = [li.market for li in self.listings]
-        if len(markets) != len(set(markets)):
-            raise ValueError("one listing per market")
+        check_unique(self.skus, self.listings)
         return self
+
+
+def check_unique(skus: list[SkuIn] | None, listings: list[ListingIn] | None) -> None:
+    codes = [s.code for s in skus or []]
+    if len(codes) != len(set(codes)):
+        raise ValueError("SKU codes must be unique within a product")
+    markets = [li.market for li in listings or []]
+    if len(markets) != len(set(markets)):
+        raise ValueError("one listing per market")
 
 
 class ProductPatch(Strict):
@@ -218,7 +220,7 @@ class ProductPatch(Strict):
 
     title: Title | None = None
     description: Description | None = None
-    brand: Annotated[str, Field(max_length=100)] | None = None
+    brand: Brand | None = None
     hs_code: HsCode | None = None
     origin_country: Country | None = None
     weight_g: int | None = Field(None, gt=0, le=1_000_000)
@@ -237,6 +239,17 @@ class ProductPatch(Strict):
     @classmethod
     def _certs(cls, value: list[str] | None) -> list[str] | None:
         return None if value is None else normalize_certifications(value)
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> ProductPatch:
+        nulls = [f for f in self.model_fields_set - NULLABLE if getattr(self, f) is None]
+        if nulls:
+            raise ValueError(f"{', '.join(sorted(nulls))} cannot be null")
+        check_unique(self.skus, self.listings)
+        return self
+
+
+NULLABLE = frozenset({"length_mm", "width_mm", "height_mm"})
 
 
 class SkuOut(BaseModel):

@@ -132,14 +132,12 @@ def build_product(org_id: str, data: ProductIn) -> Product:
 
 
 async def update_product(session: AsyncSession, actor: Actor, product_id: str,
-                         patch: ProductPatch) -> Product:
+                         patch: ProductPatch, *, merge: bool = False) -> Product:
+    """Change the fields ``patch`` sends. SKUs and listings, when sent, replace the stored
+    ones — or, with ``merge`` (spreadsheet imports), update those named and keep the rest."""
     actor.require(Perm.CATALOG_WRITE)
     product = await get_product(session, actor, product_id)
     fields = patch.model_dump(exclude_unset=True, exclude={"skus", "listings"})
-    if any(fields.get(k, ...) is None for k in ("title", "hs_code", "origin_country",
-                                               "weight_g", "customs_value",
-                                               "customs_currency", "status")):
-        raise InvalidInput("required fields cannot be set to null", code="invalid_input")
     currency = fields.pop("customs_currency", None) or product.customs_currency
     if "customs_value" in fields or currency != product.customs_currency:
         value = fields.pop("customs_value", None)
@@ -158,38 +156,50 @@ async def update_product(session: AsyncSession, actor: Actor, product_id: str,
     if patch.skus is not None:
         await _check_codes_free(session, product.org_id, product.code,
                                 [s.code for s in patch.skus], product.id)
-        _replace_skus(product, patch.skus)
+        _replace_skus(product, patch.skus, merge=merge)
     if patch.listings is not None:
-        _replace_listings(product, patch.listings)
+        _replace_listings(product, patch.listings, merge=merge)
     await flush_or_conflict(session)
     return product
 
 
-def _replace_skus(product: Product, skus: list[SkuIn]) -> None:
-    """Keep the ids of SKUs whose code survives (stock and orders point at them)."""
+def _replace_skus(product: Product, skus: list[SkuIn], *, merge: bool = False) -> None:
+    """Keep the ids of SKUs whose code survives (stock and orders point at them); fields a
+    caller did not send keep their stored value. ``merge`` keeps SKUs not mentioned."""
     by_code = {s.code: s for s in product.skus}
     new = []
-    for s in skus or [SkuIn(code=product.code)]:
-        sku = by_code.get(s.code) or Sku(id=new_id("sku"), org_id=product.org_id, code=s.code)
-        sku.attributes, sku.weight_g, sku.barcode = dict(s.attributes), s.weight_g, s.barcode
+    for s in skus or ([] if merge else [SkuIn(code=product.code)]):
+        sku = by_code.pop(s.code, None) or Sku(id=new_id("sku"), org_id=product.org_id,
+                                               code=s.code, attributes={})
+        sent = s.model_fields_set
+        if "attributes" in sent or not sku.attributes:
+            sku.attributes = dict(s.attributes)
+        if "weight_g" in sent:
+            sku.weight_g = s.weight_g
+        if "barcode" in sent:
+            sku.barcode = s.barcode
         new.append(sku)
-    product.skus = new
+    product.skus = new + (list(by_code.values()) if merge else [])
 
 
-def _replace_listings(product: Product, listings: list[ListingIn]) -> None:
+def _replace_listings(product: Product, listings: list[ListingIn], *,
+                      merge: bool = False) -> None:
     """Update listings in place by market: (product, market) is unique, and a delete plus
-    insert of the same market in one flush would trip that constraint."""
+    insert of the same market in one flush would trip that constraint. A language not sent
+    keeps the stored one. ``merge`` keeps markets not mentioned."""
     by_market = {li.market: li for li in product.listings}
     new = []
-    for fresh in _listings(product.org_id, listings):
-        current = by_market.get(fresh.market)
+    for sent, fresh in zip(listings, _listings(product.org_id, listings), strict=True):
+        current = by_market.pop(fresh.market, None)
         if current is None:
             new.append(fresh)
             continue
-        for attr in ("language", "title", "description", "price_minor", "currency", "visible"):
+        attrs = ["title", "price_minor", "currency", "visible"]
+        attrs += [a for a in ("language", "description") if a in sent.model_fields_set]
+        for attr in attrs:
             setattr(current, attr, getattr(fresh, attr))
         new.append(current)
-    product.listings = new
+    product.listings = new + (list(by_market.values()) if merge else [])
 
 
 async def delete_product(session: AsyncSession, actor: Actor, product_id: str) -> None:
@@ -203,6 +213,8 @@ async def flush_or_conflict(session: AsyncSession) -> None:
     try:
         await session.flush()
     except IntegrityError as exc:  # a concurrent writer took a code between check and flush
+        if "unique" not in str(exc.orig).lower():
+            raise
         raise Conflict("a product or SKU code is already used", code="code_taken") from exc
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 
-from chuhai.catalog.schemas import ProductIn
+from chuhai.catalog.schemas import ProductIn, ProductPatch
 from chuhai.core.errors import FieldProblem
 from chuhai.markets.profiles import get_profile
 
@@ -28,16 +29,20 @@ PRODUCT_COLUMNS = (
     "certifications", "images",
 )
 SKU_COLUMNS = ("sku_code", "sku_attributes", "sku_weight_g", "sku_barcode")
-LISTING_FIELDS = ("title", "description", "price", "visible")
-_LISTING_COL = re.compile(r"^([A-Za-z]{2})_(title|description|price|visible)$")
+LISTING_FIELDS = ("title", "description", "price", "visible", "language")
+_LISTING_COL = re.compile(r"^([A-Za-z]{2})_(title|description|price|visible|language)$")
 _TRUE = {"1", "true", "yes", "y", "x"}
 _FALSE = {"0", "false", "no", "n", ""}
 
 
 @dataclass
 class ParsedProduct:
+    """A new product (``product``) or changes to an existing one (``patch``)."""
+
     line: int
-    product: ProductIn
+    code: str
+    product: ProductIn | None = None
+    patch: ProductPatch | None = None
 
 
 @dataclass
@@ -50,9 +55,12 @@ class _Group:
 
 def decode(data: bytes) -> str:
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValueError("the file is not UTF-8 text; export it as CSV UTF-8") from exc
+    if "\x00" in text:
+        raise ValueError("the file contains NUL characters; export it as CSV UTF-8")
+    return text
 
 
 def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
@@ -63,8 +71,26 @@ def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
         return csv.excel
 
 
-def parse_catalog_csv(text: str) -> tuple[list[ParsedProduct], list[FieldProblem]]:
-    """Validate every row; return products only when there is no problem at all."""
+def product_codes(text: str) -> set[str]:
+    """The product codes a file names (a cheap first pass, to look up which exist)."""
+    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+        col = header.index("product_code")
+    except (StopIteration, ValueError, csv.Error):
+        return set()
+    try:
+        return {row[col].strip() for row in reader if len(row) > col and row[col].strip()}
+    except csv.Error:
+        return set()
+
+
+def parse_catalog_csv(text: str, existing: Collection[str] = ()
+                      ) -> tuple[list[ParsedProduct], list[FieldProblem]]:
+    """Validate every row; return products only when there is no problem at all.
+
+    Codes in ``existing`` are validated as partial updates: only the columns present
+    change, so a sheet of prices needs no HS codes."""
     problems: list[FieldProblem] = []
     reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
     try:
@@ -80,9 +106,14 @@ def parse_catalog_csv(text: str) -> tuple[list[ParsedProduct], list[FieldProblem
         return [], problems
 
     groups: dict[str, _Group] = {}
+    rows = 0
     try:
-        for line, row in enumerate(reader, start=2):
-            if line - 1 > MAX_ROWS:
+        end_of_previous = reader.line_num
+        for row in reader:
+            # The record's first physical line: a quoted cell may span several lines.
+            line, end_of_previous = end_of_previous + 1, reader.line_num
+            rows += 1
+            if rows > MAX_ROWS:
                 problems.append(FieldProblem("(file)", f"more than {MAX_ROWS} rows", line=line))
                 break
             if not any(cell.strip() for cell in row):
@@ -98,10 +129,10 @@ def parse_catalog_csv(text: str) -> tuple[list[ParsedProduct], list[FieldProblem
         problems.append(FieldProblem("(file)", "no product rows", line=2))
 
     parsed = []
-    for group in groups.values():
-        product = _validate(group, problems)
-        if product is not None:
-            parsed.append(ParsedProduct(group.line, product))
+    for code, group in groups.items():
+        item = _validate(group, problems, code in existing)
+        if item is not None:
+            parsed.append(ParsedProduct(group.line, code, *item))
     problems.sort(key=lambda p: (p.line or 0, p.field))
     return ([] if problems else parsed), problems
 
@@ -146,7 +177,7 @@ def _collect(groups: dict[str, _Group], line: int, cells: dict[str, str],
             problems.append(FieldProblem(col, f"differs from line {first} of the same product",
                                          line=line))
         group.fields.setdefault(col, (line, value))
-    sku = {c: cells.get(c, "") for c in SKU_COLUMNS}
+    sku = {c: cells.get(c, "").replace("\x00", "") for c in SKU_COLUMNS}
     if any(sku.values()):
         group.skus.append((line, sku))
     for col, value in cells.items():
@@ -170,7 +201,8 @@ def _attrs(value: str) -> dict[str, str] | str:
     return out
 
 
-def _validate(group: _Group, problems: list[FieldProblem]) -> ProductIn | None:
+def _validate(group: _Group, problems: list[FieldProblem], is_update: bool
+              ) -> tuple[ProductIn | None, ProductPatch | None] | None:
     data: dict[str, Any] = {}
     where: dict[tuple[Any, ...], tuple[int, str]] = {}
     for col, (line, value) in group.fields.items():
@@ -183,7 +215,9 @@ def _validate(group: _Group, problems: list[FieldProblem]) -> ProductIn | None:
         if isinstance(attrs, str):
             problems.append(FieldProblem("sku_attributes", attrs, line=line))
             attrs = {}
-        item: dict[str, Any] = {"code": sku["sku_code"], "attributes": attrs}
+        item: dict[str, Any] = {"code": sku["sku_code"]}
+        if sku["sku_attributes"]:
+            item["attributes"] = attrs
         if sku["sku_weight_g"]:
             item["weight_g"] = sku["sku_weight_g"]
         if sku["sku_barcode"]:
@@ -208,7 +242,14 @@ def _validate(group: _Group, problems: list[FieldProblem]) -> ProductIn | None:
         listings.append(item)
     data["listings"] = listings
     try:
-        return ProductIn.model_validate(data)
+        if is_update:
+            data.pop("code", None)
+            if not data["skus"]:
+                del data["skus"]
+            if not data["listings"]:
+                del data["listings"]
+            return None, ProductPatch.model_validate(data)
+        return ProductIn.model_validate(data), None
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])

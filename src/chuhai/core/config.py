@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(None, description="Redis for fan-out, counters, limits.")
     host: str = Field("127.0.0.1", description="Bind address for `chuhai serve`.")
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1", description="Proxies whose X-Forwarded-For is trusted (comma-separated, "
+        "or *): set it to the load balancer's address so rate limits see client addresses.")
     port: int = Field(8000, description="Port for `chuhai serve`.")
     session_ttl_hours: int = Field(12, ge=1, le=24 * 30, description="Console session lifetime.")
     secure_cookies: bool = Field(False, description="Mark cookies Secure (behind HTTPS).")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import cache
 
 from pwdlib import PasswordHash
@@ -31,3 +32,13 @@ def verify_password(password: str, hashed: str) -> bool:
 @cache
 def dummy_hash() -> str:
     return hash_password("not-a-real-password-0")
+
+
+async def hash_password_async(password: str) -> str:
+    """argon2 takes ~100 ms of CPU by design; off the event loop, so a sign-in does not
+    stall every other request and socket on the node."""
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def verify_password_async(password: str, hashed: str) -> bool:
+    return await asyncio.to_thread(verify_password, password, hashed)

@@ -37,14 +37,18 @@ class RateLimiter(Protocol):
 
     async def reset(self, key: str) -> None: ...
 
+    async def count(self, key: str) -> int: ...
+
 
 class MemoryRateLimiter:
     def __init__(self, clock: Callable[[], float] | None = None) -> None:
         self._clock = clock or time.monotonic
         self._windows: dict[str, tuple[float, int]] = {}
+        self._window_of: dict[str, int] = {}
 
     async def hit(self, key: str, limit: int, window_s: int) -> Verdict:
         now = self._clock()
+        self._window_of[key] = window_s
         start, count = self._windows.get(key, (now, 0))
         if now - start >= window_s:
             start, count = now, 0
@@ -52,11 +56,17 @@ class MemoryRateLimiter:
         self._windows[key] = (start, count)
         if len(self._windows) > 100_000:  # bound memory under a flood of distinct keys
             self._windows = {k: v for k, v in self._windows.items() if now - v[0] < window_s}
+            self._window_of = {k: self._window_of[k] for k in self._windows}
         retry = max(1, int(window_s - (now - start) + 0.999))
         return Verdict(count <= limit, count, 0 if count <= limit else retry)
 
     async def reset(self, key: str) -> None:
         self._windows.pop(key, None)
+
+    async def count(self, key: str) -> int:
+        """Hits in the current window (0 once it has expired)."""
+        start, count = self._windows.get(key, (0.0, 0))
+        return count if self._clock() - start < self._window_of.get(key, 0) else 0
 
 
 class RedisRateLimiter:
@@ -75,6 +85,9 @@ class RedisRateLimiter:
 
     async def reset(self, key: str) -> None:
         await self.redis.delete(self.prefix + key)
+
+    async def count(self, key: str) -> int:
+        return int(await self.redis.get(self.prefix + key) or 0)
 
 
 async def enforce(limiter: RateLimiter, key: str, limit: int, window_s: int) -> None:

@@ -94,9 +94,11 @@ async def login(request: Request, uow: UoW) -> Response:
                        login_csrf=cookie, next=nxt)
     email_key = keyed_hash(request.app.state.signing_key, "rl", form.get("email", "")[:254]
                            .strip().lower())
+    limiter = request.app.state.limiter
     try:
         await limit(request, f"login:ip:{client_ip(request)}", 30, 300)
-        await limit(request, f"login:acct:{email_key}", 10, 900)
+        if await limiter.count(f"login:fail:{email_key}") >= 10:
+            raise RateLimited(900)
     except RateLimited as exc:
         wait = exc.extra["retry_after"]
         resp = _render(request, "login.html", 429, login_csrf=cookie, next=nxt,
@@ -107,6 +109,7 @@ async def login(request: Request, uow: UoW) -> Response:
         actor = await accounts(request, uow).authenticate_staff(
             form.get("email", "")[:254], form.get("password", "")[:256])
     except DomainError:
+        await limiter.hit(f"login:fail:{email_key}", 10, 900)  # only failures count
         return _render(request, "login.html", 401, error="E-mail or password is wrong.",
                        login_csrf=cookie, next=nxt, email=form.get("email", "")[:254])
     settings = request.app.state.settings
@@ -123,7 +126,10 @@ async def login(request: Request, uow: UoW) -> Response:
 async def logout(request: Request, uow: UoW) -> Response:
     caller = await optional_caller(request, uow)
     form = await _form(request)
-    if caller and _csrf_ok(caller, form):
+    if caller and not _csrf_ok(caller, form):
+        # Another site cannot sign a user out: without the session's token, nothing changes.
+        return RedirectResponse("/console", status_code=303)
+    if caller:
         await accounts(request, uow).close_session(request.cookies.get(SESSION_COOKIE, ""))
     resp = RedirectResponse("/login", status_code=303)
     resp.delete_cookie(SESSION_COOKIE)

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chuhai.core.errors import DomainError
@@ -54,6 +55,13 @@ def install(app: FastAPI) -> None:
                   for e in exc.errors()]
         return problem(422, "invalid_input", "Invalid input",
                        f"{len(errors)} field(s) are invalid", request.url.path, errors=errors)
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value validation let through (a backstop, logged).
+        log.warning("database refused a value on %s: %s", request.url.path, exc.orig)
+        return problem(422, "invalid_input", "Invalid input",
+                       "a value could not be stored as given", request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
