@@ -1,0 +1,64 @@
+"""The chat pipeline's stages: length, rate and slow mode, PII redaction."""
+
+from __future__ import annotations
+
+import pytest
+
+from chuhai.live.pipeline import ChatLine, LineContext, Rejected, chat_bucket, default_pipeline
+from chuhai.live.redaction import redact
+from chuhai.live.state import RoomState
+
+
+def line(text: str) -> ChatLine:
+    return ChatLine(kind="chat", text=text, author_id="c1", author_name="A", lang="en")
+
+
+def ctx(**kw) -> LineContext:
+    return LineContext(room=RoomState("r", **kw), markets=["US", "DE", "JP"],
+                       bucket=chat_bucket(), now=100.0)
+
+
+async def test_whitespace_is_collapsed_and_limits_apply():
+    p = default_pipeline()
+    assert (await p.run(line("  hello \n  world "), ctx())).text == "hello world"
+    for text, code in (("   ", "empty"), ("x" * 501, "too_long")):
+        with pytest.raises(Rejected) as err:
+            await p.run(line(text), ctx())
+        assert err.value.code == code
+
+
+async def test_the_token_bucket_then_slow_mode():
+    p, c = default_pipeline(), ctx()
+    for _ in range(3):
+        await p.run(line("hi"), c)
+    with pytest.raises(Rejected) as err:
+        await p.run(line("hi"), c)
+    assert err.value.code == "rate_limited" and err.value.retry_after > 0
+    slow = ctx(slow_mode_s=30)
+    await p.run(line("first"), slow)
+    slow.now += 10
+    with pytest.raises(Rejected) as err:
+        await p.run(line("second"), slow)
+    assert err.value.code == "slow_mode"
+    slow.now += 25
+    await p.run(line("third"), slow)
+
+
+@pytest.mark.parametrize(("text", "kinds"), [
+    ("mail a.b+c@example.co.uk please", ("email",)),
+    ("call +49 30 901820", ("phone",)),
+    ("(415) 555-2671", ("phone",)),
+    ("電話 090-1234-5678", ("phone",)),
+    ("order 12345, only 3 left at 89.00", ()),
+    ("SKU SW-ANC1-BLK", ()),
+])
+def test_redaction_finds_emails_and_phone_numbers_only(text, kinds):
+    result = redact(text, ["US", "DE", "JP"])
+    assert result.kinds == kinds
+    if kinds:
+        assert "hidden]" in result.text
+
+
+async def test_redaction_is_a_stage():
+    out = await default_pipeline().run(line("me: jo@x.example"), ctx())
+    assert out.text == "me: [email hidden]" and out.redactions == ("email",)

@@ -1,0 +1,78 @@
+"""The hub: one serialization per (room, language), likes folded per tick, slow viewers
+dropped without slowing the others."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from unittest import mock
+
+from chuhai.realtime import hub as hub_module
+from chuhai.realtime.bus import MemoryBus
+from chuhai.realtime.hub import Hub
+from chuhai.realtime.protocol import Close
+
+
+async def test_each_language_is_serialized_once_and_shared_by_its_viewers():
+    bus = MemoryBus()
+    hub = Hub(bus, tick_s=0.05, coalesce_s=0.0)
+    conns = [hub.new_connection(lang) for lang in ["en"] * 50 + ["de"] * 30 + ["ja"] * 20]
+    for c in conns:
+        await hub.join("r", c)
+    with mock.patch.object(hub_module, "build_frame", wraps=hub_module.build_frame) as spy:
+        for i in range(3):
+            await bus.publish("r", "chat", {"text": f"m{i}"})
+        await asyncio.sleep(0.05)
+    assert spy.call_count == 3  # three languages, one frame each: not one per viewer
+    frames = {c.lang: c.queue.get_nowait() for c in conns[::10]}
+    assert len({id(f) for f in frames.values()}) == 3
+    assert [e["data"]["text"] for e in json.loads(frames["en"].text)["events"]] == [
+        "m0", "m1", "m2"]
+    await hub.close()
+
+
+async def test_a_burst_of_likes_becomes_one_aggregate_per_tick():
+    bus = MemoryBus()
+    hub = Hub(bus, tick_s=0.05)
+    conn = hub.new_connection("en")
+    await hub.join("r", conn)
+    for _ in range(5000):
+        hub.add_likes("r", 1)
+    await asyncio.sleep(0.2)
+    frames = []
+    while not conn.queue.empty():
+        frames.append(json.loads(conn.queue.get_nowait().text))
+    likes = [f["agg"]["counters"]["likes"] for f in frames
+             if "likes" in f.get("agg", {}).get("counters", {})]
+    assert likes == [5000]
+    await hub.close()
+
+
+async def test_a_slow_viewer_is_dropped_and_the_others_keep_receiving():
+    bus = MemoryBus()
+    hub = Hub(bus, tick_s=0.05, coalesce_s=0.0, queue_size=4)
+    slow, fast = hub.new_connection("en"), hub.new_connection("en")
+    dropped = []
+    slow.on_close = dropped.append
+    await hub.join("r", slow)
+    await hub.join("r", fast)
+    for i in range(10):
+        await bus.publish("r", "chat", {"text": str(i)})
+        await asyncio.sleep(0.005)
+        while not fast.queue.empty():
+            fast.queue.get_nowait()
+    assert dropped == [Close.SLOW_CONSUMER] and slow.closed == Close.SLOW_CONSUMER
+    assert fast.closed is None
+    await hub.close()
+
+
+async def test_leaving_the_last_viewer_unsubscribes_the_room():
+    bus = MemoryBus()
+    hub = Hub(bus)
+    conn = hub.new_connection("en")
+    await hub.join("r", conn)
+    await hub.leave("r", conn)
+    assert "r" not in hub.rooms
+    await bus.publish("r", "chat", {})
+    assert conn.queue.empty()
+    await hub.close()
