@@ -14,8 +14,11 @@ app = typer.Typer(help="chuhai 出海 — socialized cross-border e-commerce.", 
 rules_app = typer.Typer(help="Validate the rules data (markets, HS chapters, data map).",
                         no_args_is_help=True)
 user_app = typer.Typer(help="Manage staff users.", no_args_is_help=True)
+live_app = typer.Typer(help="Live rooms: simulated video for demos and tests.",
+                       no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(user_app, name="user")
+app.add_typer(live_app, name="live")
 
 
 def _fail(message: str) -> None:
@@ -78,13 +81,66 @@ def demo(
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
 ) -> None:
-    """Migrate, seed the demo and serve it."""
+    """Migrate, seed the demo, start the simulated video of its live room, and serve."""
+    from chuhai.demo import demo_live_room
+    from chuhai.live import simulate
+
     migrate()
     seed_demo()
     settings = Settings()
-    typer.secho(f"\nOpen http://{host or settings.host}:{port or settings.port}/login",
+    room_id = asyncio.run(demo_live_room(settings))
+    proc = simulate.start(settings.data_dir / "media", room_id, label="SonicWave live")
+    base = f"http://{host or settings.host}:{port or settings.port}"
+    typer.secho(f"\nOpen {base}/login  ·  live room: {base}/live/{room_id}",
                 fg=typer.colors.GREEN)
-    serve(host=host, port=port, reload=False)
+    try:
+        serve(host=host, port=port, reload=False)
+    finally:
+        proc.terminate()
+
+
+@live_app.command("simulate")
+def live_simulate(
+    room: Annotated[str, typer.Argument(help="Room id (see /console/rooms).")],
+    seconds: Annotated[float | None, typer.Option(help="Stop after this long "
+                                                        "(default: until Ctrl-C).")] = None,
+    set_playback: Annotated[bool, typer.Option(help="Point the room's playback URL at the "
+                                                    "simulated stream.")] = True,
+) -> None:
+    """Publish a moving test pattern with a clock and a tone as live HLS for ROOM."""
+    from chuhai.live import simulate
+
+    settings = Settings()
+    if set_playback:
+        asyncio.run(_point_room_at(settings, room, simulate.playback_url(room)))
+    proc = simulate.start(settings.data_dir / "media", room, seconds=seconds)
+    typer.echo(f"publishing {simulate.playback_url(room)} (ffmpeg pid {proc.pid}); "
+               "Ctrl-C to stop")
+    try:
+        rc = proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        rc = proc.wait()
+    if rc not in (0, 255, -15):
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        _fail(f"ffmpeg stopped with code {rc}: {err[-500:]}")
+
+
+async def _point_room_at(settings: Settings, room_id: str, url: str) -> None:
+    from sqlalchemy import update
+
+    from chuhai.core.db import Stores, unit_of_work
+    from chuhai.live.models import Room
+
+    stores = Stores(settings)
+    try:
+        async with unit_of_work(stores) as uow:
+            result = await uow.global_.execute(
+                update(Room).where(Room.id == room_id).values(playback_url=url))
+            if not getattr(result, "rowcount", 1):
+                _fail(f"no room {room_id!r}")
+    finally:
+        await stores.dispose()
 
 
 @rules_app.command("check")

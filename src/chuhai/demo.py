@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -16,7 +17,8 @@ from chuhai.catalog.models import Product
 from chuhai.catalog.schemas import ProductIn, ProductPatch
 from chuhai.core.actor import Actor, Role
 from chuhai.core.config import Settings
-from chuhai.core.db import Stores, unit_of_work
+from chuhai.core.clock import utcnow
+from chuhai.core.db import Stores, UnitOfWork, unit_of_work
 from chuhai.core.secrets_store import signing_key
 
 ORG_SLUG = "sonicwave"
@@ -140,7 +142,8 @@ async def run_seed(settings: Settings, progress: Callable[[str], None] = lambda 
             progress(f"staff: {len(STAFF)} users, one per role")
             for email, name, country, lang in CUSTOMERS:
                 if not await _exists(uow.global_, acc.login_key(email)):
-                    await acc.create_customer(email, name, country, lang)
+                    await acc.create_customer(email, name, country, lang,
+                                              password=DEMO_PASSWORD)
             progress(f"customers: {len(CUSTOMERS)} in regions eu, us, apac")
             for p in PRODUCTS:
                 data = product_input(p)
@@ -152,9 +155,62 @@ async def run_seed(settings: Settings, progress: Callable[[str], None] = lambda 
                     patch = ProductPatch.model_validate(data.model_dump(exclude={"code"}))
                     await catalog.update_product(uow.global_, system, existing.id, patch)
             progress(f"catalog: {len(PRODUCTS)} products with US, DE and JP listings")
+            await _seed_rooms(uow, org.id, system)
+            progress("live: one live room (simulated video) and one scheduled for tomorrow")
     finally:
         await stores.dispose()
     return [(r.value, e, DEMO_PASSWORD) for r, e, _ in STAFF]
+
+
+LIVE_TITLES = {"en": "SonicWave ANC1 launch — live from Shenzhen",
+               "de": "SonicWave ANC1 Launch — live aus Shenzhen",
+               "ja": "SonicWave ANC1 発売記念ライブ（深圳から）",
+               "zh": "SonicWave ANC1 新品发布直播"}
+NEXT_TITLES = {"en": "Audio gadgets Q&A", "de": "Audio-Gadgets: Fragen & Antworten",
+               "ja": "オーディオガジェット Q&A"}
+
+
+async def _seed_rooms(uow: UnitOfWork, org_id: str, system: Actor) -> None:
+    from chuhai.live import service as live
+    from chuhai.live.models import Room
+    from chuhai.live.schemas import RoomIn
+    from chuhai.live.simulate import playback_url
+
+    existing = {r.titles.get("en") for r in (await uow.global_.scalars(
+        select(Room).where(Room.org_id == org_id))).all()}
+    codes = ["SW-ANC1", "SW-BUDS2", "SW-BOOM", "SW-CASE"]
+    products = {p.code: p.id for p in (await uow.global_.scalars(select(Product).where(
+        Product.org_id == org_id, Product.code.in_(codes)))).all()}
+    slots = [{"product_id": products[c], "planned_minutes": 8} for c in codes if c in products]
+    if LIVE_TITLES["en"] not in existing:
+        room = await live.create_room(uow, system, RoomIn.model_validate({
+            "titles": LIVE_TITLES, "markets": ["US", "DE", "JP"], "run_of_show": slots,
+            "scheduled_at": utcnow() - timedelta(minutes=5)}))
+        room.status, room.started_at = "live", utcnow()
+        room.playback_url = playback_url(room.id)
+    if NEXT_TITLES["en"] not in existing:
+        await live.create_room(uow, system, RoomIn.model_validate({
+            "titles": NEXT_TITLES, "markets": ["US", "DE", "JP"], "run_of_show": slots[:2],
+            "scheduled_at": utcnow() + timedelta(days=1)}))
+    await uow.global_.flush()
+
+
+async def demo_live_room(settings: Settings) -> str:
+    """The demo's live room id (reopened if someone ended it)."""
+    from chuhai.live.models import Room
+
+    stores = Stores(settings)
+    try:
+        async with unit_of_work(stores) as uow:
+            org = await uow.global_.scalar(select(Org).where(Org.slug == ORG_SLUG))
+            assert org is not None, "seed the demo first"
+            rooms = (await uow.global_.scalars(select(Room).where(Room.org_id == org.id))).all()
+            room = next(r for r in rooms if r.titles.get("en") == LIVE_TITLES["en"])
+            if room.status != "live":
+                room.status, room.started_at, room.ended_at = "live", utcnow(), None
+            return room.id
+    finally:
+        await stores.dispose()
 
 
 async def _exists(session: object, login_key: str) -> bool:

@@ -58,7 +58,7 @@ function renderCounters(c, viewers) {
   if (poll) {
     box.replaceChildren(el("b", {}, poll.question, poll.open ? "" : " (closed)"),
       ...poll.options.map((o, i) => el("div", {}, `${o}: ${counters[`poll:${poll.id}:${i}`] || 0}`)));
-    $("poll-close").hidden = !poll.open;
+    if ($("poll-close")) $("poll-close").hidden = !poll.open;
   } else box.replaceChildren();
 }
 
@@ -70,8 +70,8 @@ const client = new LiveClient(cfg.room, {
     h.state.questions.forEach(question);
     pinned = h.state.pinned; renderPins();
     poll = h.state.poll;
-    $("slow").value = h.state.slow_mode_s;
-    $("followers").checked = h.state.followers_only;
+    if ($("slow")) $("slow").value = h.state.slow_mode_s;  // moderators only
+    if ($("followers")) $("followers").checked = h.state.followers_only;
     renderCounters(h.counters, h.viewers);
   },
   onEvent(ev) {

@@ -43,11 +43,11 @@ export class LiveClient {
   receive(msg) {
     if (msg.type === "hello") {
       if (msg.reset) this.delivered = [];
+      this.h.onStatus?.("live");
       this.h.onHello?.(msg);
       if (msg.reset) this.lastSeq = null;
       for (const ev of msg.missed || []) this.event(ev);
       this.lastSeq = Math.max(this.lastSeq || 0, msg.seq);
-      this.h.onStatus?.("live");
     } else if (msg.type === "batch") {
       for (const ev of msg.events) this.event(ev);
       if (msg.agg) this.h.onAgg?.(msg.agg);

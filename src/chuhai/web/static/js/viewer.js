@@ -26,8 +26,8 @@ function line(ev) {
 function renderCards(pinned) {
   cards.replaceChildren(...pinned.map((p) => {
     const l = p.listings[cfg.market] || Object.values(p.listings)[0];
-    if (!l) return el("div", { class: "card" }, p.title);
-    return el("div", { class: "card", "data-product": p.product_id },
+    if (!l) return el("div", { class: "pcard" }, p.title);
+    return el("div", { class: "pcard", "data-product": p.product_id },
       p.image ? el("img", { src: p.image, alt: "" }) : null,
       el("div", {}, el("div", { class: "ptitle" }, l.title), el("div", { class: "price" }, l.price_display)),
       el("button", { type: "button", class: "buy", disabled: true, title: "Checkout arrives with the selling feature" }, "Buy"));
