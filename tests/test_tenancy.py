@@ -51,3 +51,22 @@ async def test_staff_lists_are_per_org(app_client, stores, settings):
     emails = [s["email"] for s in (await app_client.get("/api/staff",
                                                         headers=beta.headers)).json()]
     assert emails == [beta.email] and alpha.email not in emails
+
+
+async def test_an_org_cannot_see_or_run_another_orgs_rooms(app_client, stores, settings):
+    alpha = await make_tenant(stores, settings)
+    beta = await make_tenant(stores, settings)
+    created = await app_client.post("/api/rooms", headers=alpha.headers, json={
+        "titles": {"en": "Alpha live"}, "markets": ["US"],
+        "scheduled_at": "2030-01-01T12:00:00Z"})
+    assert created.status_code == 201, created.text
+    room = created.json()["id"]
+    assert (await app_client.get("/api/rooms", headers=beta.headers)).json() == []
+    for method, url in (("GET", f"/api/rooms/{room}"), ("PATCH", f"/api/rooms/{room}"),
+                        ("POST", f"/api/rooms/{room}/open"), ("POST", f"/api/rooms/{room}/end")):
+        resp = await app_client.request(method, url, headers=beta.headers,
+                                        json={"titles": {"en": "x"}} if method == "PATCH"
+                                        else None)
+        assert resp.status_code == 404 and resp.json()["code"] == "room_not_found", url
+    assert (await app_client.get(f"/api/rooms/{room}",
+                                 headers=alpha.headers)).json()["status"] == "scheduled"

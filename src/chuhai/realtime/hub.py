@@ -147,11 +147,15 @@ class Hub:
     # -- flushing ------------------------------------------------------------------------
 
     def _schedule(self, ch: RoomChannel, window: float) -> None:
-        if ch.scheduled is not None:
-            return
+        """Flush at ``last_flush + window``, or earlier if a flush is already due sooner: a
+        chat line must not wait behind a likes tick."""
         loop = asyncio.get_running_loop()
-        wait = max(0.0, ch.last_flush + window - time.monotonic())
-        ch.scheduled = loop.call_later(wait, self._flush, ch)
+        due = max(loop.time(), loop.time() + ch.last_flush + window - time.monotonic())
+        if ch.scheduled is not None:
+            if ch.scheduled.when() <= due:
+                return
+            ch.scheduled.cancel()
+        ch.scheduled = loop.call_at(due, self._flush, ch)
 
     def _flush(self, ch: RoomChannel) -> None:
         ch.scheduled = None

@@ -1,0 +1,229 @@
+"""Live-room fan-out: delivery latency, loss and memory per viewer, against two baselines
+measured in the same run with the same client harness (bench/_loadgen.py, its own process):
+a bare ``websockets`` broadcast server and a raw asyncio TCP fan-out
+(bench/_fanout_baselines.py). Open-loop sending; the send time travels inside each line.
+
+Prints one JSON line per scenario:
+- fanout_1000v_10lps_1000likes: p99 ms (target ≤ 100 ms and ≤ 2× the bare websockets p99)
+- fanout_5000v_5lps: p95 ms (target ≤ 500 ms)
+- fanout_max_viewers_p95_under_250ms: viewers (largest tried with p95 < 250 ms)
+- idle_viewer_rss: KiB of server RSS per idle viewer at 5,000 viewers (target ≤ 50)
+Set FANOUT_QUICK=1 for a shorter run (fewer steps, shorter windows).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+QUICK = os.environ.get("FANOUT_QUICK") == "1"
+SECONDS = 5 if QUICK else 10
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def seed(data_dir: Path) -> tuple[str, str]:
+    from chuhai.accounts.service import Accounts, actor_of
+    from chuhai.core.actor import Actor, Role
+    from chuhai.core.clock import utcnow
+    from chuhai.core.config import Settings
+    from chuhai.core.db import Stores, unit_of_work
+    from chuhai.core.migrate import upgrade_all
+    from chuhai.core.secrets_store import signing_key
+    from chuhai.live import service
+    from chuhai.live.schemas import RoomIn
+
+    settings = Settings(data_dir=data_dir, secret_key="bench")
+    stores = Stores(settings)
+    await upgrade_all(stores)
+    async with unit_of_work(stores) as uow:
+        acc = Accounts(uow, signing_key(settings))
+        org = await acc.create_org("bench", "Bench", "CN")
+        host, _ = await acc.create_staff(Actor.system(org.id), "h@bench.example", "Host",
+                                         "bench-password", Role.HOST)
+        _, token = await acc.create_token(actor_of(host), "bench")
+        room = await service.create_room(uow, Actor.system(org.id), RoomIn.model_validate({
+            "titles": {"en": "Bench"}, "markets": ["US"],
+            "scheduled_at": utcnow() + timedelta(minutes=1)}))
+        room.status = "live"
+    await stores.dispose()
+    return room.id, token
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+class Proc:
+    def __init__(self, args: list[str], env: dict[str, str] | None = None,
+                 ready: str | None = None) -> None:
+        self.proc = subprocess.Popen(args, env={**os.environ, **(env or {})},
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.ready = ready
+
+    def wait_ready(self, port: int) -> None:
+        for _ in range(200):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def start_chuhai(data_dir: Path) -> tuple[Proc, int]:
+    port = free_port()
+    p = Proc([sys.executable, "-m", "chuhai.cli", "serve", "--port", str(port)],
+             env={"CHUHAI_DATA_DIR": str(data_dir), "CHUHAI_SECRET_KEY": "bench"})
+    p.wait_ready(port)
+    for _ in range(100):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return p, port
+
+
+def start_baseline(kind: str) -> tuple[Proc, int]:
+    port = free_port()
+    p = Proc([sys.executable, str(HERE / "_fanout_baselines.py"), kind, str(port)])
+    p.wait_ready(port)
+    return p, port
+
+
+def loadgen(**kw: Any) -> dict[str, Any]:
+    args = [sys.executable, str(HERE / "_loadgen.py")]
+    for k, v in kw.items():
+        args += [f"--{k.replace('_', '-')}", str(v)]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    if not lines:
+        raise RuntimeError(f"load generator failed: {out.stderr[-800:]}")
+    return dict(json.loads(lines[-1]))
+
+
+def run_chuhai(data_dir: Path, room: str, token: str, **kw: Any) -> dict[str, Any]:
+    proc, port = start_chuhai(data_dir)
+    try:
+        base = f"ws://127.0.0.1:{port}/ws/rooms/{room}?lang=en&market=US"
+        return loadgen(url=base, poster_url=f"{base}&token={token}", **kw)
+    finally:
+        proc.stop()
+
+
+def run_baseline(kind: str, **kw: Any) -> dict[str, Any]:
+    proc, port = start_baseline(kind)
+    try:
+        if kind == "ws":
+            url = f"ws://127.0.0.1:{port}/"
+            return loadgen(transport="ws", url=url, poster_url=url, **kw)
+        return loadgen(transport="tcp", port=port, **kw)
+    finally:
+        proc.stop()
+
+
+def emit(name: str, figure: float, unit: str, baseline: float, params: dict[str, Any]) -> None:
+    print(json.dumps({"name": name, "figure": figure, "unit": unit, "baseline": baseline,
+                      "ratio": round(figure / baseline, 3) if baseline else None,
+                      "params": params}), flush=True)
+
+
+def idle_rss(data_dir: Path, room: str, viewers: int) -> tuple[float, float]:
+    """Server RSS growth per idle viewer, chuhai and the bare websockets baseline."""
+    results = []
+    for kind in ("chuhai", "ws"):
+        if kind == "chuhai":
+            proc, port = start_chuhai(data_dir)
+            url = f"ws://127.0.0.1:{port}/ws/rooms/{room}?lang=en&market=US"
+        else:
+            proc, port = start_baseline("ws")
+            url = f"ws://127.0.0.1:{port}/"
+        try:
+            warm = subprocess.run([sys.executable, str(HERE / "_loadgen.py"), "--url", url,
+                                   "--viewers", "20", "--idle", "1"], capture_output=True,
+                                  timeout=120)
+            assert warm.returncode == 0, warm.stderr[-500:]
+            before = rss_kib(proc.proc.pid)
+            gen = subprocess.Popen([sys.executable, str(HERE / "_loadgen.py"), "--url", url,
+                                    "--viewers", str(viewers), "--idle", "8"],
+                                   stdout=subprocess.PIPE, text=True)
+            assert gen.stdout is not None
+            gen.stdout.readline()  # all connected
+            time.sleep(3)
+            after = rss_kib(proc.proc.pid)
+            gen.wait(timeout=60)
+            results.append((after - before) / viewers)
+        finally:
+            proc.stop()
+    return results[0], results[1]
+
+
+def main() -> None:
+    data_dir = Path(tempfile.mkdtemp(prefix="chuhai-fanout-"))
+    room, token = asyncio.run(seed(data_dir))
+    secs = SECONDS
+
+    s1 = {"viewers": 1000, "rate": 10, "likes": 1000, "seconds": secs}
+    ours = run_chuhai(data_dir, room, token, **s1)
+    bare = run_baseline("ws", **s1)
+    raw = run_baseline("tcp", **s1)
+    emit("fanout_1000v_10lps_1000likes", ours["p99_ms"], "ms (p99 delivery)", bare["p99_ms"],
+         {**s1, "chuhai": ours, "bare_websockets": bare, "raw_asyncio_tcp": raw,
+          "targets": "p99 <= 100 ms and <= 2x bare websockets p99; lost == 0"})
+
+    s2 = {"viewers": 5000, "rate": 5, "seconds": secs}
+    ours2 = run_chuhai(data_dir, room, token, **s2)
+    bare2 = run_baseline("ws", **s2)
+    emit("fanout_5000v_5lps", ours2["p95_ms"], "ms (p95 delivery)", bare2["p95_ms"],
+         {**s2, "chuhai": ours2, "bare_websockets": bare2, "target": "p95 <= 500 ms"})
+
+    steps = [1000, 5000] if QUICK else [1000, 2000, 3000, 4000, 5000]
+    best = {"chuhai": 0, "ws": 0}
+    trail: dict[str, list[tuple[int, float]]] = {"chuhai": [], "ws": []}
+    for n in steps:
+        for kind in ("chuhai", "ws"):
+            if kind == "chuhai":
+                r = ours2 if n == 5000 else run_chuhai(data_dir, room, token, viewers=n,
+                                                       rate=5, seconds=secs)
+            else:
+                r = bare2 if n == 5000 else run_baseline("ws", viewers=n, rate=5, seconds=secs)
+            trail[kind].append((n, r["p95_ms"]))
+            if 0 <= r["p95_ms"] < 250 and r["lost"] == 0:
+                best[kind] = max(best[kind], n)
+    emit("fanout_max_viewers_p95_under_250ms", best["chuhai"], "viewers", best["ws"],
+         {"rate": 5, "steps": steps, "p95_by_viewers": trail})
+
+    ours_kib, bare_kib = idle_rss(data_dir, room, 5000)
+    emit("idle_viewer_rss", round(ours_kib, 1), "KiB per idle viewer", round(bare_kib, 1),
+         {"viewers": 5000, "target": "<= 50 KiB"})
+
+
+if __name__ == "__main__":
+    main()
