@@ -47,8 +47,9 @@ async def run_ws(port: int) -> None:
 
     async with websockets.serve(handler, "127.0.0.1", port, max_queue=None,
                                 compression=None):
-        asyncio.create_task(ticker())
+        tick = asyncio.create_task(ticker())
         await asyncio.Future()
+        tick.cancel()
 
 
 async def run_tcp(port: int) -> None:
@@ -88,9 +89,10 @@ async def run_tcp(port: int) -> None:
                                  "agg": {"counters": {"likes": likes}}}) + "\n").encode())
 
     server = await asyncio.start_server(handler, "127.0.0.1", port, limit=1 << 16)
-    asyncio.create_task(ticker())
+    tick = asyncio.create_task(ticker())
     async with server:
         await server.serve_forever()
+    tick.cancel()
 
 
 if __name__ == "__main__":

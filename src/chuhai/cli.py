@@ -172,11 +172,11 @@ def user_create(
     org_country: Annotated[str, typer.Option(help="Org home country if created.")] = "CN",
 ) -> None:
     """Create a staff user (and the org if it does not exist)."""
+    from pydantic import EmailStr as Email
+    from pydantic import TypeAdapter, ValidationError
+
     from chuhai.core.actor import Role
     from chuhai.demo import create_user
-
-    from pydantic import TypeAdapter, ValidationError
-    from pydantic import EmailStr as Email
 
     try:
         email = TypeAdapter(Email).validate_python(email)

@@ -16,8 +16,8 @@ from chuhai.catalog import service as catalog
 from chuhai.catalog.models import Product
 from chuhai.catalog.schemas import ProductIn, ProductPatch
 from chuhai.core.actor import Actor, Role
-from chuhai.core.config import Settings
 from chuhai.core.clock import utcnow
+from chuhai.core.config import Settings
 from chuhai.core.db import Stores, UnitOfWork, unit_of_work
 from chuhai.core.secrets_store import signing_key
 

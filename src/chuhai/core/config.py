@@ -78,8 +78,9 @@ class Settings(BaseSettings):
                               description="Room hub tick: likes and counters go out once per tick.")
     live_coalesce_ms: int = Field(20, ge=0, le=500,
                                   description="Events arriving within this window share a frame.")
-    live_queue_size: int = Field(256, ge=8, le=10_000,
-                                 description="Frames queued per viewer before it is dropped as slow.")
+    live_queue_size: int = Field(
+        256, ge=8, le=10_000,
+        description="Frames queued per viewer before it is dropped as slow.")
 
     @field_validator("regions", mode="before")
     @classmethod

@@ -22,7 +22,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 def target_metadata(kind: str) -> MetaData:
     # Import every models module so both metadata objects are complete.
     import chuhai.accounts.models
-    import chuhai.catalog.models  # noqa: F401
+    import chuhai.catalog.models
     import chuhai.live.models  # noqa: F401
 
     return GlobalBase.metadata if kind == GLOBAL else RegionalBase.metadata

@@ -43,7 +43,7 @@ class RoomState:
         del self.recent[:-RECENT_CHAT]
 
     def _on_chat_deleted(self, _ev: dict[str, Any], data: dict[str, Any]) -> None:
-        target = data.get("seq")
+        target = int(data.get("seq", 0))
         self.recent = [e for e in self.recent if e["seq"] != target]
         self.questions.pop(target, None)
 

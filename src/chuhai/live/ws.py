@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from sqlalchemy import select
 
 from chuhai.accounts.models import Customer, StaffProfile
 from chuhai.accounts.service import Accounts
