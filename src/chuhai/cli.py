@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from typing import Annotated
 
@@ -41,7 +40,7 @@ def serve(
     typer.echo(f"chuhai serving on http://{h}:{p}  (API docs: http://{h}:{p}/docs)")
     uvicorn.run("chuhai.app:create_app", factory=True, host=h, port=p, reload=reload,
                 proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
-                ws_max_size=64 * 1024, ws=os.environ.get("CHUHAI_WS_IMPL", "websockets-sansio"))
+                ws_max_size=64 * 1024, ws=settings.ws_impl)
 
 
 @app.command()

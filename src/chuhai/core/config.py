@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(False, description="Mark cookies Secure (behind HTTPS).")
     max_body_bytes: int = Field(5 * 1024 * 1024, description="Largest request body accepted.")
     sql_echo: bool = Field(False, description="Log SQL statements.")
+    ws_impl: str = Field(
+        "websockets-sansio", pattern=r"^(websockets-sansio|websockets|wsproto|auto)$",
+        description="uvicorn's WebSocket implementation for `chuhai serve`.")
     live_tick_ms: int = Field(100, ge=10, le=2000,
                               description="Room hub tick: likes and counters go out once per tick.")
     live_coalesce_ms: int = Field(20, ge=0, le=500,
