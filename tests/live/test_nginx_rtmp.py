@@ -25,7 +25,6 @@ MODULE_CANDIDATES = (
     "/usr/lib/nginx/modules/ngx_rtmp_module.so",  # Debian, Ubuntu
     "/usr/lib64/nginx/modules/ngx_rtmp_module.so",  # Fedora, RHEL
     "/usr/share/nginx/modules/ngx_rtmp_module.so",
-    "/usr/lib/nginx/modules/ngx_stream_rtmp_module.so",
 )
 STREAM = "teststream"
 SECONDS = 6

@@ -59,6 +59,7 @@ class RoomChannel:
     last_flush: float = 0.0
     scheduled: asyncio.TimerHandle | None = None
     reported_viewers: int = -1
+    shown_viewers: int = -1
 
     @property
     def local_viewers(self) -> int:
@@ -95,7 +96,6 @@ class Hub:
             ch.counters = await self.bus.get_counters(room)
             ch.flushed_seq = await self.bus.current_seq(room)
         ch.by_lang[conn.lang].add(conn)
-        self._last_viewer_report = 0.0  # report the new count on the next tick
         self._ensure_ticker()
         return ch
 
@@ -130,7 +130,11 @@ class Hub:
         if "viewers_node" in agg:
             node, count = agg["viewers_node"]
             ch.viewers_by_node[node] = (int(count), now)
-            ch.agg["viewers"] = ch.total_viewers(now)
+            total = ch.total_viewers(now)
+            if total == ch.shown_viewers:
+                return  # a heartbeat with no change: nothing to send to anyone
+            ch.shown_viewers = total
+            ch.agg["viewers"] = total
         for key, total in agg.get("counters", {}).items():
             if total > ch.counters.get(key, 0):
                 ch.counters[key] = total
