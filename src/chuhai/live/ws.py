@@ -122,7 +122,7 @@ async def hello(node: LiveNode, room: Room, state: RoomState, ch: RoomChannel, v
 
 async def _send_loop(ws: WebSocket, conn: Connection) -> None:
     while True:
-        frame = await conn.queue.get()
+        frame = await conn.next()
         if conn.closed is not None:
             return
         if frame.last and frame.last <= conn.last_seq:

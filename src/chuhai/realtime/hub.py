@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,22 +28,38 @@ VIEWER_TTL_S = 5.0
 
 @dataclass(eq=False)
 class Connection:
-    """One viewer's socket as the hub sees it."""
+    """One viewer's socket as the hub sees it: a bounded mailbox of prebuilt frames.
+
+    A deque and a bare future rather than ``asyncio.Queue``: offering a frame to thousands of
+    viewers is the hot loop, and the queue's bookkeeping cost more than the socket write.
+    """
 
     lang: str
-    queue: asyncio.Queue[Frame]
+    limit: int = 256
+    frames: deque[Frame] = field(default_factory=deque)
     last_seq: int = 0
     closed: int | None = None  # the close code once the hub has given up on it
     on_close: Callable[[int], None] = lambda _code: None
+    _waiter: asyncio.Future[None] | None = None
 
     def offer(self, frame: Frame) -> None:
         if self.closed is not None:
             return
-        try:
-            self.queue.put_nowait(frame)
-        except asyncio.QueueFull:
+        if len(self.frames) >= self.limit:
             self.closed = Close.SLOW_CONSUMER
             self.on_close(Close.SLOW_CONSUMER)
+            return
+        self.frames.append(frame)
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def next(self) -> Frame:
+        """The next frame to send, waiting while there is none."""
+        while not self.frames:
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+        return self.frames.popleft()
 
 
 @dataclass
@@ -86,7 +102,7 @@ class Hub:
     # -- membership ----------------------------------------------------------------------
 
     def new_connection(self, lang: str) -> Connection:
-        return Connection(lang=lang, queue=asyncio.Queue(self.queue_size))
+        return Connection(lang=lang, limit=self.queue_size)
 
     async def join(self, room: str, conn: Connection) -> RoomChannel:
         ch = self.rooms.get(room)
