@@ -121,18 +121,16 @@ async def hello(node: LiveNode, room: Room, state: RoomState, ch: RoomChannel, v
 
 
 async def _send_loop(ws: WebSocket, conn: Connection) -> None:
+    """Drain what queued up while the socket was busy (or before the hello went out); when
+    the mailbox is empty, the hub writes new frames straight to the socket."""
+    conn.writer = ws.send_text
     while True:
         frame = await conn.next()
         if conn.closed is not None:
             return
-        if frame.last and frame.last <= conn.last_seq:
-            continue  # already delivered in the hello (join window)
-        text = frame.text
-        if frame.first and frame.first <= conn.last_seq:
-            from chuhai.realtime.protocol import build_frame
-
-            text = build_frame([e for e in frame.events if e["seq"] > conn.last_seq],
-                               frame.aggregates, conn.lang).text
+        text = conn.text_for(frame)
+        if text is None:
+            continue
         await ws.send_text(text)
         if frame.last:
             conn.last_seq = frame.last
