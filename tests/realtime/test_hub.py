@@ -75,3 +75,56 @@ async def test_leaving_the_last_viewer_unsubscribes_the_room():
     await bus.publish("r", "chat", {})
     assert not conn.frames
     await hub.close()
+
+
+async def test_run_eagerly_finishes_writes_that_need_no_wait_without_a_task():
+    from chuhai.realtime.hub import run_eagerly
+
+    done = []
+
+    async def quick() -> None:
+        done.append("quick")
+
+    assert run_eagerly(quick()) is None and done == ["quick"]
+
+    gate = asyncio.Event()
+
+    async def blocked() -> None:
+        await gate.wait()
+        done.append("blocked")
+
+    task = run_eagerly(blocked())
+    assert task is not None and done == ["quick"]
+    gate.set()
+    await task
+    assert done == ["quick", "blocked"]
+
+
+async def test_frames_go_straight_to_the_socket_and_queue_only_behind_a_busy_write():
+    bus = MemoryBus()
+    hub = Hub(bus, tick_s=0.05, coalesce_s=0.0)
+    conn = hub.new_connection("en")
+    written: list[str] = []
+    gate = asyncio.Event()
+    gate.set()
+
+    async def writer(text: str) -> None:
+        await gate.wait()
+        written.append(text)
+
+    conn.writer = writer
+    await hub.join("r", conn)
+    await bus.publish("r", "chat", {"text": "a"})
+    await asyncio.sleep(0.02)
+    assert len(written) == 1 and not conn.frames  # written synchronously by the hub
+    gate.clear()
+    await bus.publish("r", "chat", {"text": "b"})
+    await asyncio.sleep(0.02)
+    await bus.publish("r", "chat", {"text": "c"})
+    await asyncio.sleep(0.02)
+    assert len(written) == 1 and len(conn.frames) == 1  # b in flight, c waits its turn
+    gate.set()
+    await asyncio.sleep(0.02)
+    nxt = await asyncio.wait_for(conn.next(), 1)
+    assert "c" in nxt.text and "b" in written[1]
+    await hub.close()

@@ -69,12 +69,13 @@ class Dispatcher:
         self.ctx.room, self.ctx.now = self.state, time.monotonic()
         line = ChatLine(kind=kind, text=text, author_id=self.viewer.subject_id,
                         author_name=self.viewer.name, lang=self.lang)
-        if self.viewer.is_moderator:  # staff are not throttled in their own room
+        if self.viewer.is_moderator:  # staff are neither throttled nor slowed in their room
             self.ctx.bucket.tokens = self.ctx.bucket.burst
+            self.ctx.last_line_at = 0.0
         try:
             line = await self.node.pipeline.run(line, self.ctx)
         except Rejected as rej:
-            raise ProtocolError(rej.code, rej.message) from rej
+            raise ProtocolError(rej.code, rej.message, rej.retry_after) from rej
         data: dict[str, Any] = {
             "author": line.author_name, "author_id": line.author_id, "text": line.text,
             "lang": line.lang, "role": self.viewer.role, "region": self.viewer.region or "",
@@ -84,7 +85,8 @@ class Dispatcher:
         if line.translations:
             data["translations"] = line.translations
         if kind == "question":
-            await self.node.bus.add_counter(self.room.id, "questions", 1)
+            total = await self.node.bus.add_counter(self.room.id, "questions", 1)
+            await self.node.bus.publish_agg(self.room.id, {"counters": {"questions": total}})
         await self.node.publish(self.room.id, kind, data)
 
     async def _follows(self) -> bool:

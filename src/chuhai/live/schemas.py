@@ -46,6 +46,7 @@ class RoomPatch(BaseModel):
     titles: dict[Annotated[str, Field(min_length=2, max_length=16)],
                  Annotated[str, Field(min_length=1, max_length=200)]] | None = None
     playback_url: Annotated[str, Field(max_length=500, pattern=r"^(https?://|/)\S+$")] | None = None
+    recording_url: Annotated[str, Field(max_length=500, pattern=r"^(https?://|/)\S+$")] | None = None
     scheduled_at: AwareDatetime | None = None
 
 

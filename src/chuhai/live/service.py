@@ -99,7 +99,7 @@ async def public_room(uow: UnitOfWork, room_id: str) -> Room:
 async def update_room(uow: UnitOfWork, actor: Actor, room_id: str, patch: RoomPatch) -> Room:
     room = await _room_for(uow, actor, room_id, Perm.LIVE_HOST)
     for key, value in patch.model_dump(exclude_unset=True).items():
-        if value is None and key != "playback_url":
+        if value is None and key not in ("playback_url", "recording_url"):
             raise InvalidInput(f"{key} cannot be null")
         setattr(room, key, value)
     await uow.global_.flush()

@@ -55,7 +55,9 @@ async def identify(ws: WebSocket, room: Room) -> Viewer:
     app = ws.app
     origin = ws.headers.get("origin")
     same_origin = origin is None or urlsplit(origin).netloc == ws.headers.get("host")
-    token = ws.query_params.get("token") or ws.headers.get("authorization", "")[7:]
+    auth = ws.headers.get("authorization", "")
+    bearer = auth[7:] if auth[:7].lower() == "bearer " else ""
+    token = ws.query_params.get("token") or bearer
     async with unit_of_work(app.state.stores) as uow:
         acc = Accounts(uow, app.state.signing_key)
         actor = None
@@ -242,8 +244,10 @@ async def _receive_loop(ws: WebSocket, dispatcher: Dispatcher, conn: Connection)
         except ProtocolError as err:
             strikes += 1
             if strikes > MAX_STRIKES:
-                conn.offer(Frame(error_frame("flooding", "too many rejected messages")))
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(ws.send_text(error_frame(
+                        "flooding", "too many rejected messages")), 1)
                 conn.closed = Close.FLOODING
                 conn.on_close(Close.FLOODING)
                 return
-            conn.offer(Frame(error_frame(err.code, err.message)))
+            conn.offer(Frame(error_frame(err.code, err.message, err.retry_after)))

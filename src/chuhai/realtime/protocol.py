@@ -27,7 +27,7 @@ class Close(IntEnum):
     TOO_BIG = 1009
     BAD_REQUEST = 4400
     UNAUTHENTICATED = 4401
-    FORBIDDEN = 4403  # banned, or a cross-site cookie
+    FORBIDDEN = 4403  # banned (a cross-site cookie is ignored: that socket is a guest)
     ROOM_NOT_FOUND = 4404
     SLOW_CONSUMER = 4408
     RESUME_FROM_FUTURE = 4409
@@ -148,6 +148,7 @@ MOD_TYPES = frozenset({"mod.delete", "mod.mute", "mod.ban", "mod.slow", "mod.fol
 class ProtocolError(Exception):
     code: str
     message: str
+    retry_after: float | None = None
 
 
 def parse_client(raw: str | bytes) -> Any:
@@ -175,8 +176,12 @@ def dumps(obj: Any) -> str:
     return orjson.dumps(obj).decode()
 
 
-def error_frame(code: str, message: str) -> str:
-    return dumps({"v": PROTOCOL_VERSION, "type": "error", "code": code, "message": message})
+def error_frame(code: str, message: str, retry_after: float | None = None) -> str:
+    body: dict[str, Any] = {"v": PROTOCOL_VERSION, "type": "error", "code": code,
+                            "message": message}
+    if retry_after is not None:
+        body["retry_after"] = round(retry_after, 2)
+    return dumps(body)
 
 
 @dataclass
