@@ -5,19 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
+from chuhai.core.text import SafeModel
 from chuhai.markets.profiles import get_profile
 
+# An absolute http(s) URL or a path on this server (e.g. /media/live/…/index.m3u8).
+MediaUrl = Annotated[str, Field(max_length=500, pattern=r"^(https?://|/)\S+$")]
 
-class SlotIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+
+class SlotIn(SafeModel):
     product_id: str = Field(max_length=40)
     planned_minutes: int = Field(ge=1, le=240)
 
 
-class RoomIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class RoomIn(SafeModel):
     titles: dict[Annotated[str, Field(min_length=2, max_length=16)],
                  Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         min_length=1, max_length=20, description="Title per language, e.g. {'en': …, 'de': …}")
@@ -25,7 +27,7 @@ class RoomIn(BaseModel):
                                                                  max_length=5)
     markets: list[str] = Field(min_length=1, max_length=30)
     scheduled_at: AwareDatetime
-    playback_url: Annotated[str, Field(max_length=500, pattern=r"^(https?://|/)\S+$")] | None = None
+    playback_url: MediaUrl | None = None
     run_of_show: list[SlotIn] = Field(default_factory=list, max_length=100)
 
     @field_validator("markets")
@@ -41,12 +43,11 @@ class RoomIn(BaseModel):
         return out
 
 
-class RoomPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class RoomPatch(SafeModel):
     titles: dict[Annotated[str, Field(min_length=2, max_length=16)],
                  Annotated[str, Field(min_length=1, max_length=200)]] | None = None
-    playback_url: Annotated[str, Field(max_length=500, pattern=r"^(https?://|/)\S+$")] | None = None
-    recording_url: Annotated[str, Field(max_length=500, pattern=r"^(https?://|/)\S+$")] | None = None
+    playback_url: MediaUrl | None = None
+    recording_url: MediaUrl | None = None
     scheduled_at: AwareDatetime | None = None
 
 
