@@ -47,6 +47,8 @@ async def _finish(coro: Coroutine[Any, Any, None], blocker: Any) -> None:
             if blocker is None:
                 await asyncio.sleep(0)
             else:
+                # What Task.__step does with a yielded future: take over the wait.
+                blocker._asyncio_future_blocking = False
                 await blocker
         except asyncio.CancelledError:
             if blocker is None or not blocker.cancelled():  # we were cancelled, not it
@@ -149,6 +151,7 @@ class RoomChannel:
     flushed_seq: int = 0
     last_flush: float = 0.0
     scheduled: asyncio.TimerHandle | None = None
+    scheduled_for: float = 0.0
     reported_viewers: int = -1
     shown_viewers: int = -1
 
@@ -247,10 +250,11 @@ class Hub:
         loop = asyncio.get_running_loop()
         due = max(loop.time(), loop.time() + ch.last_flush + window - time.monotonic())
         if ch.scheduled is not None:
-            if ch.scheduled.when() <= due:
+            if ch.scheduled_for <= due:
                 return
             ch.scheduled.cancel()
         ch.scheduled = loop.call_at(due, self._flush, ch)
+        ch.scheduled_for = due  # uvloop's handles have no when()
 
     def _flush(self, ch: RoomChannel) -> None:
         ch.scheduled = None
