@@ -44,5 +44,6 @@ async def per_second(fn: Callable[[], Awaitable[Any]], seconds: float = 2.0) -> 
 
 def report(name: str, figure: float, unit: str, baseline: float, params: dict[str, Any]) -> None:
     print(json.dumps({"name": name, "figure": round(figure, 1), "unit": unit,
-                      "baseline": round(baseline, 1), "ratio": round(figure / baseline, 3),
-                      "params": params}))
+                      "baseline": round(baseline, 1),
+                      "ratio": round(figure / baseline, 3) if baseline else None,
+                      "params": params}), flush=True)

@@ -19,7 +19,6 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -28,6 +27,10 @@ from typing import Any
 import httpx
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _common import fresh_install, report  # noqa: E402
+
 QUICK = os.environ.get("FANOUT_QUICK") == "1"
 SECONDS = 5 if QUICK else 10
 
@@ -38,32 +41,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def seed(data_dir: Path) -> tuple[str, str]:
-    from chuhai.accounts.service import Accounts, actor_of
-    from chuhai.core.actor import Actor, Role
+async def seed() -> tuple[Path, str, str]:
+    """A migrated install with one live room; returns its data dir, the room and a token
+    of a staff member who may host it (hosts skip the chat rate limit)."""
     from chuhai.core.clock import utcnow
-    from chuhai.core.config import Settings
-    from chuhai.core.db import Stores, unit_of_work
-    from chuhai.core.migrate import upgrade_all
-    from chuhai.core.secrets_store import signing_key
+    from chuhai.core.db import unit_of_work
     from chuhai.live import service
     from chuhai.live.schemas import RoomIn
 
-    settings = Settings(data_dir=data_dir, secret_key="bench")
-    stores = Stores(settings)
-    await upgrade_all(stores)
+    settings, stores, actor, token = await fresh_install()
     async with unit_of_work(stores) as uow:
-        acc = Accounts(uow, signing_key(settings))
-        org = await acc.create_org("bench", "Bench", "CN")
-        host, _ = await acc.create_staff(Actor.system(org.id), "h@bench.example", "Host",
-                                         "bench-password", Role.HOST)
-        _, token = await acc.create_token(actor_of(host), "bench")
-        room = await service.create_room(uow, Actor.system(org.id), RoomIn.model_validate({
+        room = await service.create_room(uow, actor, RoomIn.model_validate({
             "titles": {"en": "Bench"}, "markets": ["US"],
             "scheduled_at": utcnow() + timedelta(minutes=1)}))
         room.status = "live"
     await stores.dispose()
-    return room.id, token
+    return settings.data_dir, room.id, token
 
 
 def rss_kib(pid: int) -> int:
@@ -149,12 +142,6 @@ def run_baseline(kind: str, **kw: Any) -> dict[str, Any]:
         proc.stop()
 
 
-def emit(name: str, figure: float, unit: str, baseline: float, params: dict[str, Any]) -> None:
-    print(json.dumps({"name": name, "figure": figure, "unit": unit, "baseline": baseline,
-                      "ratio": round(figure / baseline, 3) if baseline else None,
-                      "params": params}), flush=True)
-
-
 def idle_rss(data_dir: Path, room: str, viewers: int) -> tuple[float, float]:
     """Server RSS growth per idle viewer, chuhai and the bare websockets baseline."""
     results = []
@@ -186,22 +173,21 @@ def idle_rss(data_dir: Path, room: str, viewers: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    data_dir = Path(tempfile.mkdtemp(prefix="chuhai-fanout-"))
-    room, token = asyncio.run(seed(data_dir))
+    data_dir, room, token = asyncio.run(seed())
     secs = SECONDS
 
     s1 = {"viewers": 1000, "rate": 10, "likes": 1000, "seconds": secs}
     ours = run_chuhai(data_dir, room, token, **s1)
     bare = run_baseline("ws", **s1)
     raw = run_baseline("tcp", **s1)
-    emit("fanout_1000v_10lps_1000likes", ours["p99_ms"], "ms (p99 delivery)", bare["p99_ms"],
+    report("fanout_1000v_10lps_1000likes", ours["p99_ms"], "ms (p99 delivery)", bare["p99_ms"],
          {**s1, "chuhai": ours, "bare_websockets": bare, "raw_asyncio_tcp": raw,
           "targets": "p99 <= 100 ms and <= 2x bare websockets p99; lost == 0"})
 
     s2 = {"viewers": 5000, "rate": 5, "seconds": secs}
     ours2 = run_chuhai(data_dir, room, token, **s2)
     bare2 = run_baseline("ws", **s2)
-    emit("fanout_5000v_5lps", ours2["p95_ms"], "ms (p95 delivery)", bare2["p95_ms"],
+    report("fanout_5000v_5lps", ours2["p95_ms"], "ms (p95 delivery)", bare2["p95_ms"],
          {**s2, "chuhai": ours2, "bare_websockets": bare2, "target": "p95 <= 500 ms"})
 
     steps = [1000, 5000] if QUICK else [1000, 2000, 3000, 4000, 5000]
@@ -217,11 +203,11 @@ def main() -> None:
             trail[kind].append((n, r["p95_ms"]))
             if 0 <= r["p95_ms"] < 250 and r["lost"] == 0:
                 best[kind] = max(best[kind], n)
-    emit("fanout_max_viewers_p95_under_250ms", best["chuhai"], "viewers", best["ws"],
+    report("fanout_max_viewers_p95_under_250ms", best["chuhai"], "viewers", best["ws"],
          {"rate": 5, "steps": steps, "p95_by_viewers": trail})
 
     ours_kib, bare_kib = idle_rss(data_dir, room, 5000)
-    emit("idle_viewer_rss", round(ours_kib, 1), "KiB per idle viewer", round(bare_kib, 1),
+    report("idle_viewer_rss", round(ours_kib, 1), "KiB per idle viewer", round(bare_kib, 1),
          {"viewers": 5000, "target": "<= 50 KiB"})
 
 

@@ -140,7 +140,6 @@ async def app_client(stores: Stores, migrated_settings: Settings
     app = create_app(migrated_settings, stores=stores)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        client.app = app  # type: ignore[attr-defined]
         yield client
 
 

@@ -24,7 +24,7 @@ from chuhai.live import pages as live_pages
 from chuhai.live import ws as live_ws
 from chuhai.live.node import LiveNode
 from chuhai.markets import api as markets_api
-from chuhai.markets.profiles import load_profiles
+from chuhai.markets.profiles import check_regions
 from chuhai.realtime.bus import Bus, MemoryBus, RedisBus
 from chuhai.web import pages, problems
 
@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     # Fail at start, not at the first erasure request, if the data map is unsound.
     datamap.validate(GlobalBase.metadata, RegionalBase.metadata)
     # Every market's region must be a configured store, or sign-ups there would fail later.
-    load_profiles(regions=frozenset(settings.regions))
+    check_regions(frozenset(settings.regions))
     owned = stores is None
     the_stores = stores or Stores(settings)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from chuhai.accounts.models import Org, Subject
 from chuhai.accounts.service import Accounts
@@ -213,10 +214,7 @@ async def demo_live_room(settings: Settings) -> str:
         await stores.dispose()
 
 
-async def _exists(session: object, login_key: str) -> bool:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    assert isinstance(session, AsyncSession)
+async def _exists(session: AsyncSession, login_key: str) -> bool:
     return bool(await session.scalar(select(Subject.id).where(Subject.login_key == login_key)))
 
 

@@ -63,7 +63,7 @@ async def test_likes_are_folded_into_one_aggregate_per_tick(env):
     for _ in range(35):
         await guest.send(type="like", n=50)  # 1,750 likes in a burst
     await guest.pump(lambda c: any(a.get("counters", {}).get("likes", 0) >= 1750
-                                   for a in c.aggs) and True, timeout=5)
+                                   for a in c.aggs), timeout=5)
     like_frames = [a for a in guest.aggs if "likes" in a.get("counters", {})]
     assert len(like_frames) <= 10  # a handful of ticks, not 35 frames
     await guest.close()

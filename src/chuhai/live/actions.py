@@ -12,7 +12,7 @@ from chuhai.live import service
 from chuhai.live.models import Room
 from chuhai.live.node import LiveNode, Viewer
 from chuhai.live.pipeline import ChatLine, LineContext, Rejected, chat_bucket
-from chuhai.live.state import MAX_PINNED
+from chuhai.live.state import MAX_PINNED, RoomState
 from chuhai.realtime import protocol as p
 from chuhai.realtime.hub import Connection
 from chuhai.realtime.protocol import Frame, ProtocolError, dumps
@@ -26,7 +26,7 @@ class Dispatcher:
                                bucket=chat_bucket())
 
     @property
-    def state(self):  # type: ignore[no-untyped-def]
+    def state(self) -> RoomState:
         return self.node.states[self.room.id]
 
     async def handle(self, msg: Any) -> None:

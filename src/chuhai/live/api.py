@@ -38,9 +38,7 @@ async def update_room(room_id: str, body: RoomPatch, uow: UoW, actor: CurrentAct
 
 async def _status(request: Request, uow: UoW, actor: CurrentActor, room_id: str,
                   status: str) -> RoomOut:
-    room = await service.set_status(uow, actor, room_id[:40], status)
-    await uow.commit()
-    await request.app.state.live.publish(room.id, "room.status", {"status": status})
+    room = await request.app.state.live.change_status(uow, actor, room_id[:40], status)
     return await service.room_out(uow, room)
 
 

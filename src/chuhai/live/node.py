@@ -10,7 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from chuhai.core.db import Stores, unit_of_work
+from chuhai.core.actor import Actor
+from chuhai.core.db import Stores, UnitOfWork, unit_of_work
 from chuhai.live import service
 from chuhai.live.models import Room
 from chuhai.live.pipeline import Pipeline, default_pipeline
@@ -73,11 +74,11 @@ class LiveNode:
         if state is None:
             async with unit_of_work(self.stores) as uow:
                 state = await service.load_state(uow, room)
+            # Pins, poll and modes come from the room row; recent chat and open questions
+            # from the bus log. Then the state stands at the bus's current sequence number.
             current = await self.bus.current_seq(room.id)
-            state.seq = current
             for ev in await self.bus.recent(room.id, 200):
                 if ev["type"] in ("chat", "question", "chat.deleted", "question.answered"):
-                    state.seq = min(state.seq, ev["seq"] - 1)
                     state.apply(ev)
             state.seq = current
             self.states[room.id] = state
@@ -107,6 +108,14 @@ class LiveNode:
         except Exception:  # delivery already happened; keep serving, make it visible
             log.exception("could not record %s #%s in room %s", type_, ev["seq"], room)
         return ev
+
+    async def change_status(self, uow: UnitOfWork, actor: Actor, room_id: str,
+                            status: str) -> Room:
+        """Open or end a room: commit the change, then tell everyone in it."""
+        room = await service.set_status(uow, actor, room_id, status)
+        await uow.commit()
+        await self.publish(room.id, "room.status", {"status": status})
+        return room
 
     async def settle(self, room: str, seq: int, timeout: float = 1.0) -> None:
         """Wait until this node's state of ``room`` includes event ``seq``, so a host's next

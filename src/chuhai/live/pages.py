@@ -88,12 +88,10 @@ async def room_action(room_id: str, action: str, request: Request, uow: UoW) -> 
         return _render(request, "error.html", 403, caller=caller,
                        message="Your form expired; reload and try again.")
     try:
-        room = await service.set_status(uow, caller.actor, room_id[:40],
-                                        "live" if action == "open" else "ended")
+        room = await request.app.state.live.change_status(
+            uow, caller.actor, room_id[:40], "live" if action == "open" else "ended")
     except DomainError as exc:
         return _render(request, "error.html", exc.status, caller=caller, message=exc.message)
-    await uow.commit()
-    await request.app.state.live.publish(room.id, "room.status", {"status": room.status})
     return RedirectResponse(f"/console/rooms/{room.id}/host", status_code=303)
 
 

@@ -194,14 +194,26 @@ def load_profiles(
             continue
         if path.stem.upper() != profile.code:
             problems.append(RuleProblem(path.name, f"file name must be {profile.code}.toml"))
-        if regions is not None and profile.region_store not in regions:
-            problems.append(
-                RuleProblem(path.name, f"region_store {profile.region_store!r} is not configured")
-            )
         profiles[profile.code] = profile
+    if regions is not None:
+        problems += region_problems(profiles, regions)
     if problems:
         raise MarketRulesError(problems)
     return profiles
+
+
+def region_problems(profiles: Mapping[str, MarketProfile], regions: frozenset[str]
+                    ) -> list[RuleProblem]:
+    """Profiles whose residents' region has no configured store."""
+    return [RuleProblem(f"{p.code}.toml", f"region_store {p.region_store!r} is not configured")
+            for p in profiles.values() if p.region_store not in regions]
+
+
+def check_regions(regions: frozenset[str]) -> None:
+    """Fail at start if a market's region store is not configured (sign-ups would fail)."""
+    problems = region_problems(default_profiles(), regions)
+    if problems:
+        raise MarketRulesError(problems)
 
 
 @cache

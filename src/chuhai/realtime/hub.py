@@ -152,7 +152,6 @@ class RoomChannel:
     last_flush: float = 0.0
     scheduled: asyncio.TimerHandle | None = None
     scheduled_for: float = 0.0
-    reported_viewers: int = -1
     shown_viewers: int = -1
 
     @property
@@ -201,7 +200,7 @@ class Hub:
         if not ch.by_lang[conn.lang]:
             del ch.by_lang[conn.lang]
         if not ch.by_lang:
-            await self._report_viewers(ch, force=True)
+            await self._report_viewers(ch)
             if ch.scheduled:
                 ch.scheduled.cancel()
             del self.rooms[room]
@@ -308,12 +307,11 @@ class Hub:
                 except Exception:
                     log.exception("hub tick failed for room %s", ch.room)
 
-    async def _report_viewers(self, ch: RoomChannel, force: bool = False) -> None:
+    async def _report_viewers(self, ch: RoomChannel) -> None:
         # Every second, changed or not: other nodes drop counts older than VIEWER_TTL_S, so
         # a node that died stops counting without anyone telling them.
-        ch.reported_viewers = ch.local_viewers
         await self.bus.publish_agg(ch.room, {"viewers_node": [self.bus.node_id,
-                                                              ch.reported_viewers]})
+                                                              ch.local_viewers]})
 
     async def close(self) -> None:
         if self._ticker is not None:

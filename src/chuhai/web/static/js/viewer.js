@@ -76,7 +76,8 @@ const client = new LiveClient(cfg.room, {
       chat.replaceChildren();
       h.messages.forEach(line);
     }
-    renderCards(h.state.pinned);
+    client.pinned = h.state.pinned;
+    renderCards(client.pinned);
     poll = h.state.poll;
     renderAnswer(h.state.answer);
     setCounters(h.counters, h.viewers);
@@ -117,8 +118,6 @@ function toast(text) {
   t._h = setTimeout(() => { t.hidden = true; }, 4000);
 }
 
-const _origHello = client.h.onHello;
-client.h.onHello = (h) => { client.pinned = h.state.pinned; _origHello(h); };
 window.chuhaiClient = client;
 client.connect();
 attachVideo($("video"), cfg.playback);
