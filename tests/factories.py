@@ -87,3 +87,53 @@ async def create_product(client: httpx.AsyncClient, tenant: Tenant, **over: Any
     resp = await client.post("/api/products", json=product_body(**over), headers=tenant.headers)
     assert resp.status_code == 201, resp.text
     return dict(resp.json())
+
+
+def buyer(n: int | str, region: str = "us") -> Actor:
+    """A signed-in customer as services see one (no account row needed for stock logic)."""
+    from chuhai.core.actor import ActorKind
+
+    return Actor(ActorKind.CUSTOMER, f"cus_test{n}", region=region)
+
+
+@dataclass
+class Shop:
+    """A seller ready to sell: one SKU, an origin and two overseas warehouses with stock."""
+
+    tenant: Tenant
+    product_id: str
+    sku_id: str
+    origin: str   # Shenzhen: ships to US, DE, JP slowly and cheaply
+    us_west: str  # serves US fast
+    de: str       # serves DE fast
+
+
+async def make_shop(stores: Stores, settings: Settings, client: httpx.AsyncClient,
+                    stock: int = 100) -> Shop:
+    from chuhai.inventory import stock as stock_service
+    from chuhai.inventory.ledger import EntryKind
+    from chuhai.inventory.schemas import WarehouseIn
+
+    tenant = await make_tenant(stores, settings)
+    product = await create_product(client, tenant, listings=[
+        {"market": "US", "title": "Wireless earbuds", "price": "39.00"},
+        {"market": "DE", "title": "Kabellose Ohrhörer", "price": "36.00"},
+        {"market": "JP", "title": "ワイヤレスイヤホン", "price": "5480"}])
+    sku_id = product["skus"][0]["id"]
+    uow = UnitOfWork(stores)
+    ids = []
+    for code, kind, country, lanes in (
+        ("SZ", "origin", "CN", {"US": {"min_days": 8, "max_days": 15, "cost": "4.00"},
+                                "DE": {"min_days": 9, "max_days": 16, "cost": "4.50"},
+                                "JP": {"min_days": 4, "max_days": 7, "cost": "600"}}),
+        ("US-W", "overseas", "US", {"US": {"min_days": 2, "max_days": 4, "cost": "6.50"}}),
+        ("DE-1", "overseas", "DE", {"DE": {"min_days": 1, "max_days": 3, "cost": "4.90"}}),
+    ):
+        wh = await stock_service.create_warehouse(uow, tenant.actor, WarehouseIn.model_validate(
+            {"code": code, "name": code, "kind": kind, "country": country, "lanes": lanes}))
+        await stock_service.manual_entry(uow, tenant.actor, sku_id=sku_id, warehouse_id=wh.id,
+                                         kind=EntryKind.RECEIVE, quantity=stock)
+        ids.append(wh.id)
+    await uow.commit()
+    await uow.close()
+    return Shop(tenant, product["id"], sku_id, *ids)

@@ -32,6 +32,8 @@ class Perm(StrEnum):
     LIVE_MODERATE = "live:moderate"
     REPORTS_READ = "reports:read"
     PRIVACY_MANAGE = "privacy:manage"
+    SELLING = "selling:manage"  # warehouses, stock, drops, auctions, order changes, webhooks
+    ORDERS_READ = "orders:read"
 
 
 _EVERY_STAFF = {Perm.CATALOG_READ, Perm.MARKETS_READ, Perm.TOKENS_OWN}
@@ -39,11 +41,12 @@ _EVERY_STAFF = {Perm.CATALOG_READ, Perm.MARKETS_READ, Perm.TOKENS_OWN}
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.OWNER: frozenset(Perm),
     Role.OPERATOR: frozenset(
-        _EVERY_STAFF | {Perm.CATALOG_WRITE, Perm.LIVE_HOST, Perm.LIVE_MODERATE, Perm.REPORTS_READ}
+        _EVERY_STAFF | {Perm.CATALOG_WRITE, Perm.LIVE_HOST, Perm.LIVE_MODERATE, Perm.REPORTS_READ,
+                        Perm.SELLING, Perm.ORDERS_READ}
     ),
-    Role.HOST: frozenset(_EVERY_STAFF | {Perm.LIVE_HOST}),
+    Role.HOST: frozenset(_EVERY_STAFF | {Perm.LIVE_HOST, Perm.ORDERS_READ}),
     Role.MODERATOR: frozenset(_EVERY_STAFF | {Perm.LIVE_MODERATE}),
-    Role.ANALYST: frozenset(_EVERY_STAFF | {Perm.REPORTS_READ}),
+    Role.ANALYST: frozenset(_EVERY_STAFF | {Perm.REPORTS_READ, Perm.ORDERS_READ}),
     Role.PRIVACY_OFFICER: frozenset(_EVERY_STAFF | {Perm.PRIVACY_MANAGE, Perm.CUSTOMERS_READ}),
 }
 

@@ -23,7 +23,11 @@ def target_metadata(kind: str) -> MetaData:
     # Import every models module so both metadata objects are complete.
     import chuhai.accounts.models
     import chuhai.catalog.models
-    import chuhai.live.models  # noqa: F401
+    import chuhai.checkout.models
+    import chuhai.inventory.models
+    import chuhai.core.outbox
+    import chuhai.live.models
+    import chuhai.webhooks.models  # noqa: F401
 
     return GlobalBase.metadata if kind == GLOBAL else RegionalBase.metadata
 

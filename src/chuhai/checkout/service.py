@@ -1,0 +1,402 @@
+"""Reservation → checkout → order → payment, and the order's life after that.
+
+Orders live in the buyer's regional store; reservations in the global one. The two never
+commit together, so the order of steps is what keeps money and stock consistent:
+
+* paying converts the reservation (global) only **after** the provider says the charge
+  succeeded, and marks the order paid (regional) after that;
+* if the reservation lapsed in between, the charge is refunded and the order cancelled;
+* ``reconcile`` asks the provider about payments left unfinished by a crash and completes
+  them, so a charge that happened is never without its paid order.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chuhai.catalog.models import Listing, Product, Sku
+from chuhai.checkout import states
+from chuhai.checkout.models import Order, OrderEvent, Payment
+from chuhai.checkout.payments import ChargeResult, ChargeStatus, PaymentProvider
+from chuhai.checkout.schemas import DUTIES_PENDING, CheckoutIn, PayIn, TransitionIn
+from chuhai.checkout.states import OrderStatus
+from chuhai.core.actor import Actor, ActorKind, Perm
+from chuhai.core.clock import utcnow
+from chuhai.core.db import Stores
+from chuhai.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chuhai.core.ids import new_id
+from chuhai.core.outbox import enqueue
+from chuhai.inventory import drops, stock
+from chuhai.inventory.ledger import EntryKind
+from chuhai.inventory.models import Drop, Reservation, Warehouse
+from chuhai.inventory.schemas import amount_text
+
+log = logging.getLogger("chuhai.checkout")
+PAYING_HOLD = timedelta(minutes=5)  # a buyer in the middle of paying keeps their units
+
+
+def _buyer(actor: Actor) -> tuple[str, str]:
+    if actor.kind is not ActorKind.CUSTOMER or actor.region is None:
+        raise Forbidden("sign in as a customer to check out", code="customer_required")
+    return actor.subject_id, actor.region
+
+
+@dataclass(frozen=True)
+class Quote:
+    reservation: Reservation
+    items: list[dict[str, Any]]
+    subtotal_minor: int
+    shipping_minor: int
+    min_days: int
+    max_days: int
+    warehouse_code: str
+    room_id: str | None
+
+    @property
+    def total_minor(self) -> int:
+        return self.subtotal_minor + self.shipping_minor
+
+
+async def quote(stores: Stores, actor: Actor, reservation_id: str) -> Quote:
+    """What the buyer will pay and when it arrives, for a held reservation."""
+    async with stores.session() as s:
+        res = await drops.get_reservation(s, actor, reservation_id)
+        return await _quote(s, res)
+
+
+async def _quote(s: AsyncSession, res: Reservation) -> Quote:
+    wh = await s.scalar(select(Warehouse).where(Warehouse.id == res.warehouse_id))
+    if wh is None or res.market not in wh.lanes:
+        raise Conflict("the warehouse no longer serves this market", code="no_fulfilment_route")
+    lane = wh.lanes[res.market]
+    row = (await s.execute(select(Sku.code, Product.title, Listing.title).join(
+        Product, Product.id == Sku.product_id).outerjoin(
+        Listing, (Listing.product_id == Product.id) & (Listing.market == res.market)).where(
+        Sku.id == res.sku_id))).first()
+    sku_code, product_title, listing_title = row if row else ("?", "?", None)
+    room_id = None
+    if res.drop_id:
+        room_id = await s.scalar(select(Drop.room_id).where(Drop.id == res.drop_id))
+    items = [{"sku_id": res.sku_id, "sku_code": sku_code,
+              "title": listing_title or product_title, "quantity": res.quantity,
+              "unit_price_minor": res.price_minor}]
+    return Quote(res, items, res.price_minor * res.quantity, int(lane["cost_minor"]),
+                 int(lane["min_days"]), int(lane["max_days"]), wh.code, room_id)
+
+
+async def checkout(stores: Stores, actor: Actor, data: CheckoutIn) -> Order:
+    """Turn a held reservation into an order awaiting payment (idempotent per key)."""
+    buyer_id, region = _buyer(actor)
+    async with stores.session(region) as r:
+        found = await r.scalar(select(Order).where(
+            Order.buyer_id == buyer_id, Order.idempotency_key == data.idempotency_key))
+        if found is not None:
+            if found.reservation_id != data.reservation_id:
+                raise InvalidInput("this idempotency key was used for another reservation",
+                                   code="idempotency_key_reused")
+            return found
+        existing = await r.scalar(select(Order).where(
+            Order.reservation_id == data.reservation_id, Order.buyer_id == buyer_id))
+        if existing is not None:
+            return existing
+    async with stores.session() as s:
+        res = await drops.get_reservation(s, actor, data.reservation_id)
+        if res.status != "held":
+            raise Conflict(f"the reservation is {res.status}", code="reservation_not_held")
+        if data.ship_to.country != res.market:
+            raise InvalidInput(f"this offer ships to {res.market} only",
+                               code="ship_to_outside_market")
+        q = await _quote(s, res)
+    order = Order(
+        id=new_id("ord"), region=region, org_id=res.org_id, buyer_id=buyer_id,
+        reservation_id=res.id, source=res.source if res.source == "auction" else "drop",
+        room_id=q.room_id, market=res.market, currency=res.currency,
+        status=OrderStatus.PENDING_PAYMENT, items=q.items, subtotal_minor=q.subtotal_minor,
+        shipping_minor=q.shipping_minor, total_minor=q.total_minor, duties_note=DUTIES_PENDING,
+        warehouse_id=res.warehouse_id, delivery_min_days=q.min_days,
+        delivery_max_days=q.max_days, ship_name=data.ship_to.name,
+        ship_street=data.ship_to.street, ship_city=data.ship_to.city,
+        ship_postal_code=data.ship_to.postal_code, ship_country=data.ship_to.country,
+        idempotency_key=data.idempotency_key)
+    async with stores.session(region) as r:
+        r.add(order)
+        r.add(OrderEvent(region=region, order_id=order.id, from_status=None,
+                         to_status=order.status, actor_id=buyer_id, actor_kind="customer"))
+        enqueue(r, order.org_id, "order.created", order_event(order), region=region)
+        try:
+            await r.commit()
+        except IntegrityError:
+            await r.rollback()
+            again = await r.scalar(select(Order).where(
+                Order.reservation_id == data.reservation_id, Order.buyer_id == buyer_id))
+            if again is None:
+                raise
+            return again
+    return order
+
+
+def order_event(order: Order) -> dict[str, Any]:
+    """An order as webhooks see it: ids, status, money — no name, no address."""
+    return {"order_id": order.id, "status": order.status, "market": order.market,
+            "currency": order.currency, "total": amount_text(order.total_minor, order.currency),
+            "reservation_id": order.reservation_id, "room_id": order.room_id,
+            "items": [{"sku_id": i["sku_id"], "quantity": i["quantity"]} for i in order.items]}
+
+
+async def _own_order(r: AsyncSession, buyer_id: str, order_id: str) -> Order:
+    order = await r.scalar(select(Order).where(Order.id == order_id,
+                                               Order.buyer_id == buyer_id))
+    if order is None:
+        raise NotFound("order", order_id, code="order_not_found")
+    return order
+
+
+async def pay(stores: Stores, provider: PaymentProvider, actor: Actor, order_id: str,
+              data: PayIn, return_url: str = "") -> tuple[Order, Payment]:
+    buyer_id, region = _buyer(actor)
+    async with stores.session(region) as r:
+        order = await _own_order(r, buyer_id, order_id)
+        prior = await r.scalar(select(Payment).where(
+            Payment.order_id == order.id, Payment.idempotency_key == data.idempotency_key))
+        if prior is not None:
+            return order, prior
+        if order.status != OrderStatus.PENDING_PAYMENT:
+            raise Conflict(f"the order is {order.status}", code="order_not_payable")
+    async with stores.session() as s:
+        alive = await drops.extend_hold(s, order.reservation_id, utcnow() + PAYING_HOLD)
+        await s.commit()
+    if not alive:
+        await _move(stores, order, OrderStatus.CANCELLED, "system", "system",
+                    "reservation expired before payment")
+        raise Conflict("the reservation expired; the units went back on sale",
+                       code="reservation_expired")
+    digits = "".join(ch for ch in data.card_number if ch.isdigit())
+    payment = Payment(id=new_id("pay"), region=region, order_id=order.id,
+                      provider=provider.name, status="processing",
+                      amount_minor=order.total_minor, currency=order.currency,
+                      card_last4=digits[-4:], idempotency_key=data.idempotency_key)
+    async with stores.session(region) as r:
+        r.add(payment)
+        try:
+            await r.commit()
+        except IntegrityError:
+            await r.rollback()
+            prior = await r.scalar(select(Payment).where(
+                Payment.order_id == order.id, Payment.idempotency_key == data.idempotency_key))
+            if prior is None:
+                raise
+            return order, prior
+    result = await provider.charge(payment.id, order.total_minor, order.currency,
+                                   data.card_number, return_url)
+    return await apply_result(stores, provider, region, payment.id, result)
+
+
+async def apply_result(stores: Stores, provider: PaymentProvider, region: str,
+                       payment_id: str, result: ChargeResult) -> tuple[Order, Payment]:
+    """Bring our payment and order in line with what the provider says happened."""
+    async with stores.session(region) as r:
+        payment = await r.scalar(select(Payment).where(Payment.id == payment_id))
+        if payment is None:
+            raise NotFound("payment", payment_id, code="payment_not_found")
+        order = await r.scalar(select(Order).where(Order.id == payment.order_id))
+        assert order is not None
+    if payment.status in ("succeeded", "failed", "refunded"):
+        return order, payment  # already final: a replayed callback changes nothing
+    if result.status is ChargeStatus.REQUIRES_ACTION:
+        await _set_payment(stores, payment, "requires_action", result)
+    elif result.status is ChargeStatus.FAILED:
+        await _set_payment(stores, payment, "failed", result)
+    elif result.status is ChargeStatus.SUCCEEDED:
+        async with stores.session() as s:
+            converted = await drops.convert(s, order.reservation_id, order.id, utcnow())
+            if not converted:
+                res = await s.scalar(select(Reservation).where(
+                    Reservation.id == order.reservation_id))
+                converted = res is not None and res.status == "converted" \
+                    and res.order_id == order.id
+            await s.commit()
+        if converted:
+            await _set_payment(stores, payment, "succeeded", result)
+            order = await _move(stores, order, OrderStatus.PAID, "system", "payment",
+                                f"paid with {payment.provider}")
+        else:
+            refund = await provider.refund(payment.id)
+            await _set_payment(stores, payment, "refunded", refund)
+            order = await _move(stores, order, OrderStatus.CANCELLED, "system", "system",
+                                "reservation expired during payment; charge refunded")
+    async with stores.session(region) as r:
+        fresh = await r.scalar(select(Payment).where(Payment.id == payment_id))
+        assert fresh is not None
+        return order, fresh
+
+
+async def _set_payment(stores: Stores, payment: Payment, status: str,
+                       result: ChargeResult) -> None:
+    async with stores.session(payment.region) as r:
+        await r.execute(update(Payment).where(Payment.id == payment.id).values(
+            status=status, provider_ref=result.provider_ref or payment.provider_ref,
+            decline_code=result.decline_code, action_url=result.action_url,
+            updated_at=utcnow()).execution_options(synchronize_session=False))
+        await r.commit()
+
+
+async def _move(stores: Stores, order: Order, to: OrderStatus, actor_id: str,
+                actor_kind: str, reason: str, tracking: str | None = None) -> Order:
+    """One transition: conditional on the status we read, recorded, announced."""
+    states.check(order.status, to)
+    async with stores.session(order.region) as r:
+        values: dict[str, Any] = {"status": str(to), "updated_at": utcnow()}
+        if tracking:
+            values["tracking"] = tracking
+        done = await r.execute(update(Order).where(
+            Order.id == order.id, Order.status == order.status).values(**values)
+            .execution_options(synchronize_session=False))
+        if getattr(done, "rowcount", 0) != 1:
+            await r.rollback()
+            now = await r.scalar(select(Order.status).where(Order.id == order.id))
+            raise states.InvalidTransition(str(now), str(to))
+        r.add(OrderEvent(region=order.region, order_id=order.id, from_status=order.status,
+                         to_status=str(to), actor_id=actor_id, actor_kind=actor_kind,
+                         reason=reason[:200]))
+        fresh = await r.scalar(select(Order).where(Order.id == order.id))
+        assert fresh is not None
+        await r.refresh(fresh)
+        enqueue(r, fresh.org_id, f"order.{to}", order_event(fresh), region=order.region)
+        await r.commit()
+        return fresh
+
+
+async def find_order(stores: Stores, org_id: str, order_id: str) -> Order:
+    for region in stores.regions:
+        async with stores.session(region) as r:
+            order = await r.scalar(select(Order).where(Order.id == order_id,
+                                                       Order.org_id == org_id))
+            if order is not None:
+                return order
+    raise NotFound("order", order_id, code="order_not_found")
+
+
+async def transition(stores: Stores, provider: PaymentProvider, actor: Actor, order_id: str,
+                     data: TransitionIn) -> Order:
+    """A staff member moves an order on; stock and money follow the move."""
+    actor.require(Perm.SELLING)
+    order = await find_order(stores, actor.org(), order_id)
+    to = states.check(order.status, data.to)
+    if to not in states.STAFF_MOVES:
+        raise states.InvalidTransition(order.status, data.to)
+    if to is OrderStatus.SHIPPED and not data.tracking:
+        raise InvalidInput("a shipped order needs a tracking number", code="tracking_required")
+    if to in (OrderStatus.CANCELLED, OrderStatus.REFUNDED) and order.status in (
+            OrderStatus.PAID, OrderStatus.ALLOCATED, OrderStatus.DELIVERED,
+            OrderStatus.RETURNED):
+        await _refund_all(stores, provider, order)
+    moved = await _move(stores, order, to, actor.subject_id, "staff", data.reason,
+                        tracking=data.tracking)
+    await _stock_follows(stores, order, to, actor.subject_id)
+    return moved
+
+
+async def _refund_all(stores: Stores, provider: PaymentProvider, order: Order) -> None:
+    async with stores.session(order.region) as r:
+        paid = list((await r.scalars(select(Payment).where(
+            Payment.order_id == order.id, Payment.status == "succeeded"))).all())
+    for p in paid:
+        await _set_payment(stores, p, "refunded", await provider.refund(p.id))
+
+
+async def _stock_follows(stores: Stores, order: Order, to: OrderStatus, actor_id: str) -> None:
+    """Ledger entries for a move: shipping takes units out, cancelling before shipment
+    returns them to available, a return puts them back on hand."""
+    kind: EntryKind | None = None
+    bucket = "reserved"
+    was_reserved = order.status in (OrderStatus.PAID, OrderStatus.ALLOCATED)
+    if to is OrderStatus.SHIPPED:
+        kind = EntryKind.SHIP
+    elif to in (OrderStatus.CANCELLED, OrderStatus.REFUNDED) and was_reserved:
+        kind = EntryKind.RELEASE
+    elif to is OrderStatus.RETURNED:
+        kind = EntryKind.RETURN
+    if kind is None:
+        return
+    async with stores.session() as s:
+        for item in order.items:
+            await stock.record(s, org_id=order.org_id, sku_id=item["sku_id"],
+                               warehouse_id=order.warehouse_id, kind=kind,
+                               quantity=int(item["quantity"]), actor_id=actor_id,
+                               ref=order.id, from_bucket=bucket)
+        await s.commit()
+
+
+async def list_orders(stores: Stores, actor: Actor, status: str | None = None,
+                      limit: int = 100) -> list[Order]:
+    """Every region's orders of the actor's org, newest first (staff)."""
+    actor.require(Perm.ORDERS_READ)
+    out: list[Order] = []
+    for region in stores.regions:
+        async with stores.session(region) as r:
+            q = select(Order).where(Order.org_id == actor.org())
+            if status:
+                q = q.where(Order.status == status)
+            out += (await r.scalars(q.order_by(Order.created_at.desc()).limit(limit))).all()
+    return sorted(out, key=lambda o: o.created_at, reverse=True)[:limit]
+
+
+async def my_orders(stores: Stores, actor: Actor) -> list[Order]:
+    buyer_id, region = _buyer(actor)
+    async with stores.session(region) as r:
+        return list((await r.scalars(select(Order).where(Order.buyer_id == buyer_id)
+                                     .order_by(Order.created_at.desc()).limit(50))).all())
+
+
+async def order_detail(stores: Stores, order: Order) -> tuple[list[OrderEvent], list[Payment]]:
+    async with stores.session(order.region) as r:
+        events = list((await r.scalars(select(OrderEvent).where(
+            OrderEvent.order_id == order.id).order_by(OrderEvent.id))).all())
+        payments = list((await r.scalars(select(Payment).where(
+            Payment.order_id == order.id).order_by(Payment.created_at))).all())
+    return events, payments
+
+
+async def staff_order(stores: Stores, actor: Actor, order_id: str) -> Order:
+    actor.require(Perm.ORDERS_READ)
+    return await find_order(stores, actor.org(), order_id)
+
+
+async def buyer_order(stores: Stores, actor: Actor, order_id: str) -> Order:
+    buyer_id, region = _buyer(actor)
+    async with stores.session(region) as r:
+        return await _own_order(r, buyer_id, order_id)
+
+
+async def reconcile(stores: Stores, provider: PaymentProvider,
+                    older_than: timedelta = timedelta(seconds=30),
+                    now: datetime | None = None) -> int:
+    """Finish payments a crash or a lost callback left open; the number settled."""
+    now = now or utcnow()
+    settled = 0
+    for region in stores.regions:
+        async with stores.session(region) as r:
+            open_ = list((await r.scalars(select(Payment).where(
+                Payment.status.in_(("processing", "requires_action")),
+                Payment.provider == provider.name,
+                Payment.updated_at <= now - older_than).limit(200))).all())
+        for p in open_:
+            result = await provider.retrieve(p.id)
+            if result is None:
+                # The provider never saw it: the charge was never made.
+                result = ChargeResult(ChargeStatus.FAILED, "", "not_submitted")
+            if result.status is ChargeStatus.REQUIRES_ACTION:
+                continue
+            try:
+                await apply_result(stores, provider, region, p.id, result)
+                settled += 1
+            except Exception:  # noqa: BLE001 - keep reconciling the others
+                log.exception("could not reconcile payment %s", p.id)
+    return settled

@@ -1,0 +1,440 @@
+"""Flash-sale drops: allocation, the reservation step that never oversells, the waitlist.
+
+A reservation is one short write transaction whose first statement is a write (so SQLite
+takes its write lock at once instead of failing to upgrade a read snapshot):
+
+1. count the units against the buyer's limit (``INSERT … ON CONFLICT DO UPDATE … WHERE``),
+2. insert the reservation (unique per buyer and idempotency key),
+3. take the units: ``UPDATE drop_lines SET remaining = remaining - n WHERE remaining >= n``.
+
+The database decides step 3 atomically, on SQLite and PostgreSQL alike; if it takes no row
+the whole transaction rolls back and the buyer hears "sold out". The hot row is locked only
+from step 3 to the commit. Reads that can reject early (a replayed key, a closed drop, a line
+already at zero) happen before, outside the transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chuhai.core.actor import Actor, ActorKind, Perm
+from chuhai.core.clock import utcnow
+from chuhai.core.db import Stores, UnitOfWork
+from chuhai.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chuhai.core.ids import new_id
+from chuhai.core.sql import insert_for
+from chuhai.inventory import routing, stock
+from chuhai.inventory.gate import Gate
+from chuhai.inventory.ledger import EntryKind
+from chuhai.inventory.models import (
+    Drop,
+    DropBuyer,
+    DropLine,
+    Reservation,
+    WaitlistEntry,
+    Warehouse,
+)
+from chuhai.inventory.schemas import DropIn, ReserveIn, minor_in
+from chuhai.live.models import Room
+
+
+class SoldOut(Conflict):
+    def __init__(self, waitlist_position: int | None = None) -> None:
+        super().__init__("sold out", code="sold_out")
+        if waitlist_position is not None:
+            self.extra["waitlist_position"] = waitlist_position
+
+
+class BuyerLimitReached(Conflict):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"at most {limit} unit(s) per buyer in this drop",
+                         code="buyer_limit_reached")
+        self.extra["limit"] = limit
+
+
+class DropNotOpen(Conflict):
+    def __init__(self, drop: Drop, now: datetime) -> None:
+        if drop.status == "live" and drop.starts_at and now < drop.starts_at:
+            super().__init__("the drop has not started", code="drop_not_started")
+            self.extra["starts_at"] = drop.starts_at.isoformat()
+        elif drop.status in ("ended", "cancelled") or (drop.ends_at and now >= drop.ends_at):
+            super().__init__("the drop has ended", code="drop_ended")
+        else:
+            super().__init__("the drop has not been started", code="drop_not_started")
+
+
+class IdempotencyKeyReused(InvalidInput):
+    def __init__(self) -> None:
+        super().__init__("this idempotency key was used for a different request",
+                         code="idempotency_key_reused")
+
+
+def request_hash(*parts: object) -> str:
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+
+
+async def _room_check(session: AsyncSession, org_id: str, room_id: str | None) -> None:
+    if room_id is None:
+        return
+    if await session.scalar(select(Room.id).where(Room.id == room_id,
+                                                  Room.org_id == org_id)) is None:
+        raise NotFound("room", room_id, code="room_not_found")
+
+
+async def create_drop(uow: UnitOfWork, actor: Actor, data: DropIn) -> Drop:
+    """Create a drop and set its units aside in their warehouses (ledger: allocate)."""
+    actor.require(Perm.SELLING)
+    org_id = actor.org()
+    s = uow.global_
+    await _room_check(s, org_id, data.room_id)
+    drop = Drop(id=new_id("drop"), org_id=org_id, room_id=data.room_id, title=data.title,
+                status="scheduled", per_buyer_limit=data.per_buyer_limit,
+                hold_minutes=data.hold_minutes, duration_minutes=data.duration_minutes)
+    s.add(drop)
+    await s.flush()
+    seen = set()
+    for i, line in enumerate(data.lines):
+        if (line.sku_id, line.market) in seen:
+            raise InvalidInput(f"lines[{i}]: SKU {line.sku_id} is twice in market "
+                               f"{line.market}", code="duplicate_line")
+        seen.add((line.sku_id, line.market))
+        await stock.sku_of(s, org_id, line.sku_id)
+        if line.warehouse_id is None:
+            wh = await _routed(s, org_id, line.sku_id, line.market, line.quantity)
+        else:
+            wh = await stock.warehouse_of(s, org_id, line.warehouse_id)
+        if line.market not in wh.lanes:
+            raise InvalidInput(f"lines[{i}]: warehouse {wh.code} does not serve "
+                               f"{line.market}", code="warehouse_does_not_serve_market")
+        lane = wh.lanes[line.market]
+        dl = DropLine(id=new_id("dline"), drop_id=drop.id, org_id=org_id, sku_id=line.sku_id,
+                      market=line.market, warehouse_id=wh.id, quantity=line.quantity,
+                      remaining=line.quantity, sold=0, released=0,
+                      price_minor=minor_in(line.price, line.market),
+                      currency=str(lane["currency"]))
+        s.add(dl)
+        await stock.record(s, org_id=org_id, sku_id=line.sku_id, warehouse_id=wh.id,
+                           kind=EntryKind.ALLOCATE, quantity=line.quantity,
+                           actor_id=actor.subject_id, ref=drop.id)
+    await s.flush()
+    return drop
+
+
+async def _routed(s: AsyncSession, org_id: str, sku_id: str, market: str, quantity: int
+                  ) -> Warehouse:
+    """The one warehouse routing picks for these units (a drop line ships from one place)."""
+    houses = list((await s.scalars(select(Warehouse).where(Warehouse.org_id == org_id))).all())
+    available = await stock.available_map(s, org_id, [sku_id])
+    chosen = routing.route(market, {sku_id: quantity}, [stock.depot(w) for w in houses],
+                           available)
+    if chosen.split:
+        raise InvalidInput(f"no single warehouse serving {market} has {quantity} units; "
+                           "split the line across warehouses", code="no_single_warehouse")
+    return next(w for w in houses if w.id == chosen.legs[0].warehouse_id)
+
+
+async def get_drop(session: AsyncSession, org_id: str | None, drop_id: str) -> Drop:
+    q = select(Drop).where(Drop.id == drop_id)
+    if org_id is not None:
+        q = q.where(Drop.org_id == org_id)
+    drop = await session.scalar(q)
+    if drop is None:
+        raise NotFound("drop", drop_id, code="drop_not_found")
+    return drop
+
+
+async def lines_of(session: AsyncSession, drop_id: str) -> list[DropLine]:
+    rows = await session.scalars(select(DropLine).where(DropLine.drop_id == drop_id)
+                                 .order_by(DropLine.market, DropLine.sku_id))
+    return list(rows.all())
+
+
+async def list_drops(uow: UnitOfWork, actor: Actor, room_id: str | None = None) -> list[Drop]:
+    actor.require(Perm.CATALOG_READ)
+    q = select(Drop).where(Drop.org_id == actor.org())
+    if room_id:
+        q = q.where(Drop.room_id == room_id)
+    return list((await uow.global_.scalars(q.order_by(Drop.created_at.desc()))).all())
+
+
+def _may_run(actor: Actor) -> None:
+    if not (actor.can(Perm.SELLING) or actor.can(Perm.LIVE_HOST)):
+        actor.require(Perm.SELLING)
+
+
+async def start_drop(uow: UnitOfWork, actor: Actor, drop_id: str, countdown_s: int,
+                     now: datetime | None = None) -> Drop:
+    """Start the countdown: buying opens at ``now + countdown_s`` for the drop's duration."""
+    _may_run(actor)
+    now = now or utcnow()
+    drop = await get_drop(uow.global_, actor.org(), drop_id)
+    if drop.status != "scheduled":
+        raise Conflict(f"the drop is {drop.status}", code="drop_not_scheduled")
+    drop.status = "live"
+    drop.starts_at = now + timedelta(seconds=countdown_s)
+    drop.ends_at = drop.starts_at + timedelta(minutes=drop.duration_minutes)
+    await uow.global_.flush()
+    return drop
+
+
+async def end_drop(uow: UnitOfWork, actor: Actor, drop_id: str,
+                   now: datetime | None = None) -> Drop:
+    """Stop selling now. Held reservations may still be paid; the sweeper returns the rest."""
+    _may_run(actor)
+    now = now or utcnow()
+    drop = await get_drop(uow.global_, actor.org(), drop_id)
+    if drop.status == "scheduled":
+        drop.status = "cancelled"
+        drop.ends_at = now
+    elif drop.status == "live":
+        drop.status = "ended"
+        drop.ends_at = min(now, drop.ends_at) if drop.ends_at else now
+    else:
+        raise Conflict(f"the drop is already {drop.status}", code="drop_already_ended")
+    await uow.global_.flush()
+    return drop
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What a buyer reserves against: read once, before the write transaction."""
+
+    drop: Drop
+    line: DropLine
+
+
+async def _offer(session: AsyncSession, drop_id: str, line_id: str) -> Offer:
+    row = (await session.execute(select(Drop, DropLine).join(
+        DropLine, DropLine.drop_id == Drop.id).where(
+        Drop.id == drop_id, DropLine.id == line_id))).first()
+    if row is None:
+        raise NotFound("drop line", f"{drop_id}/{line_id}", code="drop_line_not_found")
+    return Offer(row[0], row[1])
+
+
+def _buyer(actor: Actor) -> tuple[str, str]:
+    if actor.kind is not ActorKind.CUSTOMER or actor.region is None:
+        raise Forbidden("sign in as a customer to buy", code="customer_required")
+    return actor.subject_id, actor.region
+
+
+async def find_by_key(session: AsyncSession, buyer_id: str, key: str) -> Reservation | None:
+    return await session.scalar(select(Reservation).where(
+        Reservation.buyer_id == buyer_id, Reservation.idempotency_key == key))
+
+
+def _replay(found: Reservation, fingerprint: str) -> Reservation:
+    if found.request_hash != fingerprint:
+        raise IdempotencyKeyReused()
+    return found
+
+
+async def reserve(stores: Stores, actor: Actor, drop_id: str, req: ReserveIn, *,
+                  now: datetime | None = None, gate: Gate | None = None) -> Reservation:
+    """Hold ``req.quantity`` units of a drop line for the buyer, or refuse with a code."""
+    buyer_id, region = _buyer(actor)
+    now = now or utcnow()
+    fingerprint = request_hash("drop", drop_id, req.line_id, req.quantity)
+    async with stores.session() as s:
+        found = await find_by_key(s, buyer_id, req.idempotency_key)
+        if found is not None:
+            return _replay(found, fingerprint)
+        offer = await _offer(s, drop_id, req.line_id)
+        drop, line = offer.drop, offer.line
+        if drop.status != "live" or drop.starts_at is None or drop.ends_at is None \
+                or not drop.starts_at <= now < drop.ends_at:
+            raise DropNotOpen(drop, now)
+        if req.quantity > drop.per_buyer_limit:
+            raise BuyerLimitReached(drop.per_buyer_limit)
+        if line.remaining < req.quantity:
+            raise await _sold_out(s, offer, buyer_id, region, req)
+    admitted = False
+    if gate is not None:
+        verdict = await gate.admit(line.id, req.quantity)
+        if verdict == 0:
+            async with stores.session() as s:
+                raise await _sold_out(s, offer, buyer_id, region, req)
+        admitted = verdict == 1
+    try:
+        return await _take(stores, offer, buyer_id, region, req, fingerprint, now)
+    except SoldOut:
+        raise
+    except BaseException:
+        if admitted and gate is not None:
+            await gate.give_back(line.id, req.quantity)
+        raise
+
+
+async def _take(stores: Stores, offer: Offer, buyer_id: str, region: str, req: ReserveIn,
+                fingerprint: str, now: datetime, source: str = "buy") -> Reservation:
+    drop, line = offer.drop, offer.line
+    async with stores.session() as s:
+        try:
+            ins = insert_for(s, DropBuyer.__table__).values(
+                drop_id=drop.id, buyer_id=buyer_id, quantity=req.quantity)
+            counted = await s.execute(ins.on_conflict_do_update(
+                index_elements=["drop_id", "buyer_id"],
+                set_={"quantity": DropBuyer.__table__.c.quantity + req.quantity},
+                where=DropBuyer.__table__.c.quantity + req.quantity <= drop.per_buyer_limit,
+            ).returning(DropBuyer.__table__.c.quantity))
+            if counted.first() is None:
+                raise BuyerLimitReached(drop.per_buyer_limit)
+            res = Reservation(
+                id=new_id("res"), org_id=drop.org_id, drop_id=drop.id, line_id=line.id,
+                sku_id=line.sku_id, warehouse_id=line.warehouse_id, market=line.market,
+                buyer_id=buyer_id, buyer_region=region, quantity=req.quantity,
+                price_minor=line.price_minor, currency=line.currency, status="held",
+                source=source, expires_at=now + timedelta(minutes=drop.hold_minutes),
+                idempotency_key=req.idempotency_key, request_hash=fingerprint, created_at=now)
+            s.add(res)
+            await s.flush()
+            taken = await s.execute(
+                update(DropLine).where(DropLine.id == line.id,
+                                       DropLine.remaining >= req.quantity)
+                .values(remaining=DropLine.remaining - req.quantity)
+                .returning(DropLine.remaining)
+                .execution_options(synchronize_session=False))
+            if taken.first() is None:
+                await s.rollback()
+                raise await _sold_out(s, offer, buyer_id, region, req)
+            await s.commit()
+            return res
+        except IntegrityError:
+            await s.rollback()
+            found = await find_by_key(s, buyer_id, req.idempotency_key)
+            if found is None:
+                raise
+            return _replay(found, fingerprint)
+        except BaseException:
+            await s.rollback()
+            raise
+
+
+async def _sold_out(s: AsyncSession, offer: Offer, buyer_id: str, region: str,
+                    req: ReserveIn) -> SoldOut:
+    if not req.waitlist:
+        return SoldOut()
+    position = await join_waitlist(s, offer, buyer_id, region, req.quantity)
+    await s.commit()
+    return SoldOut(waitlist_position=position)
+
+
+async def join_waitlist(s: AsyncSession, offer: Offer, buyer_id: str, region: str,
+                        quantity: int) -> int:
+    """Queue the buyer for returned units of this line; their place in the queue (1-based)."""
+    await s.execute(insert_for(s, WaitlistEntry.__table__).values(
+        drop_id=offer.drop.id, line_id=offer.line.id, buyer_id=buyer_id,
+        buyer_region=region, quantity=quantity, status="waiting", created_at=utcnow(),
+    ).on_conflict_do_nothing())
+    mine = await s.scalar(select(WaitlistEntry.id).where(
+        WaitlistEntry.line_id == offer.line.id, WaitlistEntry.buyer_id == buyer_id))
+    ahead = await s.scalar(select(func.count()).where(
+        WaitlistEntry.line_id == offer.line.id, WaitlistEntry.status == "waiting",
+        WaitlistEntry.id <= (mine or 0)))
+    return int(ahead or 0)
+
+
+async def return_units(s: AsyncSession, res: Reservation) -> None:
+    """Give a lapsed drop reservation's units back to its line and the buyer's limit."""
+    if res.line_id is None or res.drop_id is None:
+        return
+    await s.execute(update(DropLine).where(DropLine.id == res.line_id).values(
+        remaining=DropLine.remaining + res.quantity).execution_options(
+        synchronize_session=False))
+    await s.execute(update(DropBuyer).where(
+        DropBuyer.drop_id == res.drop_id, DropBuyer.buyer_id == res.buyer_id).values(
+        quantity=DropBuyer.quantity - res.quantity).execution_options(
+        synchronize_session=False))
+
+
+async def cancel_reservation(stores: Stores, actor: Actor, reservation_id: str) -> Reservation:
+    """The buyer lets go of a held reservation; its units return at once."""
+    buyer_id, _ = _buyer(actor)
+    async with stores.session() as s:
+        done = await s.execute(update(Reservation).where(
+            Reservation.id == reservation_id, Reservation.buyer_id == buyer_id,
+            Reservation.status == "held").values(status="cancelled", settled_at=utcnow())
+            .execution_options(synchronize_session=False))
+        res = await s.scalar(select(Reservation).where(Reservation.id == reservation_id,
+                                                       Reservation.buyer_id == buyer_id))
+        if res is None:
+            raise NotFound("reservation", reservation_id, code="reservation_not_found")
+        if getattr(done, "rowcount", 0) != 1:
+            raise Conflict(f"the reservation is {res.status}", code="reservation_not_held")
+        await return_units(s, res)
+        await s.commit()
+        return res
+
+
+async def convert(s: AsyncSession, reservation_id: str, order_id: str, now: datetime) -> bool:
+    """Mark a held reservation sold to ``order_id`` (ledger: sell). False if it is no longer
+    held — expired or cancelled — in which case nothing changed."""
+    done = await s.execute(update(Reservation).where(
+        Reservation.id == reservation_id, Reservation.status == "held").values(
+        status="converted", order_id=order_id, settled_at=now).execution_options(
+        synchronize_session=False))
+    if getattr(done, "rowcount", 0) != 1:
+        return False
+    res = await s.scalar(select(Reservation).where(Reservation.id == reservation_id))
+    assert res is not None
+    if res.line_id is not None:
+        await s.execute(update(DropLine).where(DropLine.id == res.line_id).values(
+            sold=DropLine.sold + res.quantity).execution_options(synchronize_session=False))
+    await stock.record(s, org_id=res.org_id, sku_id=res.sku_id,
+                       warehouse_id=res.warehouse_id, kind=EntryKind.SELL,
+                       quantity=res.quantity, actor_id=res.buyer_id, ref=order_id)
+    return True
+
+
+async def extend_hold(s: AsyncSession, reservation_id: str, until: datetime) -> bool:
+    """Keep a held reservation alive while its buyer is paying; False if it lapsed."""
+    done = await s.execute(update(Reservation).where(
+        Reservation.id == reservation_id, Reservation.status == "held",
+        Reservation.expires_at < until).values(expires_at=until).execution_options(
+        synchronize_session=False))
+    if getattr(done, "rowcount", 0) == 1:
+        return True
+    status = await s.scalar(select(Reservation.status).where(Reservation.id == reservation_id))
+    return status == "held"
+
+
+async def get_reservation(session: AsyncSession, actor: Actor, reservation_id: str
+                          ) -> Reservation:
+    buyer_id, _ = _buyer(actor)
+    res = await session.scalar(select(Reservation).where(
+        Reservation.id == reservation_id, Reservation.buyer_id == buyer_id))
+    if res is None:
+        raise NotFound("reservation", reservation_id, code="reservation_not_found")
+    return res
+
+
+async def my_reservations(session: AsyncSession, actor: Actor, *, held_only: bool = False
+                          ) -> list[Reservation]:
+    buyer_id, _ = _buyer(actor)
+    q = select(Reservation).where(Reservation.buyer_id == buyer_id)
+    if held_only:
+        q = q.where(Reservation.status == "held")
+    return list((await session.scalars(q.order_by(Reservation.created_at.desc())
+                                       .limit(50))).all())
+
+
+def drop_view(drop: Drop, lines: list[DropLine]) -> dict[str, Any]:
+    """The public announcement of a drop (room event payload): no buyer data."""
+    from chuhai.inventory.schemas import amount_text
+
+    return {
+        "id": drop.id, "title": drop.title, "status": drop.status,
+        "starts_at": drop.starts_at.isoformat() if drop.starts_at else None,
+        "ends_at": drop.ends_at.isoformat() if drop.ends_at else None,
+        "per_buyer_limit": drop.per_buyer_limit,
+        "lines": [{"id": ln.id, "sku_id": ln.sku_id, "market": ln.market,
+                   "price": amount_text(ln.price_minor, ln.currency), "currency": ln.currency,
+                   "quantity": ln.quantity, "remaining": ln.remaining} for ln in lines],
+    }

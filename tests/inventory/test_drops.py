@@ -1,0 +1,121 @@
+"""Drops: allocation, the reservation step, limits, idempotency, expiry and the waitlist."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from chuhai.core.clock import utcnow
+from chuhai.core.config import Settings
+from chuhai.core.db import Stores, UnitOfWork
+from chuhai.core.errors import Conflict, InvalidInput
+from chuhai.inventory import drops, stock, sweeper
+from chuhai.inventory.ledger import Levels
+from chuhai.inventory.schemas import DropIn, ReserveIn
+from tests.factories import Shop, buyer, make_shop
+
+
+@pytest.fixture
+async def shop(stores: Stores, settings: Settings, app_client: httpx.AsyncClient) -> Shop:
+    return await make_shop(stores, settings, app_client)
+
+
+async def new_drop(stores: Stores, shop: Shop, quantity: int = 5, limit: int = 2,
+                   start: bool = True) -> tuple[str, str]:
+    uow = UnitOfWork(stores)
+    drop = await drops.create_drop(uow, shop.tenant.actor, DropIn.model_validate({
+        "title": "Earbuds at 29", "per_buyer_limit": limit,
+        "lines": [{"sku_id": shop.sku_id, "market": "US", "warehouse_id": shop.us_west,
+                   "quantity": quantity, "price": "29.00"}]}))
+    if start:
+        await drops.start_drop(uow, shop.tenant.actor, drop.id, countdown_s=0,
+                               now=utcnow() - timedelta(seconds=1))
+    await uow.commit()
+    line = (await drops.lines_of(uow.global_, drop.id))[0]
+    await uow.close()
+    return drop.id, line.id
+
+
+def ask(line: str, key: str, qty: int = 1, waitlist: bool = False) -> ReserveIn:
+    return ReserveIn(line_id=line, quantity=qty, idempotency_key=key, waitlist=waitlist)
+
+
+async def levels(stores: Stores, shop: Shop, wh: str) -> Levels:
+    async with stores.session() as s:
+        return await stock.levels_of(s, shop.sku_id, wh)
+
+
+async def test_creating_a_drop_allocates_its_units_in_the_named_warehouse(
+        stores: Stores, shop: Shop) -> None:
+    await new_drop(stores, shop, quantity=5, start=False)
+    assert await levels(stores, shop, shop.us_west) == Levels(100, 5, 0)
+
+
+async def test_a_reservation_takes_units_and_a_replayed_key_returns_the_same_one(
+        stores: Stores, shop: Shop) -> None:
+    drop_id, line = await new_drop(stores, shop)
+    first = await drops.reserve(stores, buyer(1), drop_id, ask(line, "key-000001"))
+    again = await drops.reserve(stores, buyer(1), drop_id, ask(line, "key-000001"))
+    assert again.id == first.id and first.status == "held" and first.price_minor == 2900
+    async with stores.session() as s:
+        assert (await drops.lines_of(s, drop_id))[0].remaining == 4
+    with pytest.raises(InvalidInput) as err:
+        await drops.reserve(stores, buyer(1), drop_id, ask(line, "key-000001", qty=2))
+    assert err.value.code == "idempotency_key_reused"
+
+
+async def test_the_per_buyer_limit_counts_across_reservations(stores: Stores, shop: Shop
+                                                              ) -> None:
+    drop_id, line = await new_drop(stores, shop, limit=2)
+    await drops.reserve(stores, buyer(2), drop_id, ask(line, "key-a-0001"))
+    await drops.reserve(stores, buyer(2), drop_id, ask(line, "key-b-0001"))
+    with pytest.raises(Conflict) as err:
+        await drops.reserve(stores, buyer(2), drop_id, ask(line, "key-c-0001"))
+    assert err.value.code == "buyer_limit_reached"
+
+
+async def test_sold_out_with_a_waitlist_place_then_expiry_offers_the_units_in_order(
+        stores: Stores, shop: Shop) -> None:
+    drop_id, line = await new_drop(stores, shop, quantity=1)
+    held = await drops.reserve(stores, buyer(3), drop_id, ask(line, "key-hold-01"))
+    with pytest.raises(Conflict) as err:
+        await drops.reserve(stores, buyer(4), drop_id, ask(line, "key-wait-01", waitlist=True))
+    assert err.value.code == "sold_out" and err.value.extra["waitlist_position"] == 1
+    with pytest.raises(Conflict) as err:
+        await drops.reserve(stores, buyer(5), drop_id, ask(line, "key-wait-02", waitlist=True))
+    assert err.value.extra["waitlist_position"] == 2
+    later = held.expires_at + timedelta(seconds=1)
+    report = await sweeper.sweep(stores, now=later)
+    assert [r.id for r in report.expired] == [held.id]
+    assert [r.buyer_id for r in report.offered] == ["cus_test4"]
+    assert report.offered[0].source == "waitlist"
+    again = await sweeper.sweep(stores, now=later)  # idempotent: nothing left to do
+    assert again.empty
+
+
+async def test_a_drop_that_has_not_started_or_has_ended_refuses(stores: Stores, shop: Shop
+                                                                ) -> None:
+    drop_id, line = await new_drop(stores, shop, start=False)
+    with pytest.raises(Conflict) as err:
+        await drops.reserve(stores, buyer(6), drop_id, ask(line, "key-early-1"))
+    assert err.value.code == "drop_not_started"
+
+
+async def test_settling_an_ended_drop_returns_unsold_units_to_the_warehouse(
+        stores: Stores, shop: Shop) -> None:
+    drop_id, line = await new_drop(stores, shop, quantity=5)
+    res = await drops.reserve(stores, buyer(7), drop_id, ask(line, "key-settle-1", qty=2))
+    uow = UnitOfWork(stores)
+    await drops.end_drop(uow, shop.tenant.actor, drop_id)
+    await uow.commit()
+    await uow.close()
+    report = await sweeper.sweep(stores)
+    assert report.settled_drops == []  # units are still held by a buyer
+    report = await sweeper.sweep(stores, now=res.expires_at + timedelta(seconds=1))
+    assert report.settled_drops == [drop_id]
+    assert await levels(stores, shop, shop.us_west) == Levels(100, 0, 0)
+    async with stores.session() as s:
+        total, bad = await stock.check(s)
+    assert bad == []
