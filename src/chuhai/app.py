@@ -19,6 +19,11 @@ from chuhai.core.config import Settings
 from chuhai.core.db import GlobalBase, RegionalBase, Stores
 from chuhai.core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from chuhai.core.secrets_store import signing_key
+from chuhai.background import Selling
+from chuhai.checkout import api as checkout_api
+from chuhai.checkout.payments import PaymentProvider, TestProvider
+from chuhai.inventory import api as inventory_api
+from chuhai.inventory.gate import RedisGate
 from chuhai.live import api as live_api
 from chuhai.live import pages as live_pages
 from chuhai.live import ws as live_ws
@@ -27,6 +32,7 @@ from chuhai.markets import api as markets_api
 from chuhai.markets.profiles import check_regions
 from chuhai.realtime.bus import Bus, MemoryBus, RedisBus
 from chuhai.web import pages, problems
+from chuhai.webhooks import api as webhooks_api
 
 STATIC = Path(__file__).parent / "web" / "static"
 
@@ -105,6 +111,16 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
 
 
+def payment_provider(settings: Settings) -> PaymentProvider:
+    if settings.payment_provider == "stripe":
+        from chuhai.checkout.stripe_provider import StripeProvider
+
+        if not settings.stripe_api_key:
+            raise RuntimeError("CHUHAI_PAYMENT_PROVIDER=stripe needs CHUHAI_STRIPE_API_KEY")
+        return StripeProvider(settings.stripe_api_key)
+    return TestProvider(settings.data_dir / "testpay.db")
+
+
 def create_app(settings: Settings | None = None, stores: Stores | None = None) -> FastAPI:
     settings = settings or Settings()
     # Fail at start, not at the first erasure request, if the data map is unsound.
@@ -121,10 +137,18 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
                     queue_size=settings.live_queue_size)
     media = settings.data_dir / "media"
     media.mkdir(parents=True, exist_ok=True)
+    provider = payment_provider(settings)
+    gate = RedisGate(redis) if (redis is not None and settings.drop_gate) else None
+    selling = Selling(the_stores, live.publish, provider, gate,
+                      sweep_s=settings.sweep_interval_ms / 1000,
+                      allow_private_webhooks=settings.webhook_allow_private)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.background:
+            await selling.start()
         yield
+        await selling.stop()
         await live.close()
         if redis is not None:
             await redis.aclose()
@@ -141,11 +165,17 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.state.signing_key = signing_key(settings)
     app.state.limiter = limiter
     app.state.live = live
+    app.state.selling = selling
+    app.state.payments = provider
     problems.install(app)
     app.include_router(accounts_api.router)
     app.include_router(catalog_api.router)
     app.include_router(markets_api.router)
     app.include_router(live_api.router)
+    app.include_router(inventory_api.router)
+    app.include_router(checkout_api.router)
+    app.include_router(checkout_api.pages)
+    app.include_router(webhooks_api.router)
     app.include_router(live_ws.router)
     app.include_router(live_pages.router)
     app.include_router(pages.router)

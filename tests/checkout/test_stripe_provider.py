@@ -38,6 +38,9 @@ API_KEY = "sk_test_fake_key_for_local_server"
 RETURN_URL = "https://shop.example/checkout/return"
 THREE_DS_URL = "https://hooks.stripe.com/3d_secure_2/hosted?payment_intent="
 
+# stripe's httpx client passes the form body as ``data=``, which httpx has deprecated.
+pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")
+
 
 # --- webhooks --------------------------------------------------------------------------
 
@@ -243,12 +246,13 @@ class FakeStripe:
         self.intents: dict[str, dict[str, Any]] = {}
         self.charges: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
-        self._replays: dict[tuple[str, str], tuple[str, int, dict[str, Any]]] = {}
+        self._replays: dict[str, tuple[str, str, int, dict[str, Any]]] = {}
         self._lock = threading.Lock()
         self._seq = 0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -297,17 +301,20 @@ class FakeStripe:
 
     def route(self, rec: Recorded, body: str) -> tuple[int, dict[str, Any]]:
         if rec.method == "POST":
+            # Like Stripe: a key replays its first answer, and is bound to one endpoint and
+            # one set of parameters.
             key = rec.headers.get("idempotency-key", "")
-            seen = self._replays.get((rec.path, key))
+            seen = self._replays.get(key)
             if seen is not None:
-                if seen[0] != body:
+                if seen[:2] != (rec.path, body):
                     return 400, {"error": {
                         "type": "idempotency_error",
                         "message": "Keys for idempotent requests can only be used with the "
                                    "same parameters they were first used with."}}
-                return seen[1], seen[2]
+                return seen[2], seen[3]
             status, answer = self._post(rec)
-            self._replays[(rec.path, key)] = (body, status, answer)
+            if key:
+                self._replays[key] = (rec.path, body, status, answer)
             return status, answer
         if rec.path == "/v1/payment_intents/search":
             return 200, self._search(rec)

@@ -149,10 +149,6 @@ def test_the_plain_string_value_of_a_kind_means_the_same_kind(kind: EntryKind) -
     assert delta_for(str(kind.value), 3) == delta_for(kind, 3)  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "delta_for tests ADJUST by identity (`kind is EntryKind.ADJUST`) while every other kind "
-    "is matched by equality, so the plain string 'adjust' is rejected: as invalid_entry_kind "
-    "for a positive quantity and as invalid_quantity for a negative one"))
 @pytest.mark.parametrize("quantity", [3, -3])
 def test_a_plain_string_adjust_is_an_adjustment(quantity: int) -> None:
     assert delta_for("adjust", quantity) == Delta(on_hand=quantity)  # type: ignore[arg-type]

@@ -246,12 +246,6 @@ def test_an_empty_order_without_a_serving_warehouse_is_refused() -> None:
     assert err.value.code == "no_fulfilment_route"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "route() with nothing to ship (empty items or only quantities <= 0) returns a Route with "
-    "one leg holding no items, charging that lane's shipping cost, whenever any warehouse "
-    "serves the market: all() over the empty order makes every serving warehouse a "
-    "'whole-order' candidate, so the `if short or not wanted: raise NoRoute(..., "
-    "['(nothing ordered)'])` branch is only reached when no warehouse serves the market"))
 @pytest.mark.parametrize("items", [{}, {"mug": 0}])
 def test_an_empty_order_is_refused_even_when_a_warehouse_serves_the_market(
         items: dict[str, int]) -> None:

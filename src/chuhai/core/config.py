@@ -84,6 +84,24 @@ class Settings(BaseSettings):
     live_queue_size: int = Field(
         256, ge=8, le=10_000,
         description="Frames queued per viewer before it is dropped as slow.")
+    background: bool = Field(
+        True, description="Run the sweeper, payment reconciliation and webhook delivery "
+        "loops in `chuhai serve` (every node may run them).")
+    sweep_interval_ms: int = Field(
+        1000, ge=50, le=60_000,
+        description="How often lapsed reservations expire, waitlists move, auctions close.")
+    drop_gate: bool = Field(
+        True, description="With redis_url set: turn sold-out drop traffic away in Redis "
+        "before it reaches SQL (SQL still decides).")
+    payment_provider: str = Field(
+        "test", pattern=r"^(test|stripe)$",
+        description="`test` (built-in test cards) or `stripe` (needs stripe_api_key).")
+    stripe_api_key: str | None = Field(None, description="Stripe secret key (sk_…).")
+    stripe_webhook_secret: str | None = Field(
+        None, description="Stripe webhook signing secret (whsec_…) for /api/payments/stripe.")
+    webhook_allow_private: bool = Field(
+        False, description="Allow outgoing webhooks to private or loopback addresses "
+        "(off: a seller cannot make the server call into its own network).")
 
     @field_validator("regions", mode="before")
     @classmethod

@@ -57,6 +57,10 @@ class InsufficientStock(Conflict):
 def delta_for(kind: EntryKind, quantity: int, *, from_bucket: str = "allocated") -> Delta:
     """The bucket movements of one entry. ``quantity`` is positive except for ADJUST, which
     may be negative; ``from_bucket`` says what a RELEASE gives back (allocated|reserved)."""
+    try:
+        kind = EntryKind(kind)
+    except ValueError:
+        raise InvalidInput(f"unknown entry kind {kind!r}", code="invalid_entry_kind") from None
     if kind is EntryKind.ADJUST:
         if quantity == 0:
             raise InvalidInput("an adjustment of 0 changes nothing", code="invalid_quantity")

@@ -72,6 +72,8 @@ def route(market: str, items: Mapping[str, int], depots: Sequence[Depot],
     ``available`` maps (sku_id, warehouse_id) to units free to promise.
     """
     wanted = {sku: q for sku, q in items.items() if q > 0}
+    if not wanted:
+        raise NoRoute(market, ["(nothing ordered)"])
     serving = sorted((d for d in depots if market in d.lanes),
                      key=lambda d: (d.lanes[market].max_days, d.lanes[market].min_days,
                                     d.lanes[market].cost_minor, d.code))
@@ -95,8 +97,8 @@ def route(market: str, items: Mapping[str, int], depots: Sequence[Depot],
                 break
         if need:
             short.append(sku)
-    if short or not wanted:
-        raise NoRoute(market, short or ["(nothing ordered)"])
+    if short:
+        raise NoRoute(market, short)
     return _route(market, plan.take, serving)
 
 

@@ -1,0 +1,129 @@
+"""The app's background work on every node: the sweeper, payment reconciliation, webhook
+dispatch and delivery, and the live stock ticker of running drops.
+
+Each loop is safe on several nodes at once (conditional UPDATEs claim the work), so scaling
+out needs no leader election; each logs and survives its own failures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from chuhai.checkout import service as checkout
+from chuhai.checkout.payments import PaymentProvider
+from chuhai.core.db import Stores
+from chuhai.inventory import drops, sweeper
+from chuhai.inventory.auctions import auction_view
+from chuhai.inventory.gate import Gate
+from chuhai.inventory.models import Auction, Drop
+from chuhai.webhooks import service as webhooks
+
+log = logging.getLogger("chuhai.background")
+Publish = Callable[[str, str, dict[str, Any]], Awaitable[Any]]
+
+
+class Selling:
+    """Announces drops and auctions in their rooms and runs the loops that keep selling
+    consistent after the request that started something has gone."""
+
+    def __init__(self, stores: Stores, publish: Publish, provider: PaymentProvider,
+                 gate: Gate | None, *, sweep_s: float = 1.0, ticker_s: float = 0.5,
+                 allow_private_webhooks: bool = False) -> None:
+        self.stores = stores
+        self.publish = publish
+        self.provider = provider
+        self.gate = gate
+        self.sweep_s = sweep_s
+        self.ticker_s = ticker_s
+        self.allow_private_webhooks = allow_private_webhooks
+        self.dirty: set[str] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._http: httpx.AsyncClient | None = None
+
+    async def announce_drop(self, drop: Drop, action: str) -> None:
+        if drop.room_id is None:
+            return
+        async with self.stores.session() as s:
+            lines = await drops.lines_of(s, drop.id)
+        await self.publish(drop.room_id, "drop", {"action": action,
+                                                  "drop": drops.drop_view(drop, lines)})
+
+    async def announce_auction(self, auction: Auction, action: str,
+                               extra: dict[str, Any] | None = None) -> None:
+        if auction.room_id is None:
+            return
+        await self.publish(auction.room_id, "auction", {"action": action,
+                                                        "auction": auction_view(auction),
+                                                        **(extra or {})})
+
+    def stock_changed(self, drop_id: str) -> None:
+        """Note a drop whose remaining stock moved; the ticker tells its room, at most twice
+        a second, instead of once per buyer."""
+        self.dirty.add(drop_id)
+
+    async def tick_stock(self) -> None:
+        ids, self.dirty = self.dirty, set()
+        for drop_id in ids:
+            async with self.stores.session() as s:
+                try:
+                    drop = await drops.get_drop(s, None, drop_id)
+                except Exception:  # noqa: BLE001 - deleted meanwhile
+                    continue
+            await self.announce_drop(drop, "stock")
+
+    async def on_sweep(self, report: sweeper.SweepReport) -> None:
+        self.dirty |= report.touched_drops
+        for a in report.closed_auctions:
+            await self.announce_auction(a, "ended")
+
+    async def start(self) -> None:
+        if self.gate is not None:
+            try:
+                await self.gate.sync(await sweeper.live_remaining(self.stores))
+            except Exception:  # noqa: BLE001 - the gate is optional; SQL still decides
+                log.exception("could not rebuild the admission gate")
+        self._http = httpx.AsyncClient()
+        self._tasks = [
+            asyncio.create_task(sweeper.run_forever(self.stores, self.sweep_s, self.gate,
+                                                    self.on_sweep)),
+            asyncio.create_task(self._loop(self.tick_stock, self.ticker_s)),
+            asyncio.create_task(self._loop(self.reconcile, 15.0)),
+            asyncio.create_task(self._loop(self.webhooks, 1.0)),
+        ]
+
+    async def reconcile(self) -> None:
+        await checkout.reconcile(self.stores, self.provider)
+
+    async def webhooks(self) -> None:
+        await webhooks.dispatch(self.stores)
+        assert self._http is not None
+        await webhooks.deliver_due(self.stores, self._http,
+                                   allow_private=self.allow_private_webhooks)
+
+    @staticmethod
+    async def _loop(fn: Callable[[], Awaitable[Any]], every_s: float) -> None:
+        while True:
+            try:
+                await fn()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s failed; retrying", getattr(fn, "__name__", fn))
+            await asyncio.sleep(every_s)
+
+    async def stop(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            try:
+                await t
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001
+                pass
+        self._tasks = []
+        if self._http is not None:
+            await self._http.aclose()
