@@ -137,3 +137,27 @@ async def make_shop(stores: Stores, settings: Settings, client: httpx.AsyncClien
     await uow.commit()
     await uow.close()
     return Shop(tenant, product["id"], sku_id, *ids)
+
+
+@dataclass
+class Buyer:
+    actor: Actor
+    headers: dict[str, str]
+
+
+async def make_buyer(stores: Stores, settings: Settings, country: str = "US") -> Buyer:
+    """A real customer account with a signed-in cookie session (and its CSRF header)."""
+    from datetime import timedelta
+
+    n = next(_seq)
+    uow = UnitOfWork(stores)
+    acc = Accounts(uow, signing_key(settings))
+    customer = await acc.create_customer(f"buyer{n}@example.com", f"Buyer {n}", country,
+                                         password=PASSWORD)
+    from chuhai.core.actor import ActorKind
+
+    actor = Actor(ActorKind.CUSTOMER, customer.id, region=customer.region)
+    raw, csrf = await acc.open_session(actor, timedelta(hours=1))
+    await uow.commit()
+    await uow.close()
+    return Buyer(actor, {"Cookie": f"chuhai_session={raw}", "x-csrf-token": csrf})

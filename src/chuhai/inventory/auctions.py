@@ -22,6 +22,7 @@ from chuhai.core.db import Stores, UnitOfWork
 from chuhai.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chuhai.core.ids import new_id
 from chuhai.core.money import minor_digits
+from chuhai.core.outbox import enqueue
 from chuhai.inventory import bidding, stock
 from chuhai.inventory.bidding import AuctionTerms, BidOutcome, Standing
 from chuhai.inventory.ledger import EntryKind
@@ -115,6 +116,8 @@ async def start_auction(uow: UnitOfWork, actor: Actor, auction_id: str,
         raise Conflict(f"the auction is {a.status}", code="auction_not_scheduled")
     a.status = "live"
     a.ends_at = now + timedelta(seconds=a.duration_s)
+    enqueue(uow.global_, a.org_id, "auction.started", {"auction_id": a.id,
+                                                       "ends_at": a.ends_at.isoformat()})
     await uow.global_.flush()
     return a
 
@@ -201,6 +204,9 @@ async def close_due(stores: Stores, now: datetime) -> list[Auction]:
                 await stock.record(s, org_id=a.org_id, sku_id=a.sku_id,
                                    warehouse_id=a.warehouse_id, kind=EntryKind.RELEASE,
                                    quantity=1, actor_id="system", ref=a.id)
+            enqueue(s, a.org_id, f"auction.{status}", {
+                "auction_id": a.id, "price": amount_text(won[1], a.currency) if won else None,
+                "currency": a.currency, "reservation_id": res.id if won else None})
             await s.commit()
             closed.append(await get_auction(s, None, a.id))
     return closed

@@ -29,6 +29,7 @@ from chuhai.core.clock import utcnow
 from chuhai.core.db import Stores, UnitOfWork
 from chuhai.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chuhai.core.ids import new_id
+from chuhai.core.outbox import enqueue
 from chuhai.core.sql import insert_for
 from chuhai.inventory import routing, stock
 from chuhai.inventory.gate import Gate
@@ -123,6 +124,8 @@ async def create_drop(uow: UnitOfWork, actor: Actor, data: DropIn) -> Drop:
         await stock.record(s, org_id=org_id, sku_id=line.sku_id, warehouse_id=wh.id,
                            kind=EntryKind.ALLOCATE, quantity=line.quantity,
                            actor_id=actor.subject_id, ref=drop.id)
+    enqueue(s, org_id, "drop.scheduled", {"drop_id": drop.id, "title": drop.title,
+                                          "room_id": drop.room_id})
     await s.flush()
     return drop
 
@@ -180,6 +183,9 @@ async def start_drop(uow: UnitOfWork, actor: Actor, drop_id: str, countdown_s: i
     drop.status = "live"
     drop.starts_at = now + timedelta(seconds=countdown_s)
     drop.ends_at = drop.starts_at + timedelta(minutes=drop.duration_minutes)
+    enqueue(uow.global_, drop.org_id, "drop.started", {
+        "drop_id": drop.id, "starts_at": drop.starts_at.isoformat(),
+        "ends_at": drop.ends_at.isoformat()})
     await uow.global_.flush()
     return drop
 
@@ -198,6 +204,8 @@ async def end_drop(uow: UnitOfWork, actor: Actor, drop_id: str,
         drop.ends_at = min(now, drop.ends_at) if drop.ends_at else now
     else:
         raise Conflict(f"the drop is already {drop.status}", code="drop_already_ended")
+    enqueue(uow.global_, drop.org_id, "drop.ended", {"drop_id": drop.id,
+                                                     "status": drop.status})
     await uow.global_.flush()
     return drop
 
@@ -301,9 +309,13 @@ async def _take(stores: Stores, offer: Offer, buyer_id: str, region: str, req: R
                 .values(remaining=DropLine.remaining - req.quantity)
                 .returning(DropLine.remaining)
                 .execution_options(synchronize_session=False))
-            if taken.first() is None:
+            left = taken.first()
+            if left is None:
                 await s.rollback()
                 raise await _sold_out(s, offer, buyer_id, region, req)
+            if left[0] == 0:
+                enqueue(s, drop.org_id, "drop.sold_out", {"drop_id": drop.id,
+                                                          "line_id": line.id})
             await s.commit()
             return res
         except IntegrityError:

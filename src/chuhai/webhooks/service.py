@@ -140,22 +140,31 @@ async def deliver_due(stores: Stores, client: httpx.AsyncClient, *,
             .order_by(WebhookDelivery.next_attempt_at).limit(50))).all())
     if not due:
         return 0
-    await asyncio.gather(*(_attempt(stores, client, d, ep, allow_private, now)
-                           for d, ep in due))
-    return len(due)
-
-
-async def _attempt(stores: Stores, client: httpx.AsyncClient, d: WebhookDelivery,
-                   ep: WebhookEndpoint, allow_private: bool, now: datetime) -> None:
-    async with stores.session() as s:
-        claimed = await s.execute(update(WebhookDelivery).where(
-            WebhookDelivery.id == d.id, WebhookDelivery.status == "pending",
-            WebhookDelivery.next_attempt_at == d.next_attempt_at).values(
-            next_attempt_at=now + timedelta(seconds=LEASE_S)).execution_options(
-            synchronize_session=False))
+    claimed = []
+    async with stores.session() as s:  # claim first, so two nodes never send one attempt
+        for d, ep in due:
+            won = await s.execute(update(WebhookDelivery).where(
+                WebhookDelivery.id == d.id, WebhookDelivery.status == "pending",
+                WebhookDelivery.next_attempt_at == d.next_attempt_at).values(
+                next_attempt_at=now + timedelta(seconds=LEASE_S)).execution_options(
+                synchronize_session=False))
+            if getattr(won, "rowcount", 0) == 1:
+                claimed.append((d, ep))
         await s.commit()
-    if getattr(claimed, "rowcount", 0) != 1:
-        return
+    results = await asyncio.gather(*(_send(client, d, ep, allow_private)
+                                     for d, ep in claimed))
+    async with stores.session() as s:
+        for (d, _ep), attempt in zip(claimed, results, strict=True):
+            await s.execute(update(WebhookDelivery).where(WebhookDelivery.id == d.id)
+                            .values(**_after(d, attempt)).execution_options(
+                                synchronize_session=False))
+        await s.commit()
+    return len(claimed)
+
+
+async def _send(client: httpx.AsyncClient, d: WebhookDelivery, ep: WebhookEndpoint,
+                allow_private: bool) -> dict[str, Any]:
+    """One POST; the attempt as the console shows it."""
     body = json.dumps(d.payload, separators=(",", ":"), sort_keys=True).encode()
     started = time.perf_counter()
     code: int | None = None
@@ -176,11 +185,13 @@ async def _attempt(stores: Stores, client: httpx.AsyncClient, d: WebhookDelivery
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:200]
     ms = int((time.perf_counter() - started) * 1000)
-    attempt: dict[str, Any] = {"at": utcnow().isoformat(), "status": code, "ms": ms,
-                               "error": error}
+    return {"at": utcnow().isoformat(), "status": code, "ms": ms, "error": error}
+
+
+def _after(d: WebhookDelivery, attempt: dict[str, Any]) -> dict[str, Any]:
     history = [*d.history, attempt][-HISTORY_KEEP:]
     values: dict[str, Any] = {"attempts": d.attempts + 1, "history": history}
-    if not error:
+    if not attempt["error"]:
         values.update(status="delivered", delivered_at=utcnow())
     else:
         delay = signing.next_delay(d.attempts + 1)
@@ -188,10 +199,7 @@ async def _attempt(stores: Stores, client: httpx.AsyncClient, d: WebhookDelivery
             values["status"] = "failed"
         else:
             values["next_attempt_at"] = utcnow() + timedelta(seconds=delay)
-    async with stores.session() as s:
-        await s.execute(update(WebhookDelivery).where(WebhookDelivery.id == d.id)
-                        .values(**values).execution_options(synchronize_session=False))
-        await s.commit()
+    return values
 
 
 async def redeliver(uow: UnitOfWork, actor: Actor, delivery_id: int) -> WebhookDelivery:
