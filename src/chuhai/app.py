@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from redis.asyncio import Redis
+from chuhai.core.redis_client import connect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chuhai import __version__
@@ -129,7 +129,7 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     check_regions(frozenset(settings.regions))
     owned = stores is None
     the_stores = stores or Stores(settings)
-    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    redis = connect(settings.redis_url) if settings.redis_url else None
     limiter: RateLimiter = RedisRateLimiter(redis) if redis else MemoryRateLimiter()
     bus: Bus = RedisBus(settings.redis_url) if settings.redis_url else MemoryBus()
     live = LiveNode(the_stores, bus, tick_s=settings.live_tick_ms / 1000,

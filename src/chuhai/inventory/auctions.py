@@ -129,23 +129,25 @@ async def bid(stores: Stores, actor: Actor, auction_id: str, data: BidIn,
         raise Forbidden("sign in as a customer to bid", code="customer_required")
     for _ in range(MAX_RETRIES):
         at = now or utcnow()
+        # Read in one short transaction, write in another whose first statement is the
+        # UPDATE: SQLite then takes its write lock at once instead of failing to upgrade.
         async with stores.session() as s:
             a = await get_auction(s, None, auction_id)
-            replay = await s.scalar(select(Bid).where(
+            replay = await s.scalar(select(Bid.id).where(
                 Bid.auction_id == auction_id, Bid.bidder_id == actor.subject_id,
                 Bid.idempotency_key == data.idempotency_key))
-            if replay is not None:
-                return a, None
-            if a.status != "live":
-                code = "auction_not_started" if a.status == "scheduled" else "auction_ended"
-                raise Conflict(f"the auction is {a.status}", code=code)
-            try:
-                amount = minor_in(data.amount, a.market)
-            except ValueError as exc:
-                raise InvalidInput(str(exc), code="invalid_amount") from exc
-            outcome = bidding.place_bid(terms_of(a), standing_of(a), actor.subject_id,
-                                        amount, at)
-            new = outcome.standing
+        if replay is not None:
+            return a, None
+        if a.status != "live":
+            code = "auction_not_started" if a.status == "scheduled" else "auction_ended"
+            raise Conflict(f"the auction is {a.status}", code=code)
+        try:
+            amount = minor_in(data.amount, a.market)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), code="invalid_amount") from exc
+        outcome = bidding.place_bid(terms_of(a), standing_of(a), actor.subject_id, amount, at)
+        new = outcome.standing
+        async with stores.session() as s:
             moved = await s.execute(update(Auction).where(
                 Auction.id == a.id, Auction.version == a.version,
                 Auction.status == "live").values(
@@ -165,8 +167,8 @@ async def bid(stores: Stores, actor: Actor, auction_id: str, data: BidIn,
             except IntegrityError:
                 await s.rollback()
                 continue
-            fresh = await get_auction(s, None, auction_id)
-            return fresh, outcome
+        async with stores.session() as s:
+            return await get_auction(s, None, auction_id), outcome
     raise Conflict("too many simultaneous bids; try again", code="bid_contention")
 
 

@@ -15,6 +15,7 @@ already at zero) happen before, outside the transaction.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,6 +45,11 @@ from chuhai.inventory.models import (
 )
 from chuhai.inventory.schemas import DropIn, ReserveIn, minor_in
 from chuhai.live.models import Room
+
+
+# While admitted requests are in flight the gate cannot say "sold out" for sure; ask it
+# again with a growing pause (10 ms … 160 ms, about a second in all), then let SQL decide.
+GATE_PAUSES_S = (0.01, 0.02, 0.04, 0.08, 0.16, 0.16, 0.16, 0.16, 0.16)
 
 
 class SoldOut(Conflict):
@@ -183,6 +189,7 @@ async def start_drop(uow: UnitOfWork, actor: Actor, drop_id: str, countdown_s: i
     drop.status = "live"
     drop.starts_at = now + timedelta(seconds=countdown_s)
     drop.ends_at = drop.starts_at + timedelta(minutes=drop.duration_minutes)
+    OFFERS.forget(drop.id)
     enqueue(uow.global_, drop.org_id, "drop.started", {
         "drop_id": drop.id, "starts_at": drop.starts_at.isoformat(),
         "ends_at": drop.ends_at.isoformat()})
@@ -204,6 +211,7 @@ async def end_drop(uow: UnitOfWork, actor: Actor, drop_id: str,
         drop.ends_at = min(now, drop.ends_at) if drop.ends_at else now
     else:
         raise Conflict(f"the drop is already {drop.status}", code="drop_already_ended")
+    OFFERS.forget(drop.id)
     enqueue(uow.global_, drop.org_id, "drop.ended", {"drop_id": drop.id,
                                                      "status": drop.status})
     await uow.global_.flush()
@@ -246,38 +254,103 @@ def _replay(found: Reservation, fingerprint: str) -> Reservation:
 
 async def reserve(stores: Stores, actor: Actor, drop_id: str, req: ReserveIn, *,
                   now: datetime | None = None, gate: Gate | None = None) -> Reservation:
-    """Hold ``req.quantity`` units of a drop line for the buyer, or refuse with a code."""
+    """Hold ``req.quantity`` units of a drop line for the buyer, or refuse with a code.
+
+    With a gate, a sold-out answer touches only Redis (and this node's short cache of the
+    drop's terms); without one, it costs one SQL read. Either way SQL takes the units.
+    """
     buyer_id, region = _buyer(actor)
     now = now or utcnow()
     fingerprint = request_hash("drop", drop_id, req.line_id, req.quantity)
+    offer = await OFFERS.get(stores, drop_id, req.line_id, now)
+    drop, line = offer.drop, offer.line
+    if gate is None:
+        return await _reserve_sql(stores, offer, buyer_id, region, req, fingerprint, now)
+    known = await gate.known(buyer_id, req.idempotency_key)
+    if known:
+        return await _reserve_sql(stores, offer, buyer_id, region, req, fingerprint, now)
+    _check_open(offer, req, now)
+    verdict = await gate.admit(line.id, req.quantity)
+    for pause in GATE_PAUSES_S:
+        if verdict != -2:
+            break
+        await asyncio.sleep(pause)
+        verdict = await gate.admit(line.id, req.quantity)
+    if verdict == 0:
+        if req.waitlist:
+            async with stores.session() as s:
+                raise await _sold_out(s, offer, buyer_id, region, req)
+        raise SoldOut()
+    if verdict != 1:  # the gate does not know this line, or waited too long: SQL decides
+        return await _reserve_sql(stores, offer, buyer_id, region, req, fingerprint, now)
+    give_back = True
+    try:
+        res = await _reserve_sql(stores, offer, buyer_id, region, req, fingerprint, now,
+                                 checked=True)
+        give_back = res.created_at != now  # a replay of an earlier reservation
+        if not give_back:
+            await gate.remember(buyer_id, req.idempotency_key)
+        return res
+    except SoldOut:
+        give_back = False
+        raise
+    finally:
+        await gate.settle(line.id, req.quantity, give_back=give_back)
+
+
+def _check_open(offer: Offer, req: ReserveIn, now: datetime) -> None:
+    drop = offer.drop
+    if drop.status != "live" or drop.starts_at is None or drop.ends_at is None \
+            or not drop.starts_at <= now < drop.ends_at:
+        raise DropNotOpen(drop, now)
+    if req.quantity > drop.per_buyer_limit:
+        raise BuyerLimitReached(drop.per_buyer_limit)
+
+
+async def _reserve_sql(stores: Stores, offer: Offer, buyer_id: str, region: str,
+                       req: ReserveIn, fingerprint: str, now: datetime, *,
+                       checked: bool = False) -> Reservation:
     async with stores.session() as s:
         found = await find_by_key(s, buyer_id, req.idempotency_key)
         if found is not None:
             return _replay(found, fingerprint)
-        offer = await _offer(s, drop_id, req.line_id)
-        drop, line = offer.drop, offer.line
-        if drop.status != "live" or drop.starts_at is None or drop.ends_at is None \
-                or not drop.starts_at <= now < drop.ends_at:
-            raise DropNotOpen(drop, now)
-        if req.quantity > drop.per_buyer_limit:
-            raise BuyerLimitReached(drop.per_buyer_limit)
-        if line.remaining < req.quantity:
-            raise await _sold_out(s, offer, buyer_id, region, req)
-    admitted = False
-    if gate is not None:
-        verdict = await gate.admit(line.id, req.quantity)
-        if verdict == 0:
-            async with stores.session() as s:
+        if not checked:
+            _check_open(offer, req, now)
+            remaining = await s.scalar(select(DropLine.remaining).where(
+                DropLine.id == offer.line.id))
+            if (remaining or 0) < req.quantity:
                 raise await _sold_out(s, offer, buyer_id, region, req)
-        admitted = verdict == 1
-    try:
-        return await _take(stores, offer, buyer_id, region, req, fingerprint, now)
-    except SoldOut:
-        raise
-    except BaseException:
-        if admitted and gate is not None:
-            await gate.give_back(line.id, req.quantity)
-        raise
+    return await _take(stores, offer, buyer_id, region, req, fingerprint, now)
+
+
+class OfferCache:
+    """A drop's terms (window, limit, price) change rarely and are read on every attempt;
+    each node keeps them for a second. Remaining stock is never taken from here."""
+
+    TTL_S = 1.0
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, str], tuple[float, Offer]] = {}
+
+    async def get(self, stores: Stores, drop_id: str, line_id: str, now: datetime) -> Offer:
+        key = (drop_id, line_id)
+        hit = self._items.get(key)
+        clock = now.timestamp()
+        if hit is not None and clock - hit[0] < self.TTL_S:
+            return hit[1]
+        async with stores.session() as s:
+            offer = await _offer(s, drop_id, line_id)
+        if len(self._items) > 10_000:
+            self._items.clear()
+        self._items[key] = (clock, offer)
+        return offer
+
+    def forget(self, drop_id: str) -> None:
+        for key in [k for k in self._items if k[0] == drop_id]:
+            del self._items[key]
+
+
+OFFERS = OfferCache()
 
 
 async def _take(stores: Stores, offer: Offer, buyer_id: str, region: str, req: ReserveIn,

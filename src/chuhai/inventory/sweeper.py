@@ -155,14 +155,16 @@ async def _settle(stores: Stores, now: datetime, report: SweepReport) -> None:
             Drop.status.in_(("ended", "cancelled")), Drop.settled.is_(False)))).all())
     for drop_id in ids:
         async with stores.session() as s:
-            held = await s.scalar(select(func.count()).where(
-                Reservation.drop_id == drop_id, Reservation.status == "held"))
-            if held:
-                continue
+            # Claim first (a write, so SQLite locks at once), then look; roll back if busy.
             claimed = await s.execute(update(Drop).where(
                 Drop.id == drop_id, Drop.settled.is_(False)).values(settled=True)
                 .execution_options(synchronize_session=False))
             if getattr(claimed, "rowcount", 0) != 1:
+                await s.rollback()
+                continue
+            held = await s.scalar(select(func.count()).where(
+                Reservation.drop_id == drop_id, Reservation.status == "held"))
+            if held:
                 await s.rollback()
                 continue
             for line in await drops.lines_of(s, drop_id):

@@ -1,0 +1,181 @@
+"""Under a burst: 2,000 simultaneous reserve calls for 500 units from 1,500 buyers with a
+limit of 2 → exactly 500 units reserved, nobody above the limit. SQLite and PostgreSQL
+(real commits, no shared test transaction), and the same with the Redis gate in front.
+Then auctions: concurrent bids in the anti-sniping window end with exactly one winner at
+the highest valid bid."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from decimal import Decimal
+
+import httpx
+import pytest
+from chuhai.core.redis_client import connect
+from sqlalchemy import func, select
+
+from chuhai.app import create_app
+from chuhai.core.clock import utcnow
+from chuhai.core.config import Settings
+from chuhai.core.db import Stores, UnitOfWork
+from chuhai.core.errors import Conflict
+from chuhai.inventory import auctions, drops, stock, sweeper
+from chuhai.inventory.gate import RedisGate
+from chuhai.inventory.models import DropBuyer, DropLine, Reservation
+from chuhai.inventory.schemas import AuctionIn, BidIn, DropIn, ReserveIn
+from tests.conftest import redis_url_or_skip
+from tests.factories import Shop, buyer, make_shop
+
+UNITS, CALLS, BUYERS, LIMIT = 500, 2000, 1500, 2
+
+
+@pytest.fixture
+async def real(migrated_settings: Settings) -> AsyncIterator[tuple[Stores, Shop]]:
+    """Stores that really commit (each session its own connection), and a seller."""
+    stores = Stores(migrated_settings)
+    app = create_app(migrated_settings, stores=stores)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://t") as client:
+        shop = await make_shop(stores, migrated_settings, client, stock=UNITS + 100)
+    try:
+        yield stores, shop
+    finally:
+        await stores.dispose()
+
+
+async def open_drop(stores: Stores, shop: Shop, units: int = UNITS) -> tuple[str, str]:
+    uow = UnitOfWork(stores)
+    drop = await drops.create_drop(uow, shop.tenant.actor, DropIn.model_validate({
+        "title": "Burst", "per_buyer_limit": LIMIT,
+        "lines": [{"sku_id": shop.sku_id, "market": "US", "warehouse_id": shop.us_west,
+                   "quantity": units, "price": "9.99"}]}))
+    await drops.start_drop(uow, shop.tenant.actor, drop.id, 0, now=utcnow() - timedelta(seconds=1))
+    await uow.commit()
+    line = (await drops.lines_of(uow.global_, drop.id))[0]
+    await uow.close()
+    return drop.id, line.id
+
+
+async def burst(stores: Stores, drop_id: str, line_id: str, gate: RedisGate | None = None
+                ) -> Counter[str]:
+    rng = random.Random(7)
+    outcomes: Counter[str] = Counter()
+
+    async def one(i: int) -> None:
+        who = buyer(f"{rng.randrange(BUYERS)}-{drop_id[-6:]}")
+        qty = 1 + (i % 2)
+        try:
+            await drops.reserve(stores, who, drop_id, ReserveIn(
+                line_id=line_id, quantity=qty, idempotency_key=f"burst-{i:06d}"), gate=gate)
+            outcomes["reserved"] += 1
+        except Conflict as exc:
+            outcomes[exc.code] += 1
+
+    await asyncio.gather(*(one(i) for i in range(CALLS)))
+    return outcomes
+
+
+async def assert_exact(stores: Stores, drop_id: str, line_id: str) -> None:
+    async with stores.session() as s:
+        held = await s.scalar(select(func.sum(Reservation.quantity)).where(
+            Reservation.drop_id == drop_id, Reservation.status == "held"))
+        line = await s.scalar(select(DropLine).where(DropLine.id == line_id))
+        worst = await s.scalar(select(func.max(DropBuyer.quantity)).where(
+            DropBuyer.drop_id == drop_id))
+        per_buyer = dict((await s.execute(select(
+            Reservation.buyer_id, func.sum(Reservation.quantity)).where(
+            Reservation.drop_id == drop_id).group_by(Reservation.buyer_id))).all())
+        counted = dict((await s.execute(select(DropBuyer.buyer_id, DropBuyer.quantity).where(
+            DropBuyer.drop_id == drop_id))).all())
+    assert line is not None
+    assert held == UNITS, "exactly the allocation was reserved: no oversell, no undersell"
+    assert line.remaining == 0 and line.quantity == line.remaining + held + line.sold
+    assert worst is not None and worst <= LIMIT and max(per_buyer.values()) <= LIMIT
+    assert per_buyer == counted, "the limit counter equals what each buyer holds"
+
+
+async def test_a_burst_never_oversells_and_respects_the_limit(
+        real: tuple[Stores, Shop]) -> None:
+    stores, shop = real
+    drop_id, line_id = await open_drop(stores, shop)
+    outcomes = await burst(stores, drop_id, line_id)
+    assert outcomes["reserved"] >= UNITS // LIMIT
+    assert set(outcomes) <= {"reserved", "sold_out", "buyer_limit_reached"}
+    await assert_exact(stores, drop_id, line_id)
+    async with stores.session() as s:
+        _, bad = await stock.check(s)
+    assert bad == []
+
+
+async def test_the_same_burst_with_the_redis_gate_in_front(
+        real: tuple[Stores, Shop]) -> None:
+    url = redis_url_or_skip()
+    stores, shop = real
+    drop_id, line_id = await open_drop(stores, shop)
+    redis = connect(url)
+    gate = RedisGate(redis, prefix=f"test:{uuid.uuid4().hex[:8]}:")
+    try:
+        await gate.sync(await sweeper.live_remaining(stores))
+        outcomes = await burst(stores, drop_id, line_id, gate)
+        await assert_exact(stores, drop_id, line_id)
+        assert outcomes["sold_out"] > 0
+        # Correctness never depends on the gate: a wrong counter only costs SQL work.
+        await redis.set(gate.key(line_id), 10**6)
+        with pytest.raises(Conflict) as err:
+            await drops.reserve(stores, buyer("late"), drop_id, ReserveIn(
+                line_id=line_id, quantity=1, idempotency_key="late-0001"), gate=gate)
+        assert err.value.code == "sold_out"
+        await assert_exact(stores, drop_id, line_id)
+    finally:
+        await redis.aclose()
+
+
+async def test_concurrent_bids_near_the_end_leave_one_winner_at_the_highest_bid(
+        real: tuple[Stores, Shop]) -> None:
+    stores, shop = real
+    uow = UnitOfWork(stores)
+    a = await auctions.create_auction(uow, shop.tenant.actor, AuctionIn.model_validate({
+        "title": "Signed earbuds", "sku_id": shop.sku_id, "warehouse_id": shop.us_west,
+        "market": "US", "start_price": "10.00", "duration_s": 5, "anti_snipe_s": 10}))
+    start = utcnow()
+    await auctions.start_auction(uow, shop.tenant.actor, a.id, now=start)
+    await uow.commit()
+    await uow.close()
+    rng = random.Random(3)
+    maxima = [Decimal(rng.randrange(1000, 20000)) / 100 for _ in range(60)]
+    late = start + timedelta(seconds=4)  # inside the anti-sniping window
+
+    async def one(i: int) -> tuple[int, Decimal] | None:
+        try:
+            await auctions.bid(stores, buyer(f"bidder{i}"), a.id,
+                               BidIn(amount=str(maxima[i]), idempotency_key=f"bid-{i:04d}"),
+                               now=late)
+            return i, maxima[i]
+        except Conflict as exc:
+            assert exc.code in ("bid_too_low", "already_leading")
+            return None
+
+    accepted = [r for r in await asyncio.gather(*(one(i) for i in range(len(maxima)))) if r]
+    assert accepted
+    async with stores.session() as s:
+        final = await auctions.get_auction(s, None, a.id)
+    assert final.ends_at is not None and final.ends_at >= late + timedelta(seconds=10)
+    top = max(m for _, m in accepted)
+    assert final.leader_max_minor == int(top * 100)
+    closed = await auctions.close_due(stores, final.ends_at + timedelta(seconds=1))
+    assert [c.status for c in closed] == ["won"]
+    async with stores.session() as s:
+        wins = list((await s.scalars(select(Reservation).where(
+            Reservation.auction_id == a.id))).all())
+    assert len(wins) == 1 and wins[0].buyer_id == final.leader_id
+    second = sorted(m for _, m in accepted)[-2] if len(accepted) > 1 else None
+    if second is not None:
+        assert wins[0].price_minor <= int(top * 100)
+        assert wins[0].price_minor >= int(second * 100)
+    again = await auctions.close_due(stores, final.ends_at + timedelta(seconds=2))
+    assert again == []
