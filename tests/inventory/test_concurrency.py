@@ -11,19 +11,21 @@ import random
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
+from pathlib import Path
 from datetime import timedelta
 from decimal import Decimal
 
 import httpx
 import pytest
 from chuhai.core.redis_client import connect
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from chuhai.app import create_app
 from chuhai.core.clock import utcnow
 from chuhai.core.config import Settings
 from chuhai.core.db import Stores, UnitOfWork
 from chuhai.core.errors import Conflict
+from chuhai.core.migrate import upgrade_all
 from chuhai.inventory import auctions, drops, stock, sweeper
 from chuhai.inventory.gate import RedisGate
 from chuhai.inventory.models import DropBuyer, DropLine, Reservation
@@ -35,16 +37,26 @@ UNITS, CALLS, BUYERS, LIMIT = 500, 2000, 1500, 2
 
 
 @pytest.fixture
-async def real(migrated_settings: Settings) -> AsyncIterator[tuple[Stores, Shop]]:
-    """Stores that really commit (each session its own connection), and a seller."""
-    stores = Stores(migrated_settings)
-    app = create_app(migrated_settings, stores=stores)
+async def real(migrated_settings: Settings, tmp_path: Path
+               ) -> AsyncIterator[tuple[Stores, Shop]]:
+    """Fresh stores of the same backend that really commit (each session its own
+    connection), so nothing leaks into the rolled-back tests, and a seller."""
+    prefix = f"c{uuid.uuid4().hex[:8]}_"
+    settings = migrated_settings.model_copy(update={"data_dir": tmp_path / "var",
+                                                    "schema_prefix": prefix})
+    stores = Stores(settings)
+    await upgrade_all(stores)
+    app = create_app(settings, stores=stores)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://t") as client:
-        shop = await make_shop(stores, migrated_settings, client, stock=UNITS + 100)
+        shop = await make_shop(stores, settings, client, stock=UNITS + 100)
     try:
         yield stores, shop
     finally:
+        if settings.database_url:
+            async with stores.engines["global"].begin() as conn:
+                for name in ("global", *settings.regions):
+                    await conn.execute(text(f'DROP SCHEMA IF EXISTS "{prefix}{name}" CASCADE'))
         await stores.dispose()
 
 
