@@ -25,7 +25,8 @@ def env(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("args", [[], ["serve"], ["migrate"], ["demo"], ["seed-demo"],
-                                  ["rules"], ["rules", "check"], ["user"], ["user", "create"]])
+                                  ["rules"], ["rules", "check"], ["user"], ["user", "create"],
+                                  ["stock", "check"], ["sweep"]])
 def test_every_command_has_help(args):
     result = runner.invoke(app, [*args, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output
@@ -98,3 +99,28 @@ def test_the_app_refuses_to_start_when_a_markets_region_is_not_configured(tmp_pa
 
     with pytest.raises(MarketRulesError, match="not configured"):
         create_app(Settings(data_dir=tmp_path, regions=("eu", "us")))
+
+
+def test_stock_check_and_sweep_on_a_fresh_install(env):
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    assert runner.invoke(app, ["seed-demo"]).exit_code == 0
+    result = runner.invoke(app, ["stock", "check"])
+    assert result.exit_code == 0, result.output
+    assert "stock OK" in result.output
+    result = runner.invoke(app, ["sweep"])
+    assert result.exit_code == 0 and "expired" in result.output
+
+    async def corrupt() -> None:
+        from sqlalchemy import update
+
+        from chuhai.inventory.models import StockLevel
+
+        stores = Stores(Settings())
+        async with stores.session() as s:
+            await s.execute(update(StockLevel).values(on_hand=StockLevel.on_hand + 1))
+            await s.commit()
+        await stores.dispose()
+
+    asyncio.run(corrupt())
+    result = runner.invoke(app, ["stock", "check"])
+    assert result.exit_code == 1 and "disagree with the ledger" in result.output

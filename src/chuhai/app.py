@@ -8,20 +8,20 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from chuhai.core.redis_client import connect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chuhai import __version__
 from chuhai.accounts import api as accounts_api
+from chuhai.background import Selling
 from chuhai.catalog import api as catalog_api
+from chuhai.checkout import api as checkout_api
+from chuhai.checkout.payments import PaymentProvider, TestProvider
 from chuhai.core import datamap
 from chuhai.core.config import Settings
 from chuhai.core.db import GlobalBase, RegionalBase, Stores
 from chuhai.core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from chuhai.core.redis_client import connect
 from chuhai.core.secrets_store import signing_key
-from chuhai.background import Selling
-from chuhai.checkout import api as checkout_api
-from chuhai.checkout.payments import PaymentProvider, TestProvider
 from chuhai.inventory import api as inventory_api
 from chuhai.inventory.gate import RedisGate
 from chuhai.live import api as live_api

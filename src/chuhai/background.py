@@ -8,6 +8,7 @@ out needs no leader election; each logs and survives its own failures.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,6 +18,7 @@ import httpx
 from chuhai.checkout import service as checkout
 from chuhai.checkout.payments import PaymentProvider
 from chuhai.core.db import Stores
+from chuhai.core.errors import NotFound
 from chuhai.inventory import drops, sweeper
 from chuhai.inventory.auctions import auction_view
 from chuhai.inventory.gate import Gate
@@ -72,7 +74,8 @@ class Selling:
             async with self.stores.session() as s:
                 try:
                     drop = await drops.get_drop(s, None, drop_id)
-                except Exception:  # noqa: BLE001 - deleted meanwhile
+                except NotFound:
+                    log.info("drop %s was deleted before its stock update", drop_id)
                     continue
             await self.announce_drop(drop, "stock")
 
@@ -85,7 +88,7 @@ class Selling:
         if self.gate is not None:
             try:
                 await self.gate.sync(await sweeper.live_remaining(self.stores))
-            except Exception:  # noqa: BLE001 - the gate is optional; SQL still decides
+            except Exception:
                 log.exception("could not rebuild the admission gate")
         self._http = httpx.AsyncClient()
         self._tasks = [
@@ -120,10 +123,8 @@ class Selling:
         for t in self._tasks:
             t.cancel()
         for t in self._tasks:
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001
-                pass
         self._tasks = []
         if self._http is not None:
             await self._http.aclose()

@@ -18,7 +18,9 @@ live_app = typer.Typer(help="Live rooms: simulated video for demos and tests.",
                        no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(user_app, name="user")
+stock_app = typer.Typer(help="Stock: verify the ledger.", no_args_is_help=True)
 app.add_typer(live_app, name="live")
+app.add_typer(stock_app, name="stock")
 
 
 def _fail(message: str) -> None:
@@ -61,6 +63,50 @@ def migrate() -> None:
 
     for store, rev in asyncio.run(run()).items():
         typer.echo(f"  {store:<8} at {rev}")
+
+
+@stock_app.command("check")
+def stock_check() -> None:
+    """Recompute every stock level from the ledger; exit 1 listing each mismatch."""
+    from chuhai.core.db import Stores
+    from chuhai.inventory.stock import Mismatch, check
+
+    async def run() -> tuple[int, list[Mismatch]]:
+        stores = Stores(Settings())
+        try:
+            async with stores.session() as s:
+                return await check(s)
+        finally:
+            await stores.dispose()
+
+    total, bad = asyncio.run(run())
+    for m in bad:
+        typer.secho(f"  ✗ SKU {m.sku_id} in {m.warehouse_id}: cached {m.cached}, "
+                    f"ledger {m.ledger}", fg=typer.colors.RED, err=True)
+    if bad:
+        _fail(f"{len(bad)} of {total} stock levels disagree with the ledger")
+    typer.secho(f"stock OK: {total} levels equal their ledger", fg=typer.colors.GREEN)
+
+
+@app.command()
+def sweep() -> None:
+    """Run one sweeper pass now: expire lapsed reservations, serve waitlists, settle ended
+    drops, close auctions (the server does this every second by itself)."""
+    from chuhai.core.db import Stores
+    from chuhai.inventory.sweeper import SweepReport
+    from chuhai.inventory.sweeper import sweep as run_sweep
+
+    async def run() -> SweepReport:
+        stores = Stores(Settings())
+        try:
+            return await run_sweep(stores)
+        finally:
+            await stores.dispose()
+
+    r = asyncio.run(run())
+    typer.echo(f"expired {len(r.expired)}, offered from waitlists {len(r.offered)}, "
+               f"ended drops {len(r.ended_drops)}, settled drops {len(r.settled_drops)}, "
+               f"closed auctions {len(r.closed_auctions)}")
 
 
 @app.command("seed-demo")

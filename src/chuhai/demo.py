@@ -158,6 +158,9 @@ async def run_seed(settings: Settings, progress: Callable[[str], None] = lambda 
             progress(f"catalog: {len(PRODUCTS)} products with US, DE and JP listings")
             await _seed_rooms(uow, org.id, system)
             progress("live: one live room (simulated video) and one scheduled for tomorrow")
+            await _seed_selling(uow, org.id, system)
+            progress("selling: 3 warehouses with stock; a drop and an auction ready in the "
+                     "live room (start them from the host console)")
     finally:
         await stores.dispose()
     return [(r.value, e, DEMO_PASSWORD) for r, e, _ in STAFF]
@@ -193,6 +196,61 @@ async def _seed_rooms(uow: UnitOfWork, org_id: str, system: Actor) -> None:
         await live.create_room(uow, system, RoomIn.model_validate({
             "titles": NEXT_TITLES, "markets": ["US", "DE", "JP"], "run_of_show": slots[:2],
             "scheduled_at": utcnow() + timedelta(days=1)}))
+    await uow.global_.flush()
+
+
+WAREHOUSES = [
+    ("SZ", "Shenzhen origin", "origin", "CN",
+     {"US": {"min_days": 8, "max_days": 15, "cost": "4.00"},
+      "DE": {"min_days": 9, "max_days": 16, "cost": "3.90"},
+      "JP": {"min_days": 4, "max_days": 7, "cost": "500"}}),
+    ("US-W", "US West (Ontario, CA)", "overseas", "US",
+     {"US": {"min_days": 2, "max_days": 4, "cost": "5.90"}}),
+    ("DE-1", "Germany (Leipzig)", "overseas", "DE",
+     {"DE": {"min_days": 1, "max_days": 3, "cost": "4.90"}}),
+]
+
+
+async def _seed_selling(uow: UnitOfWork, org_id: str, system: Actor) -> None:
+    """Warehouses with stock of every SKU, and — once — a drop and an auction of the ANC1
+    in the live room, scheduled so the host can start them."""
+    from chuhai.catalog.models import Sku
+    from chuhai.inventory import auctions, drops, stock
+    from chuhai.inventory.ledger import EntryKind
+    from chuhai.inventory.models import Auction, Drop, Warehouse
+    from chuhai.inventory.schemas import AuctionIn, DropIn, WarehouseIn
+    from chuhai.live.models import Room
+
+    have = {w.code: w for w in (await uow.global_.scalars(select(Warehouse).where(
+        Warehouse.org_id == org_id))).all()}
+    skus = list((await uow.global_.scalars(select(Sku).where(Sku.org_id == org_id))).all())
+    for code, name, kind, country, lanes in WAREHOUSES:
+        if code in have:
+            continue
+        wh = await stock.create_warehouse(uow, system, WarehouseIn.model_validate(
+            {"code": code, "name": name, "kind": kind, "country": country, "lanes": lanes}))
+        have[code] = wh
+        for sku in skus:
+            await stock.record(uow.global_, org_id=org_id, sku_id=sku.id, warehouse_id=wh.id,
+                               kind=EntryKind.RECEIVE, quantity=500 if kind == "origin" else 120,
+                               actor_id="system", ref="demo", note="opening stock")
+    room = next((r for r in (await uow.global_.scalars(select(Room).where(
+        Room.org_id == org_id))).all() if r.titles.get("en") == LIVE_TITLES["en"]), None)
+    anc = next((k for k in skus if k.code.startswith("SW-ANC1")), None)
+    if room is None or anc is None:
+        return
+    if await uow.global_.scalar(select(Drop.id).where(Drop.room_id == room.id)) is None:
+        await drops.create_drop(uow, system, DropIn.model_validate({
+            "title": "ANC1 launch drop", "room_id": room.id, "per_buyer_limit": 2,
+            "duration_minutes": 20, "lines": [
+                {"sku_id": anc.id, "market": "US", "quantity": 50, "price": "59.00"},
+                {"sku_id": anc.id, "market": "DE", "quantity": 50, "price": "55.00"},
+                {"sku_id": anc.id, "market": "JP", "quantity": 30, "price": "7980"}]}))
+    if await uow.global_.scalar(select(Auction.id).where(Auction.room_id == room.id)) is None:
+        await auctions.create_auction(uow, system, AuctionIn.model_validate({
+            "title": "ANC1 signed by the design team", "room_id": room.id, "sku_id": anc.id,
+            "warehouse_id": have["US-W"].id, "market": "US", "start_price": "20.00",
+            "duration_s": 60, "anti_snipe_s": 15}))
     await uow.global_.flush()
 
 

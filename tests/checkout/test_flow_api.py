@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from chuhai.checkout.payments import DECLINED, NEEDS_3DS, SUCCEEDS
 from chuhai.core.config import Settings
 from chuhai.core.db import Stores
-from chuhai.checkout.payments import DECLINED, NEEDS_3DS, SUCCEEDS
 from tests.factories import Buyer, Shop, make_buyer, make_shop, make_tenant
 
 

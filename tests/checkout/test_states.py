@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from chuhai.checkout import states
@@ -11,7 +13,7 @@ HAPPY = ["pending_payment", "paid", "allocated", "shipped", "delivered"]
 
 
 def test_the_happy_path_is_allowed_step_by_step() -> None:
-    for a, b in zip(HAPPY, HAPPY[1:], strict=False):
+    for a, b in itertools.pairwise(HAPPY):
         assert states.check(a, b) == OrderStatus(b)
 
 
@@ -29,7 +31,7 @@ def test_only_listed_transitions_pass_and_the_rest_say_invalid_transition(
 
 
 def test_terminal_states_go_nowhere_and_nothing_goes_back_to_pending() -> None:
-    assert states.TERMINAL == {OrderStatus.CANCELLED, OrderStatus.REFUNDED}
+    assert {OrderStatus.CANCELLED, OrderStatus.REFUNDED} == states.TERMINAL
     assert all(OrderStatus.PENDING_PAYMENT not in nxt for nxt in TRANSITIONS.values())
 
 

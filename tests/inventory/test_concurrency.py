@@ -11,13 +11,12 @@ import random
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
-from pathlib import Path
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
-from chuhai.core.redis_client import connect
 from sqlalchemy import func, select, text
 
 from chuhai.app import create_app
@@ -26,6 +25,7 @@ from chuhai.core.config import Settings
 from chuhai.core.db import Stores, UnitOfWork
 from chuhai.core.errors import Conflict
 from chuhai.core.migrate import upgrade_all
+from chuhai.core.redis_client import connect
 from chuhai.inventory import auctions, drops, stock, sweeper
 from chuhai.inventory.gate import RedisGate
 from chuhai.inventory.models import DropBuyer, DropLine, Reservation

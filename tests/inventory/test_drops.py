@@ -117,5 +117,5 @@ async def test_settling_an_ended_drop_returns_unsold_units_to_the_warehouse(
     assert report.settled_drops == [drop_id]
     assert await levels(stores, shop, shop.us_west) == Levels(100, 0, 0)
     async with stores.session() as s:
-        total, bad = await stock.check(s)
+        _total, bad = await stock.check(s)
     assert bad == []

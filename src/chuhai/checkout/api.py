@@ -15,8 +15,8 @@ from chuhai.checkout.schemas import (
     CheckoutIn,
     OrderEventOut,
     OrderOut,
-    PaymentOut,
     PayIn,
+    PaymentOut,
     QuoteOut,
     TransitionIn,
 )

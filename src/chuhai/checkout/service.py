@@ -397,6 +397,6 @@ async def reconcile(stores: Stores, provider: PaymentProvider,
             try:
                 await apply_result(stores, provider, region, p.id, result)
                 settled += 1
-            except Exception:  # noqa: BLE001 - keep reconciling the others
+            except Exception:
                 log.exception("could not reconcile payment %s", p.id)
     return settled

@@ -24,8 +24,8 @@ def target_metadata(kind: str) -> MetaData:
     import chuhai.accounts.models
     import chuhai.catalog.models
     import chuhai.checkout.models
-    import chuhai.inventory.models
     import chuhai.core.outbox
+    import chuhai.inventory.models
     import chuhai.live.models
     import chuhai.webhooks.models  # noqa: F401
 

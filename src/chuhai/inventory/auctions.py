@@ -59,10 +59,7 @@ async def create_auction(uow: UnitOfWork, actor: Actor, data: AuctionIn) -> Auct
     if data.market not in wh.lanes:
         raise InvalidInput(f"warehouse {wh.code} does not serve {data.market}",
                            code="warehouse_does_not_serve_market")
-    if data.room_id is not None:
-        from chuhai.inventory.drops import _room_check
-
-        await _room_check(s, org_id, data.room_id)
+    await stock.room_check(s, org_id, data.room_id)
     currency = str(wh.lanes[data.market]["currency"])
     if data.increments:
         table = bidding.validate_increments(

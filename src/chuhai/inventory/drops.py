@@ -44,8 +44,6 @@ from chuhai.inventory.models import (
     Warehouse,
 )
 from chuhai.inventory.schemas import DropIn, ReserveIn, minor_in
-from chuhai.live.models import Room
-
 
 # While admitted requests are in flight the gate cannot say "sold out" for sure; ask it
 # again with a growing pause (10 ms … 160 ms, about a second in all), then let SQL decide.
@@ -87,20 +85,12 @@ def request_hash(*parts: object) -> str:
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
 
 
-async def _room_check(session: AsyncSession, org_id: str, room_id: str | None) -> None:
-    if room_id is None:
-        return
-    if await session.scalar(select(Room.id).where(Room.id == room_id,
-                                                  Room.org_id == org_id)) is None:
-        raise NotFound("room", room_id, code="room_not_found")
-
-
 async def create_drop(uow: UnitOfWork, actor: Actor, data: DropIn) -> Drop:
     """Create a drop and set its units aside in their warehouses (ledger: allocate)."""
     actor.require(Perm.SELLING)
     org_id = actor.org()
     s = uow.global_
-    await _room_check(s, org_id, data.room_id)
+    await stock.room_check(s, org_id, data.room_id)
     drop = Drop(id=new_id("drop"), org_id=org_id, room_id=data.room_id, title=data.title,
                 status="scheduled", per_buyer_limit=data.per_buyer_limit,
                 hold_minutes=data.hold_minutes, duration_minutes=data.duration_minutes)
@@ -263,7 +253,7 @@ async def reserve(stores: Stores, actor: Actor, drop_id: str, req: ReserveIn, *,
     now = now or utcnow()
     fingerprint = request_hash("drop", drop_id, req.line_id, req.quantity)
     offer = await OFFERS.get(stores, drop_id, req.line_id, now)
-    drop, line = offer.drop, offer.line
+    _drop, line = offer.drop, offer.line
     if gate is None:
         return await _reserve_sql(stores, offer, buyer_id, region, req, fingerprint, now)
     known = await gate.known(buyer_id, req.idempotency_key)

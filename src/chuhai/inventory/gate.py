@@ -84,7 +84,7 @@ class RedisGate:
         self.redis = redis
         self.prefix = prefix
         self._src = {"admit": _ADMIT, "settle": _SETTLE, "give_back": _GIVE_BACK}
-        self._sha = {name: hashlib.sha1(src.encode()).hexdigest()
+        self._sha = {name: hashlib.sha1(src.encode(), usedforsecurity=False).hexdigest()
                      for name, src in self._src.items()}
 
     async def _run(self, name: str, keys: list[str], *args: int) -> int:

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chuhai.core.clock import UTCDateTime, utcnow
-from chuhai.core.db import PSEUDONYMOUS_ID, GlobalBase
+from chuhai.core.db import NOT_PERSONAL, PSEUDONYMOUS_ID, GlobalBase
 
 
 class Warehouse(GlobalBase):
@@ -30,7 +30,7 @@ class Warehouse(GlobalBase):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(32))
-    name: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(100), info=NOT_PERSONAL)  # a place, not a person
     kind: Mapped[str] = mapped_column(String(10))  # origin | overseas
     country: Mapped[str] = mapped_column(String(2))
     # market -> {"min_days", "max_days", "cost_minor", "currency"}

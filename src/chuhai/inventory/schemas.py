@@ -7,7 +7,6 @@ in minor units; the market fixes the currency, so a buyer can never be quoted in
 from __future__ import annotations
 
 from datetime import datetime
-
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator

@@ -24,6 +24,7 @@ from chuhai.inventory.ledger import EntryKind, Levels
 from chuhai.inventory.models import StockEntry, StockLevel, Warehouse
 from chuhai.inventory.routing import Depot, Lane
 from chuhai.inventory.schemas import WarehouseIn, market_currency
+from chuhai.live.models import Room
 
 MANUAL_KINDS = frozenset({EntryKind.RECEIVE, EntryKind.ADJUST, EntryKind.RETURN,
                           EntryKind.SHIP})
@@ -53,6 +54,15 @@ async def list_warehouses(uow: UnitOfWork, actor: Actor) -> list[Warehouse]:
     rows = await uow.global_.scalars(select(Warehouse).where(
         Warehouse.org_id == actor.org()).order_by(Warehouse.code))
     return list(rows.all())
+
+
+async def room_check(session: AsyncSession, org_id: str, room_id: str | None) -> None:
+    """A drop or auction may only be announced in a room of the same org."""
+    if room_id is None:
+        return
+    if await session.scalar(select(Room.id).where(Room.id == room_id,
+                                                  Room.org_id == org_id)) is None:
+        raise NotFound("room", room_id, code="room_not_found")
 
 
 async def warehouse_of(session: AsyncSession, org_id: str, warehouse_id: str) -> Warehouse:
