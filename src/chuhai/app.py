@@ -15,6 +15,7 @@ from chuhai.accounts import api as accounts_api
 from chuhai.background import Selling
 from chuhai.catalog import api as catalog_api
 from chuhai.checkout import api as checkout_api
+from chuhai.checkout import pages as checkout_pages
 from chuhai.checkout.payments import PaymentProvider, TestProvider
 from chuhai.core import datamap
 from chuhai.core.config import Settings
@@ -175,6 +176,7 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.include_router(inventory_api.router)
     app.include_router(checkout_api.router)
     app.include_router(checkout_api.pages)
+    app.include_router(checkout_pages.router)
     app.include_router(webhooks_api.router)
     app.include_router(live_ws.router)
     app.include_router(live_pages.router)

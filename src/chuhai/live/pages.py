@@ -16,6 +16,7 @@ from chuhai.catalog.models import Product
 from chuhai.core.actor import ActorKind, Perm
 from chuhai.core.clock import utcnow
 from chuhai.core.errors import DomainError
+from chuhai.inventory import auctions, drops, stock
 from chuhai.live import service
 from chuhai.live.schemas import RoomIn
 from chuhai.markets.profiles import get_profile
@@ -107,8 +108,17 @@ async def host_page(room_id: str, request: Request, uow: UoW) -> Response:
     slots = await service.slots(uow, room.id)
     products = {p.id: p for p in await _products(uow, room.org_id)}
     lang = "en"
+    room_drops = [d for d in await drops.list_drops(uow, caller.actor, room.id)]
+    room_auctions = await auctions.list_auctions(uow, caller.actor, room.id)
+    slot_products = {s.product_id for s in slots}
+    skus = [k for p in products.values() for k in p.skus]
+    room_skus = {k.id for p in products.values() if p.id in slot_products for k in p.skus}
+    room_stock = [r for r in await stock.list_levels(uow, caller.actor) if r.sku_id in room_skus]
     return _render(request, "host.html", caller=caller, room=room, slots=slots,
-                   products=products, lang=lang,
+                   products=products, lang=lang, room_drops=room_drops,
+                   room_auctions=room_auctions, room_stock=room_stock, skus=skus,
+                   warehouses=await stock.list_warehouses(uow, caller.actor),
+                   can_sell=caller.actor.can(Perm.SELLING),
                    can_host=caller.actor.can(Perm.LIVE_HOST),
                    can_moderate=caller.actor.can(Perm.LIVE_MODERATE))
 

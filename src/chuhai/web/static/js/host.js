@@ -87,6 +87,7 @@ const client = new LiveClient(cfg.room, {
       case "poll.close": if (poll) poll.open = false; renderCounters(); break;
       case "moderation": log(`moderation: ${d.action}${d.seconds !== undefined ? " " + d.seconds + " s" : ""}`); break;
       case "room.status": log(`room is ${d.status}`); break;
+      case "drop": case "auction": window.dispatchEvent(new CustomEvent(`chuhai:${ev.type}`, { detail: d })); break;
     }
   },
   onAgg(a) { renderCounters(a.counters, a.viewers); },

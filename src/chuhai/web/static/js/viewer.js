@@ -104,6 +104,7 @@ const client = new LiveClient(cfg.room, {
         if (d.action === "slow") toast(d.seconds ? `Slow mode: one message every ${d.seconds} s` : "Slow mode is off");
         break;
       case "room.status": if (d.status === "ended") location.href = `/replay/${cfg.room}`; break;
+      case "drop": case "auction": window.dispatchEvent(new CustomEvent(`chuhai:${ev.type}`, { detail: d })); break;
     }
   },
   onAgg(a) { setCounters(a.counters, a.viewers); },
