@@ -39,7 +39,7 @@ def _viewer_page(browser, server, room_id):
     page.get_by_text("Sign in to chat, ask and buy").click()
     page.get_by_label("E-mail").fill("lena@kaeufer.example")
     page.get_by_label("Password").fill("demo-password-1")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_load_state("load")
     page.get_by_placeholder("Say hi (de)").wait_for()
     return page

@@ -34,7 +34,7 @@ async def orders_page(request: Request, uow: UoW, status: str = "") -> Response:
                                            status[:16] or None)
     except DomainError as exc:
         return _render(request, "error.html", exc.status, caller=caller, message=exc.message)
-    return _render(request, "orders.html", caller=caller, orders=orders, status=status[:16],
+    return _render(request, "orders.html", caller=caller, orders=orders, current=status[:16],
                    money=money)
 
 

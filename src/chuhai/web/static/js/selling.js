@@ -149,9 +149,9 @@ async function pay(ev) {
 // ---------------------------------------------------------------- host
 async function hostStart(kind, id) {
   try {
-    const out = await api("POST", `/api/${kind}/${id}/start`, kind === "drops" ? { countdown_s: 10 } : undefined);
+    const out = await api("POST", `/api/${kind}/${id}/start`, kind === "drops" ? { countdown_s: Number(($("countdown") || {}).value || 10) } : undefined);
     say(`${kind === "drops" ? "Drop" : "Auction"} started`);
-    if (kind === "drops") state.drops.set(out.id, { ...out, lines: out.lines });
+    document.querySelector(`[data-start="${id}"]`)?.remove();
   } catch (e) { say(e.message); }
 }
 
@@ -206,3 +206,4 @@ async function orderTiles() {
   } catch { /* no orders permission: the tile stays empty */ }
 }
 if (!isViewer) { orderTiles(); setInterval(orderTiles, 5000); }
+window.chuhaiSellingReady = true;

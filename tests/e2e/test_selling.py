@@ -1,0 +1,91 @@
+"""In Chromium: the host starts the demo's drop, a buyer in Germany buys in two clicks
+(Buy, Pay) with the hold countdown showing; the host starts the auction and a buyer in the
+US bids; the order shows in the console."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.conftest import ARTIFACTS
+
+DOCS = ARTIFACTS.parent / "docs" / "screenshots"
+
+
+def _owner_console(browser, server):
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{server}/login")
+    page.get_by_label("E-mail").fill("owner@sonicwave.example")
+    page.get_by_label("Password").fill("demo-password-1")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{server}/console")
+    page.goto(f"{server}/console/rooms")
+    row = page.get_by_role("row").filter(has_text="live from Shenzhen")
+    row.get_by_role("link", name="Host console").click()
+    page.wait_for_url(re.compile(r".*/console/rooms/room_\w+/host"))
+    page.get_by_text("socket: live").wait_for()
+    page.wait_for_function("() => window.chuhaiSellingReady === true")
+    room_id = page.url.split("/console/rooms/")[1].split("/")[0]
+    return page, room_id
+
+
+def _buyer(browser, server, room_id, email, market, lang):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                              has_touch=True)
+    page = ctx.new_page()
+    page.goto(f"{server}/live/{room_id}?lang={lang}&market={market}")
+    page.get_by_text("Sign in to chat, ask and buy").click()
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill("demo-password-1")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_text("Signed in as").wait_for()  # the page reloads signed in
+    page.wait_for_function("() => window.chuhaiSellingReady === true")
+    return page
+
+
+def test_buy_during_a_drop_and_bid_in_an_auction(server, browser):
+    host, room_id = _owner_console(browser, server)
+    host.get_by_label("Drop countdown (seconds)").fill("1")
+    host.get_by_role("button", name="Start drop").click()
+    host.locator("#offers li[data-drop]").wait_for()
+
+    lena = _buyer(browser, server, room_id, "lena@kaeufer.example", "DE", "de")
+    buy = lena.locator("[data-drop] button")
+    buy.wait_for()
+    lena.wait_for_function(
+        "() => { const b = document.querySelector('[data-drop] button');"
+        " return b && !b.disabled && b.textContent === 'Buy'; }", timeout=30000)
+    buy.click()                                                    # click 1
+    lena.locator("#co-summary").get_by_text("Total").wait_for()
+    assert "Held for you" in lena.locator("#co-hold").inner_text()
+    assert "Leipzig" not in lena.locator("#co-summary").inner_text()
+    assert re.search(r"arrives in \d+–\d+ days", lena.locator("#co-summary").inner_text())
+    lena.get_by_label("Name").fill("Lena Becker")
+    lena.get_by_label("Street").fill("Karl-Liebknecht-Str. 1")
+    lena.get_by_label("City").fill("Leipzig")
+    lena.get_by_label("Postal code").fill("04107")
+    lena.screenshot(path=str(DOCS / "drop-checkout.png"))
+    lena.get_by_role("button", name="Pay").click()                 # click 2
+    lena.get_by_text(re.compile("Paid — order ord_")).wait_for()
+    # The room hears the new stock from the server's ticker (at most twice a second).
+    lena.locator("[data-drop] [data-remaining]", has_text="49 of 50").wait_for(timeout=5000)
+
+    host.get_by_role("button", name="Start auction").click()
+    host.locator("#offers li[data-auction]").wait_for()
+    jamie = _buyer(browser, server, room_id, "jamie@buyer.example", "US", "en")
+    bid = jamie.get_by_role("button", name=re.compile(r"^Bid "))
+    bid.wait_for()
+    bid.click()
+    jamie.get_by_text("You lead!").wait_for()
+    host.locator("#offers li[data-auction]").get_by_text(re.compile("1 bids")).wait_for()
+    jamie.screenshot(path=str(DOCS / "auction-viewer.png"))
+    host.screenshot(path=str(DOCS / "selling-host.png"), full_page=True)
+
+    host.goto(f"{server}/console/orders")
+    row = host.locator("tbody tr").filter(has=host.locator(".badge", has_text="paid"))
+    row.first.wait_for(timeout=5000)
+    host.screenshot(path=str(DOCS / "orders.png"))
+    row.first.get_by_role("link").click()
+    host.get_by_text("Lena Becker").wait_for()
+    host.get_by_label("New status").select_option("allocated")
+    host.get_by_role("button", name="Apply").click()
+    host.locator(".badge", has_text="allocated").first.wait_for()
