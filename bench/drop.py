@@ -79,6 +79,19 @@ class Oversold(SystemExit):
         super().__init__(f"{scenario}: {'; '.join(problems)}")
 
 
+# Attempts that ended in neither a reservation nor a clean refusal (e.g. a connection pool
+# timeout): reported with their scenario, and the run exits non-zero at the end.
+FAILED: dict[str, dict[str, int]] = {}
+
+
+def note_errors(name: str, outcomes: Counter[str]) -> dict[str, int]:
+    errors = {k.removeprefix("error:"): v for k, v in outcomes.items()
+              if k.startswith("error:")}
+    if errors:
+        FAILED[name] = errors
+    return errors
+
+
 def skipped(name: str, reason: str) -> None:
     print(json.dumps({"name": name, "skipped": reason}), flush=True)
     print(f"skipped {name}: {reason}", file=sys.stderr)
@@ -182,7 +195,7 @@ async def verify(bed: Bed, scenario: str, drop_id: str, line_id: str, units: int
         problems.append(f"line quantity {line.quantity}, remaining {line.remaining}")
     if outcomes["reserved"] != units:
         problems.append(f"{outcomes['reserved']} successes for {units} units")
-    if set(outcomes) - {"reserved", "sold_out"}:
+    if {k for k in outcomes if not k.startswith("error:")} - {"reserved", "sold_out"}:
         problems.append(f"unexpected outcomes {dict(outcomes)}")
     if problems:
         raise Oversold(scenario, problems)
@@ -233,10 +246,12 @@ async def reserve_scenario(bed: Bed, name: str, buyers: int, units: int,
         await gate.sync(await sweeper.live_remaining(bed.stores))
     outcomes, seconds = await burst(bed, drop_id, line_id, buyers, "b", gate)
     oversell = await verify(bed, name, drop_id, line_id, units, outcomes)
+    errors = note_errors(name, outcomes)
     report(name, buyers / seconds, "attempts/s", baseline, {
         "buyers": buyers, "units": units, "per_buyer_limit": LIMIT,
         "successes": outcomes["reserved"], "sold_out": outcomes["sold_out"],
-        "oversell": oversell, "seconds": round(seconds, 3), "store": bed.backend,
+        "errors": errors, "oversell": oversell, "seconds": round(seconds, 3),
+        "store": bed.backend,
         "gate": gate is not None, "bare_update": bare, "target": ">= 0.5x bare UPDATE",
         "baseline": "bare conditional UPDATE per transaction, same engine and concurrency"})
     return drop_id, line_id
@@ -278,13 +293,16 @@ async def run_gate(args: argparse.Namespace) -> None:
                 bed, "drop.reserve.postgres_gate", args.buyers, args.units, gate)
             # After the sell-out: a second wave, every attempt turned away by the gate.
             outcomes, seconds = await burst(bed, drop_id, line_id, args.buyers, "r", gate)
-            if outcomes != Counter({"sold_out": args.buyers}):
+            errors = note_errors("drop.gate.rejections", outcomes)
+            if outcomes["reserved"] or outcomes["sold_out"] + sum(errors.values()) \
+                    != args.buyers:
                 raise Oversold("gate rejections", [f"outcomes {dict(outcomes)}"])
             await verify(bed, "gate rejections", drop_id, line_id, args.units,
                          Counter({"reserved": args.units}))
             baseline, raw_seconds = await raw_evalsha(gate, line_id, args.buyers)
             report("drop.gate.rejections", args.buyers / seconds, "rejections/s", baseline, {
                 "attempts": args.buyers, "units": args.units, "rejected": outcomes["sold_out"],
+                "errors": errors,
                 "seconds": round(seconds, 3), "raw_evalsha_seconds": round(raw_seconds, 3),
                 "oversell": 0, "store": "postgres+redis", "target": ">= 0.3x raw EVALSHA",
                 "baseline": "raw EVALSHA of the gate's admit script, same keys, pool and "
@@ -342,6 +360,8 @@ async def main(args: argparse.Namespace) -> None:
                 await run_gate(args)
         else:
             raise SystemExit(f"unknown scenario {scenario!r}")
+    if FAILED:
+        raise SystemExit(f"attempts failed with errors (no oversell): {FAILED}")
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
