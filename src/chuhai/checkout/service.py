@@ -166,6 +166,10 @@ async def pay(stores: Stores, provider: PaymentProvider, actor: Actor, order_id:
         prior = await r.scalar(select(Payment).where(
             Payment.order_id == order.id, Payment.idempotency_key == data.idempotency_key))
         if prior is not None:
+            if prior.status == "succeeded" and order.status == OrderStatus.PENDING_PAYMENT:
+                return await apply_result(stores, provider, region, prior.id,
+                                          ChargeResult(ChargeStatus.SUCCEEDED,
+                                                       prior.provider_ref))
             return order, prior
         if order.status != OrderStatus.PENDING_PAYMENT:
             raise Conflict(f"the order is {order.status}", code="order_not_payable")
@@ -207,6 +211,11 @@ async def apply_result(stores: Stores, provider: PaymentProvider, region: str,
             raise NotFound("payment", payment_id, code="payment_not_found")
         order = await r.scalar(select(Order).where(Order.id == payment.order_id))
         assert order is not None
+    if payment.status == "succeeded" and order.status == OrderStatus.PENDING_PAYMENT:
+        # A crash between recording the charge and moving the order: finish the move.
+        order = await _move(stores, order, OrderStatus.PAID, "system", "payment",
+                            f"paid with {payment.provider} (completed after a restart)")
+        return order, payment
     if payment.status in ("succeeded", "failed", "refunded"):
         return order, payment  # already final: a replayed callback changes nothing
     if result.status is ChargeStatus.REQUIRES_ACTION:
@@ -387,6 +396,17 @@ async def reconcile(stores: Stores, provider: PaymentProvider,
                 Payment.status.in_(("processing", "requires_action")),
                 Payment.provider == provider.name,
                 Payment.updated_at <= now - older_than).limit(200))).all())
+            stuck = list((await r.scalars(select(Payment).join(
+                Order, Order.id == Payment.order_id).where(
+                Payment.status == "succeeded", Order.status == OrderStatus.PENDING_PAYMENT)
+                .limit(200))).all())
+        for p in stuck:
+            try:
+                await apply_result(stores, provider, region, p.id,
+                                   ChargeResult(ChargeStatus.SUCCEEDED, p.provider_ref))
+                settled += 1
+            except Exception:
+                log.exception("could not complete paid order of payment %s", p.id)
         for p in open_:
             result = await provider.retrieve(p.id)
             if result is None:

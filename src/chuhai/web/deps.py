@@ -64,6 +64,10 @@ async def optional_caller(request: Request, uow: UoW) -> Caller | None:
 
 async def require_actor(request: Request, uow: UoW) -> Actor:
     caller = await _caller(request, uow)
+    # End the look-up's transaction now: it gives the connection back to the pool, so a
+    # handler that opens its own sessions (reserve, checkout, pay) never holds two at once
+    # — with more concurrent requests than the pool has connections, that deadlocked.
+    await uow.commit()
     if caller is None:
         raise Unauthenticated()
     if caller.csrf is not None and request.method not in SAFE_METHODS:
