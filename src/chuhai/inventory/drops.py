@@ -321,6 +321,7 @@ class OfferCache:
 
     def __init__(self) -> None:
         self._items: dict[tuple[str, str], tuple[float, Offer]] = {}
+        self._loading: dict[tuple[str, str], asyncio.Future[Offer]] = {}
 
     async def get(self, stores: Stores, drop_id: str, line_id: str, now: datetime) -> Offer:
         key = (drop_id, line_id)
@@ -328,8 +329,24 @@ class OfferCache:
         clock = now.timestamp()
         if hit is not None and clock - hit[0] < self.TTL_S:
             return hit[1]
-        async with stores.session() as s:
-            offer = await _offer(s, drop_id, line_id)
+        pending = self._loading.get(key)
+        if pending is not None:  # one read serves every buyer arriving while it runs
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Offer] = asyncio.get_running_loop().create_future()
+        self._loading[key] = future
+        try:
+            async with stores.session() as s:
+                offer = await _offer(s, drop_id, line_id)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved here, so an unwaited failure is not logged
+            raise
+        finally:
+            self._loading.pop(key, None)
+        future.set_result(offer)
         if len(self._items) > 10_000:
             self._items.clear()
         self._items[key] = (clock, offer)
