@@ -48,19 +48,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))  # for tests.factories (make_shop)
 
-import httpx  # noqa: E402
 from _common import report  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
-from tests.factories import Shop, make_shop  # noqa: E402
+from tests.factories import Shop, committed_shop  # noqa: E402
 
-from chuhai.app import create_app  # noqa: E402
 from chuhai.core.actor import Actor, ActorKind  # noqa: E402
 from chuhai.core.clock import utcnow  # noqa: E402
 from chuhai.core.config import Settings  # noqa: E402
 from chuhai.core.db import Stores, UnitOfWork  # noqa: E402
 from chuhai.core.errors import Conflict  # noqa: E402
-from chuhai.core.migrate import upgrade_all  # noqa: E402
 from chuhai.core.redis_client import connect  # noqa: E402
 from chuhai.inventory import drops, sweeper  # noqa: E402
 from chuhai.inventory.gate import _ADMIT, TTL_S, RedisGate  # noqa: E402
@@ -110,26 +107,12 @@ async def install(backend: str, pg_url: str, stock: int) -> AsyncIterator[Bed]:
     """A fresh migrated install (a temp data dir; on PostgreSQL, fresh schemas dropped at
     the end) with a seller who has ``stock`` units of one SKU in a US warehouse."""
     data_dir = Path(tempfile.mkdtemp(prefix="chuhai-bench-drop-"))
-    prefix = f"bd{uuid.uuid4().hex[:8]}_"
-    if backend == "sqlite":
-        settings = Settings(data_dir=data_dir, secret_key="bench")
-    else:
-        settings = Settings(data_dir=data_dir, database_url=pg_url, schema_prefix=prefix,
-                            secret_key="bench")
-    stores = Stores(settings)
+    base = Settings(data_dir=data_dir, secret_key="bench",
+                    database_url=None if backend == "sqlite" else pg_url)
     try:
-        await upgrade_all(stores)
-        app = create_app(settings, stores=stores)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://bench") as client:
-            shop = await make_shop(stores, settings, client, stock=stock)
-        yield Bed(backend, settings, stores, shop)
+        async with committed_shop(base, data_dir, stock) as (settings, stores, shop):
+            yield Bed(backend, settings, stores, shop)
     finally:
-        if settings.database_url:
-            async with stores.engines["global"].begin() as conn:
-                for name in ("global", *settings.regions):
-                    await conn.execute(text(f'DROP SCHEMA IF EXISTS "{prefix}{name}" CASCADE'))
-        await stores.dispose()
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -161,3 +164,35 @@ async def make_buyer(stores: Stores, settings: Settings, country: str = "US") ->
     await uow.commit()
     await uow.close()
     return Buyer(actor, {"Cookie": f"chuhai_session={raw}", "x-csrf-token": csrf})
+
+
+@asynccontextmanager
+async def committed_shop(base: Settings, data_dir: Path, stock: int
+                         ) -> AsyncIterator[tuple[Settings, Stores, Shop]]:
+    """Fresh stores of ``base``'s backend (own data dir; on PostgreSQL own schemas, dropped
+    at the end) that really commit — each session its own connection, unlike the rolled-back
+    ``stores`` fixture — with a seller holding ``stock`` units. For concurrency and crash
+    tests, and the drop benchmark."""
+    import uuid
+
+    from sqlalchemy import text
+
+    from chuhai.app import create_app
+    from chuhai.core.migrate import upgrade_all
+
+    prefix = f"c{uuid.uuid4().hex[:8]}_"
+    settings = base.model_copy(update={"data_dir": data_dir, "schema_prefix": prefix})
+    stores = Stores(settings)
+    try:
+        await upgrade_all(stores)
+        app = create_app(settings, stores=stores)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://t") as client:
+            shop = await make_shop(stores, settings, client, stock=stock)
+        yield settings, stores, shop
+    finally:
+        if settings.database_url:
+            async with stores.engines["global"].begin() as conn:
+                for name in ("global", *settings.regions):
+                    await conn.execute(text(f'DROP SCHEMA IF EXISTS "{prefix}{name}" CASCADE'))
+        await stores.dispose()

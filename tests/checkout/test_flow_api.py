@@ -159,7 +159,8 @@ async def test_checkout_and_pay_are_idempotent_per_key(
 
 
 async def test_bad_purchase_input_gets_stable_codes_never_a_500(
-        app_client: httpx.AsyncClient, shop: Shop, us_buyer: Buyer) -> None:
+        app_client: httpx.AsyncClient, stores: Stores, settings: Settings, shop: Shop,
+        us_buyer: Buyer) -> None:
     drop = await live_drop(app_client, shop, quantity=1)
     cases: list[tuple[str, dict[str, Any], int, str]] = [
         (f"/api/drops/{drop['id']}/reserve", {"line_id": drop["lines"][0]["id"],
@@ -200,17 +201,12 @@ async def test_bad_purchase_input_gets_stable_codes_never_a_500(
         "idempotency_key": key()})
     assert resp.json()["code"] == "ship_to_outside_market"
     # Sold out, with a waitlist place on request.
-    other = await make_buyer_in(app_client)
+    other = await make_buyer(stores, settings, "US")
     resp = await app_client.post(f"/api/drops/{drop['id']}/reserve", headers=other.headers,
                                  json={"line_id": drop["lines"][0]["id"], "quantity": 1,
                                        "idempotency_key": key(), "waitlist": True})
     assert resp.status_code == 409 and resp.json()["code"] == "sold_out"
     assert resp.json()["waitlist_position"] == 1
-
-
-async def make_buyer_in(client: httpx.AsyncClient) -> Buyer:
-    app = client._transport.app  # type: ignore[attr-defined]
-    return await make_buyer(app.state.stores, app.state.settings, "US")
 
 
 async def test_another_org_cannot_see_or_move_my_orders_drops_or_stock(

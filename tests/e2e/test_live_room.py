@@ -16,10 +16,11 @@ pytestmark = pytest.mark.e2e
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 
 
-def _host_page(browser, server):
+def _host_page(browser, server, email="host@sonicwave.example"):
+    """The demo live room's host console, signed in as ``email`` (a staff member)."""
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     page.goto(f"{server}/login")
-    page.get_by_label("E-mail").fill("host@sonicwave.example")
+    page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill("demo-password-1")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{server}/console")

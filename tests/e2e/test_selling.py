@@ -7,22 +7,13 @@ from __future__ import annotations
 import re
 
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.test_live_room import _host_page
 
 DOCS = ARTIFACTS.parent / "docs" / "screenshots"
 
 
 def _owner_console(browser, server):
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(f"{server}/login")
-    page.get_by_label("E-mail").fill("owner@sonicwave.example")
-    page.get_by_label("Password").fill("demo-password-1")
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{server}/console")
-    page.goto(f"{server}/console/rooms")
-    row = page.get_by_role("row").filter(has_text="live from Shenzhen")
-    row.get_by_role("link", name="Host console").click()
-    page.wait_for_url(re.compile(r".*/console/rooms/room_\w+/host"))
-    page.get_by_text("socket: live").wait_for()
+    page = _host_page(browser, server, "owner@sonicwave.example")
     page.wait_for_function("() => window.chuhaiSellingReady === true")
     room_id = page.url.split("/console/rooms/")[1].split("/")[0]
     return page, room_id

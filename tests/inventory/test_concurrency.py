@@ -15,23 +15,20 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
-from chuhai.app import create_app
 from chuhai.core.clock import utcnow
 from chuhai.core.config import Settings
 from chuhai.core.db import Stores, UnitOfWork
 from chuhai.core.errors import Conflict
-from chuhai.core.migrate import upgrade_all
 from chuhai.core.redis_client import connect
 from chuhai.inventory import auctions, drops, stock, sweeper
 from chuhai.inventory.gate import RedisGate
 from chuhai.inventory.models import DropBuyer, DropLine, Reservation
 from chuhai.inventory.schemas import AuctionIn, BidIn, DropIn, ReserveIn
 from tests.conftest import redis_url_or_skip
-from tests.factories import Shop, buyer, make_shop
+from tests.factories import Shop, buyer, committed_shop
 
 UNITS, CALLS, BUYERS, LIMIT = 500, 2000, 1500, 2
 
@@ -41,23 +38,9 @@ async def real(migrated_settings: Settings, tmp_path: Path
                ) -> AsyncIterator[tuple[Stores, Shop]]:
     """Fresh stores of the same backend that really commit (each session its own
     connection), so nothing leaks into the rolled-back tests, and a seller."""
-    prefix = f"c{uuid.uuid4().hex[:8]}_"
-    settings = migrated_settings.model_copy(update={"data_dir": tmp_path / "var",
-                                                    "schema_prefix": prefix})
-    stores = Stores(settings)
-    await upgrade_all(stores)
-    app = create_app(settings, stores=stores)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://t") as client:
-        shop = await make_shop(stores, settings, client, stock=UNITS + 100)
-    try:
+    async with committed_shop(migrated_settings, tmp_path / "var", UNITS + 100) as (
+            _settings, stores, shop):
         yield stores, shop
-    finally:
-        if settings.database_url:
-            async with stores.engines["global"].begin() as conn:
-                for name in ("global", *settings.regions):
-                    await conn.execute(text(f'DROP SCHEMA IF EXISTS "{prefix}{name}" CASCADE'))
-        await stores.dispose()
 
 
 async def open_drop(stores: Stores, shop: Shop, units: int = UNITS) -> tuple[str, str]:

@@ -48,10 +48,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from chuhai.accounts.service import Accounts
-from chuhai.app import create_app
 from chuhai.checkout import service as checkout
 from chuhai.checkout.models import Order, Payment
 from chuhai.checkout.payments import SUCCEEDS, TestProvider
@@ -60,12 +59,11 @@ from chuhai.core.actor import Actor, ActorKind
 from chuhai.core.clock import utcnow
 from chuhai.core.config import Settings
 from chuhai.core.db import Stores, UnitOfWork
-from chuhai.core.migrate import upgrade_all
 from chuhai.core.secrets_store import signing_key
 from chuhai.inventory import drops, stock, sweeper
 from chuhai.inventory.models import DropBuyer, DropLine, Reservation, StockLevel
 from chuhai.inventory.schemas import DropIn, ReserveIn
-from tests.factories import Shop, buyer, make_shop
+from tests.factories import Shop, buyer, committed_shop
 from tests.live.harness import free_port
 
 UNITS, LIMIT, BUYERS = 60, 2, 100
@@ -96,23 +94,9 @@ class Install:
 async def install(migrated_settings: Settings, tmp_path: Path) -> AsyncIterator[Install]:
     """Fresh stores of the backend under test (own data dir, own schemas) that really
     commit, so a separate server process sees what the test seeds, and a seller."""
-    prefix = f"k{uuid.uuid4().hex[:8]}_"
-    settings = migrated_settings.model_copy(update={"data_dir": tmp_path / "var",
-                                                    "schema_prefix": prefix})
-    stores = Stores(settings)
-    await upgrade_all(stores)
-    app = create_app(settings, stores=stores)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://t") as client:
-        shop = await make_shop(stores, settings, client, stock=UNITS + 40)
-    try:
+    async with committed_shop(migrated_settings, tmp_path / "var", UNITS + 40) as (
+            settings, stores, shop):
         yield Install(settings, stores, shop)
-    finally:
-        if settings.database_url:
-            async with stores.engines["global"].begin() as conn:
-                for name in ("global", *settings.regions):
-                    await conn.execute(text(f'DROP SCHEMA IF EXISTS "{prefix}{name}" CASCADE'))
-        await stores.dispose()
 
 
 async def open_drop(inst: Install, units: int) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from chuhai.checkout import service
 from chuhai.checkout.models import Order, Payment
 from chuhai.checkout.payments import PaymentProvider, TestProvider
 from chuhai.checkout.schemas import (
+    DUTIES_PENDING,
     CheckoutIn,
     OrderEventOut,
     OrderOut,
@@ -75,7 +76,7 @@ async def quote(reservation_id: str, request: Request, actor: CurrentActor) -> Q
         items=[{**i, "unit_price": amount_text(int(i["unit_price_minor"]), cur)}
                for i in q.items],
         subtotal=amount_text(q.subtotal_minor, cur), shipping=amount_text(q.shipping_minor, cur),
-        total=amount_text(q.total_minor, cur), duties="Duties and taxes not yet calculated",
+        total=amount_text(q.total_minor, cur), duties=DUTIES_PENDING,
         delivery_min_days=q.min_days, delivery_max_days=q.max_days, warehouse=q.warehouse_code,
         expires_at=q.reservation.expires_at)
 
@@ -137,7 +138,7 @@ async def move_order(order_id: str, body: TransitionIn, request: Request,
 
 
 @pages.get("/pay/3ds/{payment_id}")
-async def three_ds_page(payment_id: str, request: Request, ret: str = "") -> Response:
+async def three_ds_page(payment_id: str, request: Request) -> Response:
     """The test bank's authentication page (what a real bank shows during 3-D Secure)."""
     if not isinstance(_provider(request), TestProvider):
         raise NotFound("page", "3ds", code="not_found")

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from chuhai.checkout import service
 from chuhai.checkout.schemas import TransitionIn
+from chuhai.checkout.states import STAFF_MOVES, TRANSITIONS, OrderStatus
 from chuhai.core.actor import ActorKind, Perm
 from chuhai.core.errors import DomainError
 from chuhai.inventory.schemas import amount_text
@@ -49,8 +50,6 @@ async def order_page(order_id: str, request: Request, uow: UoW, error: str = "")
     except DomainError as exc:
         return _render(request, "error.html", exc.status, caller=caller, message=exc.message)
     events, payments = await service.order_detail(stores, order)
-    from chuhai.checkout.states import STAFF_MOVES, TRANSITIONS, OrderStatus
-
     moves = sorted(m for m in TRANSITIONS[OrderStatus(order.status)] if m in STAFF_MOVES)
     return _render(request, "order.html", caller=caller, order=order, events=events,
                    payments=payments, money=money, error=error[:200],

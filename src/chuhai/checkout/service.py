@@ -276,7 +276,6 @@ async def _move(stores: Stores, order: Order, to: OrderStatus, actor_id: str,
                          reason=reason[:200]))
         fresh = await r.scalar(select(Order).where(Order.id == order.id))
         assert fresh is not None
-        await r.refresh(fresh)
         enqueue(r, fresh.org_id, f"order.{to}", order_event(fresh), region=order.region)
         await r.commit()
         return fresh

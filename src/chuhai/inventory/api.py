@@ -56,24 +56,24 @@ async def list_warehouses(uow: UoW, actor: CurrentActor) -> list[WarehouseOut]:
 @router.get("/stock", response_model=list[LevelOut])
 async def list_stock(uow: UoW, actor: CurrentActor) -> list[LevelOut]:
     """On hand, allocated (drops, auctions), reserved (paid orders) and available."""
-    return [LevelOut(sku_id=r.sku_id, sku_code=r.sku_code, warehouse_id=r.warehouse_id,
-                     warehouse_code=r.warehouse_code, on_hand=r.levels.on_hand,
-                     allocated=r.levels.allocated, reserved=r.levels.reserved,
-                     available=r.levels.available) for r in await stock.list_levels(uow, actor)]
+    return [level_out(r) for r in await stock.list_levels(uow, actor)]
+
+
+def level_out(r: stock.LevelRow) -> LevelOut:
+    return LevelOut(sku_id=r.sku_id, sku_code=r.sku_code, warehouse_id=r.warehouse_id,
+                    warehouse_code=r.warehouse_code, on_hand=r.levels.on_hand,
+                    allocated=r.levels.allocated, reserved=r.levels.reserved,
+                    available=r.levels.available)
 
 
 @router.post("/stock/entries", response_model=LevelOut, status_code=201)
 async def add_entry(body: StockEntryIn, uow: UoW, actor: CurrentActor) -> LevelOut:
     """Receive goods, correct a count, book a return or a manual shipment."""
-    lv = await stock.manual_entry(uow, actor, sku_id=body.sku_id,
-                                  warehouse_id=body.warehouse_id, kind=EntryKind(body.kind),
-                                  quantity=body.quantity, note=body.note)
-    rows = [r for r in await stock.list_levels(uow, actor)
-            if r.sku_id == body.sku_id and r.warehouse_id == body.warehouse_id]
-    r = rows[0]
-    return LevelOut(sku_id=r.sku_id, sku_code=r.sku_code, warehouse_id=r.warehouse_id,
-                    warehouse_code=r.warehouse_code, on_hand=lv.on_hand,
-                    allocated=lv.allocated, reserved=lv.reserved, available=lv.available)
+    await stock.manual_entry(uow, actor, sku_id=body.sku_id, warehouse_id=body.warehouse_id,
+                             kind=EntryKind(body.kind), quantity=body.quantity, note=body.note)
+    (row,) = await stock.list_levels(uow, actor, sku_id=body.sku_id,
+                                     warehouse_id=body.warehouse_id)
+    return level_out(row)
 
 
 async def drop_out(uow: UoW, drop: Drop) -> DropOut:
@@ -125,7 +125,7 @@ async def end_drop(drop_id: str, request: Request, uow: UoW, actor: CurrentActor
     return await drop_out(uow, drop)
 
 
-async def reservation_out(request: Request, res: Reservation) -> ReservationOut:
+def reservation_out(res: Reservation) -> ReservationOut:
     return ReservationOut(
         id=res.id, status=res.status, source=res.source, drop_id=res.drop_id,
         auction_id=res.auction_id, line_id=res.line_id, sku_id=res.sku_id, market=res.market,
@@ -149,7 +149,7 @@ async def reserve(drop_id: str, body: ReserveIn, request: Request, actor: Curren
     res = await drops.reserve(request.app.state.stores, actor, drop_id[:40], body,
                               gate=selling.gate)
     selling.stock_changed(res.drop_id or "")
-    return await reservation_out(request, res)
+    return reservation_out(res)
 
 
 @router.get("/me/reservations", response_model=list[ReservationOut])
@@ -157,16 +157,17 @@ async def my_reservations(request: Request, actor: CurrentActor, held: bool = Fa
                           ) -> list[ReservationOut]:
     async with request.app.state.stores.session() as s:
         rows = await drops.my_reservations(s, actor, held_only=held)
-    return [await reservation_out(request, r) for r in rows]
+    return [reservation_out(r) for r in rows]
 
 
 @router.delete("/me/reservations/{reservation_id}", status_code=204)
 async def cancel_reservation(reservation_id: str, request: Request, actor: CurrentActor
                              ) -> Response:
     res = await drops.cancel_reservation(request.app.state.stores, actor, reservation_id[:40])
-    if res.line_id and _selling(request).gate is not None:
-        await _selling(request).gate.give_back(res.line_id, res.quantity)  # type: ignore[union-attr]
-    _selling(request).stock_changed(res.drop_id or "")
+    selling = _selling(request)
+    if res.line_id and selling.gate is not None:
+        await selling.gate.give_back(res.line_id, res.quantity)
+    selling.stock_changed(res.drop_id or "")
     return Response(status_code=204)
 
 

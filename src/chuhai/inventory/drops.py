@@ -43,7 +43,7 @@ from chuhai.inventory.models import (
     WaitlistEntry,
     Warehouse,
 )
-from chuhai.inventory.schemas import DropIn, ReserveIn, minor_in
+from chuhai.inventory.schemas import DropIn, ReserveIn, amount_text, minor_in
 
 # While admitted requests are in flight the gate cannot say "sold out" for sure; ask it
 # again with a growing pause (10 ms … 160 ms, about a second in all), then let SQL decide.
@@ -519,8 +519,6 @@ async def my_reservations(session: AsyncSession, actor: Actor, *, held_only: boo
 
 def drop_view(drop: Drop, lines: list[DropLine]) -> dict[str, Any]:
     """The public announcement of a drop (room event payload): no buyer data."""
-    from chuhai.inventory.schemas import amount_text
-
     return {
         "id": drop.id, "title": drop.title, "status": drop.status,
         "starts_at": drop.starts_at.isoformat() if drop.starts_at else None,

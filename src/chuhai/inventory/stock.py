@@ -149,14 +149,18 @@ class LevelRow:
     levels: Levels
 
 
-async def list_levels(uow: UnitOfWork, actor: Actor) -> list[LevelRow]:
+async def list_levels(uow: UnitOfWork, actor: Actor, *, sku_id: str | None = None,
+                      warehouse_id: str | None = None) -> list[LevelRow]:
     actor.require(Perm.CATALOG_READ)
-    rows = await uow.global_.execute(
-        select(StockLevel, Sku.code, Warehouse.code)
-        .join(Sku, Sku.id == StockLevel.sku_id)
-        .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-        .where(StockLevel.org_id == actor.org())
-        .order_by(Sku.code, Warehouse.code))
+    q = (select(StockLevel, Sku.code, Warehouse.code)
+         .join(Sku, Sku.id == StockLevel.sku_id)
+         .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+         .where(StockLevel.org_id == actor.org()))
+    if sku_id is not None:
+        q = q.where(StockLevel.sku_id == sku_id)
+    if warehouse_id is not None:
+        q = q.where(StockLevel.warehouse_id == warehouse_id)
+    rows = await uow.global_.execute(q.order_by(Sku.code, Warehouse.code))
     return [LevelRow(lv.sku_id, sc, lv.warehouse_id, wc,
                      Levels(lv.on_hand, lv.allocated, lv.reserved)) for lv, sc, wc in rows]
 

@@ -108,7 +108,7 @@ async def host_page(room_id: str, request: Request, uow: UoW) -> Response:
     slots = await service.slots(uow, room.id)
     products = {p.id: p for p in await _products(uow, room.org_id)}
     lang = "en"
-    room_drops = [d for d in await drops.list_drops(uow, caller.actor, room.id)]
+    room_drops = await drops.list_drops(uow, caller.actor, room.id)
     room_auctions = await auctions.list_auctions(uow, caller.actor, room.id)
     slot_products = {s.product_id for s in slots}
     skus = [k for p in products.values() for k in p.skus]
