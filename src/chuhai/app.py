@@ -23,6 +23,7 @@ from chuhai.core.db import GlobalBase, RegionalBase, Stores
 from chuhai.core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from chuhai.core.redis_client import connect
 from chuhai.core.secrets_store import signing_key
+from chuhai.crossborder import api as crossborder_api
 from chuhai.inventory import api as inventory_api
 from chuhai.inventory.gate import RedisGate
 from chuhai.live import api as live_api
@@ -172,6 +173,7 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.include_router(accounts_api.router)
     app.include_router(catalog_api.router)
     app.include_router(markets_api.router)
+    app.include_router(crossborder_api.router)
     app.include_router(live_api.router)
     app.include_router(inventory_api.router)
     app.include_router(checkout_api.router)

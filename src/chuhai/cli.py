@@ -21,6 +21,11 @@ app.add_typer(user_app, name="user")
 stock_app = typer.Typer(help="Stock: verify the ledger.", no_args_is_help=True)
 app.add_typer(live_app, name="live")
 app.add_typer(stock_app, name="stock")
+tariffs_app = typer.Typer(help="Duty schedules: import a full tariff for a market.",
+                          no_args_is_help=True)
+fx_app = typer.Typer(help="Exchange rates: import ECB reference rates.", no_args_is_help=True)
+app.add_typer(tariffs_app, name="tariffs")
+app.add_typer(fx_app, name="fx")
 
 
 def _fail(message: str) -> None:
@@ -205,6 +210,68 @@ def rules_check() -> None:
             typer.secho(f"  ✗ {p}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
     typer.secho("rules OK", fg=typer.colors.GREEN)
+
+
+@app.command()
+def quote(
+    input: Annotated[str, typer.Option("--input", "-i", help="Basket JSON file ('-' for stdin); "
+                                       "see docs/crossborder.md for the fields.")],
+) -> None:
+    """Print the landed cost (duty, tax, fees) of a basket as JSON."""
+    import orjson
+
+    from chuhai.core.errors import DomainError
+    from chuhai.crossborder import service
+
+    try:
+        raw = sys.stdin.buffer.read() if input == "-" else open(input, "rb").read()  # noqa: SIM115
+    except OSError as exc:
+        _fail(f"cannot read {input}: {exc.strerror}")
+        return
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        _fail(f"{input} is not JSON: {exc}")
+        return
+    try:
+        out = service.quote_json(data, Settings().data_dir)
+    except DomainError as exc:
+        details = "".join(f"\n  {p.field}: {p.reason}" for p in exc.problems)
+        _fail(f"cannot quote ({exc.code}): {exc.message}{details}")
+        return
+    typer.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())
+
+
+@tariffs_app.command("import")
+def tariffs_import(
+    file: Annotated[str, typer.Argument(help="CSV in the tariff format (docs/rules.md).")],
+    market: Annotated[str, typer.Option(help="Market (or EU) the schedule is for.")],
+) -> None:
+    """Validate a full duty schedule and install it for MARKET (replaces the shipped rows)."""
+    from chuhai.crossborder.imports import ImportFailed, import_tariff
+
+    try:
+        n, path = import_tariff(Settings().data_dir, market, file, progress=typer.echo)
+    except ImportFailed as exc:
+        _fail(str(exc))
+        return
+    typer.secho(f"imported {n} rows for {market.upper()} into {path}", fg=typer.colors.GREEN)
+
+
+@fx_app.command("import")
+def fx_import(
+    file: Annotated[str, typer.Argument(help="ECB eurofxref XML or CSV (daily or history).")],
+) -> None:
+    """Validate ECB reference rates and add them to the rates table."""
+    from chuhai.crossborder.imports import ImportFailed, import_fx
+
+    try:
+        days, currencies, path = import_fx(Settings().data_dir, file)
+    except ImportFailed as exc:
+        _fail(str(exc))
+        return
+    typer.secho(f"imported {days} day(s) of rates for {currencies} currencies into {path}",
+                fg=typer.colors.GREEN)
 
 
 @user_app.command("create")

@@ -1,0 +1,99 @@
+"""Read the shipped rules (and what an operator imported into the data directory) once.
+
+Shipped: ``rules/crossborder`` (regimes), ``rules/tariffs/*.csv``, ``rules/fx`` (the ECB
+snapshot and pegs), ``rules/restricted``. Imported with the CLI into ``<data_dir>``:
+``tariffs/<MARKET>.csv`` (a full schedule: it replaces the shipped rows of that market) and
+``fx/*.xml|csv`` (added to the shipped rates). The rules version is a digest of every byte
+read, so two quotes with the same version used the same rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from importlib import resources
+from pathlib import Path
+
+from chuhai.crossborder.fx import RateTable, parse_pegs, parse_rates
+from chuhai.crossborder.regime import load_regimes
+from chuhai.crossborder.restricted import Restriction, parse_restrictions
+from chuhai.crossborder.rulebook import Rulebook
+from chuhai.crossborder.tariffs import Tariff, parse_tariff_csv
+
+
+def rules_dir() -> Path:
+    return Path(str(resources.files("chuhai") / "rules"))
+
+
+def _tariff_files(shipped: Path, data_dir: Path | None) -> dict[str, Path]:
+    files = {p.stem.upper(): p for p in sorted(shipped.glob("*.csv"))}
+    if data_dir is not None:
+        files.update({p.stem.upper(): p for p in sorted((data_dir / "tariffs").glob("*.csv"))})
+    return files
+
+
+def build(root: Path | None = None, data_dir: Path | None = None) -> Rulebook:
+    """Every rule validated; the first invalid file raises with all its problems."""
+    root = root or rules_dir()
+    digest = hashlib.sha256()
+
+    def read(path: Path) -> bytes:
+        data = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + data)
+        return data
+
+    for path in sorted((root / "crossborder").rglob("*.toml")):
+        read(path)
+    markets, unions = load_regimes(root / "crossborder")
+    tariffs = {}
+    for market, path in _tariff_files(root / "tariffs", data_dir).items():
+        tariffs[market] = Tariff(market, parse_tariff_csv(market, read(path).decode("utf-8")))
+    fx = RateTable()
+    fx_files = sorted((root / "fx").glob("*.xml")) + sorted((root / "fx").glob("*.csv"))
+    if data_dir is not None:
+        fx_files += sorted((data_dir / "fx").glob("*.xml")) + sorted(
+            (data_dir / "fx").glob("*.csv"))
+    for path in fx_files:
+        fx.merge(parse_rates(read(path)))
+    pegs = root / "fx" / "pegs.toml"
+    if pegs.exists():
+        fx.pegs.update(parse_pegs(read(pegs).decode("utf-8")))
+    restrictions: list[Restriction] = []
+    for path in sorted((root / "restricted").glob("*.toml")):
+        restrictions += parse_restrictions(read(path).decode("utf-8"), path.name)
+    reviewed = max((m.last_reviewed for m in [*markets.values(), *unions.values()]),
+                   default=None)
+    version = f"{reviewed}.{digest.hexdigest()[:10]}"
+    return Rulebook(markets, unions, tariffs, fx, restrictions, version)
+
+
+_lock = threading.Lock()
+_books: dict[tuple[tuple[str, int, int], ...], Rulebook] = {}
+
+
+def _imports(data_dir: Path | None) -> tuple[tuple[str, int, int], ...]:
+    """What the operator imported (path, mtime, size): a new import means a new rulebook."""
+    if data_dir is None:
+        return ()
+    found = []
+    for sub, pattern in (("tariffs", "*.csv"), ("fx", "*.xml"), ("fx", "*.csv")):
+        for p in (data_dir / sub).glob(pattern):
+            st = p.stat()
+            found.append((str(p), st.st_mtime_ns, st.st_size))
+    return tuple(sorted(found))
+
+
+def rulebook(data_dir: Path | None = None) -> Rulebook:
+    """The process-wide rulebook, rebuilt when the imported files change."""
+    key = _imports(data_dir)
+    book = _books.get(key)
+    if book is None:
+        with _lock:
+            book = _books.get(key)
+            if book is None:
+                book = _books[key] = build(data_dir=data_dir)
+    return book
+
+
+def reset() -> None:
+    _books.clear()
