@@ -210,10 +210,30 @@ class Tariff:
         """Origin-specific duties that stack on the base (most specific line per origin)."""
         out: list[TariffRow] = []
         for who in (origin, "*"):
-            for n in self.lengths:
-                if n <= len(hs):
-                    found = [r for r in self._at(hs[:n], day, "additional") if r.origin == who]
-                    if found:
-                        out.append(found[0])
-                        break
+            row = self._additional(hs, who, day)
+            if row is not None:
+                out.append(row)
         return out
+
+    def _additional(self, hs: str, who: str, day: date) -> TariffRow | None:
+        for n in self.lengths:
+            if n <= len(hs):
+                found = [r for r in self._at(hs[:n], day, "additional") if r.origin == who]
+                if found:
+                    return found[0]
+        # Rows only on longer national lines: one rate for all of them, or the code is
+        # too short to say which surcharge applies (never a silent zero).
+        under = [r for h, rows in self.by_hs.items() if h.startswith(hs) and h != hs
+                 for r in rows if r.kind == "additional" and r.origin == who and r.in_force(day)]
+        if not under:
+            return None
+        lines = sorted({h for h, rows in self.by_hs.items() if h.startswith(hs) and h != hs
+                        and any(r.kind == "base" and r.in_force(day) for r in rows)})
+        covered = {r.hs for r in under}
+        if all(r.same_rate(under[0]) for r in under) and all(
+                any(line.startswith(c) or c.startswith(line) for c in covered) for line in lines):
+            return under[0]
+        raise MissingRate(f"HS {hs} is ambiguous in the {self.market} tariff on {day}: an "
+                          f"additional duty for origin {who} applies to some lines under it; "
+                          f"give one of {', '.join(lines or sorted(covered))}",
+                          code="hs_code_ambiguous", choices=tuple(lines or sorted(covered)))
