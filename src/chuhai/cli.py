@@ -236,7 +236,8 @@ def quote(
     try:
         out = service.quote_json(data, Settings().data_dir)
     except DomainError as exc:
-        details = "".join(f"\n  {p.field}: {p.reason}" for p in exc.problems)
+        details = "".join(f"\n  {p.field}: {p.reason}" for p in exc.problems
+                          if p.reason != exc.message)
         _fail(f"cannot quote ({exc.code}): {exc.message}{details}")
         return
     typer.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())

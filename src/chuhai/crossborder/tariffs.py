@@ -230,7 +230,7 @@ class Tariff:
         lines = sorted({h for h, rows in self.by_hs.items() if h.startswith(hs) and h != hs
                         and any(r.kind == "base" and r.in_force(day) for r in rows)})
         covered = {r.hs for r in under}
-        if all(r.same_rate(under[0]) for r in under) and all(
+        if lines and all(r.same_rate(under[0]) for r in under) and all(
                 any(line.startswith(c) or c.startswith(line) for c in covered) for line in lines):
             return under[0]
         raise MissingRate(f"HS {hs} is ambiguous in the {self.market} tariff on {day}: an "

@@ -1,0 +1,74 @@
+"""POST /api/quotes: the contract, and problem+json with stable codes for bad input."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+CONTRACT = {"destination": "DE", "date": "2026-11-24", "currency": "EUR", "channel": "own_site",
+            "incoterm": "DDP", "registrations": ["EU_IOSS"],
+            "shipping": {"amount": "5.00", "currency": "EUR"},
+            "items": [{"hs_code": "851822", "origin": "CN", "unit_value": "40.00",
+                       "currency": "EUR", "quantity": 1, "weight_kg": "0.4"}]}
+
+
+async def test_the_contract_example_is_answered_with_every_promised_field(
+        app_client: httpx.AsyncClient) -> None:
+    r = await app_client.post("/api/quotes", json=CONTRACT)
+    assert r.status_code == 200, r.text
+    q = r.json()
+    for key in ("currency", "goods_total", "shipping_total", "duty_total", "tax_total",
+                "fees_total", "landed_total", "collected_at_checkout", "lines", "rules",
+                "rules_version"):
+        assert key in q
+    assert (q["landed_total"], q["currency"]) == ("57.12", "EUR")
+    assert "EU.duty_flat.low_value_3eur" in q["rules"]
+
+
+def _with(**changes: object) -> dict[str, object]:
+    body = {**CONTRACT, **changes}
+    return body
+
+
+@pytest.mark.parametrize(("body", "code"), [
+    (_with(destination="XX"), "invalid_basket"),
+    (_with(date="2026-13-01"), "invalid_basket"),
+    (_with(items=[]), "invalid_basket"),
+    (_with(items=[{**CONTRACT["items"][0], "hs_code": "7700000"}]), "invalid_basket"),  # type: ignore[index]
+    (_with(items=[{**CONTRACT["items"][0], "unit_value": "-1"}]), "invalid_basket"),  # type: ignore[index]
+    (_with(items=[{**CONTRACT["items"][0], "unit_value": "1.001"}]), "invalid_basket"),  # type: ignore[index]
+    (_with(items=[{**CONTRACT["items"][0], "quantity": 0}]), "invalid_basket"),  # type: ignore[index]
+    (_with(items=[{**CONTRACT["items"][0], "quantity": "many"}]), "invalid_basket"),  # type: ignore[index]
+    (_with(items=[CONTRACT["items"][0]] * 101), "invalid_basket"),  # type: ignore[index]
+    (_with(registrations=["EU_IOSS", "MOON_VAT"]), "invalid_basket"),
+    (_with(incoterm="EXW"), "invalid_basket"),
+    (_with(extra="field"), "invalid_basket"),
+    (_with(destination="CN"), "market_unknown"),
+    (_with(destination="TH", items=[{**CONTRACT["items"][0], "currency": "THB",  # type: ignore[index]
+                                     "unit_value": "1000.00"}], shipping=None, currency=None),
+     "duty_rate_unknown"),
+    (_with(items=[{**CONTRACT["items"][0], "currency": "XAF", "unit_value": "100"}]),  # type: ignore[index]
+     "fx_rate_unknown"),
+    (_with(destination="JP", items=[{**CONTRACT["items"][0], "hs_code": "610910",  # type: ignore[index]
+                                     "currency": "JPY", "unit_value": "20000"}],
+           shipping=None, currency=None), "hs_code_ambiguous"),
+    (_with(date="1999-01-01"), "rules_not_in_force"),
+    (["not", "an", "object"], "invalid_basket"),
+])
+async def test_bad_baskets_get_422_problem_json_with_a_stable_code(
+        app_client: httpx.AsyncClient, body: object, code: str) -> None:
+    r = await app_client.post("/api/quotes", json=body)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["code"] == code
+
+
+async def test_non_json_and_oversized_bodies_are_refused(app_client: httpx.AsyncClient) -> None:
+    r = await app_client.post("/api/quotes", content=b"{nope",
+                              headers={"content-type": "application/json"})
+    assert (r.status_code, r.json()["code"]) == (422, "invalid_json")
+    r = await app_client.post("/api/quotes", content=b" " * (300 * 1024),
+                              headers={"content-type": "application/json"})
+    assert (r.status_code, r.json()["code"]) == (422, "body_too_large")
+    r = await app_client.post("/api/quotes", json={**CONTRACT, "destination": "DE\u0000"})
+    assert r.status_code == 422
