@@ -14,8 +14,10 @@ XML = b"""<?xml version="1.0" encoding="UTF-8"?>
  xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref">
  <gesmes:subject>Reference rates</gesmes:subject>
  <Cube>
-  <Cube time="2026-11-20"><Cube currency="USD" rate="1.1000"/><Cube currency="JPY" rate="170.00"/></Cube>
-  <Cube time="2026-11-23"><Cube currency="USD" rate="1.2000"/><Cube currency="JPY" rate="180.00"/></Cube>
+  <Cube time="2026-11-20"><Cube currency="USD" rate="1.1000"/>
+   <Cube currency="JPY" rate="170.00"/></Cube>
+  <Cube time="2026-11-23"><Cube currency="USD" rate="1.2000"/>
+   <Cube currency="JPY" rate="180.00"/></Cube>
  </Cube>
 </gesmes:Envelope>"""
 
