@@ -23,8 +23,13 @@ class MoneyError(ValueError):
     """An amount or currency that cannot be money."""
 
 
+@cache
 def minor_digits(currency: str) -> int:
-    """Digits after the decimal point in ``currency``'s minor unit."""
+    """Digits after the decimal point in ``currency``'s minor unit.
+
+    Cached: quotes round every charge, and the lookup costs more than the rounding. Only
+    valid codes are cached (an invalid one raises), so the cache is bounded by ISO 4217.
+    """
     if pycountry.currencies.get(alpha_3=currency) is None:
         raise MoneyError(f"{currency!r} is not an ISO 4217 currency")
     return int(get_currency_precision(currency))
@@ -78,9 +83,14 @@ def _locale(tag: str) -> Locale:
     return Locale.parse(tag)
 
 
+@cache
+def _step(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_digits(currency))
+
+
 def quantize(amount: Decimal, currency: str, *, bankers: bool = False) -> Decimal:
     """Round to the currency's minor unit (half-up unless ``bankers``)."""
-    step = Decimal(1).scaleb(-minor_digits(currency))
+    step = _step(currency)
     return amount.quantize(step, rounding=ROUND_HALF_EVEN if bankers else ROUND_HALF_UP)
 
 

@@ -57,7 +57,7 @@ class QuoteError(ValueError):
         self.extra = extra or {}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Charge:
     kind: Literal["duty", "tax", "fee"]
     name: str
@@ -67,7 +67,7 @@ class Charge:
     line: int | None = None  # the item's index, None for a consignment charge
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Line:
     index: int
     hs_code: str

@@ -35,7 +35,6 @@ from chuhai.crossborder.regime import (
     TaxRelief,
     Threshold,
 )
-from chuhai.crossborder.restricted import flags
 from chuhai.crossborder.rulebook import MarketView, Rulebook, applicable
 from chuhai.crossborder.tariffs import MissingRate, TariffRow
 
@@ -110,13 +109,20 @@ def landed_cost(book: Rulebook, b: Basket) -> Quote:
     customs = [g * val.goods_factor + freight * s for g, s in zip(goods, shares, strict=True)]
     customs_total = sum(customs, ZERO)
 
+    values: dict[tuple[str, str], Decimal] = {}
+
     def value(basis: str, currency: str) -> Decimal:
+        found = values.get((basis, currency))
+        if found is not None:
+            return found
         if basis == "customs_value":
-            return c.conv(customs_total, cur, currency)
-        total = sum((c.conv(it.unit_value * it.quantity, it.currency, currency) for it in items),
-                    ZERO)
-        if basis == "goods_and_shipping":
-            total += c.conv(b.shipping, ship_cur, currency)
+            total = c.conv(customs_total, cur, currency)
+        else:
+            total = sum((c.conv(it.unit_value * it.quantity, it.currency, currency)
+                         for it in items), ZERO)
+            if basis == "goods_and_shipping":
+                total += c.conv(b.shipping, ship_cur, currency)
+        values[(basis, currency)] = total
         return total
 
     def line_value(basis: str, i: int) -> Decimal:
@@ -162,12 +168,11 @@ def landed_cost(book: Rulebook, b: Basket) -> Quote:
                                 i, it)
 
     collects = set(collection.collects) if collection else set()
-    charges = []
-    for ch in (*duty_charges, *fee_charges, *tax_charges):
-        at_checkout = b.incoterm == "DDP" or ch.kind in collects
-        amount = quantize(c.conv(ch.amount, cur, quote_cur), quote_cur)
-        charges.append(Charge(ch.kind, ch.name, amount, "checkout" if at_checkout
-                              else "border", ch.rule, ch.line))
+    charges = [*duty_charges, *fee_charges, *tax_charges]
+    ddp = b.incoterm == "DDP"
+    for ch in charges:  # into the quote currency, rounded; fresh objects of this call only
+        ch.collected = "checkout" if ddp or ch.kind in collects else "border"
+        ch.amount = quantize(c.conv(ch.amount, cur, quote_cur), quote_cur)
     return _assemble(c, b, view, quote_cur, goods, customs, customs_total, charges,
                      collection, restrictions, ship_cur, ins_cur)
 
@@ -175,7 +180,7 @@ def landed_cost(book: Rulebook, b: Basket) -> Quote:
 def _restrictions(book: Rulebook, b: Basket) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     for i, it in enumerate(b.items):
-        for r in flags(book.restrictions, b.destination, b.day, it.hs_code, it.tags):
+        for r in book.flags(b.destination, b.day, it.hs_code, it.tags):
             if r.action == "refuse":
                 raise QuoteError(f"item {i} (HS {it.hs_code}) cannot be sold into "
                                  f"{b.destination}: {r.message}", code="restricted_goods",
@@ -352,14 +357,20 @@ def _assemble(c: _Calc, b: Basket, view: MarketView, quote_cur: str, goods: list
         return quantize(c.conv(amount, src, quote_cur), quote_cur)
 
     zero = quantize(ZERO, quote_cur)
-    lines = []
-    for i, it in enumerate(b.items):
-        mine = [ch for ch in charges if ch.line == i]
-        lines.append(Line(
-            i, it.hs_code, it.origin, it.quantity, q(it.unit_value * it.quantity, it.currency),
-            q(customs[i], cur), sum((ch.amount for ch in mine if ch.kind == "duty"), zero),
-            sum((ch.amount for ch in mine if ch.kind == "tax"), zero),
-            tuple(dict.fromkeys(ch.rule for ch in mine))))
+    n = len(b.items)
+    duty_by, tax_by = [zero] * n, [zero] * n
+    rules_by: list[dict[str, None]] = [{} for _ in range(n)]
+    for ch in charges:
+        if ch.line is None:
+            continue
+        if ch.kind == "duty":
+            duty_by[ch.line] += ch.amount
+        elif ch.kind == "tax":
+            tax_by[ch.line] += ch.amount
+        rules_by[ch.line][ch.rule] = None
+    lines = [Line(i, it.hs_code, it.origin, it.quantity,
+                  q(it.unit_value * it.quantity, it.currency), q(customs[i], cur),
+                  duty_by[i], tax_by[i], tuple(rules_by[i])) for i, it in enumerate(b.items)]
     goods_total = sum((ln.goods for ln in lines), zero)
     shipping = q(b.shipping, ship_cur)
     insurance = q(b.insurance, ins_cur)

@@ -28,7 +28,7 @@ from chuhai.crossborder.regime import (
     TaxRelief,
     Valuation,
 )
-from chuhai.crossborder.restricted import Restriction
+from chuhai.crossborder.restricted import Restriction, flags
 from chuhai.crossborder.tariffs import Tariff
 
 R = TypeVar("R")
@@ -53,11 +53,17 @@ class MarketView:
     fees: tuple[Fee, ...]
     tariff: Tariff | None
 
+    memo: dict[str, ImportTax | None] = field(default_factory=dict, compare=False)
+
     def tax_for(self, hs_code: str) -> ImportTax | None:
-        for t in self.taxes:
-            if not t.hs_prefixes or any(hs_code.startswith(p) for p in t.hs_prefixes):
-                return t
-        return None
+        """The category rate for the line if one covers it, else the standard rate."""
+        if hs_code in self.memo:
+            return self.memo[hs_code]
+        found = next((t for t in self.taxes if not t.hs_prefixes
+                      or any(hs_code.startswith(p) for p in t.hs_prefixes)), None)
+        if len(self.memo) < 50_000:
+            self.memo[hs_code] = found
+        return found
 
 
 @dataclass
@@ -71,6 +77,15 @@ class Rulebook:
 
     def __post_init__(self) -> None:
         self.view = lru_cache(maxsize=4096)(self._view)
+        self.by_market: dict[str, list[Restriction]] = {}
+        for r in self.restrictions:
+            for m in r.markets:
+                self.by_market.setdefault(m, []).append(r)
+        self.flags = lru_cache(maxsize=65_536)(self._flags)
+
+    def _flags(self, market: str, day: date, hs_code: str, tags: tuple[str, ...]
+               ) -> tuple[Restriction, ...]:
+        return tuple(flags(self.by_market.get(market, []), market, day, hs_code, tags))
 
     def _view(self, market: str, day: date) -> MarketView:
         reg = self.markets.get(market)

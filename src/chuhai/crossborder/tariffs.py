@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Literal
@@ -47,10 +47,12 @@ class TariffRow:
     source: tuple[str, ...]
     confidence: str
 
-    @property
-    def id(self) -> str:
+    id: str = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
         origin = f".{self.origin.replace('*', 'all')}" if self.origin else ""
-        return f"{self.market}.tariff.{self.hs}{origin}.{self.kind}@{self.effective_from}"
+        object.__setattr__(self, "id", f"{self.market}.tariff.{self.hs}{origin}.{self.kind}"
+                                       f"@{self.effective_from}")
 
     def in_force(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None
@@ -181,6 +183,24 @@ class Tariff:
         for r in rows:
             self.by_hs[r.hs].append(r)
         self.lengths = sorted({len(h) for h in self.by_hs}, reverse=True)
+        # Lookups are pure functions of (code, origin, day) over immutable rows: memoized,
+        # failures included, so a burst of quotes for one listing costs one lookup.
+        self._memo: dict[tuple[str, str, str, date], TariffRow | list[TariffRow]
+                         | MissingRate] = {}
+
+    def _memoized(self, key: tuple[str, str, str, date], fn):  # noqa: ANN001, ANN202
+        found = self._memo.get(key)
+        if found is None:
+            try:
+                found = fn()
+            except MissingRate as exc:
+                found = exc
+            if len(self._memo) > 100_000:
+                self._memo.clear()
+            self._memo[key] = found
+        if isinstance(found, MissingRate):
+            raise found
+        return found
 
     def __len__(self) -> int:
         return sum(len(v) for v in self.by_hs.values())
@@ -189,6 +209,9 @@ class Tariff:
         return [r for r in self.by_hs.get(hs, ()) if r.kind == kind and r.in_force(day)]
 
     def base(self, hs: str, day: date) -> TariffRow:
+        return self._memoized(("base", hs, "", day), lambda: self._base(hs, day))  # type: ignore[no-any-return]
+
+    def _base(self, hs: str, day: date) -> TariffRow:
         for n in self.lengths:
             if n <= len(hs):
                 found = self._at(hs[:n], day, "base")
@@ -208,6 +231,10 @@ class Tariff:
 
     def additional(self, hs: str, origin: str, day: date) -> list[TariffRow]:
         """Origin-specific duties that stack on the base (most specific line per origin)."""
+        return self._memoized(("additional", hs, origin, day),  # type: ignore[no-any-return]
+                              lambda: self._additionals(hs, origin, day))
+
+    def _additionals(self, hs: str, origin: str, day: date) -> list[TariffRow]:
         out: list[TariffRow] = []
         for who in (origin, "*"):
             row = self._additional(hs, who, day)
