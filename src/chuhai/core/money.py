@@ -84,13 +84,14 @@ def _locale(tag: str) -> Locale:
 
 
 @cache
-def _step(currency: str) -> Decimal:
+def minor_step(currency: str) -> Decimal:
+    """The currency's smallest unit as a Decimal exponent (0.01, 1, 0.001), for quantize."""
     return Decimal(1).scaleb(-minor_digits(currency))
 
 
 def quantize(amount: Decimal, currency: str, *, bankers: bool = False) -> Decimal:
     """Round to the currency's minor unit (half-up unless ``bankers``)."""
-    step = _step(currency)
+    step = minor_step(currency)
     return amount.quantize(step, rounding=ROUND_HALF_EVEN if bankers else ROUND_HALF_UP)
 
 

@@ -21,9 +21,9 @@ shows the rest as due at the border. A line with no known rate is an error namin
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from chuhai.core.money import quantize
+from chuhai.core.money import minor_step, quantize
 from chuhai.crossborder.basket import Basket, Charge, Item, Line, Quote, QuoteError
 from chuhai.crossborder.fx import FxError, Used
 from chuhai.crossborder.regime import (
@@ -35,7 +35,7 @@ from chuhai.crossborder.regime import (
     TaxRelief,
     Threshold,
 )
-from chuhai.crossborder.rulebook import MarketView, Rulebook, applicable
+from chuhai.crossborder.rulebook import MarketView, Rulebook
 from chuhai.crossborder.tariffs import MissingRate, TariffRow
 
 ZERO = Decimal(0)
@@ -51,6 +51,8 @@ def _excepted(hs: str, prefixes: list[str]) -> bool:
 def _relief_for(reliefs: Sequence[DutyRelief | TaxRelief], hs: str
                 ) -> DutyRelief | TaxRelief | None:
     """The most specific relief that holds for the parcel and does not except this line."""
+    if not reliefs:
+        return None
     return next((r for r in reliefs if not _excepted(hs, r.except_hs_prefixes)), None)
 
 
@@ -136,8 +138,8 @@ def landed_cost(book: Rulebook, b: Basket) -> Quote:
         return t.passes(value(t.basis, t.currency))
 
     sf, mode = b.ship_from, b.mode
-    collection = _collection(c, applicable(view.collections, sf, mode), passes)
-    duty_charges = _duties(c, applicable, passes, value, line_value, customs, shares)
+    collection = _collection(c, view.pick("collections", sf, mode), passes)
+    duty_charges = _duties(c, passes, value, line_value, customs, shares)
     duty_by_line = [ZERO] * n
     for ch in duty_charges:
         if ch.line is not None:
@@ -145,7 +147,7 @@ def landed_cost(book: Rulebook, b: Basket) -> Quote:
     global_rate = any(ch.name == "global rate" for ch in duty_charges)
 
     fee_charges: list[Charge] = []
-    for f in applicable(view.fees, sf, mode):
+    for f in view.pick("fees", sf, mode):
         if f.threshold is not None and not passes(f.threshold):
             continue
         count = 1 if f.per == "consignment" else n if f.per == "line" else sum(
@@ -155,14 +157,25 @@ def landed_cost(book: Rulebook, b: Basket) -> Quote:
     fees_total = sum((f.amount for f in fee_charges), ZERO)
 
     def base(components: list[Component], i: int) -> Decimal:
-        parts = {"goods": goods[i], "shipping": ship * shares[i],
-                 "insurance": ins * shares[i], "customs_value": customs[i],
-                 "duty": duty_by_line[i], "fees": fees_total * shares[i]}
-        return sum((parts[k] for k in components), ZERO)
+        total = ZERO
+        for k in components:
+            if k == "customs_value":
+                total += customs[i]
+            elif k == "duty":
+                total += duty_by_line[i]
+            elif k == "goods":
+                total += goods[i]
+            elif k == "shipping":
+                total += ship * shares[i]
+            elif k == "insurance":
+                total += ins * shares[i]
+            else:
+                total += fees_total * shares[i]
+        return total
 
     tax_charges: list[Charge] = []
     if not global_rate:
-        reliefs = [r for r in applicable(view.tax_reliefs, sf, mode) if passes(r.threshold)]
+        reliefs = [r for r in view.pick("tax_reliefs", sf, mode) if passes(r.threshold)]
         for i, it in enumerate(items):
             tax_charges += _tax(c, view, collection, _relief_for(reliefs, it.hs_code), base,
                                 i, it)
@@ -170,9 +183,10 @@ def landed_cost(book: Rulebook, b: Basket) -> Quote:
     collects = set(collection.collects) if collection else set()
     charges = [*duty_charges, *fee_charges, *tax_charges]
     ddp = b.incoterm == "DDP"
+    step = minor_step(quote_cur)
     for ch in charges:  # into the quote currency, rounded; fresh objects of this call only
         ch.collected = "checkout" if ddp or ch.kind in collects else "border"
-        ch.amount = quantize(c.conv(ch.amount, cur, quote_cur), quote_cur)
+        ch.amount = c.conv(ch.amount, cur, quote_cur).quantize(step, ROUND_HALF_UP)
     return _assemble(c, b, view, quote_cur, goods, customs, customs_total, charges,
                      collection, restrictions, ship_cur, ins_cur)
 
@@ -208,13 +222,13 @@ def _collection(c: _Calc, rules: list[SellerCollection],
     return None
 
 
-def _duties(c: _Calc, app: Callable[..., list], passes: Callable[[Threshold], bool],
+def _duties(c: _Calc, passes: Callable[[Threshold], bool],
             value: Callable[[str, str], Decimal], line_value: Callable[[str, int], Decimal],
             customs: list[Decimal], shares: list[Decimal]) -> list[Charge]:
     b, view, cur = c.b, c.view, c.cur
     items = b.items
     origins = {it.origin for it in items}
-    for g in app(view.global_rates, b.ship_from, b.mode):
+    for g in view.pick("global_rates", b.ship_from, b.mode):
         if not origins <= set(g.origins):
             continue
         band = next((bd for bd in g.bands if bd.holds(value(g.basis, g.currency))), None)
@@ -227,10 +241,11 @@ def _duties(c: _Calc, app: Callable[..., list], passes: Callable[[Threshold], bo
                        _banded(line_value(on, i), band.rate, deduct * shares[i]),
                        "border", g.id, i) for i in range(len(items))]
 
-    reliefs = [r for r in app(view.duty_reliefs, b.ship_from, b.mode) if passes(r.threshold)]
-    flat = None if reliefs else next((f for f in app(view.flats, b.ship_from, b.mode)
+    reliefs = [r for r in view.pick("duty_reliefs", b.ship_from, b.mode)
+               if passes(r.threshold)]
+    flat = None if reliefs else next((f for f in view.pick("flats", b.ship_from, b.mode)
                                       if passes(f.threshold)), None)
-    band_rule, band = _band(c, app(view.bands, b.ship_from, b.mode), value)
+    band_rule, band = _band(c, view.pick("bands", b.ship_from, b.mode), value)
     out: list[Charge] = []
     if flat is not None:
         c.use(flat.id)
@@ -353,14 +368,21 @@ def _assemble(c: _Calc, b: Basket, view: MarketView, quote_cur: str, goods: list
               ship_cur: str, ins_cur: str) -> Quote:
     cur = view.currency
 
+    step = minor_step(quote_cur)
+
     def q(amount: Decimal, src: str) -> Decimal:
-        return quantize(c.conv(amount, src, quote_cur), quote_cur)
+        return c.conv(amount, src, quote_cur).quantize(step, ROUND_HALF_UP)
 
     zero = quantize(ZERO, quote_cur)
     n = len(b.items)
     duty_by, tax_by = [zero] * n, [zero] * n
     rules_by: list[dict[str, None]] = [{} for _ in range(n)]
+    totals = {"duty": zero, "tax": zero, "fee": zero}
+    at_checkout = zero
     for ch in charges:
+        totals[ch.kind] += ch.amount
+        if ch.collected == "checkout":
+            at_checkout += ch.amount
         if ch.line is None:
             continue
         if ch.kind == "duty":
@@ -374,12 +396,9 @@ def _assemble(c: _Calc, b: Basket, view: MarketView, quote_cur: str, goods: list
     goods_total = sum((ln.goods for ln in lines), zero)
     shipping = q(b.shipping, ship_cur)
     insurance = q(b.insurance, ins_cur)
-    duty = sum((ch.amount for ch in charges if ch.kind == "duty"), zero)
-    tax = sum((ch.amount for ch in charges if ch.kind == "tax"), zero)
-    fees = sum((ch.amount for ch in charges if ch.kind == "fee"), zero)
+    duty, tax, fees = totals["duty"], totals["tax"], totals["fee"]
     landed = goods_total + shipping + insurance + duty + tax + fees
-    checkout = goods_total + shipping + insurance + sum(
-        (ch.amount for ch in charges if ch.collected == "checkout"), zero)
+    checkout = goods_total + shipping + insurance + at_checkout
     fx = tuple(sorted((u.currency, u.per_eur, u.on) for u in c.per.values()))
     for cur_code, _, on in fx:
         age = (b.day - on).days

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -83,9 +84,23 @@ def _imports(data_dir: Path | None) -> tuple[tuple[str, int, int], ...]:
     return tuple(sorted(found))
 
 
+_checked: dict[str, tuple[float, tuple[tuple[str, int, int], ...]]] = {}
+RECHECK_S = 2.0
+
+
 def rulebook(data_dir: Path | None = None) -> Rulebook:
-    """The process-wide rulebook, rebuilt when the imported files change."""
-    key = _imports(data_dir)
+    """The process-wide rulebook, rebuilt when the imported files change.
+
+    The data directory is looked at again at most every ``RECHECK_S`` seconds (a directory
+    scan per quote would cost more than the quote), so a ``chuhai tariffs import`` reaches a
+    running server within two seconds.
+    """
+    now = time.monotonic()
+    seen = _checked.get(str(data_dir))
+    if seen is None or now - seen[0] > RECHECK_S:
+        seen = (now, _imports(data_dir))
+        _checked[str(data_dir)] = seen
+    key = seen[1]
     book = _books.get(key)
     if book is None:
         with _lock:
@@ -97,3 +112,4 @@ def rulebook(data_dir: Path | None = None) -> Rulebook:
 
 def reset() -> None:
     _books.clear()
+    _checked.clear()

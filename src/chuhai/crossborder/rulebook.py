@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from chuhai.crossborder.basket import QuoteError
 from chuhai.crossborder.fx import RateTable
@@ -54,6 +54,18 @@ class MarketView:
     tariff: Tariff | None
 
     memo: dict[str, ImportTax | None] = field(default_factory=dict, compare=False)
+    picked: dict[tuple[str, str | None, str], list[Any]] = field(default_factory=dict,
+                                                                  compare=False)
+
+    def pick(self, kind: str, ship_from: str | None, mode: str) -> list[Any]:
+        """``applicable(getattr(self, kind), …)``, memoized per parcel shape."""
+        key = (kind, ship_from, mode)
+        found = self.picked.get(key)
+        if found is None:
+            found = applicable(getattr(self, kind), ship_from, mode)
+            if len(self.picked) < 10_000:
+                self.picked[key] = found
+        return found
 
     def tax_for(self, hs_code: str) -> ImportTax | None:
         """The category rate for the line if one covers it, else the standard rate."""

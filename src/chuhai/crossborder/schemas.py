@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -18,6 +19,7 @@ from chuhai.crossborder.restricted import TAGS
 MAX_ITEMS = 100
 
 
+@cache
 def _country(code: str) -> str:
     code = code.upper()
     if pycountry.countries.get(alpha_2=code) is None:
@@ -25,6 +27,7 @@ def _country(code: str) -> str:
     return code
 
 
+@cache
 def _currency(code: str) -> str:
     code = code.upper()
     if pycountry.currencies.get(alpha_3=code) is None:

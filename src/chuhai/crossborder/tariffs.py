@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -188,7 +189,9 @@ class Tariff:
         self._memo: dict[tuple[str, str, str, date], TariffRow | list[TariffRow]
                          | MissingRate] = {}
 
-    def _memoized(self, key: tuple[str, str, str, date], fn):  # noqa: ANN001, ANN202
+    def _memoized(self, key: tuple[str, str, str, date],
+                  fn: Callable[[], TariffRow | list[TariffRow]]
+                  ) -> TariffRow | list[TariffRow]:
         found = self._memo.get(key)
         if found is None:
             try:
@@ -209,7 +212,7 @@ class Tariff:
         return [r for r in self.by_hs.get(hs, ()) if r.kind == kind and r.in_force(day)]
 
     def base(self, hs: str, day: date) -> TariffRow:
-        return self._memoized(("base", hs, "", day), lambda: self._base(hs, day))  # type: ignore[no-any-return]
+        return self._memoized(("base", hs, "", day), lambda: self._base(hs, day))  # type: ignore[return-value]
 
     def _base(self, hs: str, day: date) -> TariffRow:
         for n in self.lengths:
@@ -231,7 +234,7 @@ class Tariff:
 
     def additional(self, hs: str, origin: str, day: date) -> list[TariffRow]:
         """Origin-specific duties that stack on the base (most specific line per origin)."""
-        return self._memoized(("additional", hs, origin, day),  # type: ignore[no-any-return]
+        return self._memoized(("additional", hs, origin, day),  # type: ignore[return-value]
                               lambda: self._additionals(hs, origin, day))
 
     def _additionals(self, hs: str, origin: str, day: date) -> list[TariffRow]:
