@@ -42,7 +42,7 @@ BODY = {"destination": "AU", "date": "2026-11-24", "currency": "AUD",
                    "currency": "AUD", "quantity": it.quantity} for it in BASKET.items]}
 
 
-def rate(fn, seconds: float = 2.0) -> float:  # noqa: ANN001
+def rate(fn, seconds: float = 2.0) -> float:
     for _ in range(200):
         fn()
     n, start = 0, time.perf_counter()
@@ -53,7 +53,7 @@ def rate(fn, seconds: float = 2.0) -> float:  # noqa: ANN001
     return n / (time.perf_counter() - start)
 
 
-def baseline_factory():  # noqa: ANN201
+def baseline_factory():
     table = {hs: Decimal("5") for hs in CODES} | {"AUD": Decimal("1.6"), "EUR": Decimal(1)}
     values = [it.unit_value for it in BASKET.items]
     hundred, ship = Decimal(100), Decimal("25.00")

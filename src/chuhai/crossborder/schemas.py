@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Literal
 
 import pycountry
