@@ -9,6 +9,7 @@ from chuhai.core import datamap
 from chuhai.core.config import Settings
 from chuhai.core.db import GlobalBase, RegionalBase
 from chuhai.core.migrate import target_metadata
+from chuhai.crossborder.loader import build as build_rulebook
 from chuhai.markets.profiles import MarketRulesError, load_profiles
 
 
@@ -37,4 +38,23 @@ def check_all(settings: Settings) -> tuple[list[str], list[str]]:
                        f"{len(datamap.entries(RegionalBase.metadata))} declared regional columns")
     except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:
         problems.append(f"datamap: {exc}")
+    try:
+        book = build_rulebook()
+        rows = sum(len(t) for t in book.tariffs.values())
+        summary.append(f"cross-border: {len(book.markets)} import regimes "
+                       f"({sum(len(m.rules) for m in book.markets.values())} rules + "
+                       f"{sum(len(u.rules) for u in book.unions.values())} union rules), "
+                       f"{rows} tariff rows for {', '.join(sorted(book.tariffs))}, "
+                       f"FX for {len(book.fx.currencies())} currencies (latest "
+                       f"{book.fx.latest()}), {len(book.restrictions)} restricted-goods "
+                       f"rules; version {book.version}")
+        profiles = load_profiles()
+        problems += [f"crossborder: market {m} has no import regime"
+                     for m in sorted(set(profiles) - set(book.markets) - {"CN"})]
+        problems += [f"crossborder/{m}.toml: currency {r.currency} differs from the market "
+                     f"profile's {profiles[m].currency.code}"
+                     for m, r in sorted(book.markets.items())
+                     if m in profiles and r.currency != profiles[m].currency.code]
+    except (OSError, ValueError) as exc:
+        problems.append(f"crossborder: {exc}")
     return problems, summary

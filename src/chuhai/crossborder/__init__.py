@@ -1,0 +1,1 @@
+"""Cross-border pricing: landed cost from dated, sourced rules; FX; restricted goods."""
