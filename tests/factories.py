@@ -69,7 +69,7 @@ def product_body(code: str | None = None, **over: Any) -> dict[str, Any]:
         "code": code,
         "title": "Wireless earbuds",
         "brand": "SonicWave",
-        "hs_code": "8518.30",
+        "hs_code": "8518.30.20",  # headphones and earphones (HTSUS 8518.30.20)
         "origin_country": "CN",
         "weight_g": 60,
         "customs_value": "14.50",

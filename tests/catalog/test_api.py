@@ -22,7 +22,7 @@ async def test_create_returns_product_with_listings_in_market_currency(app_clien
     assert resp.status_code == 201
     body = resp.json()
     assert resp.headers["location"] == f"/api/products/{body['id']}"
-    assert body["hs_code"] == "851830"
+    assert body["hs_code"] == "85183020"
     assert body["hs_chapter"].startswith("Electrical machinery")
     by_market = {li["market"]: li for li in body["listings"]}
     assert by_market["US"]["currency"] == "USD" and by_market["US"]["price"] == "39.00"

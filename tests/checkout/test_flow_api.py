@@ -69,14 +69,20 @@ async def test_buy_then_pay_in_two_steps_and_the_order_follows_staff_moves(
     quote = (await app_client.get(f"/api/reservations/{res['id']}/quote",
                                   headers=us_buyer.headers)).json()
     assert quote["subtotal"] == "58.00" and quote["shipping"] == "6.50"
-    assert quote["total"] == "64.50" and quote["warehouse"] == "US-W"
+    # Earbuds (HTSUS 8518.30.20) are free of the base duty; goods of Chinese origin carry
+    # the 12.5 % Section 301 duty from 2026-07-24 on the FOB value: 12.5 % x 58.00 = 7.25.
+    # No federal VAT. Landed: 58.00 + 6.50 + 7.25 = 71.75, all collected now (DDP).
+    assert (quote["duty"], quote["tax"], quote["fees"]) == ("7.25", "0.00", "0.00")
+    assert quote["total"] == "71.75" and quote["warehouse"] == "US-W"
     assert (quote["delivery_min_days"], quote["delivery_max_days"]) == (2, 4)
-    assert quote["duties"] == "Duties and taxes not yet calculated"
+    assert quote["duties"] == "Duties and taxes included"
+    assert "US.tariff.85183020.CN.additional@2026-07-24" in quote["landed"]["rules"]
     resp = await app_client.post("/api/checkout", headers=us_buyer.headers, json={
         "reservation_id": res["id"], "ship_to": ADDRESS, "idempotency_key": key()})
     assert resp.status_code == 201, resp.text
     order = resp.json()
-    assert order["status"] == "pending_payment" and order["total"] == "64.50"
+    assert order["status"] == "pending_payment" and order["total"] == "71.75"
+    assert order["duty"] == "7.25"
     resp = await app_client.post(f"/api/orders/{order['id']}/pay", headers=us_buyer.headers,
                                  json={"card_number": SUCCEEDS, "idempotency_key": key()})
     assert resp.status_code == 200, resp.text

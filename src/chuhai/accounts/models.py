@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chuhai.core.clock import UTCDateTime, utcnow
@@ -21,6 +21,8 @@ class Org(GlobalBase):
     name: Mapped[str] = mapped_column(String(200), info=NOT_PERSONAL)  # a trading name
     home_country: Mapped[str] = mapped_column(String(2))
     home_region: Mapped[str] = mapped_column(String(16))
+    # Tax registrations the seller holds (EU_IOSS, UK_VAT …): which taxes checkout collects.
+    registrations: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -12,7 +12,6 @@ from chuhai.checkout import service
 from chuhai.checkout.models import Order, Payment
 from chuhai.checkout.payments import PaymentProvider, TestProvider
 from chuhai.checkout.schemas import (
-    DUTIES_PENDING,
     CheckoutIn,
     OrderEventOut,
     OrderOut,
@@ -49,6 +48,9 @@ async def order_out(request: Request, order: Order, *, detail: bool = False,
                for i in order.items],
         subtotal=amount_text(order.subtotal_minor, order.currency),
         shipping=amount_text(order.shipping_minor, order.currency),
+        duty=amount_text(order.duty_minor, order.currency),
+        tax=amount_text(order.tax_minor, order.currency),
+        fees=amount_text(order.fees_minor, order.currency),
         total=amount_text(order.total_minor, order.currency), duties=order.duties_note,
         delivery_min_days=order.delivery_min_days, delivery_max_days=order.delivery_max_days,
         reservation_id=order.reservation_id, room_id=order.room_id, tracking=order.tracking,
@@ -76,7 +78,9 @@ async def quote(reservation_id: str, request: Request, actor: CurrentActor) -> Q
         items=[{**i, "unit_price": amount_text(int(i["unit_price_minor"]), cur)}
                for i in q.items],
         subtotal=amount_text(q.subtotal_minor, cur), shipping=amount_text(q.shipping_minor, cur),
-        total=amount_text(q.total_minor, cur), duties=DUTIES_PENDING,
+        duty=amount_text(q.duty_minor, cur), tax=amount_text(q.tax_minor, cur),
+        fees=amount_text(q.fees_minor, cur), total=amount_text(q.total_minor, cur),
+        duties=q.duties_note, landed=q.landed,
         delivery_min_days=q.min_days, delivery_max_days=q.max_days, warehouse=q.warehouse_code,
         expires_at=q.reservation.expires_at)
 

@@ -32,6 +32,15 @@ class Order(RegionalBase):
     subtotal_minor: Mapped[int] = mapped_column(BigInteger, info=NOT_PERSONAL)
     shipping_minor: Mapped[int] = mapped_column(BigInteger, info=NOT_PERSONAL)
     total_minor: Mapped[int] = mapped_column(BigInteger, info=NOT_PERSONAL)
+    # The landed-cost quote at checkout: duty, tax and fees collected (in total_minor), and
+    # the charges, rule ids and rules version they came from (for audit and refunds).
+    duty_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0",
+                                            info=NOT_PERSONAL)
+    tax_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0",
+                                           info=NOT_PERSONAL)
+    fees_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0",
+                                            info=NOT_PERSONAL)
+    landed: Mapped[dict[str, Any] | None] = mapped_column(JSON, info=NOT_PERSONAL)
     duties_note: Mapped[str] = mapped_column(String(200), info=NOT_PERSONAL)
     warehouse_id: Mapped[str] = mapped_column(String(40), info=NOT_PERSONAL)
     delivery_min_days: Mapped[int] = mapped_column(Integer, info=NOT_PERSONAL)

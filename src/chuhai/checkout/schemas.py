@@ -52,8 +52,12 @@ class QuoteOut(BaseModel):
     items: list[dict[str, Any]]
     subtotal: str
     shipping: str
+    duty: str
+    tax: str
+    fees: str
     total: str
     duties: str
+    landed: dict[str, Any] | None = None
     delivery_min_days: int
     delivery_max_days: int
     warehouse: str
@@ -87,6 +91,9 @@ class OrderOut(BaseModel):
     items: list[dict[str, Any]]
     subtotal: str
     shipping: str
+    duty: str = "0"
+    tax: str = "0"
+    fees: str = "0"
     total: str
     duties: str
     delivery_min_days: int

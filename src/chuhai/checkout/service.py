@@ -15,12 +15,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chuhai.accounts.models import Org
 from chuhai.catalog.models import Listing, Product, Sku
 from chuhai.checkout import states
 from chuhai.checkout.models import Order, OrderEvent, Payment
@@ -32,7 +35,10 @@ from chuhai.core.clock import utcnow
 from chuhai.core.db import Stores
 from chuhai.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chuhai.core.ids import new_id
+from chuhai.core.money import Money, to_minor
 from chuhai.core.outbox import enqueue
+from chuhai.crossborder import service as crossborder
+from chuhai.crossborder.basket import QuoteError
 from chuhai.inventory import drops, stock
 from chuhai.inventory.ledger import EntryKind
 from chuhai.inventory.models import Drop, Reservation, Warehouse
@@ -58,37 +64,77 @@ class Quote:
     max_days: int
     warehouse_code: str
     room_id: str | None
+    duty_minor: int = 0
+    tax_minor: int = 0
+    fees_minor: int = 0
+    duties_note: str = DUTIES_PENDING
+    landed: dict[str, Any] | None = None
 
     @property
     def total_minor(self) -> int:
-        return self.subtotal_minor + self.shipping_minor
+        return (self.subtotal_minor + self.shipping_minor + self.duty_minor + self.tax_minor
+                + self.fees_minor)
 
 
 async def quote(stores: Stores, actor: Actor, reservation_id: str) -> Quote:
     """What the buyer will pay and when it arrives, for a held reservation."""
     async with stores.session() as s:
         res = await drops.get_reservation(s, actor, reservation_id)
-        return await _quote(s, res)
+        return await _quote(s, res, stores.settings.data_dir)
 
 
-async def _quote(s: AsyncSession, res: Reservation) -> Quote:
+async def _quote(s: AsyncSession, res: Reservation, data_dir: Path | None = None) -> Quote:
     wh = await s.scalar(select(Warehouse).where(Warehouse.id == res.warehouse_id))
     if wh is None or res.market not in wh.lanes:
         raise Conflict("the warehouse no longer serves this market", code="no_fulfilment_route")
     lane = wh.lanes[res.market]
-    row = (await s.execute(select(Sku.code, Product.title, Listing.title).join(
-        Product, Product.id == Sku.product_id).outerjoin(
+    row = (await s.execute(select(
+        Sku.code, Product.title, Listing.title, Product.hs_code, Product.origin_country,
+        Product.weight_g, Org.registrations).join(
+        Product, Product.id == Sku.product_id).join(Org, Org.id == Product.org_id).outerjoin(
         Listing, (Listing.product_id == Product.id) & (Listing.market == res.market)).where(
         Sku.id == res.sku_id))).first()
-    sku_code, product_title, listing_title = row if row else ("?", "?", None)
+    if row is None:
+        raise NotFound("product of reservation", res.id, code="product_not_found")
+    sku_code, product_title, listing_title, hs_code, origin, weight_g, regs = row
     room_id = None
     if res.drop_id:
         room_id = await s.scalar(select(Drop.room_id).where(Drop.id == res.drop_id))
     items = [{"sku_id": res.sku_id, "sku_code": sku_code,
               "title": listing_title or product_title, "quantity": res.quantity,
               "unit_price_minor": res.price_minor}]
-    return Quote(res, items, res.price_minor * res.quantity, int(lane["cost_minor"]),
-                 int(lane["min_days"]), int(lane["max_days"]), wh.code, room_id)
+    shipping_minor = int(lane["cost_minor"])
+    charges = _landed(res, hs_code, origin, weight_g, frozenset(regs or ()), shipping_minor,
+                      data_dir)
+    return Quote(res, items, res.price_minor * res.quantity, shipping_minor,
+                 int(lane["min_days"]), int(lane["max_days"]), wh.code, room_id, **charges)
+
+
+def _landed(res: Reservation, hs_code: str, origin: str, weight_g: int,
+            registrations: frozenset[str], shipping_minor: int,
+            data_dir: Path | None) -> dict[str, Any]:
+    """Duty, tax and fees collected at checkout (DDP), or why they cannot be."""
+    cur = res.currency
+    try:
+        q = crossborder.listing_quote(
+            res.market, utcnow().date(), hs_code, origin, Money.from_minor(res.price_minor,
+                                                                           cur).amount, cur,
+            weight_kg=Decimal(weight_g) / 1000, registrations=registrations,
+            shipping=Money.from_minor(shipping_minor, cur).amount, quantity=res.quantity,
+            data_dir=data_dir)
+    except QuoteError as exc:
+        if exc.code == "restricted_goods":
+            raise Conflict(str(exc), code="restricted_goods") from None
+        log.warning("no landed cost for %s into %s: %s", hs_code, res.market, exc)
+        return {"duties_note": f"Duties and taxes could not be calculated ({exc.code}); "
+                               f"they may be due on delivery"}
+    warn = [r["message"] for r in q.restrictions]
+    note = "Duties and taxes included" + (f" · {q.collection} collected" if q.collection
+                                          else "")
+    return {"duty_minor": to_minor(q.duty_total, cur), "tax_minor": to_minor(q.tax_total, cur),
+            "fees_minor": to_minor(q.fees_total, cur),
+            "duties_note": "; ".join([note, *warn])[:200],
+            "landed": crossborder.charges_summary(q)}
 
 
 async def checkout(stores: Stores, actor: Actor, data: CheckoutIn) -> Order:
@@ -113,13 +159,15 @@ async def checkout(stores: Stores, actor: Actor, data: CheckoutIn) -> Order:
         if data.ship_to.country != res.market:
             raise InvalidInput(f"this offer ships to {res.market} only",
                                code="ship_to_outside_market")
-        q = await _quote(s, res)
+        q = await _quote(s, res, stores.settings.data_dir)
     order = Order(
         id=new_id("ord"), region=region, org_id=res.org_id, buyer_id=buyer_id,
         reservation_id=res.id, source=res.source if res.source == "auction" else "drop",
         room_id=q.room_id, market=res.market, currency=res.currency,
         status=OrderStatus.PENDING_PAYMENT, items=q.items, subtotal_minor=q.subtotal_minor,
-        shipping_minor=q.shipping_minor, total_minor=q.total_minor, duties_note=DUTIES_PENDING,
+        shipping_minor=q.shipping_minor, total_minor=q.total_minor, duties_note=q.duties_note,
+        duty_minor=q.duty_minor, tax_minor=q.tax_minor, fees_minor=q.fees_minor,
+        landed=q.landed,
         warehouse_id=res.warehouse_id, delivery_min_days=q.min_days,
         delivery_max_days=q.max_days, ship_name=data.ship_to.name,
         ship_street=data.ship_to.street, ship_city=data.ship_to.city,

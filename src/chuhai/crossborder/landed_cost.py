@@ -304,6 +304,7 @@ def _tariff_duty(c: _Calc, i: int, it: Item, customs: Decimal) -> list[Charge]:
             raise MissingRate(f"no {view.market} duty rate for HS {it.hs_code} on {c.b.day} "
                               f"(no {view.market} tariff is loaded; see chuhai tariffs import)")
         row = view.tariff.base(it.hs_code, c.b.day)
+        extra = view.tariff.additional(it.hs_code, it.origin, c.b.day)
     except MissingRate as exc:
         d = view.default
         if d is not None and not _excepted(it.hs_code, d.except_hs_prefixes):
@@ -311,7 +312,7 @@ def _tariff_duty(c: _Calc, i: int, it: Item, customs: Decimal) -> list[Charge]:
                            c.use(d.id), i)]
         raise QuoteError(f"item {i}: {exc}", code=exc.code, field=f"items[{i}].hs_code",
                          extra={"choices": list(exc.choices)} if exc.choices else {}) from None
-    rows = [row, *view.tariff.additional(it.hs_code, it.origin, c.b.day)]
+    rows = [row, *extra]
     return [Charge("duty", "import duty" if r.kind == "base" else "additional duty",
                    _row_duty(c, r, i, it, customs), "border", c.use(r.id), i) for r in rows]
 

@@ -60,20 +60,29 @@ def quote_json(data: Any, data_dir: Path | None = None) -> dict[str, Any]:
     return quote(parse(data), data_dir).as_dict()
 
 
-def single_item_quote(destination: str, day: date, hs_code: str, origin: str, price: Decimal,
-                      currency: str, weight_kg: Decimal | None = None,
-                      registrations: frozenset[str] = frozenset(),
-                      shipping: Decimal = Decimal(0), quantity: int = 1,
-                      data_dir: Path | None = None) -> Quote | None:
-    """A one-line DDP quote for a listing (product card, checkout); None when unquotable."""
+def listing_quote(destination: str, day: date, hs_code: str, origin: str, price: Decimal,
+                  currency: str, *, weight_kg: Decimal | None = None,
+                  registrations: frozenset[str] = frozenset(),
+                  shipping: Decimal = Decimal(0), quantity: int = 1,
+                  data_dir: Path | None = None) -> Quote:
+    """A one-line DDP quote for a listing (product card, checkout), in the listing currency.
+
+    Raises ``QuoteError`` (pure) so callers choose: a product card shows the plain price, a
+    checkout refuses restricted goods and labels an unquotable market.
+    """
     basket = Basket(destination, day, (Item(hs_code, origin, price, currency, quantity,
                                             weight_kg),),
                     shipping=shipping, shipping_currency=currency, currency=currency,
                     registrations=registrations)
-    try:
-        return landed_cost(rulebook(data_dir), basket)
-    except QuoteError:
-        return None
+    return landed_cost(rulebook(data_dir), basket)
+
+
+def charges_summary(q: Quote) -> dict[str, Any]:
+    """What an order keeps of its quote: the charges, the rule ids and the rules version."""
+    d = q.as_dict()
+    return {k: d[k] for k in ("incoterm", "collection", "duty_total", "tax_total",
+                              "fees_total", "landed_total", "charges", "rules",
+                              "rules_version", "warnings", "restrictions", "date")}
 
 
 def restrictions_for(destination: str, day: date, hs_code: str, tags: tuple[str, ...] = (),

@@ -107,6 +107,18 @@ async function bid(a) {
   } catch (e) { say(e.message); }
 }
 
+// Duty, tax and fees as separate lines (DDP: all collected now), each naming its rule.
+function landedLines(q) {
+  const rows = [];
+  for (const [key, label] of [["duty", "Import duty"], ["tax", "Import VAT / GST"], ["fees", "Border fees"]]) {
+    if (Number(q[key]) > 0) {
+      const rules = (q.landed?.charges || []).filter((c) => (key === "fees" ? "fee" : key) === c.kind).map((c) => c.rule);
+      rows.push(el("p", { class: "landed", "data-kind": key, title: rules.join(", ") }, `${label}: ${money(q[key], q.currency)}`));
+    }
+  }
+  return rows;
+}
+
 async function openCheckout(res) {
   state.reservation = res;
   const q = await api("GET", `/api/reservations/${res.id}/quote`);
@@ -115,6 +127,7 @@ async function openCheckout(res) {
   $("co-summary").replaceChildren(
     el("p", {}, `${q.items[0].title} × ${q.items[0].quantity}: ${money(q.subtotal, q.currency)}`),
     el("p", {}, `Shipping from ${q.warehouse}: ${money(q.shipping, q.currency)} · arrives in ${q.delivery_min_days}–${q.delivery_max_days} days`),
+    ...landedLines(q),
     el("p", { class: "muted" }, q.duties),
     el("p", {}, el("strong", {}, `Total ${money(q.total, q.currency)}`)));
   const saved = JSON.parse(localStorage.getItem("chuhai-ship") || "{}");
