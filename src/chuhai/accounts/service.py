@@ -279,3 +279,8 @@ def actor_of(subject: Subject) -> Actor:
         return Actor(ActorKind.STAFF, subject.id, org_id=subject.org_id,
                      role=Role(subject.role) if subject.role else None, region=subject.region)
     return Actor(ActorKind.CUSTOMER, subject.id, region=subject.region)
+
+
+async def org_registrations(s: AsyncSession, org_id: str) -> frozenset[str]:
+    """The tax registrations the seller holds (they decide what checkout collects)."""
+    return frozenset(await s.scalar(select(Org.registrations).where(Org.id == org_id)) or ())

@@ -6,15 +6,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, UploadFile
 
+from chuhai.accounts.service import org_registrations
 from chuhai.catalog import service
 from chuhai.catalog.importer import import_catalog
+from chuhai.catalog.models import Product
 from chuhai.catalog.schemas import ImportResult, ProductIn, ProductOut, ProductPage, ProductPatch
+from chuhai.core.db import UnitOfWork
 from chuhai.core.errors import InvalidInput
 from chuhai.web.deps import CurrentActor, UoW
 
 router = APIRouter(prefix="/api/products", tags=["catalog"])
 ProductId = Annotated[str, Query(max_length=40)]
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+async def _out(uow: UnitOfWork, product: Product) -> ProductOut:
+    regs = await org_registrations(uow.global_, product.org_id)
+    return service.to_out(product, regs, uow.stores.settings.data_dir)
 
 
 @router.get("", response_model=ProductPage)
@@ -27,7 +35,10 @@ async def list_products(
 ) -> ProductPage:
     items, total = await service.list_products(uow.global_, actor, q=q, page=page,
                                                per_page=per_page, market=market)
-    return ProductPage(items=[service.to_out(p) for p in items], total=total, page=page,
+    regs = await org_registrations(uow.global_, actor.org_id or "")
+    data_dir = uow.stores.settings.data_dir
+    return ProductPage(items=[service.to_out(p, regs, data_dir) for p in items], total=total,
+                       page=page,
                        per_page=per_page, pages=(total + per_page - 1) // per_page)
 
 
@@ -36,7 +47,7 @@ async def create_product(body: ProductIn, uow: UoW, actor: CurrentActor,
                          response: Response) -> ProductOut:
     product = await service.create_product(uow.global_, actor, body)
     response.headers["Location"] = f"/api/products/{product.id}"
-    return service.to_out(product)
+    return await _out(uow, product)
 
 
 @router.post("/import", response_model=ImportResult)
@@ -53,14 +64,14 @@ async def import_products(
 
 @router.get("/{product_id}", response_model=ProductOut)
 async def get_product(product_id: str, uow: UoW, actor: CurrentActor) -> ProductOut:
-    return service.to_out(await service.get_product(uow.global_, actor, product_id[:40]))
+    return await _out(uow, await service.get_product(uow.global_, actor, product_id[:40]))
 
 
 @router.patch("/{product_id}", response_model=ProductOut)
 async def update_product(product_id: str, body: ProductPatch, uow: UoW,
                          actor: CurrentActor) -> ProductOut:
     product = await service.update_product(uow.global_, actor, product_id[:40], body)
-    return service.to_out(product)
+    return await _out(uow, product)
 
 
 @router.delete("/{product_id}", status_code=204)

@@ -270,6 +270,10 @@ class ListingOut(BaseModel):
     currency: str
     price_display: str
     visible: bool
+    landed: str | None = None  # price + duty + tax + fees for one unit, before shipping
+    landed_display: str | None = None
+    landed_note: str = ""
+    restrictions: list[dict[str, str]] = []
 
 
 class ProductOut(BaseModel):

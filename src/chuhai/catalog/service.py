@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -23,9 +24,12 @@ from chuhai.catalog.schemas import (
     positive_amount,
 )
 from chuhai.core.actor import Actor, Perm
+from chuhai.core.clock import utcnow
 from chuhai.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from chuhai.core.ids import new_id
 from chuhai.core.money import Money, to_minor
+from chuhai.crossborder import service as crossborder
+from chuhai.crossborder.basket import QuoteError
 from chuhai.markets.profiles import get_profile
 
 MAX_PER_PAGE = 100
@@ -218,7 +222,8 @@ async def flush_or_conflict(session: AsyncSession) -> None:
         raise Conflict("a product or SKU code is already used", code="code_taken") from exc
 
 
-def to_out(product: Product) -> ProductOut:
+def to_out(product: Product, registrations: frozenset[str] = frozenset(),
+           data_dir: Path | None = None) -> ProductOut:
     return ProductOut(
         id=product.id, code=product.code, title=product.title,
         description=product.description, brand=product.brand, hs_code=product.hs_code,
@@ -232,15 +237,32 @@ def to_out(product: Product) -> ProductOut:
         updated_at=product.updated_at,
         skus=[SkuOut(id=s.id, code=s.code, attributes=dict(s.attributes), weight_g=s.weight_g,
                      barcode=s.barcode) for s in product.skus],
-        listings=[listing_out(li) for li in product.listings],
+        listings=[listing_out(li, product, registrations, data_dir)
+                  for li in product.listings],
     )
 
 
-def listing_out(li: Listing) -> ListingOut:
+def listing_out(li: Listing, product: Product, registrations: frozenset[str] = frozenset(),
+                data_dir: Path | None = None) -> ListingOut:
     money = Money.from_minor(li.price_minor, li.currency)
     profile = get_profile(li.market)
     locale = profile.default_locale if profile else "en_US"
+    today = utcnow().date()
+    flags = [r.as_flag() for r in crossborder.restrictions_for(
+        li.market, today, product.hs_code, data_dir=data_dir)]
+    landed = landed_display = None
+    try:
+        q = crossborder.listing_quote(
+            li.market, today, product.hs_code, product.origin_country, money.amount,
+            li.currency, weight_kg=Decimal(product.weight_g) / 1000,
+            registrations=registrations, data_dir=data_dir)
+        landed = str(q.landed_total)
+        landed_display = Money(q.landed_total, li.currency).format(locale)
+        note = "duties and taxes included"
+    except QuoteError as exc:
+        note = f"duties and taxes not computed ({exc.code})"
     return ListingOut(id=li.id, market=li.market, language=li.language, title=li.title,
                       description=li.description, price=str(money.amount),
                       currency=li.currency, price_display=money.format(locale),
-                      visible=li.visible)
+                      visible=li.visible, landed=landed, landed_display=landed_display,
+                      landed_note=note, restrictions=flags)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
 
-from chuhai.accounts.models import Subject
+from chuhai.accounts.models import Org, Subject
 from chuhai.catalog.models import Product
 from chuhai.core.actor import Actor, Perm
 from chuhai.core.clock import utcnow
@@ -21,6 +23,8 @@ from chuhai.core.db import UnitOfWork
 from chuhai.core.errors import Conflict, InvalidInput, NotFound
 from chuhai.core.ids import new_id
 from chuhai.core.money import Money
+from chuhai.crossborder import service as crossborder
+from chuhai.crossborder.basket import QuoteError
 from chuhai.live.models import Follow, Room, RoomEvent, RoomMessage, RoomSanction, RoomSlot
 from chuhai.live.schemas import RoomIn, RoomOut, RoomPatch, SlotOut
 from chuhai.live.state import RoomState
@@ -144,18 +148,46 @@ async def product_card(uow: UnitOfWork, room: Room, product_id: str) -> dict[str
         Product.id == product_id, Product.org_id == room.org_id))
     if product is None:
         raise NotFound("product", product_id, code="product_not_found")
+    registrations = frozenset(await uow.global_.scalar(
+        select(Org.registrations).where(Org.id == room.org_id)) or ())
     listings = {}
     for li in product.listings:
         if not li.visible:
             continue
         profile = get_profile(li.market)
         money = Money.from_minor(li.price_minor, li.currency)
+        locale = profile.default_locale if profile else "en_US"
         listings[li.market] = {
             "title": li.title, "lang": li.language, "currency": li.currency,
-            "price": str(money.amount),
-            "price_display": money.format(profile.default_locale if profile else "en_US")}
+            "price": str(money.amount), "price_display": money.format(locale),
+            **landed_price(li.market, product, money, locale, registrations,
+                           uow.stores.settings.data_dir)}
     return {"product_id": product.id, "code": product.code, "title": product.title,
             "image": product.images[0] if product.images else None, "listings": listings}
+
+
+def landed_price(market: str, product: Product, price: Money, locale: str,
+                 registrations: frozenset[str], data_dir: Path | None = None
+                 ) -> dict[str, Any]:
+    """The price a buyer in ``market`` pays with duties and taxes (before shipping).
+
+    A market the rules cannot quote shows the plain price and says duties may apply: the
+    card never pretends to include what it could not compute.
+    """
+    try:
+        q = crossborder.listing_quote(
+            market, utcnow().date(), product.hs_code, product.origin_country, price.amount,
+            price.currency, weight_kg=Decimal(product.weight_g) / 1000,
+            registrations=registrations, data_dir=data_dir)
+    except QuoteError as exc:
+        restricted = exc.code == "restricted_goods"
+        return {"landed_display": None, "restricted": restricted,
+                "landed_label": "not sold to this market" if restricted
+                else "duties and taxes may apply"}
+    total = Money(q.landed_total, price.currency)
+    return {"landed": str(total.amount), "landed_display": total.format(locale),
+            "landed_label": "duties and taxes included", "restricted": False,
+            "duty_tax": str(q.duty_total + q.tax_total + q.fees_total)}
 
 
 # -- persistence of events -------------------------------------------------------------

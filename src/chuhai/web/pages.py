@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from chuhai.accounts.service import org_registrations
 from chuhai.catalog import service as catalog
 from chuhai.catalog.importer import import_catalog
 from chuhai.catalog.models import Listing, Product
@@ -163,8 +164,10 @@ async def products_page(request: Request, uow: UoW, q: str = "", page: int = 1) 
     items, total = await catalog.list_products(uow.global_, caller.actor, q=q or None,
                                                page=page, per_page=20)
     pages = max(1, (total + 19) // 20)
+    regs = await org_registrations(uow.global_, caller.actor.org_id or "")
+    data_dir = uow.stores.settings.data_dir
     return _render(request, "products_list.html", caller=caller, q=q, page=page, pages=pages,
-                   total=total, items=[catalog.to_out(p) for p in items])
+                   total=total, items=[catalog.to_out(p, regs, data_dir) for p in items])
 
 
 @router.get("/console/products/new")

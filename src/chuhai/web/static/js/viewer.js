@@ -29,7 +29,9 @@ function renderCards(pinned) {
     if (!l) return el("div", { class: "pcard" }, p.title);
     return el("div", { class: "pcard", "data-product": p.product_id },
       p.image ? el("img", { src: p.image, alt: "" }) : null,
-      el("div", {}, el("div", { class: "ptitle" }, l.title), el("div", { class: "price" }, l.price_display)),
+      el("div", {}, el("div", { class: "ptitle" }, l.title),
+        el("div", { class: "price" }, l.landed_display || l.price_display),
+        el("div", { class: "landed-label muted" }, l.landed_label || "")),
       el("button", { type: "button", class: "buy", disabled: true, title: "Checkout arrives with the selling feature" }, "Buy"));
   }));
 }
