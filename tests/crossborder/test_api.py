@@ -72,3 +72,22 @@ async def test_non_json_and_oversized_bodies_are_refused(app_client: httpx.Async
     assert (r.status_code, r.json()["code"]) == (422, "body_too_large")
     r = await app_client.post("/api/quotes", json={**CONTRACT, "destination": "DE\u0000"})
     assert r.status_code == 422
+
+
+async def test_owners_set_the_org_registrations_that_checkout_uses(
+        app_client: httpx.AsyncClient, stores: object, settings: object) -> None:
+    from chuhai.core.actor import Role
+    from tests.factories import make_tenant
+    tenant = await make_tenant(stores, settings)  # type: ignore[arg-type]
+    host = await make_tenant(stores, settings, Role.HOST)  # type: ignore[arg-type]
+    r = await app_client.patch("/api/org", headers=host.headers,
+                               json={"registrations": ["EU_IOSS"]})
+    assert r.status_code == 403
+    r = await app_client.get("/api/org", headers=tenant.headers)
+    assert r.status_code == 200 and r.json()["registrations"] == []
+    r = await app_client.patch("/api/org", headers=tenant.headers,
+                               json={"registrations": ["UK_VAT", "EU_IOSS", "UK_VAT"]})
+    assert r.status_code == 200 and r.json()["registrations"] == ["EU_IOSS", "UK_VAT"]
+    r = await app_client.patch("/api/org", headers=tenant.headers,
+                               json={"registrations": ["MOON_VAT"]})
+    assert r.status_code == 422

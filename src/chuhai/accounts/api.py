@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from chuhai.accounts import service
+from chuhai.accounts.models import Org
 from chuhai.accounts.schemas import (
     CustomerCreate,
     CustomerOut,
     GuestOut,
     Me,
+    OrgOut,
+    OrgPatch,
     StaffCreate,
     StaffOut,
     TokenCreate,
@@ -26,6 +30,24 @@ router = APIRouter(prefix="/api", tags=["accounts"])
 async def me(actor: CurrentActor) -> Me:
     return Me(subject_id=actor.subject_id, kind=actor.kind.value, org_id=actor.org_id,
               role=actor.role, region=actor.region)
+
+
+@router.get("/org", response_model=OrgOut)
+async def get_org(uow: UoW, actor: CurrentActor) -> OrgOut:
+    """The caller's org, with the tax registrations checkout relies on."""
+    return _org_out(await service.get_org(uow.global_, actor))
+
+
+@router.patch("/org", response_model=OrgOut)
+async def patch_org(body: OrgPatch, uow: UoW, actor: CurrentActor) -> OrgOut:
+    """Set the tax registrations (EU_IOSS, UK_VAT, AU_GST, SG_OVR, MY_LVG, BR_RC)."""
+    org = await service.set_registrations(uow.global_, actor, list(body.registrations))
+    return _org_out(org)
+
+
+def _org_out(org: Org) -> OrgOut:
+    return OrgOut(id=org.id, slug=org.slug, name=org.name, home_country=org.home_country,
+                  registrations=list(org.registrations or []))
 
 
 @router.post("/guest", response_model=GuestOut)

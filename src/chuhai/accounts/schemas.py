@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from chuhai.core.actor import Role
+from chuhai.core.text import SafeModel
 
 
 class StaffCreate(BaseModel):
@@ -70,3 +72,18 @@ class Me(BaseModel):
     org_id: str | None
     role: Role | None
     region: str | None
+
+
+class OrgOut(BaseModel):
+    id: str
+    slug: str
+    name: str
+    home_country: str
+    registrations: list[str]
+
+
+class OrgPatch(SafeModel):
+    """Tax registrations the seller holds: checkout collects the taxes they oblige."""
+
+    registrations: list[Literal["EU_IOSS", "UK_VAT", "AU_GST", "SG_OVR", "MY_LVG", "BR_RC"]] = (
+        Field(max_length=10))

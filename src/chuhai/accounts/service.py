@@ -284,3 +284,18 @@ def actor_of(subject: Subject) -> Actor:
 async def org_registrations(s: AsyncSession, org_id: str) -> frozenset[str]:
     """The tax registrations the seller holds (they decide what checkout collects)."""
     return frozenset(await s.scalar(select(Org.registrations).where(Org.id == org_id)) or ())
+
+
+async def get_org(s: AsyncSession, actor: Actor) -> Org:
+    org = await s.scalar(select(Org).where(Org.id == (actor.org_id or "")))
+    if org is None:
+        raise NotFound("org", actor.org_id, code="org_not_found")
+    return org
+
+
+async def set_registrations(s: AsyncSession, actor: Actor, registrations: list[str]) -> Org:
+    """Owners (staff managers) say which tax schemes the org is registered for."""
+    actor.require(Perm.STAFF_MANAGE)
+    org = await get_org(s, actor)
+    org.registrations = sorted(set(registrations))
+    return org
