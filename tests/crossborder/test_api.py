@@ -91,3 +91,18 @@ async def test_owners_set_the_org_registrations_that_checkout_uses(
     r = await app_client.patch("/api/org", headers=tenant.headers,
                                json={"registrations": ["MOON_VAT"]})
     assert r.status_code == 422
+
+
+async def test_fx_convert_and_rates_endpoints(app_client: httpx.AsyncClient) -> None:
+    r = await app_client.get("/api/fx/convert", params={
+        "amount": "10.00", "from": "EUR", "to": "EUR", "charm": "99", "locale": "de_DE"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["amount"], r.json()["display"]) == ("10.99", "10,99\xa0€")
+    bad = await app_client.get("/api/fx/convert", params={"amount": "1", "from": "EUR",
+                                                           "to": "XAF"})
+    assert bad.status_code == 422 and bad.json()["code"] == "fx_rate_unknown"
+    bad = await app_client.get("/api/fx/convert", params={"amount": "-1", "from": "EUR",
+                                                           "to": "USD"})
+    assert bad.status_code == 422
+    r = await app_client.get("/api/fx/rates", params={"date": "2026-11-24"})
+    assert r.status_code == 200 and r.json()["base"] == "EUR"
