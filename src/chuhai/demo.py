@@ -59,12 +59,12 @@ class DemoProduct:
 
 
 PRODUCTS = [
-    DemoProduct("SW-ANC1", "851830", "SonicWave ANC1 wireless noise-cancelling headphones",
+    DemoProduct("SW-ANC1", "85183020", "SonicWave ANC1 wireless noise-cancelling headphones",
                 "SonicWave ANC1 kabellose Kopfhörer mit Geräuschunterdrückung",
                 "SonicWave ANC1 ワイヤレス ノイズキャンセリング ヘッドホン",
                 285, "32.00", "89.00", "84.99", "12800", ("CE", "FCC", "TELEC"),
                 (("SW-ANC1-BLK", {"color": "black"}), ("SW-ANC1-WHT", {"color": "white"}))),
-    DemoProduct("SW-BUDS2", "851830", "SonicWave Buds 2 true-wireless earbuds",
+    DemoProduct("SW-BUDS2", "85183020", "SonicWave Buds 2 true-wireless earbuds",
                 "SonicWave Buds 2 True-Wireless-Ohrhörer",
                 "SonicWave Buds 2 完全ワイヤレスイヤホン",
                 60, "14.50", "39.00", "36.99", "5480"),
@@ -136,6 +136,8 @@ async def run_seed(settings: Settings, progress: Callable[[str], None] = lambda 
             if org is None:
                 org = await acc.create_org(ORG_SLUG, "SonicWave 声浪科技 (Shenzhen)", "CN")
                 progress(f"created org {org.name}")
+            if not org.registrations:  # the demo seller collects EU and UK VAT at checkout
+                org.registrations = ["EU_IOSS", "UK_VAT"]
             system = Actor.system(org.id)
             for role, email, name in STAFF:
                 if not await _exists(uow.global_, acc.login_key(email)):

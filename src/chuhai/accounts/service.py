@@ -197,6 +197,11 @@ class Accounts:
     async def open_session(self, actor: Actor, ttl: timedelta) -> tuple[str, str]:
         raw = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
+        # End the read transaction of the sign-in (it spans the slow password check): on
+        # SQLite a stale read snapshot cannot be upgraded to a write once another writer has
+        # committed ("database is locked" at once, busy_timeout does not apply); a fresh
+        # transaction that starts with the insert waits for the lock instead.
+        await self.uow.global_.commit()
         self.uow.global_.add(WebSession(id_hash=token_hash(raw), subject_id=actor.subject_id,
                                         csrf_token=csrf, expires_at=utcnow() + ttl))
         await self.uow.global_.flush()
