@@ -263,3 +263,18 @@ async def test_chunked_bodies_over_the_limit_are_413(app_client, tenant):
     resp = await app_client.post("/api/products", content=chunks(),
                                  headers={**tenant.headers, "content-type": "application/json"})
     assert resp.status_code == 413 and resp.json()["code"] == "payload_too_large"
+
+
+async def test_listings_show_the_landed_price_with_duties_and_taxes(app_client, tenant):
+    body = product_body(listings=[
+        {"market": "DE", "title": "Ohrhörer", "price": "36.99"},
+        {"market": "TH", "title": "หูฟัง", "price": "1290.00"}])
+    resp = await app_client.post("/api/products", json=body, headers=tenant.headers)
+    assert resp.status_code == 201, resp.text
+    listings = {li["market"]: li for li in resp.json()["listings"]}
+    # DE, under EUR 150: EUR 3 flat duty; VAT 19 % on 36.99 + 3 = 39.99 -> 7.60. 47.59.
+    assert listings["DE"]["landed"] == "47.59"
+    assert listings["DE"]["landed_note"] == "duties and taxes included"
+    # Thailand from 2026 has no de minimis and no Thai tariff is loaded: said, not guessed.
+    assert listings["TH"]["landed"] is None
+    assert "duty_rate_unknown" in listings["TH"]["landed_note"]
