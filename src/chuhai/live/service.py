@@ -25,6 +25,7 @@ from chuhai.core.ids import new_id
 from chuhai.core.money import Money
 from chuhai.crossborder import service as crossborder
 from chuhai.crossborder.basket import QuoteError
+from chuhai.crossborder.labels import INCLUDED, MAY_APPLY, NOT_SOLD, label
 from chuhai.live.models import Follow, Room, RoomEvent, RoomMessage, RoomSanction, RoomSlot
 from chuhai.live.schemas import RoomIn, RoomOut, RoomPatch, SlotOut
 from chuhai.live.state import RoomState
@@ -161,14 +162,14 @@ async def product_card(uow: UnitOfWork, room: Room, product_id: str) -> dict[str
             "title": li.title, "lang": li.language, "currency": li.currency,
             "price": str(money.amount), "price_display": money.format(locale),
             **landed_price(li.market, product, money, locale, registrations,
-                           uow.stores.settings.data_dir)}
+                           uow.stores.settings.data_dir, li.language)}
     return {"product_id": product.id, "code": product.code, "title": product.title,
             "image": product.images[0] if product.images else None, "listings": listings}
 
 
 def landed_price(market: str, product: Product, price: Money, locale: str,
-                 registrations: frozenset[str], data_dir: Path | None = None
-                 ) -> dict[str, Any]:
+                 registrations: frozenset[str], data_dir: Path | None = None,
+                 language: str = "en") -> dict[str, Any]:
     """The price a buyer in ``market`` pays with duties and taxes (before shipping).
 
     A market the rules cannot quote shows the plain price and says duties may apply: the
@@ -182,11 +183,10 @@ def landed_price(market: str, product: Product, price: Money, locale: str,
     except QuoteError as exc:
         restricted = exc.code == "restricted_goods"
         return {"landed_display": None, "restricted": restricted,
-                "landed_label": "not sold to this market" if restricted
-                else "duties and taxes may apply"}
+                "landed_label": label(NOT_SOLD if restricted else MAY_APPLY, language)}
     total = Money(q.landed_total, price.currency)
     return {"landed": str(total.amount), "landed_display": total.format(locale),
-            "landed_label": "duties and taxes included", "restricted": False,
+            "landed_label": label(INCLUDED, language), "restricted": False,
             "duty_tax": str(q.duty_total + q.tax_total + q.fees_total)}
 
 
