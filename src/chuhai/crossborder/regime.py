@@ -144,28 +144,29 @@ class DutyFlat(_Rule):
     threshold: Threshold
 
 
-class DutyBand(_Rule):
-    """An all-goods ad-valorem duty by value band instead of the tariff (ID 7.5 %, BR)."""
+class _Banded(_Rule):
+    """A rate picked by the parcel's value band."""
 
-    kind: Literal["duty_band"]
     currency: CurrencyCode
     basis: ValueBasis  # what picks the band
     charge_basis: ValueBasis | None = None  # what the rate is charged on (default: basis)
     bands: list[Band] = Field(min_length=1)
+
+
+class DutyBand(_Banded):
+    """An all-goods ad-valorem duty by value band instead of the tariff (ID 7.5 %, BR)."""
+
+    kind: Literal["duty_band"]
     registration: str | None = None  # holds only for sellers with it (BR Remessa Conforme)
     without_registration: bool = False  # holds only for sellers *without* it
     except_hs_prefixes: list[HsPrefix] = []
 
 
-class GlobalRate(_Rule):
+class GlobalRate(_Banded):
     """One rate covering duty and tax together (MX courier 'tasa global')."""
 
     kind: Literal["global_rate"]
-    currency: CurrencyCode
-    basis: ValueBasis  # what picks the band
-    charge_basis: ValueBasis | None = None  # what the rate is charged on (default: basis)
     origins: list[CountryCode] = Field(min_length=1)
-    bands: list[Band] = Field(min_length=1)
 
 
 class DutyDefault(_Rule):
