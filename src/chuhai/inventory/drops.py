@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -300,16 +300,16 @@ def _check_open(offer: Offer, req: ReserveIn, now: datetime) -> None:
 async def _reserve_sql(stores: Stores, offer: Offer, buyer_id: str, region: str,
                        req: ReserveIn, fingerprint: str, now: datetime, *,
                        checked: bool = False) -> Reservation:
-    async with stores.session() as s:
-        found = await find_by_key(s, buyer_id, req.idempotency_key)
-        if found is not None:
-            return _replay(found, fingerprint)
-        if not checked:
+    """SQL decides; no read before the write (the conditional UPDATE is the check)."""
+    if not checked:
+        try:
             _check_open(offer, req, now)
-            remaining = await s.scalar(select(DropLine.remaining).where(
-                DropLine.id == offer.line.id))
-            if (remaining or 0) < req.quantity:
-                raise await _sold_out(s, offer, buyer_id, region, req)
+        except (DropNotOpen, BuyerLimitReached):
+            async with stores.session() as s:  # a retry of a reservation made in time
+                found = await find_by_key(s, buyer_id, req.idempotency_key)
+            if found is not None:
+                return _replay(found, fingerprint)
+            raise
     return await _take(stores, offer, buyer_id, region, req, fingerprint, now)
 
 
@@ -362,27 +362,14 @@ OFFERS = OfferCache()
 
 async def _take(stores: Stores, offer: Offer, buyer_id: str, region: str, req: ReserveIn,
                 fingerprint: str, now: datetime, source: str = "buy") -> Reservation:
+    """One transaction: take the units, count them against the buyer's limit, record the
+    reservation. The conditional UPDATE comes first: a sold-out attempt costs one statement
+    and a rollback (in a burst most attempts are sold out), and SQLite takes its write lock
+    at once instead of upgrading a read. Replays are found after a refusal or on the
+    idempotency key's unique constraint, and answered with the first reservation."""
     drop, line = offer.drop, offer.line
     async with stores.session() as s:
         try:
-            ins = insert_for(s, DropBuyer.__table__).values(
-                drop_id=drop.id, buyer_id=buyer_id, quantity=req.quantity)
-            counted = await s.execute(ins.on_conflict_do_update(
-                index_elements=["drop_id", "buyer_id"],
-                set_={"quantity": DropBuyer.__table__.c.quantity + req.quantity},
-                where=DropBuyer.__table__.c.quantity + req.quantity <= drop.per_buyer_limit,
-            ).returning(DropBuyer.__table__.c.quantity))
-            if counted.first() is None:
-                raise BuyerLimitReached(drop.per_buyer_limit)
-            res = Reservation(
-                id=new_id("res"), org_id=drop.org_id, drop_id=drop.id, line_id=line.id,
-                sku_id=line.sku_id, warehouse_id=line.warehouse_id, market=line.market,
-                buyer_id=buyer_id, buyer_region=region, quantity=req.quantity,
-                price_minor=line.price_minor, currency=line.currency, status="held",
-                source=source, expires_at=now + timedelta(minutes=drop.hold_minutes),
-                idempotency_key=req.idempotency_key, request_hash=fingerprint, created_at=now)
-            s.add(res)
-            await s.flush()
             taken = await s.execute(
                 update(DropLine).where(DropLine.id == line.id,
                                        DropLine.remaining >= req.quantity)
@@ -392,12 +379,39 @@ async def _take(stores: Stores, offer: Offer, buyer_id: str, region: str, req: R
             left = taken.first()
             if left is None:
                 await s.rollback()
+                found = await find_by_key(s, buyer_id, req.idempotency_key)
+                if found is not None:
+                    return _replay(found, fingerprint)
                 raise await _sold_out(s, offer, buyer_id, region, req)
+            buyers = DropBuyer.__table__
+            counted = await s.execute(insert_for(s, buyers).values(
+                drop_id=drop.id, buyer_id=buyer_id, quantity=req.quantity
+            ).on_conflict_do_update(
+                index_elements=["drop_id", "buyer_id"],
+                set_={"quantity": buyers.c.quantity + req.quantity},
+                where=buyers.c.quantity + req.quantity <= drop.per_buyer_limit,
+            ).returning(buyers.c.quantity))
+            if counted.first() is None:
+                await s.rollback()
+                found = await find_by_key(s, buyer_id, req.idempotency_key)
+                if found is not None:
+                    return _replay(found, fingerprint)
+                raise BuyerLimitReached(drop.per_buyer_limit)
+            row = {"id": new_id("res"), "org_id": drop.org_id, "drop_id": drop.id,
+                   "line_id": line.id, "auction_id": None, "sku_id": line.sku_id,
+                   "warehouse_id": line.warehouse_id, "market": line.market,
+                   "buyer_id": buyer_id, "buyer_region": region, "quantity": req.quantity,
+                   "price_minor": line.price_minor, "currency": line.currency,
+                   "status": "held", "source": source,
+                   "expires_at": now + timedelta(minutes=drop.hold_minutes),
+                   "idempotency_key": req.idempotency_key, "request_hash": fingerprint,
+                   "order_id": None, "created_at": now, "settled_at": None}
+            await s.execute(insert(Reservation.__table__).values(row))
             if left[0] == 0:
                 enqueue(s, drop.org_id, "drop.sold_out", {"drop_id": drop.id,
                                                           "line_id": line.id})
             await s.commit()
-            return res
+            return Reservation(**row)
         except IntegrityError:
             await s.rollback()
             found = await find_by_key(s, buyer_id, req.idempotency_key)
