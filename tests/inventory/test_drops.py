@@ -66,6 +66,21 @@ async def test_a_reservation_takes_units_and_a_replayed_key_returns_the_same_one
     assert err.value.code == "idempotency_key_reused"
 
 
+async def test_a_retry_after_the_sell_out_or_at_the_limit_gets_the_first_reservation_back(
+        stores: Stores, shop: Shop) -> None:
+    """The UPDATE comes first, so a retry can meet "sold out" or the buyer's limit before
+    its key is seen: both refusals look the key up and answer with the original."""
+    drop_id, line = await new_drop(stores, shop, quantity=2, limit=2)
+    first = await drops.reserve(stores, buyer(7), drop_id, ask(line, "key-first-1", qty=2))
+    assert (await drops.reserve(stores, buyer(7), drop_id,
+                                ask(line, "key-first-1", qty=2))).id == first.id  # sold out
+    with pytest.raises(Conflict) as err:
+        await drops.reserve(stores, buyer(8), drop_id, ask(line, "key-other-1"))
+    assert err.value.code == "sold_out"
+    async with stores.session() as s:
+        assert (await drops.lines_of(s, drop_id))[0].remaining == 0
+
+
 async def test_the_per_buyer_limit_counts_across_reservations(stores: Stores, shop: Shop
                                                               ) -> None:
     drop_id, line = await new_drop(stores, shop, limit=2)

@@ -1,18 +1,19 @@
 """Flash-sale drops: allocation, the reservation step that never oversells, the waitlist.
 
-A reservation is one short write transaction whose first statement is a write (so SQLite
-takes its write lock at once instead of failing to upgrade a read snapshot):
+A reservation is one short write transaction whose first statement is the decision:
 
-1. count the units against the buyer's limit (``INSERT … ON CONFLICT DO UPDATE … WHERE``),
-2. insert the reservation (unique per buyer and idempotency key),
-3. take the units: ``UPDATE drop_lines SET remaining = remaining - n WHERE remaining >= n``.
+1. take the units: ``UPDATE drop_lines SET remaining = remaining - n WHERE remaining >= n``
+   — no row means sold out: the transaction ends there (a burst is mostly sold-out
+   attempts, so they cost one statement), after a look-up of the idempotency key so that a
+   retry of an earlier success gets its reservation back;
+2. count the units against the buyer's limit (``INSERT … ON CONFLICT DO UPDATE … WHERE``);
+3. insert the reservation (unique per buyer and idempotency key: a concurrent retry fails
+   here, rolls back, and is answered with the first reservation).
 
-The database decides step 3 atomically, on SQLite and PostgreSQL alike; if it takes no row
-the whole transaction rolls back and the buyer hears "sold out". The hot row is locked only
-from step 3 to the commit. Reads that can reject early (a replayed key, a closed drop, a line
-already at zero) happen before, outside the transaction.
+The database decides step 1 atomically, on SQLite and PostgreSQL alike, and SQLite takes its
+write lock at once instead of failing to upgrade a read snapshot. No read precedes it: a
+"remaining" read is stale during a burst anyway. The statements are built once.
 """
-
 from __future__ import annotations
 
 import asyncio
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,7 +32,7 @@ from chuhai.core.db import Stores, UnitOfWork
 from chuhai.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chuhai.core.ids import new_id
 from chuhai.core.outbox import enqueue
-from chuhai.core.sql import insert_for
+from chuhai.core.sql import dialect, insert_for
 from chuhai.inventory import routing, stock
 from chuhai.inventory.gate import Gate
 from chuhai.inventory.ledger import EntryKind
@@ -231,9 +232,40 @@ def _buyer(actor: Actor) -> tuple[str, str]:
     return actor.subject_id, actor.region
 
 
+_BY_KEY = select(Reservation).where(Reservation.buyer_id == bindparam("buyer_id"),
+                                    Reservation.idempotency_key == bindparam("key"))
+# Built once: a burst runs these thousands of times a second, and building and
+# cache-keying a statement per attempt cost more Python time than executing it.
+_TAKE_UNITS = (update(DropLine.__table__)
+               .where(DropLine.__table__.c.id == bindparam("line_id"),
+                      DropLine.__table__.c.remaining >= bindparam("qty"))
+               .values(remaining=DropLine.__table__.c.remaining - bindparam("qty"))
+               .returning(DropLine.__table__.c.remaining))
+_INSERT_RESERVATION = insert(Reservation.__table__)
+
+
+def _count_buyer(session: AsyncSession) -> Any:
+    """The per-buyer limit as one upsert, for the session's dialect (built once each)."""
+    name = dialect(session)
+    stmt = _COUNT_BUYER.get(name)
+    if stmt is None:
+        buyers = DropBuyer.__table__
+        stmt = insert_for(session, buyers).values(
+            drop_id=bindparam("drop_id"), buyer_id=bindparam("buyer_id"),
+            quantity=bindparam("qty")).on_conflict_do_update(
+            index_elements=["drop_id", "buyer_id"],
+            set_={"quantity": buyers.c.quantity + bindparam("qty")},
+            where=buyers.c.quantity + bindparam("qty") <= bindparam("limit"),
+        ).returning(buyers.c.quantity)
+        _COUNT_BUYER[name] = stmt
+    return stmt
+
+
+_COUNT_BUYER: dict[str, Any] = {}
+
+
 async def find_by_key(session: AsyncSession, buyer_id: str, key: str) -> Reservation | None:
-    return await session.scalar(select(Reservation).where(
-        Reservation.buyer_id == buyer_id, Reservation.idempotency_key == key))
+    return await session.scalar(_BY_KEY, {"buyer_id": buyer_id, "key": key})
 
 
 def _replay(found: Reservation, fingerprint: str) -> Reservation:
@@ -370,28 +402,21 @@ async def _take(stores: Stores, offer: Offer, buyer_id: str, region: str, req: R
     drop, line = offer.drop, offer.line
     async with stores.session() as s:
         try:
-            taken = await s.execute(
-                update(DropLine).where(DropLine.id == line.id,
-                                       DropLine.remaining >= req.quantity)
-                .values(remaining=DropLine.remaining - req.quantity)
-                .returning(DropLine.remaining)
-                .execution_options(synchronize_session=False))
-            left = taken.first()
+            conn = await s.connection()
+            left = (await conn.execute(_TAKE_UNITS, {"line_id": line.id,
+                                                     "qty": req.quantity})).first()
             if left is None:
-                await s.rollback()
                 found = await find_by_key(s, buyer_id, req.idempotency_key)
+                if found is not None:
+                    s.expunge(found)  # keeps its loaded values through the rollback
+                await s.rollback()
                 if found is not None:
                     return _replay(found, fingerprint)
                 raise await _sold_out(s, offer, buyer_id, region, req)
-            buyers = DropBuyer.__table__
-            counted = await s.execute(insert_for(s, buyers).values(
-                drop_id=drop.id, buyer_id=buyer_id, quantity=req.quantity
-            ).on_conflict_do_update(
-                index_elements=["drop_id", "buyer_id"],
-                set_={"quantity": buyers.c.quantity + req.quantity},
-                where=buyers.c.quantity + req.quantity <= drop.per_buyer_limit,
-            ).returning(buyers.c.quantity))
-            if counted.first() is None:
+            counted = (await conn.execute(_count_buyer(s), {
+                "drop_id": drop.id, "buyer_id": buyer_id, "qty": req.quantity,
+                "limit": drop.per_buyer_limit})).first()
+            if counted is None:
                 await s.rollback()
                 found = await find_by_key(s, buyer_id, req.idempotency_key)
                 if found is not None:
@@ -406,7 +431,7 @@ async def _take(stores: Stores, offer: Offer, buyer_id: str, region: str, req: R
                    "expires_at": now + timedelta(minutes=drop.hold_minutes),
                    "idempotency_key": req.idempotency_key, "request_hash": fingerprint,
                    "order_id": None, "created_at": now, "settled_at": None}
-            await s.execute(insert(Reservation.__table__).values(row))
+            await conn.execute(_INSERT_RESERVATION, row)
             if left[0] == 0:
                 enqueue(s, drop.org_id, "drop.sold_out", {"drop_id": drop.id,
                                                           "line_id": line.id})
