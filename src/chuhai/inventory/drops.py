@@ -48,8 +48,6 @@ from chuhai.inventory.schemas import DropIn, ReserveIn, amount_text, minor_in
 
 # While admitted requests are in flight the gate cannot say "sold out" for sure; ask it
 # again with a growing pause (10 ms … 160 ms, about a second in all), then let SQL decide.
-GATE_PAUSES_S = (0.01, 0.02, 0.04, 0.08, 0.16, 0.16, 0.16, 0.16, 0.16)
-
 
 class SoldOut(Conflict):
     def __init__(self, waitlist_position: int | None = None) -> None:
@@ -234,6 +232,9 @@ def _buyer(actor: Actor) -> tuple[str, str]:
 
 _BY_KEY = select(Reservation).where(Reservation.buyer_id == bindparam("buyer_id"),
                                     Reservation.idempotency_key == bindparam("key"))
+_ID_BY_KEY = select(Reservation.__table__.c.id).where(
+    Reservation.__table__.c.buyer_id == bindparam("buyer_id"),
+    Reservation.__table__.c.idempotency_key == bindparam("key"))
 # Built once: a burst runs these thousands of times a second, and building and
 # cache-keying a statement per attempt cost more Python time than executing it.
 _TAKE_UNITS = (update(DropLine.__table__)
@@ -288,22 +289,22 @@ async def reserve(stores: Stores, actor: Actor, drop_id: str, req: ReserveIn, *,
     _drop, line = offer.drop, offer.line
     if gate is None:
         return await _reserve_sql(stores, offer, buyer_id, region, req, fingerprint, now)
-    known = await gate.known(buyer_id, req.idempotency_key)
-    if known:
+    try:
+        _check_open(offer, req, now)
+    except (DropNotOpen, BuyerLimitReached):  # SQL answers (a retry of an earlier success)
         return await _reserve_sql(stores, offer, buyer_id, region, req, fingerprint, now)
-    _check_open(offer, req, now)
     verdict = await gate.admit(line.id, req.quantity)
-    for pause in GATE_PAUSES_S:
-        if verdict != -2:
-            break
-        await asyncio.sleep(pause)
-        verdict = await gate.admit(line.id, req.quantity)
     if verdict == 0:
+        if await gate.known(buyer_id, req.idempotency_key):  # a retry of an earlier success
+            return await _reserve_sql(stores, offer, buyer_id, region, req, fingerprint, now)
         if req.waitlist:
             async with stores.session() as s:
                 raise await _sold_out(s, offer, buyer_id, region, req)
         raise SoldOut()
-    if verdict != 1:  # the gate does not know this line, or waited too long: SQL decides
+    if verdict != 1:
+        # The gate does not know this line (-1), or units in flight may still come back
+        # (-2): SQL decides at once — a sold-out attempt there costs one UPDATE, less than
+        # waiting and asking the gate again.
         return await _reserve_sql(stores, offer, buyer_id, region, req, fingerprint, now)
     give_back = True
     try:
@@ -406,9 +407,14 @@ async def _take(stores: Stores, offer: Offer, buyer_id: str, region: str, req: R
             left = (await conn.execute(_TAKE_UNITS, {"line_id": line.id,
                                                      "qty": req.quantity})).first()
             if left is None:
-                found = await find_by_key(s, buyer_id, req.idempotency_key)
-                if found is not None:
-                    s.expunge(found)  # keeps its loaded values through the rollback
+                # Mostly there is no earlier reservation: ask for the id alone (no ORM load).
+                prior = (await conn.execute(_ID_BY_KEY, {
+                    "buyer_id": buyer_id, "key": req.idempotency_key})).first()
+                found = None
+                if prior is not None:
+                    found = await find_by_key(s, buyer_id, req.idempotency_key)
+                    if found is not None:
+                        s.expunge(found)  # keeps its loaded values through the rollback
                 await s.rollback()
                 if found is not None:
                     return _replay(found, fingerprint)
