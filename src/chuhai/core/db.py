@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
     AsyncSession,
+    AsyncTransaction,
     async_sessionmaker,
     create_async_engine,
 )
@@ -158,6 +159,27 @@ def check_residency(store: str, obj: object) -> None:
         raise ResidencyViolation(f"{type(obj).__name__} belongs in the global store")
 
 
+class CoreTx:
+    """One Core transaction on a connection (or a SAVEPOINT of a test's transaction)."""
+
+    def __init__(self, conn: AsyncConnection, savepoint: AsyncTransaction | None) -> None:
+        self.conn = conn
+        self._savepoint = savepoint
+
+    async def commit(self) -> None:
+        if self._savepoint is not None:
+            await self._savepoint.commit()
+        else:
+            await self.conn.commit()
+
+    async def rollback(self) -> None:
+        if self._savepoint is not None:
+            if self._savepoint.is_active:
+                await self._savepoint.rollback()
+        else:
+            await self.conn.rollback()
+
+
 class Stores:
     """The engines and session factories of every store, built from one ``Settings``."""
 
@@ -170,6 +192,7 @@ class Stores:
         self._makers: dict[str, async_sessionmaker[AsyncSession]] = {
             name: self._maker(name, engine) for name, engine in self.engines.items()
         }
+        self._bound: dict[str, AsyncConnection] = {}
 
     @staticmethod
     def _maker(name: str, bind: AsyncEngine | AsyncConnection) -> async_sessionmaker[AsyncSession]:
@@ -196,6 +219,25 @@ class Stores:
     def bind_to(self, name: str, conn: AsyncConnection) -> None:
         """Make sessions of ``name`` join ``conn``'s transaction (tests roll it back)."""
         self._makers[name] = self._maker(name, conn)
+        self._bound[name] = conn
+
+    @asynccontextmanager
+    async def core(self, name: str = GLOBAL) -> AsyncIterator[CoreTx]:
+        """A Core transaction without an ORM session, for the hottest paths (a drop's
+        reservation): commit or roll back explicitly; an open one rolls back on exit.
+        A store bound for tests runs it in a SAVEPOINT of the bound transaction."""
+        bound = self._bound.get(self.check(name))
+        if bound is not None:
+            savepoint = await bound.begin_nested()
+            tx = CoreTx(bound, savepoint)
+            try:
+                yield tx
+            finally:
+                if savepoint.is_active:
+                    await savepoint.rollback()
+            return
+        async with self.engines[name].connect() as conn:
+            yield CoreTx(conn, None)
 
     async def dispose(self) -> None:
         for engine in self.engines.values():

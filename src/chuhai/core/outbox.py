@@ -47,16 +47,23 @@ class RegionalOutbox(RegionalBase):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=NOT_PERSONAL)
 
 
+def outbox_row(org_id: str, type_: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A global outbox row's values (for a Core insert in the caller's transaction)."""
+    event_id = new_id("evt")
+    now = utcnow()
+    return {"event_id": event_id, "org_id": org_id, "type": type_, "dispatched": False,
+            "payload": {"id": event_id, "type": type_, "created": now.isoformat(),
+                        "data": data}, "created_at": now}
+
+
 def enqueue(session: AsyncSession, org_id: str, type_: str, data: dict[str, Any],
             region: str | None = None) -> str:
     """Add an event to the outbox of the session's store; committed with the caller's change.
     ``region`` is given for a regional store and omitted for the global one."""
-    event_id = new_id("evt")
-    now = utcnow()
-    payload = {"id": event_id, "type": type_, "created": now.isoformat(), "data": data}
+    row = outbox_row(org_id, type_, data)
+    event_id, now, payload = row["event_id"], row["created_at"], row["payload"]
     if region is None:
-        session.add(GlobalOutbox(event_id=event_id, org_id=org_id, type=type_,
-                                 payload=payload, created_at=now))
+        session.add(GlobalOutbox(**row))
     else:
         session.add(RegionalOutbox(region=region, event_id=event_id, org_id=org_id,
                                    type=type_, payload=payload, created_at=now))

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,8 +32,8 @@ from chuhai.core.clock import utcnow
 from chuhai.core.db import Stores, UnitOfWork
 from chuhai.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chuhai.core.ids import new_id
-from chuhai.core.outbox import enqueue
-from chuhai.core.sql import dialect, insert_for
+from chuhai.core.outbox import GlobalOutbox, enqueue, outbox_row
+from chuhai.core.sql import insert_for
 from chuhai.inventory import routing, stock
 from chuhai.inventory.gate import Gate
 from chuhai.inventory.ledger import EntryKind
@@ -243,22 +244,23 @@ _TAKE_UNITS = (update(DropLine.__table__)
                .values(remaining=DropLine.__table__.c.remaining - bindparam("qty"))
                .returning(DropLine.__table__.c.remaining))
 _INSERT_RESERVATION = insert(Reservation.__table__)
+_INSERT_OUTBOX = insert(GlobalOutbox.__table__)
 
 
-def _count_buyer(session: AsyncSession) -> Any:
-    """The per-buyer limit as one upsert, for the session's dialect (built once each)."""
-    name = dialect(session)
-    stmt = _COUNT_BUYER.get(name)
+def _count_buyer(dialect_name: str) -> Any:
+    """The per-buyer limit as one upsert, for the dialect (built once each)."""
+    stmt = _COUNT_BUYER.get(dialect_name)
     if stmt is None:
         buyers = DropBuyer.__table__
-        stmt = insert_for(session, buyers).values(
+        ins = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+        stmt = ins(buyers).values(
             drop_id=bindparam("drop_id"), buyer_id=bindparam("buyer_id"),
             quantity=bindparam("qty")).on_conflict_do_update(
             index_elements=["drop_id", "buyer_id"],
             set_={"quantity": buyers.c.quantity + bindparam("qty")},
             where=buyers.c.quantity + bindparam("qty") <= bindparam("limit"),
         ).returning(buyers.c.quantity)
-        _COUNT_BUYER[name] = stmt
+        _COUNT_BUYER[dialect_name] = stmt
     return stmt
 
 
@@ -399,59 +401,73 @@ async def _take(stores: Stores, offer: Offer, buyer_id: str, region: str, req: R
     reservation. The conditional UPDATE comes first: a sold-out attempt costs one statement
     and a rollback (in a burst most attempts are sold out), and SQLite takes its write lock
     at once instead of upgrading a read. Replays are found after a refusal or on the
-    idempotency key's unique constraint, and answered with the first reservation."""
+    idempotency key's unique constraint, and answered with the first reservation.
+    Core statements on a bare connection: no ORM session is built for an attempt."""
     drop, line = offer.drop, offer.line
-    async with stores.session() as s:
+    key = {"buyer_id": buyer_id, "key": req.idempotency_key}
+    # What to do once the connection is back in the pool (a follow-up read must not hold
+    # a second connection while the first is held: under a burst that starves the pool).
+    then: str
+    async with stores.core() as tx:
+        conn = tx.conn
         try:
-            conn = await s.connection()
             left = (await conn.execute(_TAKE_UNITS, {"line_id": line.id,
                                                      "qty": req.quantity})).first()
             if left is None:
-                # Mostly there is no earlier reservation: ask for the id alone (no ORM load).
-                prior = (await conn.execute(_ID_BY_KEY, {
-                    "buyer_id": buyer_id, "key": req.idempotency_key})).first()
-                found = None
-                if prior is not None:
-                    found = await find_by_key(s, buyer_id, req.idempotency_key)
-                    if found is not None:
-                        s.expunge(found)  # keeps its loaded values through the rollback
-                await s.rollback()
-                if found is not None:
-                    return _replay(found, fingerprint)
-                raise await _sold_out(s, offer, buyer_id, region, req)
-            counted = (await conn.execute(_count_buyer(s), {
-                "drop_id": drop.id, "buyer_id": buyer_id, "qty": req.quantity,
-                "limit": drop.per_buyer_limit})).first()
-            if counted is None:
-                await s.rollback()
-                found = await find_by_key(s, buyer_id, req.idempotency_key)
-                if found is not None:
-                    return _replay(found, fingerprint)
-                raise BuyerLimitReached(drop.per_buyer_limit)
-            row = {"id": new_id("res"), "org_id": drop.org_id, "drop_id": drop.id,
-                   "line_id": line.id, "auction_id": None, "sku_id": line.sku_id,
-                   "warehouse_id": line.warehouse_id, "market": line.market,
-                   "buyer_id": buyer_id, "buyer_region": region, "quantity": req.quantity,
-                   "price_minor": line.price_minor, "currency": line.currency,
-                   "status": "held", "source": source,
-                   "expires_at": now + timedelta(minutes=drop.hold_minutes),
-                   "idempotency_key": req.idempotency_key, "request_hash": fingerprint,
-                   "order_id": None, "created_at": now, "settled_at": None}
-            await conn.execute(_INSERT_RESERVATION, row)
-            if left[0] == 0:
-                enqueue(s, drop.org_id, "drop.sold_out", {"drop_id": drop.id,
-                                                          "line_id": line.id})
-            await s.commit()
-            return Reservation(**row)
-        except IntegrityError:
-            await s.rollback()
-            found = await find_by_key(s, buyer_id, req.idempotency_key)
-            if found is None:
-                raise
-            return _replay(found, fingerprint)
+                # Mostly there is no earlier reservation: ask for the id alone.
+                prior = (await conn.execute(_ID_BY_KEY, key)).first()
+                await tx.rollback()
+                then = "replay" if prior is not None else "sold_out"
+            else:
+                counted = (await conn.execute(_count_buyer(conn.dialect.name), {
+                    "drop_id": drop.id, "buyer_id": buyer_id, "qty": req.quantity,
+                    "limit": drop.per_buyer_limit})).first()
+                if counted is None:
+                    await tx.rollback()
+                    then = "limit"
+                else:
+                    row = {"id": new_id("res"), "org_id": drop.org_id, "drop_id": drop.id,
+                           "line_id": line.id, "auction_id": None, "sku_id": line.sku_id,
+                           "warehouse_id": line.warehouse_id, "market": line.market,
+                           "buyer_id": buyer_id, "buyer_region": region,
+                           "quantity": req.quantity, "price_minor": line.price_minor,
+                           "currency": line.currency, "status": "held", "source": source,
+                           "expires_at": now + timedelta(minutes=drop.hold_minutes),
+                           "idempotency_key": req.idempotency_key,
+                           "request_hash": fingerprint, "order_id": None,
+                           "created_at": now, "settled_at": None}
+                    await conn.execute(_INSERT_RESERVATION, row)
+                    if left[0] == 0:
+                        await conn.execute(_INSERT_OUTBOX, outbox_row(
+                            drop.org_id, "drop.sold_out",
+                            {"drop_id": drop.id, "line_id": line.id}))
+                    await tx.commit()
+                    return Reservation(**row)
+        except IntegrityError:  # the key's unique constraint: a concurrent retry won
+            await tx.rollback()
+            then = "replay_or_raise"
         except BaseException:
-            await s.rollback()
+            await tx.rollback()
             raise
+    if then == "sold_out":
+        if req.waitlist:
+            async with stores.session() as s:
+                raise await _sold_out(s, offer, buyer_id, region, req)
+        raise SoldOut()
+    found = await _replay_or_none(stores, buyer_id, req, fingerprint)
+    if found is not None:
+        return found
+    if then == "limit":
+        raise BuyerLimitReached(drop.per_buyer_limit)
+    raise Conflict("the reservation for this key could not be read back; retry",
+                   code="retry")
+
+
+async def _replay_or_none(stores: Stores, buyer_id: str, req: ReserveIn,
+                          fingerprint: str) -> Reservation | None:
+    async with stores.session() as s:
+        found = await find_by_key(s, buyer_id, req.idempotency_key)
+    return None if found is None else _replay(found, fingerprint)
 
 
 async def _sold_out(s: AsyncSession, offer: Offer, buyer_id: str, region: str,
