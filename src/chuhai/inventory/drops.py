@@ -308,19 +308,21 @@ async def reserve(stores: Stores, actor: Actor, drop_id: str, req: ReserveIn, *,
         # (-2): SQL decides at once — a sold-out attempt there costs one UPDATE, less than
         # waiting and asking the gate again.
         return await _reserve_sql(stores, offer, buyer_id, region, req, fingerprint, now)
-    give_back = True
     try:
         res = await _reserve_sql(stores, offer, buyer_id, region, req, fingerprint, now,
                                  checked=True)
-        give_back = res.created_at != now  # a replay of an earlier reservation
-        if not give_back:
-            await gate.remember(buyer_id, req.idempotency_key)
-        return res
     except SoldOut:
-        give_back = False
+        await gate.settle(line.id, req.quantity, give_back=False)
         raise
-    finally:
-        await gate.settle(line.id, req.quantity, give_back=give_back)
+    except BaseException:
+        await gate.settle(line.id, req.quantity, give_back=True)
+        raise
+    if res.created_at != now:  # a replay of an earlier reservation: the units go back
+        await gate.settle(line.id, req.quantity, give_back=True)
+    else:  # both at once: two Redis round trips in the time of one
+        await asyncio.gather(gate.settle(line.id, req.quantity, give_back=False),
+                             gate.remember(buyer_id, req.idempotency_key))
+    return res
 
 
 def _check_open(offer: Offer, req: ReserveIn, now: datetime) -> None:
