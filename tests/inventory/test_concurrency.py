@@ -126,8 +126,28 @@ async def test_the_same_burst_with_the_redis_gate_in_front(
                 line_id=line_id, quantity=1, idempotency_key="late-0001"), gate=gate)
         assert err.value.code == "sold_out"
         await assert_exact(stores, drop_id, line_id)
+        # A retry of a success after the sell-out: the gate knows the key (one script,
+        # one round trip) and SQL answers with the original reservation.
+        await redis.set(gate.key(line_id), 0)
+        first = await _any_reservation(stores, drop_id)
+        await gate.remember(first.buyer_id, first.idempotency_key)
+        assert await gate.admit(line_id, 1, first.buyer_id, first.idempotency_key) == 2
+        again = await drops.reserve(stores, buyer(first.buyer_id.removeprefix("cus_test")),
+                                    drop_id, ReserveIn(line_id=line_id,
+                                                       quantity=first.quantity,
+                                                       idempotency_key=first.idempotency_key),
+                                    gate=gate)
+        assert again.id == first.id
     finally:
         await redis.aclose()
+
+
+async def _any_reservation(stores: Stores, drop_id: str) -> Reservation:
+    async with stores.session() as s:
+        found = await s.scalar(select(Reservation).where(Reservation.drop_id == drop_id)
+                               .limit(1))
+    assert found is not None
+    return found
 
 
 async def test_concurrent_bids_near_the_end_leave_one_winner_at_the_highest_bid(

@@ -295,10 +295,10 @@ async def reserve(stores: Stores, actor: Actor, drop_id: str, req: ReserveIn, *,
         _check_open(offer, req, now)
     except (DropNotOpen, BuyerLimitReached):  # SQL answers (a retry of an earlier success)
         return await _reserve_sql(stores, offer, buyer_id, region, req, fingerprint, now)
-    verdict = await gate.admit(line.id, req.quantity)
+    verdict = await gate.admit(line.id, req.quantity, buyer_id, req.idempotency_key)
+    if verdict == 2:  # a retry of an earlier success: SQL answers with it
+        return await _reserve_sql(stores, offer, buyer_id, region, req, fingerprint, now)
     if verdict == 0:
-        if await gate.known(buyer_id, req.idempotency_key):  # a retry of an earlier success
-            return await _reserve_sql(stores, offer, buyer_id, region, req, fingerprint, now)
         if req.waitlist:
             async with stores.session() as s:
                 raise await _sold_out(s, offer, buyer_id, region, req)

@@ -17,10 +17,13 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
 
-# KEYS: remaining, in flight. A request is turned away only when the counter cannot cover
-# it even if every admitted request still in flight failed and gave its units back; when
-# they might, the answer is "wait" (-2) and the caller asks again a few ms later.
+# KEYS: remaining, in flight[, the buyer's idempotency key]. A key that already reserved
+# answers 2 (a retry: SQL gives the original back, nothing is counted). A request is turned
+# away (0) only when the counter cannot cover it even if every admitted request still in
+# flight failed and gave its units back; when they might, the answer is -2 and the caller
+# lets SQL decide.
 _ADMIT = """
+if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then return 2 end
 local v = redis.call('GET', KEYS[1])
 if not v then return -1 end
 local n = tonumber(ARGV[1])
@@ -60,9 +63,10 @@ TTL_S = 24 * 3600
 
 
 class Gate(Protocol):
-    async def admit(self, line_id: str, quantity: int) -> int:
-        """1 admitted, 0 sold out, -1 unknown (ask SQL), -2 wait: units in flight may
-        come back."""
+    async def admit(self, line_id: str, quantity: int, buyer_id: str | None = None,
+                    key: str | None = None) -> int:
+        """1 admitted, 0 sold out, -1 unknown (ask SQL), -2 units in flight may come back
+        (ask SQL), 2 this buyer's key already reserved (ask SQL for it)."""
 
     async def settle(self, line_id: str, quantity: int, *, give_back: bool) -> None:
         """An admitted request finished; ``give_back`` if SQL did not take its units for a
@@ -101,8 +105,12 @@ class RedisGate:
     def _keys(self, line_id: str) -> list[str]:
         return [self.key(line_id), f"{self.key(line_id)}:flight"]
 
-    async def admit(self, line_id: str, quantity: int) -> int:
-        return await self._run("admit", self._keys(line_id), quantity, TTL_S)
+    async def admit(self, line_id: str, quantity: int, buyer_id: str | None = None,
+                    key: str | None = None) -> int:
+        keys = self._keys(line_id)
+        if buyer_id is not None and key is not None:
+            keys.append(self._idem(buyer_id, key))
+        return await self._run("admit", keys, quantity, TTL_S)
 
     async def settle(self, line_id: str, quantity: int, *, give_back: bool) -> None:
         await self._run("settle", self._keys(line_id), quantity, int(give_back), TTL_S)
