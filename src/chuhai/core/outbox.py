@@ -61,7 +61,8 @@ def enqueue(session: AsyncSession, org_id: str, type_: str, data: dict[str, Any]
     """Add an event to the outbox of the session's store; committed with the caller's change.
     ``region`` is given for a regional store and omitted for the global one."""
     row = outbox_row(org_id, type_, data)
-    event_id, now, payload = row["event_id"], row["created_at"], row["payload"]
+    event_id: str = row["event_id"]
+    now, payload = row["created_at"], row["payload"]
     if region is None:
         session.add(GlobalOutbox(**row))
     else:
