@@ -319,9 +319,9 @@ async def reserve(stores: Stores, actor: Actor, drop_id: str, req: ReserveIn, *,
         raise
     if res.created_at != now:  # a replay of an earlier reservation: the units go back
         await gate.settle(line.id, req.quantity, give_back=True)
-    else:  # both at once: two Redis round trips in the time of one
-        await asyncio.gather(gate.settle(line.id, req.quantity, give_back=False),
-                             gate.remember(buyer_id, req.idempotency_key))
+    else:  # the flight ends and the key is remembered in one script call
+        await gate.settle(line.id, req.quantity, give_back=False,
+                          remember=(buyer_id, req.idempotency_key))
     return res
 
 

@@ -38,11 +38,13 @@ if f > 0 and tonumber(v) + f >= n then return -2 end
 return 0
 """
 
-# ARGV: units, give back (1/0), ttl. Ends an admitted request's flight.
+# ARGV: units, give back (1/0), ttl. Ends an admitted request's flight; with KEYS[3] (the
+# buyer's idempotency key, after a success) also remembers the key, in the same round trip.
 _SETTLE = """
 local f = tonumber(redis.call('GET', KEYS[2]) or '0') - tonumber(ARGV[1])
 if f < 0 then f = 0 end
 redis.call('SET', KEYS[2], f, 'EX', ARGV[3])
+if KEYS[3] then redis.call('SET', KEYS[3], 1, 'EX', ARGV[3]) end
 if ARGV[2] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('INCRBY', KEYS[1], ARGV[1])
 end
@@ -68,9 +70,11 @@ class Gate(Protocol):
         """1 admitted, 0 sold out, -1 unknown (ask SQL), -2 units in flight may come back
         (ask SQL), 2 this buyer's key already reserved (ask SQL for it)."""
 
-    async def settle(self, line_id: str, quantity: int, *, give_back: bool) -> None:
+    async def settle(self, line_id: str, quantity: int, *, give_back: bool,
+                     remember: tuple[str, str] | None = None) -> None:
         """An admitted request finished; ``give_back`` if SQL did not take its units for a
-        reason other than "sold out" (which means the units were never there)."""
+        reason other than "sold out" (which means the units were never there);
+        ``remember`` (buyer, key) after a success, so a retry is recognised."""
 
     async def give_back(self, line_id: str, quantity: int) -> None: ...
 
@@ -112,8 +116,12 @@ class RedisGate:
             keys.append(self._idem(buyer_id, key))
         return await self._run("admit", keys, quantity, TTL_S)
 
-    async def settle(self, line_id: str, quantity: int, *, give_back: bool) -> None:
-        await self._run("settle", self._keys(line_id), quantity, int(give_back), TTL_S)
+    async def settle(self, line_id: str, quantity: int, *, give_back: bool,
+                     remember: tuple[str, str] | None = None) -> None:
+        keys = self._keys(line_id)
+        if remember is not None:
+            keys.append(self._idem(*remember))
+        await self._run("settle", keys, quantity, int(give_back), TTL_S)
 
     async def give_back(self, line_id: str, quantity: int) -> None:
         # Only to a counter that exists (a missing one already means "ask SQL"), and in one
