@@ -245,10 +245,10 @@ async def raw_evalsha(gate: RedisGate, line_id: str, calls: int) -> tuple[float,
     redis = gate.redis
     sha = hashlib.sha1(_ADMIT.encode(), usedforsecurity=False).hexdigest()
     assert await redis.script_load(_ADMIT) == sha
-    base = [gate.key(line_id), f"{gate.key(line_id)}:flight"]
+    base = [gate.key(line_id), f"{gate.key(line_id)}:flight", f"{gate.key(line_id)}:standby"]
     verdicts = Counter[int]()
 
-    async def one(i: int) -> None:  # the same three keys the app passes (line, flight, key)
+    async def one(i: int) -> None:  # the same keys the app passes (line, flight, standby, key)
         keys = [*base, f"{gate.prefix}key:cus_raw{i:05d}:raw-{i:06d}"]
         verdicts[int(await redis.evalsha(sha, len(keys), *keys, 1, TTL_S))] += 1
 

@@ -142,6 +142,24 @@ async def test_the_same_burst_with_the_redis_gate_in_front(
         await redis.aclose()
 
 
+async def test_the_gate_lets_as_many_stand_by_as_units_may_come_back() -> None:
+    """Two units in flight and none left: two buyers may try SQL, the third hears sold out
+    at once; the stand-by window lasts a second."""
+    url = redis_url_or_skip()
+    redis = connect(url)
+    gate = RedisGate(redis, prefix=f"test:{uuid.uuid4().hex[:8]}:")
+    try:
+        await gate.sync({"line": 2})
+        assert [await gate.admit("line", 1) for _ in range(2)] == [1, 1]  # 2 in flight
+        assert [await gate.admit("line", 1) for _ in range(3)] == [-2, -2, 0]
+        await gate.settle("line", 1, give_back=True)  # one failed: its unit is back
+        assert await gate.admit("line", 1) == 1
+        await asyncio.sleep(1.1)
+        assert await gate.admit("line", 1) == -2  # a new stand-by window
+    finally:
+        await redis.aclose()
+
+
 async def _any_reservation(stores: Stores, drop_id: str) -> Reservation:
     async with stores.session() as s:
         found = await s.scalar(select(Reservation).where(Reservation.drop_id == drop_id)

@@ -304,9 +304,9 @@ async def reserve(stores: Stores, actor: Actor, drop_id: str, req: ReserveIn, *,
                 raise await _sold_out(s, offer, buyer_id, region, req)
         raise SoldOut()
     if verdict != 1:
-        # The gate does not know this line (-1), or units in flight may still come back
-        # (-2): SQL decides at once — a sold-out attempt there costs one UPDATE, less than
-        # waiting and asking the gate again.
+        # The gate does not know this line (-1), or this buyer stands by for units in
+        # flight that may still come back (-2, bounded by their number): SQL decides at
+        # once — a sold-out attempt there costs one UPDATE.
         return await _reserve_sql(stores, offer, buyer_id, region, req, fingerprint, now)
     try:
         res = await _reserve_sql(stores, offer, buyer_id, region, req, fingerprint, now,

@@ -17,13 +17,13 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
 
-# KEYS: remaining, in flight[, the buyer's idempotency key]. A key that already reserved
-# answers 2 (a retry: SQL gives the original back, nothing is counted). A request is turned
-# away (0) only when the counter cannot cover it even if every admitted request still in
-# flight failed and gave its units back; when they might, the answer is -2 and the caller
-# lets SQL decide.
+# KEYS: remaining, in flight, standby[, the buyer's idempotency key]. A key that already
+# reserved answers 2 (a retry: SQL gives the original back, nothing is counted). Otherwise:
+# 1 admitted; -2 "units in flight may come back": the caller lets SQL decide — but only as
+# many buyers stand by in SQL (per second) as units are in flight, since no more could ever
+# get one; 0 sold out for everyone else, at once, without touching SQL.
 _ADMIT = """
-if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then return 2 end
+if KEYS[4] and redis.call('EXISTS', KEYS[4]) == 1 then return 2 end
 local v = redis.call('GET', KEYS[1])
 if not v then return -1 end
 local n = tonumber(ARGV[1])
@@ -34,7 +34,11 @@ if tonumber(v) >= n then
   return 1
 end
 local f = tonumber(redis.call('GET', KEYS[2]) or '0')
-if f > 0 and tonumber(v) + f >= n then return -2 end
+if f > 0 and tonumber(v) + f >= n then
+  local s = redis.call('INCRBY', KEYS[3], n)
+  if s == n then redis.call('EXPIRE', KEYS[3], 1) end
+  if s <= tonumber(v) + f then return -2 end
+end
 return 0
 """
 
@@ -68,7 +72,8 @@ class Gate(Protocol):
     async def admit(self, line_id: str, quantity: int, buyer_id: str | None = None,
                     key: str | None = None) -> int:
         """1 admitted, 0 sold out, -1 unknown (ask SQL), -2 units in flight may come back
-        (ask SQL), 2 this buyer's key already reserved (ask SQL for it)."""
+        (ask SQL; at most as many buyers as such units), 2 this buyer's key already
+        reserved (ask SQL for it)."""
 
     async def settle(self, line_id: str, quantity: int, *, give_back: bool,
                      remember: tuple[str, str] | None = None) -> None:
@@ -111,7 +116,7 @@ class RedisGate:
 
     async def admit(self, line_id: str, quantity: int, buyer_id: str | None = None,
                     key: str | None = None) -> int:
-        keys = self._keys(line_id)
+        keys = [*self._keys(line_id), f"{self.key(line_id)}:standby"]
         if buyer_id is not None and key is not None:
             keys.append(self._idem(buyer_id, key))
         return await self._run("admit", keys, quantity, TTL_S)
@@ -146,5 +151,5 @@ class RedisGate:
             for line_id, n in remaining.items():
                 remaining_key, flight_key = self._keys(line_id)
                 p.set(remaining_key, max(0, n), ex=TTL_S)
-                p.delete(flight_key)
+                p.delete(flight_key, f"{remaining_key}:standby")
             await p.execute()
