@@ -41,6 +41,7 @@ def _with(**changes: object) -> dict[str, object]:
     (_with(items=[{**CONTRACT["items"][0], "quantity": "many"}]), "invalid_basket"),  # type: ignore[index]
     (_with(items=[CONTRACT["items"][0]] * 101), "invalid_basket"),  # type: ignore[index]
     (_with(registrations=["EU_IOSS", "MOON_VAT"]), "invalid_basket"),
+    (_with(items=[{**CONTRACT["items"][0], "weight_kg": "0"}]), "invalid_basket"),  # type: ignore[index]
     (_with(incoterm="EXW"), "invalid_basket"),
     (_with(extra="field"), "invalid_basket"),
     (_with(destination="CN"), "market_unknown"),

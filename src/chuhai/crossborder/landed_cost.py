@@ -48,12 +48,14 @@ def _excepted(hs: str, prefixes: list[str]) -> bool:
     return any(hs.startswith(p) for p in prefixes)
 
 
-def _relief_for(reliefs: Sequence[DutyRelief | TaxRelief], hs: str
+def _relief_for(reliefs: Sequence[DutyRelief | TaxRelief], hs: str, origin: str
                 ) -> DutyRelief | TaxRelief | None:
-    """The most specific relief that holds for the parcel and does not except this line."""
+    """The most specific relief that holds for the parcel and does not except this line
+    (by HS prefix or by origin)."""
     if not reliefs:
         return None
-    return next((r for r in reliefs if not _excepted(hs, r.except_hs_prefixes)), None)
+    return next((r for r in reliefs if not _excepted(hs, r.except_hs_prefixes)
+                 and origin not in r.except_origins), None)
 
 
 class _Calc:
@@ -117,8 +119,17 @@ def landed_cost(book: Rulebook, b: Basket) -> Quote:
         found = values.get((basis, currency))
         if found is not None:
             return found
-        if basis == "customs_value":
-            total = c.conv(customs_total, cur, currency)
+        if basis == "customs_value" and currency == cur:
+            total = customs_total
+        elif basis == "customs_value":
+            # Built in the threshold's own currency from each amount's own currency, not
+            # round-tripped through the customs currency: US$3,000.00 must compare equal.
+            goods_in = sum((c.conv(it.unit_value * it.quantity, it.currency, currency)
+                            for it in items), ZERO)
+            total = goods_in * val.goods_factor
+            if val.basis == "CIF":
+                total += c.conv(b.shipping, ship_cur, currency) + c.conv(
+                    b.insurance, ins_cur, currency)
         else:
             total = sum((c.conv(it.unit_value * it.quantity, it.currency, currency)
                          for it in items), ZERO)
@@ -177,8 +188,8 @@ def landed_cost(book: Rulebook, b: Basket) -> Quote:
     if not global_rate:
         reliefs = [r for r in view.pick("tax_reliefs", sf, mode) if passes(r.threshold)]
         for i, it in enumerate(items):
-            tax_charges += _tax(c, view, collection, _relief_for(reliefs, it.hs_code), base,
-                                i, it)
+            tax_charges += _tax(c, view, collection,
+                                _relief_for(reliefs, it.hs_code, it.origin), base, i, it)
 
     collects = set(collection.collects) if collection else set()
     charges = [*duty_charges, *fee_charges, *tax_charges]
@@ -261,7 +272,7 @@ def _duties(c: _Calc, passes: Callable[[Threshold], bool],
                 out.append(Charge("duty", "flat duty", amount, "border", flat.id, i))
         return out
     for i, it in enumerate(items):
-        relief = _relief_for(reliefs, it.hs_code)
+        relief = _relief_for(reliefs, it.hs_code, it.origin)
         if relief is not None:
             c.use(relief.id)
             continue
@@ -287,7 +298,7 @@ def _band(c: _Calc, rules: list[DutyBand], value: Callable[[str, str], Decimal]
     regs = c.b.registrations
     for r in rules:
         if r.registration is not None:
-            held = r.registration in regs or c.b.channel == "marketplace"
+            held = r.registration in regs
             if held == r.without_registration:
                 continue
         v = value(r.basis, r.currency)
@@ -307,7 +318,8 @@ def _tariff_duty(c: _Calc, i: int, it: Item, customs: Decimal) -> list[Charge]:
         extra = view.tariff.additional(it.hs_code, it.origin, c.b.day)
     except MissingRate as exc:
         d = view.default
-        if d is not None and not _excepted(it.hs_code, d.except_hs_prefixes):
+        if exc.code == "duty_rate_unknown" and d is not None and not _excepted(
+                it.hs_code, d.except_hs_prefixes):
             return [Charge("duty", "import duty", customs * d.rate / HUNDRED, "border",
                            c.use(d.id), i)]
         raise QuoteError(f"item {i}: {exc}", code=exc.code, field=f"items[{i}].hs_code",
@@ -337,7 +349,8 @@ def _tax(c: _Calc, view: MarketView, collection: SellerCollection | None,
          relief: DutyRelief | TaxRelief | None,
          base: Callable[[list[Component], int], Decimal], i: int, it: Item) -> list[Charge]:
     t = view.tax_for(it.hs_code)
-    if collection is not None and "tax" in collection.collects:
+    if collection is not None and "tax" in collection.collects and not _excepted(
+            it.hs_code, collection.except_hs_prefixes):
         rate, inclusive = collection.rate, False
         if rate is None:
             if t is None:

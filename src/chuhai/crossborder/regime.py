@@ -97,7 +97,8 @@ class DutyRelief(_Rule):
 
     kind: Literal["duty_relief"]
     threshold: Threshold
-    except_hs_prefixes: list[HsPrefix] = []  # lines never relieved (JP knitwear, footwear …)
+    except_hs_prefixes: list[HsPrefix] = []  # lines never relieved (JP knitwear, excise …)
+    except_origins: list[CountryCode] = []  # goods of these origins never relieved
 
 
 class TaxRelief(_Rule):
@@ -106,6 +107,7 @@ class TaxRelief(_Rule):
     kind: Literal["tax_relief"]
     threshold: Threshold
     except_hs_prefixes: list[HsPrefix] = []
+    except_origins: list[CountryCode] = []
 
 
 class ImportTax(_Rule):
@@ -132,6 +134,7 @@ class SellerCollection(_Rule):
     marketplace: bool = True  # a marketplace is the deemed supplier and collects
     mandatory: bool = False  # below the threshold the seller *must* collect (UK)
     collects: list[Literal["tax", "duty"]] = ["tax"]
+    except_hs_prefixes: list[HsPrefix] = []  # lines outside the scheme (excise goods)
 
 
 class DutyFlat(_Rule):

@@ -67,6 +67,13 @@ class ItemIn(SafeModel):
     weight_kg: Annotated[str, Field(max_length=12, pattern=r"^\d+(\.\d+)?$")] | None = None
     tags: list[str] = Field(default=[], max_length=10)
 
+    @field_validator("weight_kg")
+    @classmethod
+    def _weight(cls, v: str | None) -> str | None:
+        if v is not None and not Decimal(v) > 0:
+            raise ValueError("weight_kg must be more than 0 (a duty per kg needs it)")
+        return v
+
     @field_validator("tags")
     @classmethod
     def _tags(cls, v: list[str]) -> list[str]:
