@@ -44,6 +44,18 @@ async def test_chat_reaches_every_viewer_once_with_increasing_seq(env):
         await c.close()
 
 
+async def test_a_nonce_comes_back_with_the_line_and_must_be_a_token(env):
+    server, seed = env
+    cookie = await customer_cookie(server.base, tagged("jp@v.example", seed.org_id))
+    author = await Client.connect(server.base, seed.room_id, cookie=cookie, lang="de")
+    await author.send(type="chat", text="mit nonce", nonce="c-17")
+    await author.pump(lambda c: any(e["data"].get("nonce") == "c-17" for e in c.of("chat")))
+    await author.send(type="chat", text="böse", nonce="<b>buy at scam.example</b>")
+    await author.pump(lambda c: len(c.errors) >= 1)
+    assert author.errors[-1]["code"] == "invalid_message"
+    await author.close()
+
+
 async def test_guests_can_like_but_not_chat(env):
     server, seed = env
     guest = await Client.connect(server.base, seed.room_id)

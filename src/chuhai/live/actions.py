@@ -55,7 +55,7 @@ class Dispatcher:
 
     # -- signed-in viewers ---------------------------------------------------------------
 
-    async def _line(self, kind: str, text: str) -> None:
+    async def _line(self, kind: str, text: str, nonce: str | None = None) -> None:
         if not self.viewer.can_chat:
             raise ProtocolError("sign_in_required", "sign in to chat and ask questions")
         if self.state.status == "ended":
@@ -80,6 +80,8 @@ class Dispatcher:
             "author": line.author_name, "author_id": line.author_id, "text": line.text,
             "lang": line.lang, "role": self.viewer.role, "region": self.viewer.region or "",
         }
+        if nonce is not None:
+            data["nonce"] = nonce
         if line.redactions:
             data["redacted"] = list(line.redactions)
         if line.translations:
@@ -95,10 +97,10 @@ class Dispatcher:
                                          self.room.org_id)
 
     async def on_chat(self, msg: p.Chat) -> None:
-        await self._line("chat", msg.text)
+        await self._line("chat", msg.text, msg.nonce)
 
     async def on_question(self, msg: p.Ask) -> None:
-        await self._line("question", msg.text)
+        await self._line("question", msg.text, msg.nonce)
 
     async def on_vote(self, msg: p.Vote) -> None:
         if self.viewer.kind != "customer":

@@ -51,10 +51,15 @@ class Ping(_Msg):
     t: float | None = None
 
 
+# A client's own tag for a line, echoed in the broadcast event so the author can match it
+# with what they sent. Everyone receives it, so it is a token, not text.
+NONCE = r"^[A-Za-z0-9_.:-]{1,40}$"
+
+
 class Chat(_Msg):
     type: Literal["chat"]
     text: str = Field(min_length=1, max_length=4 * MAX_CHAT_CHARS)  # the pipeline enforces 500
-    nonce: str | None = Field(None, max_length=40)
+    nonce: str | None = Field(None, max_length=40, pattern=NONCE)
 
 
 class Like(_Msg):
@@ -65,7 +70,7 @@ class Like(_Msg):
 class Ask(_Msg):
     type: Literal["question"]
     text: str = Field(min_length=1, max_length=4 * MAX_CHAT_CHARS)
-    nonce: str | None = Field(None, max_length=40)
+    nonce: str | None = Field(None, max_length=40, pattern=NONCE)
 
 
 class Vote(_Msg):

@@ -20,7 +20,7 @@ function chatLine(ev) {
     d.redacted ? el("span", { class: "badge", title: "personal data was hidden" }, "PII hidden") : null,
     mod ? el("span", { class: "mod" },
       el("button", { type: "button", onclick: () => client.send({ type: "mod.delete", seq: ev.seq }) }, "Delete"),
-      el("button", { type: "button", onclick: () => client.send({ type: "mod.mute", subject: d.author_id, minutes: 10 }) }, "Mute 10 min"),
+      el("button", { type: "button", onclick: () => client.send({ type: "mod.mute", subject: d.author_id, minutes: muteMinutes() }) }, "Mute"),
       el("button", { type: "button", onclick: () => { if (confirm(`Ban ${d.author} from this room?`)) client.send({ type: "mod.ban", subject: d.author_id }); } }, "Ban")) : null);
   chat.append(item);
   while (chat.children.length > 300) chat.firstChild.remove();
@@ -121,3 +121,9 @@ $("compose").addEventListener("submit", (e) => {
   const t = $("text");
   if (t.value.trim() && client.send({ type: "chat", text: t.value.trim() })) t.value = "";
 });
+
+// The console's mute length (1–1440 minutes; the protocol takes any N in its range).
+function muteMinutes() {
+  const n = Number(document.getElementById("mute-minutes")?.value || 10);
+  return Math.min(1440, Math.max(1, Number.isFinite(n) ? Math.round(n) : 10));
+}
