@@ -10,12 +10,13 @@ from chuhai.core.config import Settings
 from chuhai.core.db import GlobalBase, RegionalBase
 from chuhai.core.migrate import target_metadata
 from chuhai.crossborder.loader import build as build_rulebook
-from chuhai.markets.profiles import MarketRulesError, load_profiles
+from chuhai.markets.profiles import MarketProfile, MarketRulesError, load_profiles
 
 
 def check_all(settings: Settings) -> tuple[list[str], list[str]]:
     problems: list[str] = []
     summary: list[str] = []
+    profiles: dict[str, MarketProfile] = {}
     try:
         profiles = load_profiles(regions=frozenset(settings.regions))
         summary.append(f"markets: {len(profiles)} profiles ({', '.join(sorted(profiles))})")
@@ -48,7 +49,6 @@ def check_all(settings: Settings) -> tuple[list[str], list[str]]:
                        f"FX for {len(book.fx.currencies())} currencies (latest "
                        f"{book.fx.latest()}), {len(book.restrictions)} restricted-goods "
                        f"rules; version {book.version}")
-        profiles = load_profiles()
         problems += [f"crossborder: market {m} has no import regime"
                      for m in sorted(set(profiles) - set(book.markets) - {"CN"})]
         problems += [f"crossborder/{m}.toml: currency {r.currency} differs from the market "

@@ -130,7 +130,8 @@ async def test_the_same_burst_with_the_redis_gate_in_front(
         # one round trip) and SQL answers with the original reservation.
         await redis.set(gate.key(line_id), 0)
         first = await _any_reservation(stores, drop_id)
-        await gate.remember(first.buyer_id, first.idempotency_key)
+        await gate.settle(line_id, 0, give_back=False,
+                          remember=(first.buyer_id, first.idempotency_key))
         assert await gate.admit(line_id, 1, first.buyer_id, first.idempotency_key) == 2
         again = await drops.reserve(stores, buyer(first.buyer_id.removeprefix("cus_test")),
                                     drop_id, ReserveIn(line_id=line_id,

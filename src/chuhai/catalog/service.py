@@ -254,7 +254,7 @@ def listing_out(li: Listing, product: Product, registrations: frozenset[str] = f
     try:
         q = crossborder.listing_quote(
             li.market, today, product.hs_code, product.origin_country, money.amount,
-            li.currency, weight_kg=Decimal(product.weight_g) / 1000,
+            li.currency, weight_g=product.weight_g,
             registrations=registrations, data_dir=data_dir)
         landed = str(q.landed_total)
         landed_display = Money(q.landed_total, li.currency).format(locale)

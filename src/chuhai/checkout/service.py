@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +118,7 @@ def _landed(res: Reservation, hs_code: str, origin: str, weight_g: int,
         q = crossborder.listing_quote(
             res.market, utcnow().date(), hs_code, origin, Money.from_minor(res.price_minor,
                                                                            cur).amount, cur,
-            weight_kg=Decimal(weight_g) / 1000, registrations=registrations,
+            weight_g=weight_g, registrations=registrations,
             shipping=Money.from_minor(shipping_minor, cur).amount, quantity=res.quantity,
             data_dir=data_dir)
     except QuoteError as exc:

@@ -15,6 +15,11 @@ def dialect(session: AsyncSession) -> str:
 
 def insert_for(session: AsyncSession, table: Table) -> Any:
     """``INSERT`` with ``on_conflict_do_*`` for the session's dialect."""
-    if dialect(session) == "postgresql":
+    return insert_for_dialect(dialect(session), table)
+
+
+def insert_for_dialect(name: str, table: Table) -> Any:
+    """``INSERT`` with ``on_conflict_do_*`` for the dialect named ``name``."""
+    if name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)

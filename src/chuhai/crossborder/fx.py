@@ -16,7 +16,7 @@ import csv
 import io
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from xml.etree import ElementTree as ET
 
@@ -169,7 +169,6 @@ def parse_ecb_csv(text: str) -> RateTable:
             day = date.fromisoformat(row[0].strip())
         except ValueError:
             try:  # the daily file writes "24 November 2026"
-                from datetime import datetime
                 day = datetime.strptime(row[0].strip(), "%d %B %Y").date()
             except ValueError:
                 raise FxError(f"line {n}: bad date {row[0]!r}", code="fx_file_invalid") from None

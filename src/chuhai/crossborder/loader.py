@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from chuhai.crossborder.fx import RateTable, parse_pegs, parse_rates
-from chuhai.crossborder.regime import load_regimes
+from chuhai.crossborder.regime import parse_regimes
 from chuhai.crossborder.restricted import Restriction, parse_restrictions
 from chuhai.crossborder.rulebook import Rulebook
 from chuhai.crossborder.tariffs import Tariff, parse_tariff_csv
@@ -43,9 +43,11 @@ def build(root: Path | None = None, data_dir: Path | None = None) -> Rulebook:
         digest.update(path.name.encode() + b"\0" + data)
         return data
 
-    for path in sorted((root / "crossborder").rglob("*.toml")):
-        read(path)
-    markets, unions = load_regimes(root / "crossborder")
+    def texts(directory: Path) -> list[tuple[str, str]]:
+        return [(p.name, read(p).decode("utf-8")) for p in sorted(directory.glob("*.toml"))]
+
+    markets, unions = parse_regimes(texts(root / "crossborder" / "unions"),
+                                    texts(root / "crossborder"))
     tariffs = {}
     for market, path in _tariff_files(root / "tariffs", data_dir).items():
         tariffs[market] = Tariff(market, parse_tariff_csv(market, read(path).decode("utf-8")))

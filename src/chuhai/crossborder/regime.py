@@ -5,7 +5,7 @@ seller-collection scheme …) with the window in which it holds. Nothing is over
 law changes: a new row with a new window is added, so a quote for any date uses the rules in
 force that day, and every figure it returns can name the row it came from.
 
-Pure: parsing and validation only; reading the files is ``load_regimes``' one job.
+Pure: parsing and validation only; the loader reads the files.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import tomllib
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, TypeAdapter, model_validator
@@ -231,20 +230,22 @@ def parse_regime(text: str, name: str = "<text>") -> RegimeFile:
         raise RegimeError(f"{name}: {exc}") from exc
 
 
-def load_regimes(directory: Path) -> tuple[dict[str, RegimeFile], dict[str, RegimeFile]]:
-    """Markets and unions, validated together; all problems reported at once."""
+def parse_regimes(union_files: list[tuple[str, str]], market_files: list[tuple[str, str]]
+                  ) -> tuple[dict[str, RegimeFile], dict[str, RegimeFile]]:
+    """Markets and unions from (file name, text) pairs, validated together; all problems
+    reported at once."""
     markets: dict[str, RegimeFile] = {}
     unions: dict[str, RegimeFile] = {}
     problems: list[str] = []
-    for sub, into in ((directory / "unions", unions), (directory, markets)):
-        for path in sorted(sub.glob("*.toml")):
+    for files, into in ((union_files, unions), (market_files, markets)):
+        for name, text in files:
             try:
-                reg = parse_regime(path.read_text("utf-8"), path.name)
+                reg = parse_regime(text, name)
             except RegimeError as exc:
                 problems.append(str(exc))
                 continue
-            if path.stem != reg.market:
-                problems.append(f"{path.name}: file name must be {reg.market}.toml")
+            if name.removesuffix(".toml") != reg.market:
+                problems.append(f"{name}: file name must be {reg.market}.toml")
             into[reg.market] = reg
     for m in markets.values():
         if m.currency is None:

@@ -61,7 +61,7 @@ def quote_json(data: Any, data_dir: Path | None = None) -> dict[str, Any]:
 
 
 def listing_quote(destination: str, day: date, hs_code: str, origin: str, price: Decimal,
-                  currency: str, *, weight_kg: Decimal | None = None,
+                  currency: str, *, weight_g: int | None = None,
                   registrations: frozenset[str] = frozenset(),
                   shipping: Decimal = Decimal(0), quantity: int = 1,
                   data_dir: Path | None = None) -> Quote:
@@ -70,6 +70,7 @@ def listing_quote(destination: str, day: date, hs_code: str, origin: str, price:
     Raises ``QuoteError`` (pure) so callers choose: a product card shows the plain price, a
     checkout refuses restricted goods and labels an unquotable market.
     """
+    weight_kg = None if weight_g is None else Decimal(weight_g) / 1000  # catalog keeps grams
     basket = Basket(destination, day, (Item(hs_code, origin, price, currency, quantity,
                                             weight_kg),),
                     shipping=shipping, shipping_currency=currency, currency=currency,

@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,7 +32,7 @@ from chuhai.core.db import Stores, UnitOfWork
 from chuhai.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chuhai.core.ids import new_id
 from chuhai.core.outbox import GlobalOutbox, enqueue, outbox_row
-from chuhai.core.sql import insert_for
+from chuhai.core.sql import insert_for, insert_for_dialect
 from chuhai.inventory import routing, stock
 from chuhai.inventory.gate import Gate
 from chuhai.inventory.ledger import EntryKind
@@ -252,8 +251,7 @@ def _count_buyer(dialect_name: str) -> Any:
     stmt = _COUNT_BUYER.get(dialect_name)
     if stmt is None:
         buyers = DropBuyer.__table__
-        ins = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
-        stmt = ins(buyers).values(
+        stmt = insert_for_dialect(dialect_name, buyers).values(
             drop_id=bindparam("drop_id"), buyer_id=bindparam("buyer_id"),
             quantity=bindparam("qty")).on_conflict_do_update(
             index_elements=["drop_id", "buyer_id"],

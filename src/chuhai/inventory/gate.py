@@ -83,11 +83,6 @@ class Gate(Protocol):
 
     async def give_back(self, line_id: str, quantity: int) -> None: ...
 
-    async def known(self, buyer_id: str, key: str) -> bool:
-        """Whether this buyer's idempotency key already reserved (so a retry is answered
-        from SQL with the original reservation, never with "sold out")."""
-
-    async def remember(self, buyer_id: str, key: str) -> None: ...
 
     async def sync(self, remaining: Mapping[str, int]) -> None: ...
 
@@ -138,11 +133,6 @@ class RedisGate:
     def _idem(self, buyer_id: str, key: str) -> str:
         return f"{self.prefix}key:{buyer_id}:{key}"
 
-    async def known(self, buyer_id: str, key: str) -> bool:
-        return bool(await self.redis.exists(self._idem(buyer_id, key)))
-
-    async def remember(self, buyer_id: str, key: str) -> None:
-        await self.redis.set(self._idem(buyer_id, key), 1, ex=TTL_S)
 
     async def sync(self, remaining: Mapping[str, int]) -> None:
         if not remaining:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -178,7 +177,7 @@ def landed_price(market: str, product: Product, price: Money, locale: str,
     try:
         q = crossborder.listing_quote(
             market, utcnow().date(), product.hs_code, product.origin_country, price.amount,
-            price.currency, weight_kg=Decimal(product.weight_g) / 1000,
+            price.currency, weight_g=product.weight_g,
             registrations=registrations, data_dir=data_dir)
     except QuoteError as exc:
         restricted = exc.code == "restricted_goods"
