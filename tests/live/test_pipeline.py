@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chuhai.live.pipeline import ChatLine, LineContext, Rejected, chat_bucket, default_pipeline
-from chuhai.live.redaction import redact
+from chuhai.comms.screening.pii import redact
 from chuhai.live.state import RoomState
 
 

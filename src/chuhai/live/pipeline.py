@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from chuhai.live.redaction import redact
+from chuhai.comms.screening.pii import redact
 from chuhai.live.state import RoomState
 from chuhai.realtime.protocol import MAX_CHAT_CHARS
 from chuhai.realtime.token_bucket import TokenBucket

@@ -1,0 +1,1 @@
+"""Machine-translation providers behind one interface (chuhai.comms.translator.Provider)."""

@@ -1,0 +1,197 @@
+"""The screening engine: a line, its language, a market and a side in; a verdict out.
+
+For each (market, language) every literal and word pattern of the market's pack and of the
+language packs (the line's language and English, which hosts and viewers mix into every
+language) is compiled into one Aho–Corasick automaton (pyahocorasick), so a line is scanned
+once whatever the number of patterns; the few regex rules run after it. Word patterns are
+checked for word edges after the scan, which keeps "ass" out of "class" while literal
+patterns match inside unspaced Chinese, Japanese and Thai. Pure: no I/O; the caller passes
+the price history a reduction claim is checked against.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import ahocorasick
+
+from chuhai.comms.screening import pii
+from chuhai.comms.screening.packs import RANK, Pack, Rule, norm
+from chuhai.comms.screening.prices import PriceHistory, check_reduction
+
+PII_SOURCE = "https://eur-lex.europa.eu/eli/reg/2016/679/oj"  # GDPR art. 5(1)(c), 32
+PII_SUGGESTIONS = {
+    "email": "Please don't post e-mail addresses in public chat; send them in a private "
+             "message to the shop.",
+    "phone": "Please don't post phone numbers in public chat.",
+    "card": "Never post card numbers anywhere; pay only at checkout.",
+    "address": "Please don't post your address in public chat; enter it at checkout.",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    category: str
+    action: str
+    start: int
+    end: int
+    match: str
+    source: str
+    suggestion: str
+    rationale: str = ""
+    sources: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "category": self.category, "action": self.action,
+                "span": [self.start, self.end], "match": self.match, "source": self.source,
+                "sources": list(self.sources or (self.source,)),
+                "suggestion": self.suggestion, "rationale": self.rationale}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: str  # block | require_disclosure | warn | allow
+    findings: tuple[Finding, ...]
+    redacted: str
+    market: str
+    lang: str
+    side: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "findings": [f.as_dict() for f in self.findings],
+                "redacted": self.redacted, "market": self.market, "lang": self.lang,
+                "side": self.side}
+
+    @property
+    def categories(self) -> set[str]:
+        return {f.category for f in self.findings if f.action != "allow"}
+
+
+def overall(findings: Iterable[Finding]) -> str:
+    best = max((RANK[f.action] for f in findings), default=0)
+    action = next(a for a, r in RANK.items() if r == best)
+    return "allow" if action == "suggest" else action
+
+
+@dataclass
+class _Scope:
+    automaton: Any
+    regexes: list[tuple[Rule, re.Pattern[str]]]
+    empty: bool
+
+
+def _edges_ok(text: str, start: int, end: int, pattern: str) -> bool:
+    if pattern[0].isalnum() and start > 0 and text[start - 1].isalnum():
+        return False
+    return not (pattern[-1].isalnum() and end < len(text) and text[end].isalnum())
+
+
+def _normalized(text: str) -> tuple[str, list[int] | None]:
+    """The line as patterns see it, and (only when lengths differ) a map from each
+    normalized character back to its index in the original."""
+    if text.isascii():
+        return text.lower(), None
+    out = norm(text)
+    if len(out) == len(text):
+        return out, None
+    chars: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        n = unicodedata.normalize("NFKC", ch).casefold()
+        chars.append(n)
+        index += [i] * len(n)
+    index.append(len(text))
+    return "".join(chars), index
+
+
+@dataclass
+class Screener:
+    packs: Sequence[Pack]
+    _scopes: dict[tuple[str, str], _Scope] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.markets = {p.id: p for p in self.packs if p.kind == "market"}
+        self.languages = {p.id.removeprefix("lang."): p for p in self.packs
+                          if p.kind == "language"}
+        self.rules = {r.id: r for p in self.packs for r in p.rules}
+
+    def rules_for(self, market: str, lang: str) -> list[Rule]:
+        rules = list(self.markets[market].rules) if market in self.markets else []
+        for code in dict.fromkeys((lang, "en")):
+            if code in self.languages:
+                rules += self.languages[code].rules
+        return rules
+
+    def scope(self, market: str, lang: str) -> _Scope:
+        key = (market, lang)
+        found = self._scopes.get(key)
+        if found is None:
+            found = self._scopes[key] = self._compile(self.rules_for(market, lang))
+        return found
+
+    @staticmethod
+    def _compile(rules: list[Rule]) -> _Scope:
+        auto = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
+        table: dict[str, list[tuple[Rule, bool]]] = {}
+        regexes: list[tuple[Rule, re.Pattern[str]]] = []
+        for rule in rules:
+            if rule.match == "regex":
+                regexes += [(rule, re.compile(p, re.IGNORECASE)) for p in rule.patterns]
+                continue
+            for p in rule.patterns:
+                table.setdefault(p, []).append((rule, rule.match == "words"))
+        for pattern, users in table.items():
+            auto.add_word(pattern, (pattern, tuple(users)))
+        if table:
+            auto.make_automaton()
+        return _Scope(auto, regexes, not table)
+
+    def screen(self, text: str, lang: str, market: str, side: str = "viewer", *,
+               regions: Iterable[str] | None = None, on: dt.date | None = None,
+               prices: PriceHistory | None = None) -> Verdict:
+        on = on or dt.date.today()
+        scope = self.scope(market, lang)
+        low, index = _normalized(text)
+        hits: dict[tuple[str, int], Finding] = {}
+
+        def add(rule: Rule, s: int, e: int) -> None:
+            if not rule.applies_to(side) or rule.effective_from > on:
+                return
+            if rule.unless and any(u in low for u in rule.unless):
+                return
+            if index is not None:
+                s, e = index[s], index[e]
+            if (rule.id, s) not in hits:
+                hits[(rule.id, s)] = Finding(
+                    rule.id, rule.category, rule.action, s, e, text[s:e], rule.sources[0],
+                    rule.suggestion, rule.rationale, rule.sources)
+
+        if not scope.empty:
+            for end, (pattern, users) in scope.automaton.iter(low):
+                start = end - len(pattern) + 1
+                for rule, words in users:
+                    if not words or _edges_ok(low, start, end + 1, pattern):
+                        add(rule, start, end + 1)
+        for rule, rx in scope.regexes:
+            m = rx.search(low)
+            if m:
+                add(rule, m.start(), m.end())
+        findings = sorted(hits.values(), key=lambda f: (f.start, f.rule))
+        if prices is not None and any(f.category == "price_claim" for f in findings):
+            findings += check_reduction(text, market, prices, on)
+        redacted = text
+        pii_hits = pii.find(text, regions or (market,))
+        if pii_hits:
+            redacted = pii.apply(text, pii_hits)
+            findings += [Finding(f"PII.{h.kind}", "pii", "warn", h.start, h.end,
+                                 text[h.start:h.end], PII_SOURCE, PII_SUGGESTIONS[h.kind],
+                                 "Personal data in a public room is exposed to every "
+                                 "viewer; it is masked before broadcast and storage.")
+                         for h in pii_hits]
+        return Verdict(overall(findings), tuple(findings), redacted, market, lang, side)

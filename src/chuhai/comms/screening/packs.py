@@ -1,0 +1,161 @@
+"""Screening rule packs: the TOML files under rules/screening, read and checked.
+
+A pack is one market's law and culture (``DE.toml``) or one language's profanity, hate and
+political talk (``lang/de.toml``). Every rule names its source and the date it took effect,
+so a verdict can say which law a line broke. Loading checks everything at once and lists
+every problem with its file and rule id — a bad pattern must fail `chuhai rules check`, not
+a live room.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+CATEGORIES = ("absolute_claim", "health_claim", "price_claim", "endorsement", "urgency",
+              "cultural_taboo", "political", "profanity", "hate", "pii")
+ACTIONS = ("block", "require_disclosure", "warn", "suggest", "allow")
+RANK = {"allow": 0, "suggest": 1, "warn": 2, "require_disclosure": 3, "block": 4}
+SIDES = ("host", "viewer", "both")
+MATCHES = ("literal", "words", "regex")
+CONFIDENCE = ("primary", "secondary", "unverified")
+
+
+class PackError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems[:5]) + (" …" if len(problems) > 5 else ""))
+        self.problems = problems
+
+
+def norm(text: str) -> str:
+    """What patterns and lines are compared as: NFKC (full-width → ASCII, compatibility
+    forms) then casefold."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    pack: str            # "DE" or "lang.de"
+    category: str
+    lang: str
+    side: str
+    match: str
+    patterns: tuple[str, ...]
+    unless: tuple[str, ...]
+    action: str
+    suggestion: str
+    rationale: str
+    sources: tuple[str, ...]
+    effective_from: dt.date
+    confidence: str
+
+    def applies_to(self, side: str) -> bool:
+        return self.side == "both" or self.side == side
+
+
+@dataclass(frozen=True)
+class Pack:
+    id: str
+    kind: str            # market | language
+    languages: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    file: str
+
+
+def _rule(raw: dict[str, Any], pack: str, file: str, problems: list[str]) -> Rule | None:
+    rid = str(raw.get("id", "?"))
+    where = f"{file} {rid}"
+    bad = [f"{where}: {k} must be one of {allowed}" for k, allowed in (
+        ("category", CATEGORIES), ("action", ACTIONS), ("side", SIDES), ("match", MATCHES),
+        ("confidence", CONFIDENCE)) if raw.get(k) not in allowed]
+    patterns = raw.get("patterns")
+    if not isinstance(patterns, list) or not patterns or not all(
+            isinstance(p, str) and p.strip() for p in patterns):
+        bad.append(f"{where}: patterns must be a non-empty list of text")
+        patterns = []
+    sources = raw.get("source")
+    sources = [sources] if isinstance(sources, str) else sources
+    if not isinstance(sources, list) or not sources or not all(
+            isinstance(s, str) and s.startswith(("http://", "https://")) for s in sources):
+        bad.append(f"{where}: source must be one or more http(s) addresses")
+        sources = []
+    eff = raw.get("effective_from")
+    if not isinstance(eff, dt.date):
+        bad.append(f"{where}: effective_from must be a date")
+        eff = dt.date.min
+    for key in ("id", "lang", "suggestion", "rationale"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            bad.append(f"{where}: {key} is required")
+    if raw.get("match") == "regex":
+        for p in patterns:
+            try:
+                re.compile(p)
+            except re.error as exc:
+                bad.append(f"{where}: pattern {p!r} is not a valid regex ({exc})")
+    unless = raw.get("unless", [])
+    if not isinstance(unless, list) or not all(isinstance(u, str) for u in unless):
+        bad.append(f"{where}: unless must be a list of text")
+        unless = []
+    if bad:
+        problems += bad
+        return None
+    match = raw["match"]
+    pats = tuple(dict.fromkeys(p if match == "regex" else norm(p).strip() for p in patterns))
+    return Rule(rid, pack, raw["category"], raw["lang"], raw["side"], match, pats,
+                tuple(norm(u) for u in unless), raw["action"], raw["suggestion"].strip(),
+                " ".join(raw["rationale"].split()), tuple(sources), eff, raw["confidence"])
+
+
+def parse_pack(text: str, file: str, problems: list[str]) -> Pack | None:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(f"{file}: not valid TOML ({exc})")
+        return None
+    head = data.get("pack", {})
+    pid, kind = head.get("id"), head.get("kind")
+    if not isinstance(pid, str) or kind not in ("market", "language"):
+        problems.append(f"{file}: [pack] needs an id and kind = market | language")
+        return None
+    rules = [r for raw in data.get("rule", []) if (r := _rule(raw, pid, file, problems))]
+    return Pack(pid, kind, tuple(head.get("languages", ())), tuple(rules), file)
+
+
+def _default_files() -> list[tuple[str, str]]:
+    root = resources.files("chuhai") / "rules" / "screening"
+    files: list[tuple[str, str]] = []
+    for entry in sorted(root.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            files.append((f"screening/{entry.name}", entry.read_text("utf-8")))
+        elif entry.name == "lang":
+            for sub in sorted(entry.iterdir(), key=lambda e: e.name):
+                if sub.name.endswith(".toml"):
+                    files.append((f"screening/lang/{sub.name}", sub.read_text("utf-8")))
+    return files
+
+
+def load_packs(files: Iterable[tuple[str, str]] | None = None,
+               extra_dir: Path | None = None) -> list[Pack]:
+    """All packs; raises PackError listing every problem (ids must be unique too)."""
+    sources = list(files) if files is not None else _default_files()
+    if extra_dir is not None and extra_dir.is_dir():
+        sources += [(str(p), p.read_text("utf-8")) for p in sorted(extra_dir.rglob("*.toml"))]
+    problems: list[str] = []
+    packs = [p for name, text in sources if (p := parse_pack(text, name, problems))]
+    seen: dict[str, str] = {}
+    for pack in packs:
+        for rule in pack.rules:
+            if rule.id in seen:
+                problems.append(f"{pack.file} {rule.id}: id already used in {seen[rule.id]}")
+            seen[rule.id] = pack.file
+    if problems:
+        raise PackError(problems)
+    return packs
