@@ -17,6 +17,7 @@ from chuhai.catalog import api as catalog_api
 from chuhai.checkout import api as checkout_api
 from chuhai.checkout import pages as checkout_pages
 from chuhai.checkout.payments import PaymentProvider, TestProvider
+from chuhai.comms.service import Comms
 from chuhai.core import datamap
 from chuhai.core.config import Settings
 from chuhai.core.db import GlobalBase, RegionalBase, Stores
@@ -134,9 +135,10 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     redis = connect(settings.redis_url) if settings.redis_url else None
     limiter: RateLimiter = RedisRateLimiter(redis) if redis else MemoryRateLimiter()
     bus: Bus = RedisBus(settings.redis_url) if settings.redis_url else MemoryBus()
+    comms = Comms(settings, redis)
     live = LiveNode(the_stores, bus, tick_s=settings.live_tick_ms / 1000,
                     coalesce_s=settings.live_coalesce_ms / 1000,
-                    queue_size=settings.live_queue_size)
+                    queue_size=settings.live_queue_size, comms=comms)
     media = settings.data_dir / "media"
     media.mkdir(parents=True, exist_ok=True)
     provider = payment_provider(settings)
@@ -167,6 +169,7 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.state.signing_key = signing_key(settings)
     app.state.limiter = limiter
     app.state.live = live
+    app.state.comms = comms
     app.state.selling = selling
     app.state.payments = provider
     problems.install(app)

@@ -15,7 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from chuhai.core.clock import UTCDateTime, utcnow
 from chuhai.core.db import GlobalBase
@@ -84,4 +84,19 @@ class Listing(GlobalBase):
     currency: Mapped[str] = mapped_column(String(3))
     visible: Mapped[bool] = mapped_column(Boolean, default=True)
     product: Mapped[Product] = relationship(back_populates="listings")
+    prices: WriteOnlyMapped[ListingPrice] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True)
     __table_args__ = (UniqueConstraint("product_id", "market"),)
+
+
+class ListingPrice(GlobalBase):
+    """Every price a listing has had, from when: the EU's Omnibus rule judges a "was" price
+    against the lowest price of the 30 days before a reduction (see comms.screening.prices)."""
+
+    __tablename__ = "listing_prices"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    listing_id: Mapped[str] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"),
+                                            index=True)
+    price_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

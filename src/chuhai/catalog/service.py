@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chuhai.catalog.hs import chapter_title
-from chuhai.catalog.models import Listing, Product, Sku
+from chuhai.catalog.models import Listing, ListingPrice, Product, Sku
 from chuhai.catalog.schemas import (
     ListingIn,
     ListingOut,
@@ -104,11 +104,18 @@ def _listings(org_id: str, listings: list[ListingIn]) -> list[Listing]:
     out = []
     for li in listings:
         assert li.currency is not None and li.language is not None
-        out.append(Listing(
+        listing = Listing(
             id=new_id("lst"), org_id=org_id, market=li.market, language=li.language,
             title=li.title, description=li.description, visible=li.visible,
-            price_minor=to_minor(Decimal(li.price), li.currency), currency=li.currency))
+            price_minor=to_minor(Decimal(li.price), li.currency), currency=li.currency)
+        _record_price(listing)
+        out.append(listing)
     return out
+
+
+def _record_price(listing: Listing) -> None:
+    listing.prices.add(ListingPrice(id=new_id("lpr"), price_minor=listing.price_minor,
+                                    currency=listing.currency, valid_from=utcnow()))
 
 
 async def create_product(session: AsyncSession, actor: Actor, data: ProductIn) -> Product:
@@ -200,8 +207,12 @@ def _replace_listings(product: Product, listings: list[ListingIn], *,
             continue
         attrs = ["title", "price_minor", "currency", "visible"]
         attrs += [a for a in ("language", "description") if a in sent.model_fields_set]
+        repriced = (current.price_minor, current.currency) != (fresh.price_minor,
+                                                               fresh.currency)
         for attr in attrs:
             setattr(current, attr, getattr(fresh, attr))
+        if repriced:
+            _record_price(current)
         new.append(current)
     product.listings = new + (list(by_market.values()) if merge else [])
 

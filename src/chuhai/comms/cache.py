@@ -4,6 +4,7 @@ so the same "link is up!" from a host is machine-translated once per language pe
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -58,11 +59,10 @@ class TranslationCache:
     async def put(self, key: str, value: Cached) -> None:
         self._remember(key, value)
         if self.redis is not None:
-            try:
+            # a Redis outage costs other nodes a translation; this node keeps its copy
+            with contextlib.suppress(Exception):
                 await self.redis.set(self.prefix + key, orjson.dumps(value.__dict__),
                                      ex=REDIS_TTL_S)
-            except Exception:  # noqa: S110 - the local copy still serves this node
-                pass
 
     def _remember(self, key: str, value: Cached) -> None:
         self._lru[key] = value

@@ -64,7 +64,7 @@ class TranslationMemory:
             if nums and all(n in target for n in nums):
                 order = tuple(str(i) for i in range(len(nums)))
                 for i, n in enumerate(nums):
-                    tgt = tgt.replace(n, "{%d}" % i, 1)
+                    tgt = tgt.replace(n, f"{{{i}}}", 1)
         key = _SLOT.sub("{n}", _NUMBER.sub("{n}", norm)) if order else norm
         self._exact[(source_lang, target_lang)][key] = _Entry(tgt, origin, order)
 
@@ -102,5 +102,5 @@ def _fill(entry: _Entry, numbers: tuple[str, ...]) -> str | None:
         return None
     out = entry.target
     for name, n in zip(entry.order, numbers, strict=True):
-        out = out.replace("{%s}" % name, n)
+        out = out.replace(f"{{{name}}}", n)
     return out

@@ -102,6 +102,36 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = Field(
         False, description="Allow outgoing webhooks to private or loopback addresses "
         "(off: a seller cannot make the server call into its own network).")
+    translate_providers: Annotated[tuple[str, ...], NoDecode] = Field(
+        ("argos", "llm", "deepl", "libretranslate"),
+        description="Machine translators tried in order after the glossary and translation "
+        "memory (comma-separated: argos, llm, deepl, libretranslate); unconfigured ones are "
+        "skipped.")
+    translate_timeout_s: float = Field(
+        3.0, gt=0, le=60, description="How long one machine translator may take per line.")
+    llm_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint for translation, e.g. "
+        "http://127.0.0.1:8080/v1 (vLLM, llama.cpp, Ollama) or a cloud API.")
+    llm_api_key: str | None = Field(None, description="Bearer key for llm_url.")
+    llm_model: str | None = Field(None, description="Model name sent to llm_url.")
+    deepl_api_key: str | None = Field(None, description="DeepL API key (free keys end :fx).")
+    deepl_url: str | None = Field(None, description="DeepL API base URL (default from key).")
+    libretranslate_url: str | None = Field(
+        None, description="LibreTranslate base URL, e.g. http://127.0.0.1:5000.")
+    libretranslate_api_key: str | None = Field(None, description="LibreTranslate API key.")
+    screening: bool = Field(
+        True, description="Screen every chat line against the room's markets' packs "
+        "(rules/screening) before broadcast.")
+    translate_chat: bool = Field(
+        True, description="Translate chat lines into the languages of the room's markets "
+        "and viewers (each line once per language).")
+
+    @field_validator("translate_providers", mode="before")
+    @classmethod
+    def _split_providers(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(p.strip() for p in value.split(",") if p.strip())
+        return value
 
     @field_validator("regions", mode="before")
     @classmethod

@@ -24,6 +24,7 @@ def target_metadata(kind: str) -> MetaData:
     import chuhai.accounts.models
     import chuhai.catalog.models
     import chuhai.checkout.models
+    import chuhai.comms.models
     import chuhai.core.outbox
     import chuhai.inventory.models
     import chuhai.live.models

@@ -6,6 +6,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from sqlalchemy import select
+
+from chuhai.accounts.models import Org
+from chuhai.comms import service as comms_service
 from chuhai.core.db import unit_of_work
 from chuhai.core.ids import new_id
 from chuhai.live import service
@@ -68,14 +72,17 @@ class Dispatcher:
             raise ProtocolError("followers_only", "only followers may chat right now")
         self.ctx.room, self.ctx.now = self.state, time.monotonic()
         line = ChatLine(kind=kind, text=text, author_id=self.viewer.subject_id,
-                        author_name=self.viewer.name, lang=self.lang)
+                        author_name=self.viewer.name, lang=self.lang,
+                        side="host" if self.viewer.is_host else "viewer")
+        if self.viewer.is_host:
+            await self._host_context()
         if self.viewer.is_moderator:  # staff are neither throttled nor slowed in their room
             self.ctx.bucket.tokens = self.ctx.bucket.burst
             self.ctx.last_line_at = 0.0
         try:
             line = await self.node.pipeline.run(line, self.ctx)
         except Rejected as rej:
-            raise ProtocolError(rej.code, rej.message, rej.retry_after) from rej
+            raise ProtocolError(rej.code, rej.message, rej.retry_after, rej.details) from rej
         data: dict[str, Any] = {
             "author": line.author_name, "author_id": line.author_id, "text": line.text,
             "lang": line.lang, "role": self.viewer.role, "region": self.viewer.region or "",
@@ -86,10 +93,35 @@ class Dispatcher:
             data["redacted"] = list(line.redactions)
         if line.translations:
             data["translations"] = line.translations
+        if line.flags:
+            data["flags"] = list(line.flags)
         if kind == "question":
             total = await self.node.bus.add_counter(self.room.id, "questions", 1)
             await self.node.bus.publish_agg(self.room.id, {"counters": {"questions": total}})
-        await self.node.publish(self.room.id, kind, data)
+        ev = await self.node.publish(self.room.id, kind, data)
+        if line.findings:  # the author (a host: with the rewrite) sees what was flagged
+            self.conn.offer(Frame(dumps({"v": p.PROTOCOL_VERSION, "type": "screening",
+                                         "seq": ev["seq"], "nonce": nonce,
+                                         "findings": list(line.findings)})))
+        self.node.translate_later(self.room, ev)
+
+    async def _host_context(self) -> None:
+        """A host's line is advertising: the seller's home market's law applies too, and a
+        named former price is checked against the pinned product's price history."""
+        self.ctx.prices = {}
+        if self.node.comms is None:
+            return
+        async with unit_of_work(self.node.stores) as uow:
+            if self.ctx.seller_market is None:
+                self.ctx.seller_market = await uow.global_.scalar(
+                    select(Org.home_country).where(Org.id == self.room.org_id))
+            if not self.state.pinned:
+                return
+            product_id = self.state.pinned[-1]["product_id"]
+            for market in self.room.markets:
+                history = await comms_service.price_history(uow.global_, product_id, market)
+                if history is not None:
+                    self.ctx.prices[market] = history
 
     async def _follows(self) -> bool:
         async with unit_of_work(self.node.stores) as uow:

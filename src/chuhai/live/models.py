@@ -85,6 +85,9 @@ class RoomMessage(RegionalBase):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow,
                                                  info=NOT_PERSONAL)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, info=NOT_PERSONAL)
+    # language → machine translation of ``text`` (derived from it, so as personal as it is)
+    translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict,
+                                                         info=pd("user.content.public"))
     answered: Mapped[bool] = mapped_column(Boolean, default=False, info=NOT_PERSONAL)
     __table_args__ = (UniqueConstraint("room_id", "seq"),)
 

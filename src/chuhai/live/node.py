@@ -10,12 +10,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from chuhai.comms.service import Comms
+from chuhai.comms.translator import TranslationUnavailable
 from chuhai.core.actor import Actor
 from chuhai.core.db import Stores, UnitOfWork, unit_of_work
 from chuhai.live import service
 from chuhai.live.models import Room
 from chuhai.live.pipeline import Pipeline, default_pipeline
 from chuhai.live.state import RoomState
+from chuhai.markets.profiles import get_profile
 from chuhai.realtime.bus import Bus
 from chuhai.realtime.hub import Connection, Hub
 
@@ -48,13 +51,17 @@ class Viewer:
 
 class LiveNode:
     def __init__(self, stores: Stores, bus: Bus, *, tick_s: float = 0.1,
-                 coalesce_s: float = 0.02, queue_size: int = 256) -> None:
+                 coalesce_s: float = 0.02, queue_size: int = 256,
+                 comms: Comms | None = None) -> None:
         self.stores = stores
+        self.comms = comms
         self.bus = bus
         self.hub = Hub(bus, tick_s=tick_s, coalesce_s=coalesce_s, queue_size=queue_size)
         self.hub.observers.append(self._apply)
         self.states: dict[str, RoomState] = {}
-        self.pipeline: Pipeline = default_pipeline()
+        screen = comms is not None and comms.settings.screening
+        self.pipeline: Pipeline = default_pipeline(comms.screener if screen and comms else None)
+        self._tasks: set[asyncio.Task[None]] = set()
         self.by_subject: dict[str, dict[str, set[Connection]]] = defaultdict(
             lambda: defaultdict(set))
         self.locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -127,6 +134,62 @@ class LiveNode:
                 return
             await asyncio.sleep(0.005)
 
+    def target_languages(self, room: Room, source: str) -> list[str]:
+        """The languages of the room's markets and of the viewers on this node, except the
+        line's own: a line is translated once per language, never per viewer."""
+        langs: list[str] = []
+        for m in room.markets:
+            profile = get_profile(m)
+            if profile is not None:
+                langs += [t.split("-")[0] for t in profile.languages]
+        channel = self.hub.rooms.get(room.id)
+        if channel is not None:
+            langs += [lang.split("-")[0] for lang in channel.by_lang]
+        return [x for x in dict.fromkeys(langs) if x and x != source]
+
+    def translate_later(self, room: Room, ev: dict[str, Any]) -> None:
+        if self.comms is None or not self.comms.settings.translate_chat:
+            return
+        task = asyncio.create_task(self._translate(room, ev))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _translate(self, room: Room, ev: dict[str, Any]) -> None:
+        assert self.comms is not None
+        data = ev["data"]
+        source = data.get("lang") or "en"
+        try:
+            async with unit_of_work(self.stores) as uow:
+                org = await self.comms.org_data(uow.global_, room.org_id)
+        except Exception:
+            log.exception("could not load the glossary of org %s", room.org_id)
+            return
+        side = "host" if data.get("role") == "host" else "viewer"
+        for target in self.target_languages(room, source):
+            try:
+                tr = await self.comms.chain.translate(data["text"], source, target,
+                                                      org.glossary, org.memory)
+            except TranslationUnavailable as exc:
+                log.debug("no translation %s→%s: %s", source, target, exc)
+                continue
+            except Exception:
+                log.exception("translation %s→%s failed", source, target)
+                continue
+            # The translation is screened for each market that reads this language: a
+            # rewrite by a machine must not say what the original was stopped from saying.
+            readers = [m for m in room.markets if (p := get_profile(m)) is not None
+                       and any(t.split("-")[0] == target for t in p.languages)]
+            if any(self.comms.screener.screen(tr.text, target, m, side).action == "block"
+                   for m in readers):
+                log.info("translation of #%s into %s withheld by screening", ev["seq"], target)
+                continue
+            await self.publish(room.id, "chat.translation", {
+                "seq": ev["seq"], "lang": target, "text": tr.text, "machine": tr.machine,
+                "provider": tr.provider, "region": data.get("region", ""),
+                "kind": ev["type"]})
+
     async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
         await self.hub.close()
         await self.bus.close()

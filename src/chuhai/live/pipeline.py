@@ -1,9 +1,11 @@
 """The chat pipeline: every incoming line passes the same ordered stages before broadcast.
 
-length limit → rate limit → (screening) → PII redaction → (language detection) →
-(translation). Each stage is one object with one method; a stage rejects a line by raising
-``Rejected`` with a stable code, or returns the (possibly changed) line. The communication
-issue adds screening, detection and translation as further stages of this same interface.
+length limit → rate limit → language detection → screening (with PII redaction) →
+broadcast → translation. Detection comes before screening because a line is screened in
+its own language. Each stage is one object with one method; a stage rejects a line by
+raising ``Rejected`` with a stable code, or returns the (possibly changed) line.
+Translation runs after the broadcast (LiveNode.translate_later): the original goes out at
+once and each translation follows as a ``chat.translation`` event.
 """
 
 from __future__ import annotations
@@ -11,18 +13,23 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Any, Protocol
 
+from chuhai.comms.detect import detect
+from chuhai.comms.screening.engine import Finding, Screener, Verdict, overall
 from chuhai.comms.screening.pii import redact
+from chuhai.comms.screening.prices import PriceHistory
 from chuhai.live.state import RoomState
 from chuhai.realtime.protocol import MAX_CHAT_CHARS
 from chuhai.realtime.token_bucket import TokenBucket
 
 
 class Rejected(Exception):
-    def __init__(self, code: str, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, code: str, message: str, retry_after: float | None = None,
+                 details: Any = None) -> None:
         super().__init__(message)
         self.code, self.message, self.retry_after = code, message, retry_after
+        self.details = details
 
 
 @dataclass(frozen=True)
@@ -34,7 +41,9 @@ class ChatLine:
     lang: str
     redactions: tuple[str, ...] = ()
     translations: dict[str, str] = field(default_factory=dict)
-    flags: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()  # categories of the screening findings that let it pass
+    side: str = "viewer"         # host lines are screened as advertising, viewer lines not
+    findings: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass
@@ -46,6 +55,8 @@ class LineContext:
     bucket: TokenBucket
     last_line_at: float = 0.0
     now: float = field(default_factory=time.monotonic)
+    seller_market: str | None = None  # the host's home market: its advertising law applies
+    prices: dict[str, PriceHistory] = field(default_factory=dict)  # pinned item, by market
 
 
 class Stage(Protocol):
@@ -98,6 +109,53 @@ class PiiRedaction:
         return replace(line, text=result.text, redactions=line.redactions + result.kinds)
 
 
+class LanguageDetection:
+    """The page's language is a hint; the line's own script and words decide."""
+
+    name = "detect"
+
+    async def __call__(self, line: ChatLine, ctx: LineContext) -> ChatLine:
+        found = detect(line.text, fallback=line.lang)
+        return replace(line, lang=found.lang) if found.confident else line
+
+
+class Screening:
+    """The line against each market the room sells to (and, for a host, the seller's home
+    market): a ``block`` anywhere stops it, with the rule and the rewrite told to the
+    author; PII is masked; other findings travel with the line as flags."""
+
+    name = "screening"
+
+    def __init__(self, screener: Screener) -> None:
+        self.screener = screener
+
+    def verdicts(self, line: ChatLine, ctx: LineContext) -> list[Verdict]:
+        markets = list(dict.fromkeys(ctx.markets or ("US",)))
+        if line.side == "host" and ctx.seller_market:
+            markets.append(ctx.seller_market)
+        return [self.screener.screen(line.text, line.lang, m, line.side,
+                                     regions=ctx.markets or ("US",),
+                                     prices=ctx.prices.get(m))
+                for m in dict.fromkeys(markets)]
+
+    async def __call__(self, line: ChatLine, ctx: LineContext) -> ChatLine:
+        verdicts = self.verdicts(line, ctx)
+        findings: list[Finding] = [f for v in verdicts for f in v.findings]
+        details = [{"market": v.market, **f.as_dict()} for v in verdicts for f in v.findings]
+        if overall(findings) == "block":
+            worst = next(f for f in findings if f.action == "block")
+            raise Rejected("blocked", f"not sent: {worst.suggestion} (rule {worst.rule})",
+                           details=details)
+        pii_kinds = tuple(dict.fromkeys(f.rule.removeprefix("PII.")
+                                        for f in findings if f.category == "pii"))
+        text = verdicts[0].redacted if verdicts else line.text
+        flags = tuple(dict.fromkeys(f.category for f in findings
+                                    if f.category != "pii" and f.action != "allow"))
+        return replace(line, text=text, redactions=line.redactions + pii_kinds,
+                       flags=line.flags + flags, findings=tuple(
+                           d for d in details if d["category"] != "pii"))
+
+
 class Pipeline:
     def __init__(self, stages: Sequence[Stage]) -> None:
         self.stages = list(stages)
@@ -108,8 +166,11 @@ class Pipeline:
         return line
 
 
-def default_pipeline() -> Pipeline:
-    return Pipeline([LengthLimit(), RateLimit(), PiiRedaction()])
+def default_pipeline(screener: Screener | None = None) -> Pipeline:
+    """Without a screener (screening off) PII is still redacted."""
+    if screener is None:
+        return Pipeline([LengthLimit(), RateLimit(), LanguageDetection(), PiiRedaction()])
+    return Pipeline([LengthLimit(), RateLimit(), LanguageDetection(), Screening(screener)])
 
 
 def chat_bucket() -> TokenBucket:

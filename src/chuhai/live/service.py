@@ -203,6 +203,13 @@ async def record_event(uow: UnitOfWork, room_id: str, ev: dict[str, Any]) -> Non
             author_id=data["author_id"], author_name=data["author"], text=data["text"],
             lang=data.get("lang"), created_at=at))
         return
+    if ev["type"] == "chat.translation" and data.get("region"):
+        # A translation is the author's words too: it joins the line in their region.
+        msg = await uow.region(data["region"]).scalar(select(RoomMessage).where(
+            RoomMessage.room_id == room_id, RoomMessage.seq == data["seq"]))
+        if msg is not None:
+            msg.translations = {**(msg.translations or {}), data["lang"]: data["text"]}
+        return
     uow.global_.add(RoomEvent(room_id=room_id, seq=ev["seq"], type=ev["type"], at=at,
                               data=data))
     if ev["type"] == "chat.deleted" and data.get("region"):

@@ -42,6 +42,17 @@ class RoomState:
         self.recent.append(ev)
         del self.recent[:-RECENT_CHAT]
 
+    def _on_chat_translation(self, _ev: dict[str, Any], data: dict[str, Any]) -> None:
+        target = int(data.get("seq", 0))
+        for e in self.recent:
+            if e["seq"] == target:
+                tr = dict(e["data"].get("translations") or {})
+                tr[data["lang"]] = {"text": data["text"], "machine": data.get("machine", True)}
+                e["data"] = {**e["data"], "translations": tr}
+        q = self.questions.get(target)
+        if q is not None:
+            q.setdefault("translations", {})[data["lang"]] = data["text"]
+
     def _on_chat_deleted(self, _ev: dict[str, Any], data: dict[str, Any]) -> None:
         target = int(data.get("seq", 0))
         self.recent = [e for e in self.recent if e["seq"] != target]

@@ -104,7 +104,8 @@ async def hello(node: LiveNode, room: Room, state: RoomState, ch: RoomChannel, v
         if events is None:  # older than the log: start over from a full snapshot
             reset = True
         else:
-            missed = [localize(e, lang) for e in events if e["seq"] <= upto]
+            missed = [x for e in events if e["seq"] <= upto
+                      and (x := localize(e, lang)) is not None]
     counters = node.hub.snapshot_counters(room.id)
     body = {
         "v": PROTOCOL_VERSION, "type": "hello", "seq": upto if reset else max(since or 0, upto),
@@ -112,7 +113,8 @@ async def hello(node: LiveNode, room: Room, state: RoomState, ch: RoomChannel, v
         "room": {"id": room.id, "title": _room_title(room, lang), "status": state.status,
                  "playback_url": room.playback_url, "markets": room.markets},
         "state": state.snapshot(),
-        "messages": [localize(e, lang) for e in state.recent] if reset else [],
+        "messages": [x for e in state.recent if (x := localize(e, lang)) is not None]
+        if reset else [],
         "missed": missed,
         "counters": counters.get("counters", {}), "viewers": counters.get("viewers", 0),
         "you": {"subject": viewer.subject_id, "kind": viewer.kind, "role": viewer.role,
@@ -250,4 +252,5 @@ async def _receive_loop(ws: WebSocket, dispatcher: Dispatcher, conn: Connection)
                 conn.closed = Close.FLOODING
                 conn.on_close(Close.FLOODING)
                 return
-            conn.offer(Frame(error_frame(err.code, err.message, err.retry_after)))
+            conn.offer(Frame(error_frame(err.code, err.message, err.retry_after,
+                                         err.details)))

@@ -37,7 +37,8 @@ class Close(IntEnum):
 
 # Sequenced event types: stored in the room log, numbered, replayed on resume.
 SEQUENCED = frozenset({
-    "chat", "chat.deleted", "question", "question.answered", "answer", "pin", "unpin",
+    "chat", "chat.translation", "chat.deleted", "question", "question.answered", "answer",
+    "pin", "unpin",
     "poll.open", "poll.close", "moderation", "room.status", "drop", "auction",
 })
 
@@ -154,6 +155,7 @@ class ProtocolError(Exception):
     code: str
     message: str
     retry_after: float | None = None
+    details: Any = None  # e.g. a screening verdict's findings, for the author only
 
 
 def parse_client(raw: str | bytes) -> Any:
@@ -181,11 +183,14 @@ def dumps(obj: Any) -> str:
     return orjson.dumps(obj).decode()
 
 
-def error_frame(code: str, message: str, retry_after: float | None = None) -> str:
+def error_frame(code: str, message: str, retry_after: float | None = None,
+                details: Any = None) -> str:
     body: dict[str, Any] = {"v": PROTOCOL_VERSION, "type": "error", "code": code,
                             "message": message}
     if retry_after is not None:
         body["retry_after"] = round(retry_after, 2)
+    if details is not None:
+        body["details"] = details
     return dumps(body)
 
 
@@ -200,20 +205,26 @@ class Frame:
     aggregates: dict[str, Any] = field(default_factory=dict)
 
 
-def localize(event: dict[str, Any], lang: str) -> dict[str, Any]:
+def localize(event: dict[str, Any], lang: str) -> dict[str, Any] | None:
     """The event as a viewer of ``lang`` sees it: a translation, where one exists, replaces
-    the text and the original stays available (machine translation is marked)."""
+    the text and the original stays available (machine translation is marked). A
+    ``chat.translation`` update goes only to viewers of its language (None: not for them);
+    the frame's sequence range still covers it, so resume sees no gap."""
+    if event.get("type") == "chat.translation":
+        return event if event.get("data", {}).get("lang") == lang else None
     tr = event.get("data", {}).get("translations")
     if not tr:
         return event
     data = {k: v for k, v in event["data"].items() if k != "translations"}
     if lang in tr and lang != data.get("lang"):
-        data = {**data, "original": data.get("text"), "text": tr[lang], "machine": True}
+        t = tr[lang]
+        text, machine = (t["text"], t.get("machine", True)) if isinstance(t, dict) else (t, True)
+        data = {**data, "original": data.get("text"), "text": text, "machine": machine}
     return {**event, "data": data}
 
 
 def build_frame(events: list[dict[str, Any]], aggregates: dict[str, Any], lang: str) -> Frame:
-    evs = [localize(e, lang) for e in events]
+    evs = [x for e in events if (x := localize(e, lang)) is not None]
     body: dict[str, Any] = {"v": PROTOCOL_VERSION, "type": "batch", "events": evs}
     if aggregates:
         body["agg"] = aggregates

@@ -1,0 +1,141 @@
+"""The communication services of one app node: the screener (packs compiled once), the
+translator chain (built from settings), the phrasebook memory, and each org's glossary and
+translation memory, loaded from the database and kept until the org changes them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tomllib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cached_property
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chuhai.catalog.models import Listing, ListingPrice, Product
+from chuhai.comms.cache import TranslationCache
+from chuhai.comms.detect import detect
+from chuhai.comms.glossary import Glossary, Term
+from chuhai.comms.memory import TranslationMemory
+from chuhai.comms.models import GlossaryTerm, MemoryEntry
+from chuhai.comms.providers.argos import Argos
+from chuhai.comms.providers.deepl import DeepL
+from chuhai.comms.providers.libretranslate import LibreTranslate
+from chuhai.comms.providers.openai_compat import OpenAICompatible
+from chuhai.comms.screening.engine import Screener
+from chuhai.comms.screening.packs import load_packs
+from chuhai.comms.screening.prices import PriceHistory
+from chuhai.comms.translator import Provider, TranslationChain
+from chuhai.core.clock import utcnow
+from chuhai.core.config import Settings
+from chuhai.core.money import minor_digits
+
+log = logging.getLogger("chuhai.comms")
+LANGUAGES = ("en", "zh", "ja", "ko", "de", "fr", "es", "it", "pt", "id", "th", "vi", "ar")
+
+
+def phrasebook_memory() -> TranslationMemory:
+    """Every phrasebook phrase as a memory entry for every language pair."""
+    text = (resources.files("chuhai") / "rules" / "phrasebook" / "commerce.toml"
+            ).read_text("utf-8")
+    memory = TranslationMemory()
+    for phrase in tomllib.loads(text).get("phrase", []):
+        langs = [lang for lang in LANGUAGES if isinstance(phrase.get(lang), str)]
+        for src in langs:
+            for tgt in langs:
+                if src != tgt:
+                    memory.add(src, tgt, phrase[src], phrase[tgt], origin="phrasebook")
+    return memory
+
+
+def providers(settings: Settings) -> list[Provider]:
+    timeout = settings.translate_timeout_s
+    made: dict[str, Provider] = {
+        "argos": Argos(settings.data_dir / "argos" / "packages", timeout_s=max(timeout, 5)),
+        "llm": OpenAICompatible(settings.llm_url or "", settings.llm_api_key,
+                                settings.llm_model or "", timeout),
+        "deepl": DeepL(settings.deepl_api_key or "", settings.deepl_url, timeout),
+        "libretranslate": LibreTranslate(settings.libretranslate_url or "",
+                                         settings.libretranslate_api_key, timeout),
+    }
+    unknown = [n for n in settings.translate_providers if n not in made]
+    if unknown:
+        raise ValueError(f"unknown translate_providers {unknown}; known: {sorted(made)}")
+    return [made[n] for n in settings.translate_providers]
+
+
+@dataclass
+class OrgLanguageData:
+    glossary: Glossary
+    memory: TranslationMemory
+
+
+@dataclass
+class Comms:
+    settings: Settings
+    redis: Any = None
+    _orgs: dict[str, OrgLanguageData] = field(default_factory=dict)
+
+    @cached_property
+    def screener(self) -> Screener:
+        return Screener(load_packs())
+
+    @cached_property
+    def chain(self) -> TranslationChain:
+        return TranslationChain(providers(self.settings), phrasebook_memory(),
+                                TranslationCache(redis=self.redis))
+
+    async def warm(self) -> None:
+        """Compile packs, read the phrasebook and load lingua off the event loop at start,
+        so the first chat line of the day does not pay for it."""
+        def work() -> None:
+            _ = self.screener, self.chain
+            detect("warm up the detector", "en")
+        await asyncio.to_thread(work)
+
+    def forget_org(self, org_id: str) -> None:
+        self._orgs.pop(org_id, None)
+
+    async def org_data(self, session: AsyncSession, org_id: str) -> OrgLanguageData:
+        found = self._orgs.get(org_id)
+        if found is not None:
+            return found
+        terms = [Term(t.source, t.source_lang, t.target_lang, t.target, t.case_sensitive)
+                 for t in (await session.scalars(
+                     select(GlossaryTerm).where(GlossaryTerm.org_id == org_id))).all()]
+        # Brand names are never translated: every brand in the catalog is a do-not-translate
+        # term without the seller having to enter it.
+        brands = (await session.scalars(select(Product.brand).where(
+            Product.org_id == org_id, Product.brand != "").distinct())).all()
+        known = {t.source.casefold() for t in terms}
+        terms += [Term(b) for b in brands if len(b) >= 2 and b.casefold() not in known]
+        memory = TranslationMemory()
+        for e in (await session.scalars(
+                select(MemoryEntry).where(MemoryEntry.org_id == org_id))).all():
+            memory.add(e.source_lang, e.target_lang, e.source, e.target, origin="org")
+        data = self._orgs[org_id] = OrgLanguageData(Glossary.of(terms), memory)
+        return data
+
+
+async def price_history(session: AsyncSession, product_id: str,
+                        market: str) -> PriceHistory | None:
+    """The listing's current price and the lowest it had in the last 30 days."""
+    listing = await session.scalar(select(Listing).where(
+        Listing.product_id == product_id, Listing.market == market))
+    if listing is None:
+        return None
+    since = utcnow() - timedelta(days=30)
+    in_window = await session.scalar(select(func.min(ListingPrice.price_minor)).where(
+        ListingPrice.listing_id == listing.id, ListingPrice.valid_from >= since,
+        ListingPrice.currency == listing.currency))
+    before = await session.scalar(select(ListingPrice.price_minor).where(
+        ListingPrice.listing_id == listing.id, ListingPrice.valid_from < since,
+        ListingPrice.currency == listing.currency
+    ).order_by(ListingPrice.valid_from.desc()).limit(1))
+    known = [p for p in (in_window, before, listing.price_minor) if p is not None]
+    return PriceHistory(listing.currency, listing.price_minor, min(known),
+                        minor_digits(listing.currency))
