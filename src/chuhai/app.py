@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,6 +18,8 @@ from chuhai.catalog import api as catalog_api
 from chuhai.checkout import api as checkout_api
 from chuhai.checkout import pages as checkout_pages
 from chuhai.checkout.payments import PaymentProvider, TestProvider
+from chuhai.comms import api as comms_api
+from chuhai.comms import pages as comms_pages
 from chuhai.comms.service import Comms
 from chuhai.core import datamap
 from chuhai.core.config import Settings
@@ -151,7 +154,9 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if settings.background:
             await selling.start()
+        warming = asyncio.create_task(comms.warm())
         yield
+        warming.cancel()
         await selling.stop()
         await live.close()
         if redis is not None:
@@ -177,6 +182,8 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.include_router(catalog_api.router)
     app.include_router(markets_api.router)
     app.include_router(crossborder_api.router)
+    app.include_router(comms_api.router)
+    app.include_router(comms_pages.router)
     app.include_router(live_api.router)
     app.include_router(inventory_api.router)
     app.include_router(checkout_api.router)

@@ -9,7 +9,7 @@ import logging
 import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -52,6 +52,12 @@ def phrasebook_memory() -> TranslationMemory:
     return memory
 
 
+@lru_cache(maxsize=1)
+def default_screener() -> Screener:
+    """The shipped packs, read and checked once per process; scopes compile on first use."""
+    return Screener(load_packs())
+
+
 def providers(settings: Settings) -> list[Provider]:
     timeout = settings.translate_timeout_s
     made: dict[str, Provider] = {
@@ -80,9 +86,9 @@ class Comms:
     redis: Any = None
     _orgs: dict[str, OrgLanguageData] = field(default_factory=dict)
 
-    @cached_property
+    @property
     def screener(self) -> Screener:
-        return Screener(load_packs())
+        return default_screener()
 
     @cached_property
     def chain(self) -> TranslationChain:
@@ -93,7 +99,9 @@ class Comms:
         """Compile packs, read the phrasebook and load lingua off the event loop at start,
         so the first chat line of the day does not pay for it."""
         def work() -> None:
-            _ = self.screener, self.chain
+            _ = self.chain
+            for market in self.screener.markets:
+                self.screener.scope(market, "en")
             detect("warm up the detector", "en")
         await asyncio.to_thread(work)
 

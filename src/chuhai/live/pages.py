@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from chuhai.accounts.models import Customer
+from chuhai.accounts.models import Customer, Org
 from chuhai.catalog.models import Product
 from chuhai.core.actor import ActorKind, Perm
 from chuhai.core.clock import utcnow
@@ -31,6 +31,11 @@ async def _products(uow: UoW, org_id: str) -> list[Product]:
         Product.org_id == org_id).order_by(Product.code))).all())
 
 
+async def _seller(uow: UoW, org_id: str) -> str:
+    """The seller's home country: whose presentation habits the advice starts from."""
+    return await uow.global_.scalar(select(Org.home_country).where(Org.id == org_id)) or "CN"
+
+
 @router.get("/console/rooms")
 async def rooms_page(request: Request, uow: UoW) -> Response:
     caller = await optional_caller(request, uow)
@@ -39,6 +44,7 @@ async def rooms_page(request: Request, uow: UoW) -> Response:
     rooms = await service.list_rooms(uow, caller.actor)
     start = (utcnow() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     return _render(request, "rooms.html", caller=caller, rooms=rooms, errors={},
+                   seller=await _seller(uow, caller.actor.org()),
                    form={"scheduled_at": start, "markets": ["US", "DE", "JP"]},
                    products=await _products(uow, caller.actor.org()))
 
@@ -74,6 +80,7 @@ async def create_room(request: Request, uow: UoW) -> Response:
             errors["form"] = exc.message
     rooms = await service.list_rooms(uow, caller.actor)
     return _render(request, "rooms.html", 422, caller=caller, rooms=rooms, errors=errors,
+                   seller=await _seller(uow, caller.actor.org()),
                    form={**flat, "markets": data["markets"]},
                    products=await _products(uow, caller.actor.org()))
 

@@ -110,6 +110,18 @@ def _normalized(text: str) -> tuple[str, list[int] | None]:
     return "".join(chars), index
 
 
+def _one_per_overlap(found: Iterable[Finding]) -> list[Finding]:
+    """Of overlapping hits of the same rule ("国内最低价" and "最低价") keep the longest."""
+    kept: list[Finding] = []
+    last_end: dict[str, int] = {}
+    for f in sorted(found, key=lambda f: (f.start, f.start - f.end, f.rule)):
+        if f.start < last_end.get(f.rule, -1):
+            continue
+        kept.append(f)
+        last_end[f.rule] = f.end
+    return kept
+
+
 @dataclass
 class Screener:
     packs: Sequence[Pack]
@@ -182,7 +194,7 @@ class Screener:
             m = rx.search(low)
             if m:
                 add(rule, m.start(), m.end())
-        findings = sorted(hits.values(), key=lambda f: (f.start, f.rule))
+        findings = _one_per_overlap(hits.values())
         if prices is not None and any(f.category == "price_claim" for f in findings):
             findings += check_reduction(text, market, prices, on)
         redacted = text

@@ -11,12 +11,26 @@ let counters = {};
 let poll = null;
 let pinned = [];
 
+// Screening findings on the host's own line: the rule, the market, the rewrite to use.
+function showFindings(findings, blocked) {
+  const box = $("screening");
+  if (!box) return;
+  box.hidden = false;
+  box.prepend(el("div", { class: blocked ? "finding blocked" : "finding" },
+    el("strong", {}, blocked ? "Not sent" : "Flagged"), " ",
+    ...findings.map((f) => el("div", {},
+      el("span", { class: "badge" }, f.market || ""), " ", el("code", {}, f.rule), ` ${f.category} «${f.match}» → `,
+      el("em", {}, f.suggestion)))));
+  while (box.children.length > 6) box.lastChild.remove();
+}
+
 function chatLine(ev) {
   const d = ev.data;
   const mod = cfg.canModerate === "1" && d.role !== "host" && d.role !== "moderator";
   const item = el("li", { "data-seq": ev.seq },
     el("small", { class: "muted" }, `#${ev.seq} `), el("b", {}, d.author), " ",
     el("span", { class: "text" }, d.text),
+    d.flags ? el("span", { class: "badge flag", title: "screening flagged this line" }, d.flags.join(", ")) : null,
     d.redacted ? el("span", { class: "badge", title: "personal data was hidden" }, "PII hidden") : null,
     mod ? el("span", { class: "mod" },
       el("button", { type: "button", onclick: () => client.send({ type: "mod.delete", seq: ev.seq }) }, "Delete"),
@@ -78,6 +92,12 @@ const client = new LiveClient(cfg.room, {
     const d = ev.data;
     switch (ev.type) {
       case "chat": chatLine(ev); break;
+      case "chat.translation": {
+        // The host reads the original and, below it, the line in the host's own language.
+        const item = chat.querySelector(`[data-seq="${d.seq}"]`);
+        if (item && !item.querySelector(".tr")) item.append(el("div", { class: "tr muted", lang: d.lang }, `${d.machine ? "MT" : "Tr"} (${d.lang}): ${d.text}`));
+        break;
+      }
       case "question": chatLine(ev); question({ seq: ev.seq, text: d.text, author: d.author }); break;
       case "chat.deleted": chat.querySelector(`[data-seq="${d.seq}"]`)?.remove(); questions.querySelector(`[data-seq="${d.seq}"]`)?.remove(); break;
       case "question.answered": case "answer": questions.querySelector(`[data-seq="${d.question}"]`)?.remove(); $("qcount").textContent = questions.children.length; break;
@@ -91,7 +111,8 @@ const client = new LiveClient(cfg.room, {
     }
   },
   onAgg(a) { renderCounters(a.counters, a.viewers); },
-  onError(e) { log(`⚠ ${e.message} (${e.code})`); },
+  onError(e) { log(`⚠ ${e.message} (${e.code})`); if (e.details) showFindings(e.details, true); },
+  onScreening(m) { showFindings(m.findings, false); },
 });
 
 function log(text) {

@@ -2,11 +2,11 @@
 // saw (no gap, no duplicate), pings to keep the line warm, and hands typed events to the page.
 // Protocol: docs/protocol.md. Untrusted text is only ever put into the page as textContent.
 export class LiveClient {
-  constructor(roomId, { lang, market, onHello, onEvent, onAgg, onError, onStatus }) {
+  constructor(roomId, { lang, market, onHello, onEvent, onAgg, onError, onStatus, onScreening }) {
     this.roomId = roomId;
     this.lang = lang;
     this.market = market;
-    this.h = { onHello, onEvent, onAgg, onError, onStatus };
+    this.h = { onHello, onEvent, onAgg, onError, onStatus, onScreening };
     this.lastSeq = null;
     this.backoff = 500;
     this.stopped = false;
@@ -53,6 +53,8 @@ export class LiveClient {
       if (msg.agg) this.h.onAgg?.(msg.agg);
     } else if (msg.type === "error") {
       this.h.onError?.(msg);
+    } else if (msg.type === "screening") {
+      this.h.onScreening?.(msg);  // findings on the author's own line (to them only)
     }
   }
 

@@ -16,11 +16,37 @@ function line(ev) {
   const item = el("li", { "data-seq": ev.seq, class: ev.type === "question" ? "q" : "" },
     el("b", {}, d.author, d.role === "host" ? " ★" : ""), " ",
     el("span", { class: "text" }, d.text));
-  if (d.machine) item.append(el("button", { class: "orig", type: "button", title: "Machine translated — show the original",
-    onclick: () => { item.querySelector(".text").textContent = d.original; } }, "MT"));
+  if (d.original !== undefined) markTranslated(item, d.text, d.original, d.machine);
   chat.append(item);
   while (chat.children.length > 200) chat.firstChild.remove();
   chat.scrollTop = chat.scrollHeight;
+}
+
+// A translated line shows the translation; a button flips to the original and back. Machine
+// translation is labelled as such ("MT"); a reviewed memory translation as "Translated".
+function markTranslated(item, text, original, machine) {
+  item.querySelector(".orig")?.remove();
+  const span = item.querySelector(".text");
+  span.textContent = text;
+  let showingOriginal = false;
+  const label = machine ? "MT" : "Tr";
+  const b = el("button", { class: "orig", type: "button", "aria-pressed": "false",
+    title: machine ? "Machine translated — show the original" : "Translated — show the original",
+    onclick: () => {
+      showingOriginal = !showingOriginal;
+      span.textContent = showingOriginal ? original : text;
+      b.setAttribute("aria-pressed", String(showingOriginal));
+      b.textContent = showingOriginal ? "Original" : label;
+    } }, label);
+  item.append(b);
+}
+
+function translated(d) {
+  const item = chat.querySelector(`[data-seq="${d.seq}"]`);
+  if (!item) return;
+  const original = item.dataset.original ?? item.querySelector(".text").textContent;
+  item.dataset.original = original;
+  markTranslated(item, d.text, original, d.machine);
 }
 
 function renderCards(pinned) {
@@ -91,6 +117,7 @@ const client = new LiveClient(cfg.room, {
     const d = ev.data;
     switch (ev.type) {
       case "chat": case "question": line(ev); break;
+      case "chat.translation": translated(d); break;
       case "chat.deleted": chat.querySelector(`[data-seq="${d.seq}"]`)?.remove(); break;
       case "pin": case "unpin": {
         if (ev.type === "pin") client.pinned = [...(client.pinned || []).filter((p) => p.product_id !== d.product_id), d].slice(-3);

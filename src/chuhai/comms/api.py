@@ -1,0 +1,188 @@
+"""Communication routes for staff: screen a line or a script, translate, localization
+advice, and the org's glossary and translation memory."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import delete, select
+
+from chuhai.comms import service
+from chuhai.comms.culture import UnknownCulture
+from chuhai.comms.culture import load as load_culture
+from chuhai.comms.detect import detect
+from chuhai.comms.models import GlossaryTerm, MemoryEntry
+from chuhai.comms.schemas import MemoryIn, ScreenIn, ScriptIn, TermIn, TranslateIn
+from chuhai.comms.script_check import ScriptTooLarge, check_script, summary
+from chuhai.comms.translator import ProviderError, TranslationUnavailable
+from chuhai.core.actor import Perm
+from chuhai.core.errors import Conflict, InvalidInput, NotFound
+from chuhai.core.ids import new_id
+from chuhai.web.deps import CurrentActor, UoW, limit
+
+router = APIRouter(prefix="/api", tags=["communication"])
+
+
+def _comms(request: Request) -> service.Comms:
+    comms: service.Comms = request.app.state.comms
+    return comms
+
+
+def _check_markets(comms: service.Comms, markets: list[str]) -> list[str]:
+    wanted = [m.upper() for m in dict.fromkeys(markets)]
+    unknown = [m for m in wanted if m not in comms.screener.markets]
+    if unknown:
+        raise InvalidInput(f"no screening pack for {', '.join(unknown)}",
+                           code="market_unknown")
+    return wanted
+
+
+@router.post("/screen")
+async def screen(body: ScreenIn, request: Request, uow: UoW,
+                 actor: CurrentActor) -> dict[str, Any]:
+    """One line against each market: ``action`` is the strongest over the markets; each
+    market's verdict lists findings with rule ids, sources and rewrites."""
+    actor.require(Perm.CATALOG_READ)
+    comms = _comms(request)
+    markets = _check_markets(comms, body.markets)
+    lang = body.lang or detect(body.text, "en").lang
+    prices = {}
+    if body.product_id:
+        for m in markets:
+            history = await service.price_history(uow.global_, body.product_id, m)
+            if history is not None:
+                prices[m] = history
+    verdicts = [comms.screener.screen(body.text, lang, m, body.side, regions=markets,
+                                      prices=prices.get(m)) for m in markets]
+    order = ["allow", "warn", "require_disclosure", "block"]
+    return {"action": max((v.action for v in verdicts), key=order.index), "lang": lang,
+            "markets": {v.market: v.as_dict() for v in verdicts}}
+
+
+@router.post("/screen/script")
+async def screen_script(body: ScriptIn, request: Request,
+                        actor: CurrentActor) -> dict[str, Any]:
+    """A run-of-show script line by line, per market, with rewrites."""
+    actor.require(Perm.CATALOG_READ)
+    comms = _comms(request)
+    markets = _check_markets(comms, body.markets)
+    try:
+        reports = check_script(comms.screener, body.text, markets, lang=body.lang,
+                               side=body.side)
+    except ScriptTooLarge as exc:
+        raise InvalidInput(str(exc), code="script_too_large") from exc
+    return {"summary": summary(reports), "lines": [r.as_dict() for r in reports]}
+
+
+@router.post("/translate")
+async def translate(body: TranslateIn, request: Request, uow: UoW,
+                    actor: CurrentActor) -> dict[str, Any]:
+    """Through the org's glossary and memory, then the machine translators in order."""
+    actor.require(Perm.CATALOG_READ)
+    await limit(request, f"translate:{actor.subject_id}", 120, 60)
+    comms = _comms(request)
+    org = await comms.org_data(uow.global_, actor.org())
+    source = body.source or detect(body.text, "en").lang
+    try:
+        tr = await comms.chain.translate(body.text, source, body.to, org.glossary, org.memory)
+    except TranslationUnavailable as exc:
+        raise Conflict("no translator could translate this line",
+                       code="translation_unavailable") from exc
+    except ProviderError as exc:
+        raise InvalidInput(str(exc), code=exc.code) from exc
+    return tr.as_dict()
+
+
+@router.get("/culture/advice")
+async def advice(
+    seller: Annotated[str, Query(min_length=2, max_length=2)],
+    market: Annotated[str, Query(min_length=2, max_length=2)],
+    actor: CurrentActor,
+) -> dict[str, Any]:
+    """Presentation advice for a seller culture presenting to a market (Hofstede)."""
+    actor.require(Perm.CATALOG_READ)
+    try:
+        return load_culture().advise(seller, market)
+    except UnknownCulture as exc:
+        raise NotFound(str(exc), code="culture_unknown") from exc
+
+
+def _term_out(t: GlossaryTerm) -> dict[str, Any]:
+    return {"id": t.id, "source": t.source, "source_lang": t.source_lang,
+            "target_lang": t.target_lang, "target": t.target,
+            "case_sensitive": t.case_sensitive,
+            "kind": "do_not_translate" if t.target is None else "enforced"}
+
+
+@router.get("/glossary")
+async def list_terms(uow: UoW, actor: CurrentActor) -> list[dict[str, Any]]:
+    actor.require(Perm.CATALOG_READ)
+    rows = await uow.global_.scalars(select(GlossaryTerm).where(
+        GlossaryTerm.org_id == actor.org()).order_by(GlossaryTerm.source))
+    return [_term_out(t) for t in rows]
+
+
+@router.post("/glossary", status_code=201)
+async def add_term(body: TermIn, request: Request, uow: UoW,
+                   actor: CurrentActor) -> dict[str, Any]:
+    """A term with ``target`` is an enforced translation into ``target_lang`` (required);
+    without, the term is never translated (brand and product names)."""
+    actor.require(Perm.CATALOG_WRITE)
+    if body.target is not None and body.target_lang is None:
+        raise InvalidInput("an enforced translation needs target_lang", code="invalid_term")
+    org = actor.org()
+    existing = await uow.global_.scalar(select(GlossaryTerm).where(
+        GlossaryTerm.org_id == org, GlossaryTerm.source == body.source,
+        GlossaryTerm.source_lang.is_(None) if body.source_lang is None
+        else GlossaryTerm.source_lang == body.source_lang,
+        GlossaryTerm.target_lang.is_(None) if body.target_lang is None
+        else GlossaryTerm.target_lang == body.target_lang))
+    if existing is not None:
+        raise Conflict("that term is already in the glossary", code="term_exists")
+    count = len((await uow.global_.scalars(select(GlossaryTerm.id).where(
+        GlossaryTerm.org_id == org))).all())
+    if count >= 5000:
+        raise Conflict("a glossary holds at most 5,000 terms", code="glossary_full")
+    term = GlossaryTerm(id=new_id("gls"), org_id=org, **body.model_dump())
+    uow.global_.add(term)
+    await uow.commit()
+    _comms(request).forget_org(org)
+    return _term_out(term)
+
+
+@router.delete("/glossary/{term_id}", status_code=204)
+async def delete_term(term_id: str, request: Request, uow: UoW,
+                      actor: CurrentActor) -> Response:
+    actor.require(Perm.CATALOG_WRITE)
+    done = await uow.global_.execute(delete(GlossaryTerm).where(
+        GlossaryTerm.id == term_id[:40], GlossaryTerm.org_id == actor.org()))
+    if not getattr(done, "rowcount", 0):
+        raise NotFound("no such glossary term", code="term_not_found")
+    await uow.commit()
+    _comms(request).forget_org(actor.org())
+    return Response(status_code=204)
+
+
+@router.get("/translation-memory")
+async def list_memory(uow: UoW, actor: CurrentActor) -> list[dict[str, Any]]:
+    actor.require(Perm.CATALOG_READ)
+    rows = await uow.global_.scalars(select(MemoryEntry).where(
+        MemoryEntry.org_id == actor.org()).order_by(MemoryEntry.created_at).limit(1000))
+    return [{"id": e.id, "source_lang": e.source_lang, "target_lang": e.target_lang,
+             "source": e.source, "target": e.target} for e in rows]
+
+
+@router.post("/translation-memory", status_code=201)
+async def add_memory(body: MemoryIn, request: Request, uow: UoW,
+                     actor: CurrentActor) -> dict[str, Any]:
+    """A reviewed translation; later lines that match it (exactly, or closely with the
+    same numbers) reuse it instead of a machine translation."""
+    actor.require(Perm.CATALOG_WRITE)
+    if body.source_lang == body.target_lang:
+        raise InvalidInput("source and target language are the same", code="same_language")
+    entry = MemoryEntry(id=new_id("tm"), org_id=actor.org(), **body.model_dump())
+    uow.global_.add(entry)
+    await uow.commit()
+    _comms(request).forget_org(actor.org())
+    return {"id": entry.id, **body.model_dump()}
