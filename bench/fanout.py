@@ -7,7 +7,9 @@ Prints one JSON line per scenario:
 - fanout_1000v_10lps_1000likes: p99 ms (target ≤ 100 ms and ≤ 2× the bare websockets p99)
 - fanout_5000v_5lps: p95 ms (target ≤ 500 ms)
 - fanout_max_viewers_p95_under_250ms: viewers (largest tried with p95 < 250 ms)
+- fanout_pipeline_on_vs_off: chat fan-out with the full pipeline on vs off (target ≥ 0.9×)
 - idle_viewer_rss: KiB of server RSS per idle viewer at 5,000 viewers (target ≤ 50)
+Set FANOUT_ONLY=pipeline to run only the pipeline comparison.
 Set FANOUT_QUICK=1 for a shorter run (fewer steps, shorter windows).
 """
 
@@ -52,7 +54,7 @@ async def seed() -> tuple[Path, str, str]:
     settings, stores, actor, token = await fresh_install()
     async with unit_of_work(stores) as uow:
         room = await service.create_room(uow, actor, RoomIn.model_validate({
-            "titles": {"en": "Bench"}, "markets": ["US"],
+            "titles": {"en": "Bench"}, "markets": ["US", "DE", "JP"],
             "scheduled_at": utcnow() + timedelta(minutes=1)}))
         room.status = "live"
     await stores.dispose()
@@ -90,10 +92,11 @@ class Proc:
             self.proc.kill()
 
 
-def start_chuhai(data_dir: Path) -> tuple[Proc, int]:
+def start_chuhai(data_dir: Path, env: dict[str, str] | None = None) -> tuple[Proc, int]:
     port = free_port()
     p = Proc([sys.executable, "-m", "chuhai.cli", "serve", "--port", str(port)],
-             env={"CHUHAI_DATA_DIR": str(data_dir), "CHUHAI_SECRET_KEY": "bench"})
+             env={"CHUHAI_DATA_DIR": str(data_dir), "CHUHAI_SECRET_KEY": "bench",
+                  **(env or {})})
     p.wait_ready(port)
     for _ in range(100):
         try:
@@ -122,13 +125,40 @@ def loadgen(**kw: Any) -> dict[str, Any]:
     return dict(json.loads(lines[-1]))
 
 
-def run_chuhai(data_dir: Path, room: str, token: str, **kw: Any) -> dict[str, Any]:
-    proc, port = start_chuhai(data_dir)
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_chuhai(data_dir: Path, room: str, token: str, env: dict[str, str] | None = None,
+               **kw: Any) -> dict[str, Any]:
+    proc, port = start_chuhai(data_dir, env)
     try:
         base = f"ws://127.0.0.1:{port}/ws/rooms/{room}?lang=en&market=US"
-        return loadgen(url=base, poster_url=f"{base}&token={token}", **kw)
+        cpu = cpu_seconds(proc.proc.pid)
+        out = loadgen(url=base, poster_url=f"{base}&token={token}", **kw)
+        out["server_cpu_s"] = round(cpu_seconds(proc.proc.pid) - cpu, 3)
+        return out
     finally:
         proc.stop()
+
+
+PIPELINE_OFF = {"CHUHAI_SCREENING": "false", "CHUHAI_TRANSLATE_CHAT": "false"}
+
+
+def pipeline_on_vs_off(data_dir: Path, room: str, token: str) -> None:
+    """The same chat load with the full pipeline (detection, screening for three markets,
+    PII, translation into the markets' and viewers' languages) and with it off. Server CPU
+    per run is the steady figure; p95 delivery is reported beside it."""
+    s = {"viewers": 1000, "rate": 20, "seconds": SECONDS, "langs": "en,de,ja",
+         "phrase": "The jacket comes in S to XL and ships in 24 hours, link is up"}
+    off = run_chuhai(data_dir, room, token, env=PIPELINE_OFF, **s)
+    on = run_chuhai(data_dir, room, token, **s)
+    speed = off["server_cpu_s"] / on["server_cpu_s"] if on["server_cpu_s"] else 0.0
+    report("fanout_pipeline_on_vs_off", round(speed, 3), "x (CPU off / CPU on)", 1.0,
+           {**s, "on": on, "off": off, "p95_ratio_off_over_on":
+            round(off["p95_ms"] / on["p95_ms"], 3) if on["p95_ms"] else None,
+            "target": ">= 0.9x"})
 
 
 def run_baseline(kind: str, **kw: Any) -> dict[str, Any]:
@@ -175,6 +205,9 @@ def idle_rss(data_dir: Path, room: str, viewers: int) -> tuple[float, float]:
 def main() -> None:
     data_dir, room, token = asyncio.run(seed())
     secs = SECONDS
+    if os.environ.get("FANOUT_ONLY") == "pipeline":
+        pipeline_on_vs_off(data_dir, room, token)
+        return
 
     s1 = {"viewers": 1000, "rate": 10, "likes": 1000, "seconds": secs}
     ours = run_chuhai(data_dir, room, token, **s1)
@@ -205,6 +238,8 @@ def main() -> None:
                 best[kind] = max(best[kind], n)
     report("fanout_max_viewers_p95_under_250ms", best["chuhai"], "viewers", best["ws"],
          {"rate": 5, "steps": steps, "p95_by_viewers": trail})
+
+    pipeline_on_vs_off(data_dir, room, token)
 
     ours_kib, bare_kib = idle_rss(data_dir, room, 5000)
     report("idle_viewer_rss", round(ours_kib, 1), "KiB per idle viewer", round(bare_kib, 1),

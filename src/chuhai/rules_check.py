@@ -57,4 +57,44 @@ def check_all(settings: Settings) -> tuple[list[str], list[str]]:
                      if m in profiles and r.currency != profiles[m].currency.code]
     except (OSError, ValueError) as exc:
         problems.append(f"crossborder: {exc}")
+    problems += _check_comms(summary)
     return problems, summary
+
+
+def _check_comms(summary: list[str]) -> list[str]:
+    """Screening packs, the phrasebook and the culture data."""
+    from chuhai.comms.culture import load as load_culture
+    from chuhai.comms.screening.packs import PackError, load_packs
+    from chuhai.comms.service import LANGUAGES, phrasebook_memory
+
+    problems: list[str] = []
+    try:
+        packs = load_packs()
+        rules = sum(len(p.rules) for p in packs)
+        patterns = sum(len(r.patterns) for p in packs for r in p.rules)
+        markets = sorted(p.id for p in packs if p.kind == "market")
+        langs = sorted(p.id.removeprefix("lang.") for p in packs if p.kind == "language")
+        summary.append(f"screening: {len(markets)} market packs ({', '.join(markets)}), "
+                       f"{len(langs)} language packs ({', '.join(langs)}), {rules} rules, "
+                       f"{patterns} patterns")
+    except PackError as exc:
+        problems += [f"screening: {p}" for p in exc.problems]
+    try:
+        text = (resources.files("chuhai") / "rules" / "phrasebook" / "commerce.toml"
+                ).read_text("utf-8")
+        phrases = tomllib.loads(text).get("phrase", [])
+        for ph in phrases:
+            missing = [lang for lang in LANGUAGES if not ph.get(lang)]
+            if missing:
+                problems.append(f"phrasebook {ph.get('key')}: missing {', '.join(missing)}")
+        summary.append(f"phrasebook: {len(phrases)} phrases in {len(LANGUAGES)} languages "
+                       f"({len(phrasebook_memory())} memory entries)")
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        problems.append(f"phrasebook: {exc}")
+    try:
+        culture = load_culture()
+        summary.append(f"culture: Hofstede scores for {len(culture.countries)} countries, "
+                       f"{len(culture.rules)} advice rules")
+    except (OSError, ValueError, KeyError, tomllib.TOMLDecodeError) as exc:
+        problems.append(f"culture: {exc}")
+    return problems

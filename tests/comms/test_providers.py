@@ -57,7 +57,7 @@ from chuhai.comms.providers.deepl import DeepL, default_url
 from chuhai.comms.providers.http import HttpProvider
 from chuhai.comms.providers.libretranslate import LibreTranslate
 from chuhai.comms.providers.openai_compat import OpenAICompatible, system_prompt
-from chuhai.comms.translator import ProviderError, TranslationChain
+from chuhai.comms.translator import ProviderError, TranslationChain, TranslationUnavailable
 
 # ---------------------------------------------------------------------------------------
 # The fake "translation": a few words per target language; every other token is kept.
@@ -734,6 +734,8 @@ def test_installed_packages_skips_folders_with_broken_metadata(
     (packages / "broken" / "metadata.json").write_text("{not json")
     (packages / "incomplete").mkdir()
     (packages / "incomplete" / "metadata.json").write_text('{"from_code": "en"}')
+    (packages / "a-list").mkdir()
+    (packages / "a-list" / "metadata.json").write_text('["en", "de"]')
 
     assert [p.path.name for p in installed_packages(packages)] == ["translate-en_de"]
     assert installed_packages(tmp_path / "does-not-exist") == []
@@ -744,7 +746,8 @@ def test_installed_packages_skips_folders_with_broken_metadata(
      "not a zip"),
     (lambda d: make_package(d / "x.argosmodel", meta=None), "metadata.json is missing"),
     (lambda d: make_package(d / "x.argosmodel", meta="{broken"), "not JSON"),
-    (lambda d: make_package(d / "x.argosmodel", meta={"from_code": "en"}), "no to_code"),
+    (lambda d: make_package(d / "x.argosmodel", meta="[]"), "not a JSON object"),
+    (lambda d: make_package(d / "x.argosmodel", meta={"from_code": "en"}), "to_code"),
     (lambda d: make_package(d / "x.argosmodel", meta=META, entries={"../evil": "x"}),
      "exactly one folder"),
     (lambda d: make_package(d / "x.argosmodel", meta=META,
@@ -758,7 +761,8 @@ def test_installed_packages_skips_folders_with_broken_metadata(
      "from_code"),
     (lambda d: make_package(d / "x.argosmodel", meta={**META, "to_code": "de/../../x"}),
      "to_code"),
-], ids=["not-a-zip", "no-metadata", "metadata-not-json", "metadata-without-pair",
+], ids=["not-a-zip", "no-metadata", "metadata-not-json", "metadata-not-an-object",
+        "metadata-without-pair",
         "zip-slip-beside-the-folder", "zip-slip-inside-the-folder", "two-top-folders",
         "no-model-folder", "path-in-from-code", "path-in-to-code"])
 def test_install_package_refuses_what_is_not_a_safe_argos_package(
@@ -863,9 +867,9 @@ async def test_argos_in_the_chain_skips_a_missing_pair_and_serves_an_installed_o
     result = await chain.translate("thanks", "en", "de")
     assert (result.text, result.provider, result.machine) == ("danke", "argos", True)
 
-    with pytest.raises(Exception) as err:
+    with pytest.raises(TranslationUnavailable) as err:
         await chain.translate("thanks", "en", "fr")
-    assert "argos: skipped (no Argos package for en→fr)" in err.value.trace  # type: ignore[attr-defined]
+    assert "argos: skipped (no Argos package for en→fr)" in err.value.trace
 
 
 def test_argos_sees_a_newly_installed_pair_after_refresh(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chuhai.live.pipeline import ChatLine, LineContext, Rejected, chat_bucket, default_pipeline
 from chuhai.comms.screening.pii import redact
+from chuhai.live.pipeline import ChatLine, LineContext, Rejected, chat_bucket, default_pipeline
 from chuhai.live.state import RoomState
 
 

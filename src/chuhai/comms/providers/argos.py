@@ -13,6 +13,7 @@ import asyncio
 import importlib
 import json
 import os
+import re
 import shutil
 import zipfile
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from typing import Any
 from chuhai.comms.translator import ProviderError
 
 MAX_PACKAGE_BYTES = 2 * 1024**3
+_CODE = re.compile(r"[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?")
 
 
 class PackageError(ValueError):
@@ -63,9 +65,12 @@ def read_package(file: Path) -> tuple[dict[str, Any], str]:
         raise PackageError("bad_package", f"{file}: not a zip archive") from exc
     except json.JSONDecodeError as exc:
         raise PackageError("bad_package", f"metadata.json is not JSON: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise PackageError("bad_package", "metadata.json is not a JSON object")
     for key in ("from_code", "to_code"):
-        if not isinstance(meta.get(key), str) or not meta[key]:
-            raise PackageError("bad_package", f"metadata.json has no {key}")
+        # the codes name the install folder: language codes only, never a path
+        if not isinstance(meta.get(key), str) or not _CODE.fullmatch(meta[key]):
+            raise PackageError("bad_package", f"metadata.json has no valid {key}")
     if f"{top}/model/" not in names and not any(n.startswith(f"{top}/model/") for n in names):
         raise PackageError("bad_package", "the package has no model/ folder")
     return meta, top
@@ -94,7 +99,7 @@ def installed_packages(packages_dir: Path) -> list[ArgosPackage]:
             meta = json.loads(meta_file.read_text("utf-8"))
             found.append(ArgosPackage(meta["from_code"], meta["to_code"],
                                       str(meta.get("package_version", "")), meta_file.parent))
-        except (ValueError, KeyError):
+        except (ValueError, KeyError, TypeError):  # not JSON, no pair, not an object
             continue
     return found
 

@@ -21,6 +21,7 @@ from typing import Any
 import ahocorasick
 
 from chuhai.comms.screening import pii
+from chuhai.comms.screening.anchors import DIGIT, anchors
 from chuhai.comms.screening.packs import RANK, Pack, Rule, norm
 from chuhai.comms.screening.prices import PriceHistory, check_reduction
 
@@ -83,7 +84,13 @@ def overall(findings: Iterable[Finding]) -> str:
 class _Scope:
     automaton: Any
     regexes: list[tuple[Rule, re.Pattern[str]]]
+    always: tuple[int, ...]      # regexes without anchors: run on every line
+    on_digit: tuple[int, ...]    # regexes whose only anchor is a digit
     empty: bool
+
+
+_ADDRESS_GATE = -1  # automaton gate value: a street word was seen (run the address check)
+_DIGIT = re.compile(r"\d")
 
 
 def _edges_ok(text: str, start: int, end: int, pattern: str) -> bool:
@@ -149,20 +156,37 @@ class Screener:
 
     @staticmethod
     def _compile(rules: list[Rule]) -> _Scope:
+        """One automaton holds the literal and word patterns and, as gates, the anchors of
+        the regex rules and of the address detector (see anchors.py)."""
         auto = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
         table: dict[str, list[tuple[Rule, bool]]] = {}
+        gates: dict[str, set[int]] = {}
         regexes: list[tuple[Rule, re.Pattern[str]]] = []
+        always: list[int] = []
+        on_digit: list[int] = []
         for rule in rules:
             if rule.match == "regex":
-                regexes += [(rule, re.compile(p, re.IGNORECASE)) for p in rule.patterns]
+                for p in rule.patterns:
+                    i = len(regexes)
+                    regexes.append((rule, re.compile(p, re.IGNORECASE)))
+                    found = anchors(p)
+                    if found is None:
+                        always.append(i)
+                    elif DIGIT in found:
+                        on_digit.append(i)
+                    else:
+                        for a in found:
+                            gates.setdefault(norm(a), set()).add(i)
                 continue
             for p in rule.patterns:
                 table.setdefault(p, []).append((rule, rule.match == "words"))
-        for pattern, users in table.items():
-            auto.add_word(pattern, (pattern, tuple(users)))
-        if table:
-            auto.make_automaton()
-        return _Scope(auto, regexes, not table)
+        for a in pii.ADDRESS_ANCHORS or ():
+            gates.setdefault(norm(a), set()).add(_ADDRESS_GATE)
+        for key in set(table) | set(gates):
+            auto.add_word(key, (key, tuple(table.get(key, ())),
+                                tuple(sorted(gates.get(key, ())))))
+        auto.make_automaton()
+        return _Scope(auto, regexes, tuple(always), tuple(on_digit), not table and not gates)
 
     def screen(self, text: str, lang: str, market: str, side: str = "viewer", *,
                regions: Iterable[str] | None = None, on: dt.date | None = None,
@@ -184,13 +208,21 @@ class Screener:
                     rule.id, rule.category, rule.action, s, e, text[s:e], rule.sources[0],
                     rule.suggestion, rule.rationale, rule.sources)
 
+        gated: set[int] = set()
         if not scope.empty:
-            for end, (pattern, users) in scope.automaton.iter(low):
+            for end, (pattern, users, gates) in scope.automaton.iter(low):
+                if gates:
+                    gated.update(gates)
                 start = end - len(pattern) + 1
                 for rule, words in users:
                     if not words or _edges_ok(low, start, end + 1, pattern):
                         add(rule, start, end + 1)
-        for rule, rx in scope.regexes:
+        has_digit = _DIGIT.search(text) is not None
+        run = [*scope.always, *(i for i in gated if i >= 0)]
+        if has_digit:
+            run += scope.on_digit
+        for i in run:
+            rule, rx = scope.regexes[i]
             m = rx.search(low)
             if m:
                 add(rule, m.start(), m.end())
@@ -198,7 +230,8 @@ class Screener:
         if prices is not None and any(f.category == "price_claim" for f in findings):
             findings += check_reduction(text, market, prices, on)
         redacted = text
-        pii_hits = pii.find(text, regions or (market,))
+        pii_hits = pii.find(text, regions or (market,), has_digit=has_digit,
+                            address=_ADDRESS_GATE in gated)
         if pii_hits:
             redacted = pii.apply(text, pii_hits)
             findings += [Finding(f"PII.{h.kind}", "pii", "warn", h.start, h.end,

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import phonenumbers
 
+from chuhai.comms.screening.anchors import anchors
+
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 MASKS = {"email": "[email hidden]", "phone": "[phone hidden]", "card": "[card hidden]",
          "address": "[address hidden]"}
@@ -53,6 +55,12 @@ _ADDRESS = re.compile(
 )
 
 
+_DIGIT = re.compile(r"\d")
+# Every address match contains one of these (a street word or a CJK place marker): the
+# screening engine only runs the address pattern on lines where its scan saw one.
+ADDRESS_ANCHORS = anchors(_ADDRESS.pattern)
+
+
 @dataclass(frozen=True)
 class PiiHit:
     kind: str  # email | phone | card | address
@@ -76,12 +84,15 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def find(text: str, regions: Iterable[str] = ("US",)) -> list[PiiHit]:
-    """Every PII span in ``text``, longest first where two overlap."""
+def find(text: str, regions: Iterable[str] = ("US",), *, has_digit: bool | None = None,
+         address: bool = True) -> list[PiiHit]:
+    """Every PII span in ``text``, longest first where two overlap. The screening engine
+    passes what its scan already knows (a digit; a street word seen) to skip detectors."""
     hits: list[PiiHit] = []
     if "@" in text:
         hits += [PiiHit("email", m.start(), m.end()) for m in EMAIL.finditer(text)]
-    has_digit = any(c.isdigit() for c in text)
+    if has_digit is None:
+        has_digit = _DIGIT.search(text) is not None
     if not has_digit:
         return hits
     if _SEVEN_DIGITS.search(text):
@@ -95,7 +106,8 @@ def find(text: str, regions: Iterable[str] = ("US",)) -> list[PiiHit]:
                                                       leniency=phonenumbers.Leniency.VALID):
                 if not any(s <= pm.start < e for s, e in cards):
                     hits.append(PiiHit("phone", pm.start, pm.end))
-    hits += [PiiHit("address", m.start(), m.end()) for m in _ADDRESS.finditer(text)]
+    if address:
+        hits += [PiiHit("address", m.start(), m.end()) for m in _ADDRESS.finditer(text)]
     return _merge(hits)
 
 
