@@ -111,9 +111,10 @@ async def main(a: argparse.Namespace) -> None:
 
     await asyncio.gather(*(one(i) for i in range(a.viewers)))
     connect_s = time.perf_counter() - t0
+    # Announced at once, so a caller can measure the sending phase alone (server CPU).
+    print(json.dumps({"connected": len(viewers), "connect_s": round(connect_s, 2)}),
+          flush=True)
     if a.idle:
-        print(json.dumps({"connected": len(viewers), "connect_s": round(connect_s, 2)}),
-              flush=True)
         await asyncio.sleep(a.idle)
         return
 

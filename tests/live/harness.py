@@ -183,6 +183,7 @@ class Client:
         self.events: list[dict[str, Any]] = []
         self.aggs: list[dict[str, Any]] = []
         self.errors: list[dict[str, Any]] = []
+        self.notices: list[dict[str, Any]] = []  # screening findings on our own lines
 
     @classmethod
     async def connect(cls, base: str, room: str, *, token: str | None = None,
@@ -226,6 +227,8 @@ class Client:
                     self.aggs.append(frame["agg"])
             elif frame["type"] == "error":
                 self.errors.append(frame)
+            elif frame["type"] == "screening":
+                self.notices.append(frame)
 
     def of(self, kind: str) -> list[dict[str, Any]]:
         return [e for e in self.events if e["type"] == kind]

@@ -105,7 +105,7 @@ async def advice(
     try:
         return load_culture().advise(seller, market)
     except UnknownCulture as exc:
-        raise NotFound(str(exc), code="culture_unknown") from exc
+        raise NotFound("Hofstede scores for", exc.code, code="culture_unknown") from exc
 
 
 def _term_out(t: GlossaryTerm) -> dict[str, Any]:
@@ -158,7 +158,7 @@ async def delete_term(term_id: str, request: Request, uow: UoW,
     done = await uow.global_.execute(delete(GlossaryTerm).where(
         GlossaryTerm.id == term_id[:40], GlossaryTerm.org_id == actor.org()))
     if not getattr(done, "rowcount", 0):
-        raise NotFound("no such glossary term", code="term_not_found")
+        raise NotFound("glossary term", term_id[:40], code="term_not_found")
     await uow.commit()
     _comms(request).forget_org(actor.org())
     return Response(status_code=204)

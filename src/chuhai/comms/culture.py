@@ -102,14 +102,18 @@ class Culture:
 
 def parse(scores_text: str, advice_text: str) -> Culture:
     data = tomllib.loads(scores_text)
+    meta_src = data.get("meta", {}).get("source", [])
+    meta_src = [meta_src] if isinstance(meta_src, str) else list(meta_src)
     countries = {}
     for code, raw in data.get("country", {}).items():
         scores = {d: int(raw[d]) for d in DIMENSIONS if isinstance(raw.get(d), int | float)}
         bad = [d for d, v in scores.items() if not 0 <= v <= 120]
         if bad:
             raise ValueError(f"hofstede.toml {code}: scores out of range {bad}")
+        src = raw.get("source") or meta_src  # a row without its own source: the matrix
+        src = [src] if isinstance(src, str) else list(src)
         countries[code.upper()] = Country(code.upper(), str(raw.get("name", code)), scores,
-                                          str(raw.get("source", "")),
+                                          str(src[0]) if src else "",
                                           str(raw.get("confidence", "")))
     rules = []
     for raw in tomllib.loads(advice_text).get("advice", []):

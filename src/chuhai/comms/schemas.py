@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Lang = Field(min_length=2, max_length=8, pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
-Market = Field(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$")
+_LANG = r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$"
+
+
+def Lang(default: Any = ...) -> Any:
+    return Field(default, min_length=2, max_length=8, pattern=_LANG)
 
 
 class _In(BaseModel):
@@ -16,8 +19,9 @@ class _In(BaseModel):
 
 class ScreenIn(_In):
     text: str = Field(min_length=1, max_length=2000)
-    markets: list[str] = Field(min_length=1, max_length=30)
-    lang: str | None = Lang
+    markets: list[Annotated[str, Field(pattern=r"^[A-Z]{2}$")]] = Field(min_length=1,
+                                                                        max_length=30)
+    lang: str | None = Lang(None)
     side: Literal["host", "viewer"] = "host"
     product_id: str | None = Field(None, max_length=40,
                                    description="Check a named former price against this "
@@ -26,15 +30,17 @@ class ScreenIn(_In):
 
 class ScriptIn(_In):
     text: str = Field(min_length=1, max_length=200_000)
-    markets: list[str] = Field(min_length=1, max_length=30)
-    lang: str | None = Lang
+    markets: list[Annotated[str, Field(pattern=r"^[A-Z]{2}$")]] = Field(min_length=1,
+                                                                        max_length=30)
+    lang: str | None = Lang(None)
     side: Literal["host", "viewer"] = "host"
 
 
 class TranslateIn(_In):
     text: str = Field(min_length=1, max_length=5000)
-    to: str = Lang
-    source: str | None = Field(None, alias="from", min_length=2, max_length=8)
+    to: str = Lang()
+    source: str | None = Field(None, alias="from", min_length=2, max_length=8,
+                               pattern=_LANG)
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
                               populate_by_name=True)
@@ -42,14 +48,14 @@ class TranslateIn(_In):
 
 class TermIn(_In):
     source: str = Field(min_length=1, max_length=120)
-    source_lang: str | None = Lang
-    target_lang: str | None = Lang
+    source_lang: str | None = Lang(None)
+    target_lang: str | None = Lang(None)
     target: str | None = Field(None, min_length=1, max_length=200)
     case_sensitive: bool = False
 
 
 class MemoryIn(_In):
-    source_lang: str = Lang
-    target_lang: str = Lang
+    source_lang: str = Lang()
+    target_lang: str = Lang()
     source: str = Field(min_length=1, max_length=2000)
     target: str = Field(min_length=1, max_length=2000)

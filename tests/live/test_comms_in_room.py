@@ -1,0 +1,117 @@
+"""Screening and translation inside a live room, end to end over the socket: a blocked line
+is never broadcast and its author is told why; PII is masked; a host sees the findings on
+their own line; each line is translated once per language and follows the original as a
+``chat.translation`` event that only that language's viewers receive; a viewer who joins
+later gets the translation in the hello snapshot, marked, with the original."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.live.harness import Client, customer_cookie, tagged
+
+
+@pytest.fixture
+def env(live_env):
+    return live_env
+
+
+async def test_a_blocked_line_is_not_broadcast_and_its_author_learns_why(env):
+    server, seed = env
+    cookie = await customer_cookie(server.base, tagged("de@v.example", seed.org_id))
+    author = await Client.connect(server.base, seed.room_id, cookie=cookie, lang="de")
+    watcher = await Client.connect(server.base, seed.room_id, lang="de", market="DE")
+    await author.send(type="chat", text="Sieg Heil an alle", nonce="n-1")
+    await author.pump(lambda c: c.errors)
+    err = author.errors[-1]
+    assert err["code"] == "blocked"
+    assert "DE.political.nazi_slogans" in err["message"]
+    assert any(d["rule"] == "DE.political.nazi_slogans" and d["market"] == "DE"
+               for d in err["details"])
+    await author.send(type="chat", text="Welche Farben gibt es?", nonce="n-2")
+    await watcher.pump(lambda c: any(e["data"].get("nonce") == "n-2" for e in c.of("chat")))
+    assert all("Sieg" not in e["data"]["text"] for e in watcher.of("chat"))
+    await author.close()
+    await watcher.close()
+
+
+async def test_pii_is_masked_before_anyone_sees_it(env):
+    server, seed = env
+    cookie = await customer_cookie(server.base, tagged("us@v.example", seed.org_id))
+    author = await Client.connect(server.base, seed.room_id, cookie=cookie, lang="en")
+    await author.send(type="chat", text="text me at (415) 555-2671 or jo@example.com",
+                      nonce="pii")
+    await author.pump(lambda c: any(e["data"].get("nonce") == "pii" for e in c.of("chat")))
+    ev = next(e for e in author.of("chat") if e["data"].get("nonce") == "pii")
+    assert ev["data"]["text"] == "text me at [phone hidden] or [email hidden]"
+    assert set(ev["data"]["redacted"]) == {"phone", "email"}
+    await author.close()
+
+
+async def test_a_host_sees_screening_findings_on_their_own_line(env):
+    server, seed = env
+    host = await Client.connect(server.base, seed.room_id, token=seed.host_token, lang="en")
+    await host.send(type="chat", text="Honestly the number one brand in America, only 3 left!",
+                    nonce="h-1")
+    await host.pump(lambda c: c.notices)
+    notice = host.notices[-1]
+    assert notice["nonce"] == "h-1"
+    cats = {f["category"] for f in notice["findings"]}
+    assert "urgency" in cats
+    assert all(f["suggestion"] and f["market"] for f in notice["findings"])
+    ev = next(e for e in host.of("chat") if e["data"].get("nonce") == "h-1")
+    assert "urgency" in ev["data"]["flags"]
+    await host.close()
+
+
+async def test_translations_follow_the_original_once_per_language(env):
+    server, seed = env
+    cookie = await customer_cookie(server.base, tagged("jp@v.example", seed.org_id))
+    author = await Client.connect(server.base, seed.room_id, cookie=cookie, lang="en")
+    ja = await Client.connect(server.base, seed.room_id, lang="ja", market="JP")
+    de = await Client.connect(server.base, seed.room_id, lang="de", market="DE")
+    en = await Client.connect(server.base, seed.room_id, lang="en", market="US")
+    await author.send(type="chat", text="Thanks for watching!", nonce="tr-1")
+    await author.pump(lambda c: any(e["data"].get("nonce") == "tr-1" for e in c.of("chat")))
+    seq = next(e for e in author.of("chat") if e["data"].get("nonce") == "tr-1")["seq"]
+    for viewer, lang in ((ja, "ja"), (de, "de")):
+        await viewer.pump(lambda c, s=seq: any(e["data"]["seq"] == s
+                                               for e in c.of("chat.translation")))
+        tr = [e for e in viewer.of("chat.translation") if e["data"]["seq"] == seq]
+        assert len(tr) == 1 and tr[0]["data"]["lang"] == lang
+        assert tr[0]["data"]["machine"] is False  # the phrasebook, reviewed by people
+        assert tr[0]["data"]["provider"] == "memory:phrasebook"
+        original = next(e for e in viewer.of("chat") if e["seq"] == seq)
+        assert original["data"]["text"] == "Thanks for watching!"  # the original came first
+        assert original["seq"] < tr[0]["seq"]
+    assert ja.of("chat.translation")[-1]["data"]["text"] != de.of(
+        "chat.translation")[-1]["data"]["text"]
+    await asyncio.sleep(0.3)
+    # an English viewer never receives translations into other languages
+    assert all(e["data"]["lang"] == "en" for e in en.of("chat.translation"))
+    # a Japanese viewer who arrives now sees the line translated, with the original at hand
+    late = await Client.connect(server.base, seed.room_id, lang="ja", market="JP")
+    msg = next(m for m in late.hello["messages"] if m["seq"] == seq)
+    assert msg["data"]["text"] == ja.of("chat.translation")[-1]["data"]["text"]
+    assert msg["data"]["original"] == "Thanks for watching!" and msg["data"]["machine"] is False
+    for c in (author, ja, de, en, late):
+        await c.close()
+
+
+async def test_resume_after_translations_has_no_gap(env):
+    server, seed = env
+    cookie = await customer_cookie(server.base, tagged("de@v.example", seed.org_id))
+    author = await Client.connect(server.base, seed.room_id, cookie=cookie, lang="en")
+    since = author.hello["seq"]
+    await author.send(type="chat", text="See you next time!", nonce="rs-1")
+    await author.pump(lambda c: any(e["data"].get("nonce") == "rs-1" for e in c.of("chat")))
+    await asyncio.sleep(0.5)  # the translations are published meanwhile
+    back = await Client.connect(server.base, seed.room_id, cookie=cookie, lang="de",
+                                since=since)
+    kinds = [e["type"] for e in back.events]
+    assert "chat" in kinds and "chat.translation" in kinds
+    assert all(e["data"]["lang"] == "de" for e in back.of("chat.translation"))
+    await author.close()
+    await back.close()
