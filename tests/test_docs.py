@@ -17,5 +17,6 @@ def test_every_setting_is_documented_in_the_readme():
 
 def test_docs_linked_from_the_readme_exist():
     readme = (ROOT / "README.md").read_text()
-    for name in ("architecture", "api", "catalog-import", "rules", "deploy", "crossborder"):
+    for name in ("architecture", "api", "catalog-import", "rules", "deploy", "crossborder",
+                 "comms"):
         assert f"docs/{name}.md" in readme and (ROOT / "docs" / f"{name}.md").exists()

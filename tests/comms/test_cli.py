@@ -37,8 +37,8 @@ def test_screen_json_follows_the_contract(env: Path) -> None:
 
 
 def test_a_clean_line_is_allowed(env: Path) -> None:
-    r = runner.invoke(app, ["screen", "--market", "JP", "--text", "このジャケットはSからXLまであります。",
-                            "--json"])
+    r = runner.invoke(app, ["screen", "--market", "JP", "--text",
+                            "このジャケットはSからXLまであります。", "--json"])
     assert json.loads(r.stdout) == {"action": "allow", "findings": [],
                                     "redacted": "このジャケットはSからXLまであります。",
                                     "market": "JP", "lang": "ja", "side": "host"}

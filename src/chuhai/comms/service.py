@@ -105,6 +105,9 @@ class Comms:
             detect("warm up the detector", "en")
         await asyncio.to_thread(work)
 
+    def cached_org(self, org_id: str) -> OrgLanguageData | None:
+        return self._orgs.get(org_id)
+
     def forget_org(self, org_id: str) -> None:
         self._orgs.pop(org_id, None)
 

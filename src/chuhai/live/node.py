@@ -158,12 +158,14 @@ class LiveNode:
         assert self.comms is not None
         data = ev["data"]
         source = data.get("lang") or "en"
-        try:
-            async with unit_of_work(self.stores) as uow:
-                org = await self.comms.org_data(uow.global_, room.org_id)
-        except Exception:
-            log.exception("could not load the glossary of org %s", room.org_id)
-            return
+        org = self.comms.cached_org(room.org_id)
+        if org is None:
+            try:
+                async with unit_of_work(self.stores) as uow:
+                    org = await self.comms.org_data(uow.global_, room.org_id)
+            except Exception:
+                log.exception("could not load the glossary of org %s", room.org_id)
+                return
         side = "host" if data.get("role") == "host" else "viewer"
         for target in self.target_languages(room, source):
             try:

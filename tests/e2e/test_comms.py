@@ -1,0 +1,77 @@
+"""End to end in Chromium: a German viewer reads the host's English line in German (marked
+as translated, the original one click away); a host sees the screening finding and its
+rewrite on their own line; a viewer's blocked line is not sent and the viewer is told why;
+the script check page reports a run-of-show per market with the presentation advice."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.test_live_room import _host_page, _viewer_page
+
+pytestmark = pytest.mark.e2e
+DOCS = ARTIFACTS.parent / "docs" / "screenshots"
+
+
+def test_translation_and_screening_in_the_live_room(server, browser):
+    host = _host_page(browser, server)
+    room_id = re.search(r"/rooms/(room_\w+)/host", host.url).group(1)
+    viewer = _viewer_page(browser, server, room_id)
+
+    host.get_by_placeholder("Say something as host").fill("Thanks for watching!")
+    host.get_by_role("button", name="Send").click()
+    line = viewer.locator("#chat li").filter(has=viewer.locator("button.orig")).last
+    line.wait_for(timeout=10000)
+    assert line.locator(".text").inner_text() == "Danke fürs Zuschauen!"
+    line.locator("button.orig").click()
+    assert line.locator(".text").inner_text() == "Thanks for watching!"
+    line.locator("button.orig").click()
+
+    host.get_by_placeholder("Say something as host").fill(
+        "Only 3 left, the number one brand in America!")
+    host.get_by_role("button", name="Send").click()
+    finding = host.locator("#screening .finding").first
+    finding.wait_for()
+    assert "urgency" in finding.inner_text() and "→" in finding.inner_text()
+
+    viewer.get_by_placeholder("Say hi (de)").fill("Sieg Heil")
+    viewer.get_by_role("button", name="Send").click()
+    viewer.get_by_text(re.compile("not sent")).wait_for()
+    host.wait_for_timeout(500)
+    assert "Sieg Heil" not in host.locator("#chat").inner_text()
+
+    viewer.screenshot(path=str(DOCS / "live-viewer-translated.png"))
+    host.screenshot(path=str(DOCS / "host-screening.png"))
+    host.context.close()
+    viewer.context.close()
+
+
+def test_the_script_check_reports_each_market(server, browser):
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{server}/login")
+    page.get_by_label("E-mail").fill("host@sonicwave.example")
+    page.get_by_label("Password").fill("demo-password-1")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{server}/console")
+    page.get_by_role("link", name="Script check").click()
+    page.get_by_label(re.compile("^Script")).fill(
+        "# opening\nHello everyone, welcome to the live room!\n"
+        "These earbuds are the number one brand in America.\n"
+        "Was $99, now only $49 - only 3 left!\n"
+        "全网最低价，国家级品质\n")
+    for market in ("DE", "JP"):
+        page.get_by_label(market, exact=True).check()
+    page.get_by_label("CN", exact=True).check()
+    page.get_by_role("button", name="Check script").click()
+    page.locator("#report-h").wait_for()
+    assert "4 lines checked" in page.locator("#totals").inner_text()
+    rows = page.locator("table.report tbody tr")
+    assert rows.count() == 4
+    assert "clean" in rows.nth(0).inner_text()
+    assert "CN" in rows.nth(3).inner_text() and "block" in rows.nth(3).inner_text()
+    assert page.locator(".advice details").count() >= 3
+    page.screenshot(path=str(DOCS / "script-check.png"), full_page=True)
+    page.context.close()
