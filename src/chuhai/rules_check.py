@@ -73,7 +73,7 @@ def _check_comms(summary: list[str]) -> list[str]:
         rules = sum(len(p.rules) for p in packs)
         patterns = sum(len(r.patterns) for p in packs for r in p.rules)
         markets = sorted(p.id for p in packs if p.kind == "market")
-        langs = sorted(p.id.removeprefix("lang.") for p in packs if p.kind == "language")
+        langs = sorted(p.id for p in packs if p.kind == "language")
         summary.append(f"screening: {len(markets)} market packs ({', '.join(markets)}), "
                        f"{len(langs)} language packs ({', '.join(langs)}), {rules} rules, "
                        f"{patterns} patterns")

@@ -91,14 +91,14 @@ class TranslationChain:
                                cached=True,
                                elapsed_ms=(time.perf_counter() - start) * 1000)
         trace: list[str] = []
-        for memory, origin in ((org_memory, "org"), (self.memory, "phrasebook")):
+        for memory in (org_memory, self.memory):
             if memory is None:
                 continue
             found = memory.lookup(text, source, target)
             if found is not None:
-                provider = f"memory:{found.origin or origin}"
-                await self.cache.put(key, Cached(found.text, provider, False))
-                return Translation(found.text, source, target, provider, False,
+                via = f"memory:{found.origin}"
+                await self.cache.put(key, Cached(found.text, via, False))
+                return Translation(found.text, source, target, via, False,
                                    elapsed_ms=(time.perf_counter() - start) * 1000)
         trace.append("memory: no match")
         protected = protect(text, glossary, source, target)
@@ -108,7 +108,7 @@ class TranslationChain:
                 trace.append(f"{provider.name}: skipped ({reason})")
                 continue
             try:
-                raw = await asyncio.wait_for(
+                raw: str = await asyncio.wait_for(
                     provider.translate(protected.text, source, target), provider.timeout_s)
                 out = restore(raw, protected).strip()
                 if not out:

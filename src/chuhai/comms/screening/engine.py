@@ -136,15 +136,18 @@ class Screener:
 
     def __post_init__(self) -> None:
         self.markets = {p.id: p for p in self.packs if p.kind == "market"}
-        self.languages = {p.id.removeprefix("lang."): p for p in self.packs
-                          if p.kind == "language"}
+        self.languages: dict[str, list[Pack]] = {}
+        for p in self.packs:
+            if p.kind == "language":
+                for code in p.languages or (p.id.rsplit(".", 1)[-1],):
+                    self.languages.setdefault(code, []).append(p)
         self.rules = {r.id: r for p in self.packs for r in p.rules}
 
     def rules_for(self, market: str, lang: str) -> list[Rule]:
         rules = list(self.markets[market].rules) if market in self.markets else []
         for code in dict.fromkeys((lang, "en")):
-            if code in self.languages:
-                rules += self.languages[code].rules
+            for pack in self.languages.get(code, ()):
+                rules += pack.rules
         return rules
 
     def scope(self, market: str, lang: str) -> _Scope:

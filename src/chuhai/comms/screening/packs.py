@@ -130,15 +130,19 @@ def parse_pack(text: str, file: str, problems: list[str]) -> Pack | None:
 
 
 def _default_files() -> list[tuple[str, str]]:
+    """Market packs at the top; language packs in sub-folders (``lang/`` for profanity,
+    hate and politics, ``ads/`` for advertising talk every market restricts)."""
     root = resources.files("chuhai") / "rules" / "screening"
     files: list[tuple[str, str]] = []
-    for entry in sorted(root.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml"):
-            files.append((f"screening/{entry.name}", entry.read_text("utf-8")))
-        elif entry.name == "lang":
-            for sub in sorted(entry.iterdir(), key=lambda e: e.name):
-                if sub.name.endswith(".toml"):
-                    files.append((f"screening/lang/{sub.name}", sub.read_text("utf-8")))
+
+    def walk(folder: Any, prefix: str) -> None:
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(".toml"):
+                files.append((f"{prefix}{entry.name}", entry.read_text("utf-8")))
+            elif entry.is_dir() and not entry.name.startswith((".", "_")):
+                walk(entry, f"{prefix}{entry.name}/")
+
+    walk(root, "screening/")
     return files
 
 

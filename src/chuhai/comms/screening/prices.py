@@ -50,7 +50,8 @@ def _to_minor(raw: str, exponent: int) -> int:
     m = re.match(r"^(.*?)(?:[.,](\d{1,2}))?$", raw)
     whole = re.sub(r"[.,]", "", m.group(1)) if m else raw
     frac = (m.group(2) or "") if m else ""
-    return int(whole or "0") * 10**exponent + int((frac + "00")[:exponent] or "0")
+    minor: int = int(whole or "0") * 10**exponent + int((frac + "00")[:exponent] or "0")
+    return minor
 
 
 def named_amounts(text: str, exponent: int = 2) -> list[tuple[int, int, int]]:
