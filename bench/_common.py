@@ -45,6 +45,6 @@ async def per_second(fn: Callable[[], Awaitable[Any]], seconds: float = 2.0) -> 
 def report(name: str, figure: float, unit: str, baseline: float, params: dict[str, Any]) -> None:
     print(json.dumps({"name": name, "figure": round(figure, 3 if abs(figure) < 10 else 1),
                       "unit": unit,
-                      "baseline": round(baseline, 1),
+                      "baseline": round(baseline, 4 if abs(baseline) < 10 else 1),
                       "ratio": round(figure / baseline, 3) if baseline else None,
                       "params": params}), flush=True)

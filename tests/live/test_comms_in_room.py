@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 
 from tests.live.harness import Client, customer_cookie, tagged
@@ -115,3 +116,36 @@ async def test_resume_after_translations_has_no_gap(env):
     assert all(e["data"]["lang"] == "de" for e in back.of("chat.translation"))
     await author.close()
     await back.close()
+
+
+async def test_a_sponsored_rooms_hosts_are_reminded_to_repeat_the_disclosure(env):
+    server, seed = env
+    import httpx
+
+    from chuhai.core.config import Settings  # noqa: F401 - the room is patched over the API
+
+    async with httpx.AsyncClient(base_url=server.base) as http:
+        r = await http.patch(f"/api/rooms/{seed.room_id}",
+                             headers={"Authorization": f"Bearer {seed.host_token}"},
+                             json={"disclosure": "Paid partnership with SonicWave"})
+        assert r.status_code == 200 and r.json()["disclosure"].startswith("Paid")
+    try:
+        viewer = await Client.connect(server.base, seed.room_id, lang="en")
+        assert viewer.hello["room"]["disclosure"] == "Paid partnership with SonicWave"
+        host = await Client.connect(server.base, seed.room_id, token=seed.host_token)
+        await host.send(type="chat", text="Hi everyone, let's start!", nonce="d-1")
+        await host.pump(lambda c: any(n["nonce"] == "d-1" for n in c.notices))
+        first = next(n for n in host.notices if n["nonce"] == "d-1")
+        assert [f["rule"] for f in first["findings"]] == ["LIVE.endorsement.repeat_disclosure"]
+        await host.send(type="chat", text="#ad this stream is a paid partnership", nonce="d-2")
+        await host.send(type="chat", text="These come in black and white", nonce="d-3")
+        await host.pump(lambda c: any(e["data"].get("nonce") == "d-3" for e in c.of("chat")))
+        await asyncio.sleep(0.2)
+        assert not any(n["nonce"] in ("d-2", "d-3") for n in host.notices)
+        await host.close()
+        await viewer.close()
+    finally:
+        async with httpx.AsyncClient(base_url=server.base) as http:
+            await http.patch(f"/api/rooms/{seed.room_id}",
+                             headers={"Authorization": f"Bearer {seed.host_token}"},
+                             json={"disclosure": None})

@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     libretranslate_url: str | None = Field(
         None, description="LibreTranslate base URL, e.g. http://127.0.0.1:5000.")
     libretranslate_api_key: str | None = Field(None, description="LibreTranslate API key.")
+    disclosure_repeat_minutes: int = Field(
+        10, ge=1, le=120, description="In a room with a disclosure (paid partnership), "
+        "remind hosts to repeat it when they have not said it for this long.")
     screening: bool = Field(
         True, description="Screen every chat line against the room's markets' packs "
         "(rules/screening) before broadcast.")

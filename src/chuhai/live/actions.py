@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from chuhai.accounts.models import Org
 from chuhai.comms import service as comms_service
+from chuhai.comms.screening import disclosure
 from chuhai.core.db import unit_of_work
 from chuhai.core.ids import new_id
 from chuhai.live import service
@@ -98,12 +99,33 @@ class Dispatcher:
         if kind == "question":
             total = await self.node.bus.add_counter(self.room.id, "questions", 1)
             await self.node.bus.publish_agg(self.room.id, {"counters": {"questions": total}})
+        findings = list(line.findings)
+        if self.viewer.is_host and self.room.disclosure:
+            findings += self._disclosure_due(line.text)
         ev = await self.node.publish(self.room.id, kind, data)
-        if line.findings:  # the author (a host: with the rewrite) sees what was flagged
+        if findings:  # the author (a host: with the rewrite) sees what was flagged
             self.conn.offer(Frame(dumps({"v": p.PROTOCOL_VERSION, "type": "screening",
                                          "seq": ev["seq"], "nonce": nonce,
-                                         "findings": list(line.findings)})))
+                                         "findings": findings})))
         self.node.translate_later(self.room, ev)
+
+    def _disclosure_due(self, text: str) -> list[dict[str, Any]]:
+        """A sponsored room's hosts repeat the disclosure; this line either says it (and
+        restarts the clock) or, when it is due, carries a reminder back to the host."""
+        assert self.room.disclosure is not None
+        now = time.monotonic()
+        if disclosure.discloses(text, self.room.disclosure):
+            self.node.disclosed_at[self.room.id] = now
+            return []
+        last = self.node.disclosed_at.get(self.room.id)
+        every = self.node.comms.settings.disclosure_repeat_minutes * 60 \
+            if self.node.comms is not None else disclosure.DEFAULT_EVERY_S
+        due = disclosure.reminder(self.room.disclosure,
+                                  None if last is None else now - last, every)
+        if due is None:
+            return []
+        self.node.disclosed_at[self.room.id] = now  # one reminder per period, not per line
+        return [due]
 
     async def _host_context(self) -> None:
         """A host's line is advertising: the seller's home market's law applies too, and a

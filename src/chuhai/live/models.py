@@ -24,6 +24,9 @@ class Room(GlobalBase):
     scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(12), default="scheduled")
     playback_url: Mapped[str | None] = mapped_column(String(500))
+    # A material connection the hosts must disclose (paid partnership, gifted products):
+    # shown to every viewer and repeated by the hosts during the stream. None: none.
+    disclosure: Mapped[str | None] = mapped_column(String(200))
     recording_url: Mapped[str | None] = mapped_column(String(500))
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

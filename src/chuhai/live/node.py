@@ -62,6 +62,7 @@ class LiveNode:
         screen = comms is not None and comms.settings.screening
         self.pipeline: Pipeline = default_pipeline(comms.screener if screen and comms else None)
         self._tasks: set[asyncio.Task[None]] = set()
+        self.disclosed_at: dict[str, float] = {}  # room → when a host last disclosed
         self.by_subject: dict[str, dict[str, set[Connection]]] = defaultdict(
             lambda: defaultdict(set))
         self.locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)

@@ -67,7 +67,8 @@ async def create_room(request: Request, uow: UoW) -> Response:
         "titles": {k: v for k, v in titles.items() if v},
         "markets": [m for m in form.getlist("markets") if isinstance(m, str)],
         "scheduled_at": flat.get("scheduled_at", "") + ":00+00:00",
-        "playback_url": flat.get("playback_url") or None, "run_of_show": slots}
+        "playback_url": flat.get("playback_url") or None, "run_of_show": slots,
+        "disclosure": flat.get("disclosure", "").strip() or None}
     if not errors:
         try:
             room = await service.create_room(uow, caller.actor, RoomIn.model_validate(data))
@@ -122,6 +123,7 @@ async def host_page(room_id: str, request: Request, uow: UoW) -> Response:
     room_skus = {k.id for p in products.values() if p.id in slot_products for k in p.skus}
     room_stock = [r for r in await stock.list_levels(uow, caller.actor) if r.sku_id in room_skus]
     return _render(request, "host.html", caller=caller, room=room, slots=slots,
+                   disclosure_minutes=request.app.state.settings.disclosure_repeat_minutes,
                    products=products, lang=lang, room_drops=room_drops,
                    room_auctions=room_auctions, room_stock=room_stock, skus=skus,
                    warehouses=await stock.list_warehouses(uow, caller.actor),

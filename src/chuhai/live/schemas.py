@@ -28,6 +28,10 @@ class RoomIn(SafeModel):
     markets: list[str] = Field(min_length=1, max_length=30)
     scheduled_at: AwareDatetime
     playback_url: MediaUrl | None = None
+    disclosure: str | None = Field(
+        None, min_length=3, max_length=200,
+        description="A paid partnership or gifted products, e.g. 'Paid partnership with "
+                    "SonicWave': shown to viewers, and hosts are reminded to repeat it.")
     run_of_show: list[SlotIn] = Field(default_factory=list, max_length=100)
 
     @field_validator("markets")
@@ -49,6 +53,7 @@ class RoomPatch(SafeModel):
     playback_url: MediaUrl | None = None
     recording_url: MediaUrl | None = None
     scheduled_at: AwareDatetime | None = None
+    disclosure: str | None = Field(None, min_length=3, max_length=200)
 
 
 class SlotOut(BaseModel):
@@ -66,6 +71,7 @@ class RoomOut(BaseModel):
     status: str
     playback_url: str | None
     recording_url: str | None
+    disclosure: str | None = None
     started_at: datetime | None
     ended_at: datetime | None
     run_of_show: list[SlotOut]

@@ -111,7 +111,8 @@ async def hello(node: LiveNode, room: Room, state: RoomState, ch: RoomChannel, v
         "v": PROTOCOL_VERSION, "type": "hello", "seq": upto if reset else max(since or 0, upto),
         "resumed": not reset, "reset": reset,
         "room": {"id": room.id, "title": _room_title(room, lang), "status": state.status,
-                 "playback_url": room.playback_url, "markets": room.markets},
+                 "playback_url": room.playback_url, "markets": room.markets,
+                 "disclosure": room.disclosure},
         "state": state.snapshot(),
         "messages": [x for e in state.recent if (x := localize(e, lang)) is not None]
         if reset else [],
