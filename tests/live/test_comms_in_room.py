@@ -120,10 +120,6 @@ async def test_resume_after_translations_has_no_gap(env):
 
 async def test_a_sponsored_rooms_hosts_are_reminded_to_repeat_the_disclosure(env):
     server, seed = env
-    import httpx
-
-    from chuhai.core.config import Settings  # noqa: F401 - the room is patched over the API
-
     async with httpx.AsyncClient(base_url=server.base) as http:
         r = await http.patch(f"/api/rooms/{seed.room_id}",
                              headers={"Authorization": f"Bearer {seed.host_token}"},
