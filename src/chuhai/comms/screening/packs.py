@@ -83,9 +83,11 @@ def _rule(raw: dict[str, Any], pack: str, file: str, problems: list[str]) -> Rul
         patterns = []
     sources = raw.get("source")
     sources = [sources] if isinstance(sources, str) else sources
-    if not isinstance(sources, list) or not sources or not all(
-            isinstance(s, str) and s.startswith(("http://", "https://")) for s in sources):
-        bad.append(f"{where}: source must be one or more http(s) addresses")
+    # addresses, and optionally citations in words ("StGB §130"): at least one address
+    if not isinstance(sources, list) or not all(isinstance(s, str) and s.strip()
+                                                for s in sources) or not any(
+            s.startswith(("http://", "https://")) for s in sources):
+        bad.append(f"{where}: source must list at least one http(s) address")
         sources = []
     eff = raw.get("effective_from")
     if not isinstance(eff, dt.date):
@@ -109,9 +111,11 @@ def _rule(raw: dict[str, Any], pack: str, file: str, problems: list[str]) -> Rul
         return None
     match = raw["match"]
     pats = tuple(dict.fromkeys(p if match == "regex" else norm(p).strip() for p in patterns))
+    # addresses first: a finding's ``source`` is the first address
+    ordered = sorted(sources, key=lambda s: not s.startswith(("http://", "https://")))
     return Rule(rid, pack, raw["category"], raw["lang"], raw["side"], match, pats,
                 tuple(norm(u) for u in unless), raw["action"], raw["suggestion"].strip(),
-                " ".join(raw["rationale"].split()), tuple(sources), eff, raw["confidence"])
+                " ".join(raw["rationale"].split()), tuple(ordered), eff, raw["confidence"])
 
 
 def parse_pack(text: str, file: str, problems: list[str]) -> Pack | None:
