@@ -50,8 +50,8 @@ def rate(fn, items) -> float:  # type: ignore[no-untyped-def]
 def main() -> None:
     screener = default_screener()
     items = lines()
-    for _, lang, market, _side in items:  # compile every scope before timing
-        screener.scope(market, lang)
+    for _, lang, market, side in items:  # compile every scope before timing
+        screener.scope(market, lang, side)
     patterns = {(m, lang): [p for r in screener.rules_for(m, lang) if r.match != "regex"
                             for p in r.patterns] for _, lang, m, _ in items}
 
@@ -75,8 +75,8 @@ def main() -> None:
 
     markets = sorted(screener.markets)
     for m in markets:
-        for _, lang, _, _ in items:
-            screener.scope(m, lang)
+        for _, lang, _, side in items:
+            screener.scope(m, lang, side)
 
     def everywhere(it: tuple[str, str, str, str]) -> None:
         for m in markets:

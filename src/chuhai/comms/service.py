@@ -101,7 +101,8 @@ class Comms:
         def work() -> None:
             _ = self.chain
             for market in self.screener.markets:
-                self.screener.scope(market, "en")
+                for side in ("host", "viewer"):
+                    self.screener.scope(market, "en", side)
             detect("warm up the detector", "en")
         await asyncio.to_thread(work)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -74,10 +75,16 @@ class Verdict:
         return {f.category for f in self.findings if f.action != "allow"}
 
 
+_BY_RANK = {r: a for a, r in RANK.items()}
+
+
 def overall(findings: Iterable[Finding]) -> str:
-    best = max((RANK[f.action] for f in findings), default=0)
-    action = next(a for a, r in RANK.items() if r == best)
-    return "allow" if action == "suggest" else action
+    best = 0
+    for f in findings:
+        r = RANK[f.action]
+        if r > best:
+            best = r
+    return "allow" if best <= RANK["suggest"] else _BY_RANK[best]
 
 
 @dataclass
@@ -89,14 +96,18 @@ class _Scope:
     empty: bool
 
 
-_ADDRESS_GATE = -1  # automaton gate value: a street word was seen (run the address check)
+_ADDRESS_GATE = -1
+_day: tuple[float, dt.date] = (0.0, dt.date.min)
+
+
+def _today() -> dt.date:
+    """Today, looked up at most once a minute (rules take effect by the day)."""
+    global _day
+    now = time.monotonic()
+    if now - _day[0] > 60:
+        _day = (now, dt.date.today())
+    return _day[1]  # automaton gate value: a street word was seen (run the address check)
 _DIGIT = re.compile(r"\d")
-
-
-def _edges_ok(text: str, start: int, end: int, pattern: str) -> bool:
-    if pattern[0].isalnum() and start > 0 and text[start - 1].isalnum():
-        return False
-    return not (pattern[-1].isalnum() and end < len(text) and text[end].isalnum())
 
 
 def _normalized(text: str) -> tuple[str, list[int] | None]:
@@ -132,7 +143,7 @@ def _one_per_overlap(found: Iterable[Finding]) -> list[Finding]:
 @dataclass
 class Screener:
     packs: Sequence[Pack]
-    _scopes: dict[tuple[str, str], _Scope] = field(default_factory=dict)
+    _scopes: dict[tuple[str, str, str], _Scope] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.markets = {p.id: p for p in self.packs if p.kind == "market"}
@@ -150,11 +161,14 @@ class Screener:
                 rules += pack.rules
         return rules
 
-    def scope(self, market: str, lang: str) -> _Scope:
-        key = (market, lang)
+    def scope(self, market: str, lang: str, side: str = "host") -> _Scope:
+        """One automaton per (market, language, side): a viewer line never even meets the
+        advertising rules, so its automaton is smaller and its scan cheaper."""
+        key = (market, lang, side)
         found = self._scopes.get(key)
         if found is None:
-            found = self._scopes[key] = self._compile(self.rules_for(market, lang))
+            found = self._scopes[key] = self._compile(
+                [r for r in self.rules_for(market, lang) if r.applies_to(side)])
         return found
 
     @staticmethod
@@ -194,13 +208,13 @@ class Screener:
     def screen(self, text: str, lang: str, market: str, side: str = "viewer", *,
                regions: Iterable[str] | None = None, on: dt.date | None = None,
                prices: PriceHistory | None = None) -> Verdict:
-        on = on or dt.date.today()
-        scope = self.scope(market, lang)
+        on = on or _today()
+        scope = self.scope(market, lang, side)
         low, index = _normalized(text)
         hits: dict[tuple[str, int], Finding] = {}
 
         def add(rule: Rule, s: int, e: int) -> None:
-            if not rule.applies_to(side) or rule.effective_from > on:
+            if rule.effective_from > on:
                 return
             if rule.unless and any(u in low for u in rule.unless):
                 return
@@ -213,13 +227,21 @@ class Screener:
 
         gated: set[int] = set()
         if not scope.empty:
+            n = len(low)
             for end, (pattern, users, gates) in scope.automaton.iter(low):
                 if gates:
                     gated.update(gates)
+                if not users:
+                    continue
                 start = end - len(pattern) + 1
+                stop = end + 1
+                # word edges: no letter or digit just outside a pattern that starts/ends
+                # with one (checked once per match, not per rule)
+                edges = not ((pattern[0].isalnum() and start > 0 and low[start - 1].isalnum())
+                             or (pattern[-1].isalnum() and stop < n and low[stop].isalnum()))
                 for rule, words in users:
-                    if not words or _edges_ok(low, start, end + 1, pattern):
-                        add(rule, start, end + 1)
+                    if edges or not words:
+                        add(rule, start, stop)
         has_digit = _DIGIT.search(text) is not None
         run = [*scope.always, *(i for i in gated if i >= 0)]
         if has_digit:
@@ -229,7 +251,7 @@ class Screener:
             m = rx.search(low)
             if m:
                 add(rule, m.start(), m.end())
-        findings = _one_per_overlap(hits.values())
+        findings = _one_per_overlap(hits.values()) if len(hits) > 1 else list(hits.values())
         if prices is not None and any(f.category == "price_claim" for f in findings):
             findings += check_reduction(text, market, prices, on)
         redacted = text
