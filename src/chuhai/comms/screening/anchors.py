@@ -16,7 +16,8 @@ from re import _parser as P  # type: ignore[attr-defined]
 from typing import Any
 
 DIGIT = "\x00digit"  # the anchor "some digit"
-_MAX_ALTERNATIVES = 64
+_MAX_ALTERNATIVES = 64   # joined literals (a cross product) kept at most
+_MAX_BRANCH = 512        # alternatives of one alternation kept at most
 
 
 def _score(options: frozenset[str]) -> tuple[int, int]:
@@ -52,7 +53,7 @@ def _item(op: Any, av: Any) -> Anchor | None:
                 return None
             options |= got[0]
             exact = exact and got[1]
-        return (frozenset(options), exact) if len(options) <= _MAX_ALTERNATIVES else None
+        return (frozenset(options), exact) if len(options) <= _MAX_BRANCH else None
     if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
         low, high, body = av
         got = _seq(body) if low >= 1 else None

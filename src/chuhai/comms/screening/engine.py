@@ -33,6 +33,8 @@ PII_SUGGESTIONS = {
     "phone": "Please don't post phone numbers in public chat.",
     "card": "Never post card numbers anywhere; pay only at checkout.",
     "address": "Please don't post your address in public chat; enter it at checkout.",
+    "id": "Never post identity numbers in public chat; the shop asks for them privately "
+          "when customs needs them.",
 }
 
 
@@ -256,7 +258,7 @@ class Screener:
             findings += check_reduction(text, market, prices, on)
         redacted = text
         pii_hits = pii.find(text, regions or (market,), has_digit=has_digit,
-                            address=_ADDRESS_GATE in gated)
+                            address=pii.ADDRESS_ANCHORS is None or _ADDRESS_GATE in gated)
         if pii_hits:
             redacted = pii.apply(text, pii_hits)
             findings += [Finding(f"PII.{h.kind}", "pii", "warn", h.start, h.end,

@@ -7,7 +7,10 @@ digits, a house number) because almost no chat line carries any of them and scre
 stay far under a millisecond a line:
 - phone numbers: libphonenumber (the ``phonenumbers`` port) in the regions the room sells
   to, so "+49 30 901820" and "(415) 555-2671" are caught while "order 12345" is not;
+- phone numbers of other countries by their shape (a leading 0 or +, digit groups, 9–13
+  digits);
 - cards: 13–19 digits in groups that pass the Luhn check (ISO/IEC 7812);
+- identity numbers with a fixed shape (Brazil's CPF, Korea's RRN, China's resident ID);
 - street addresses: a house number next to a street word in the languages we serve
   ("12 Baker Street", "Hauptstraße 5", "15 rue de Rivoli", "Jl. Sudirman No. 5",
   "東京都港区六本木1-2-3", "서울시 강남구 테헤란로 123").
@@ -25,10 +28,18 @@ from chuhai.comms.screening.anchors import anchors
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 MASKS = {"email": "[email hidden]", "phone": "[phone hidden]", "card": "[card hidden]",
-         "address": "[address hidden]"}
+         "address": "[address hidden]", "id": "[id hidden]"}
 EMAIL_MASK, PHONE_MASK = MASKS["email"], MASKS["phone"]
 
 _SEVEN_DIGITS = re.compile(r"(?:\d[\s\-./()]{0,3}){7}")
+# A national-format number of a country the room does not sell to ("0901 234 567" in a US
+# room): a leading 0 or +, groups of digits; 9-13 digits in all (checked after the match).
+_PHONE_SHAPE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ \-.]?\d{2,4}|0\d{1,4})(?:[ \-.]\d{2,4}){2,3}(?!\w)")
+# Identity numbers with a fixed shape: Brazil's CPF (000.000.000-00), Korea's resident
+# registration number (000000-0000000), China's resident ID (17 digits + digit or X).
+_NATIONAL_ID = re.compile(r"(?<!\d)(?:\d{3}\.\d{3}\.\d{3}-\d{2}|\d{6}-[1-8]\d{6}|"
+                          r"[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+                          r"\d{3}[\dXx])(?![\dA-Za-z])")
 _CARD = re.compile(r"(?<!\d)(?:\d[ \-]?){12,18}\d(?!\d)")
 _STREET_WORDS = (
     r"street|st\.|avenue|ave\.?|road|rd\.|boulevard|blvd\.?|lane|drive|dr\.|court|ct\.|"
@@ -50,7 +61,12 @@ _ADDRESS = re.compile(
     # JA/ZH/KO: a ward/district/road marker followed by block numbers
     r"|[\u4e00-\u9fff]{0,4}[都道府県市区町村][^\s、。]{0,12}\d{1,4}(?:[-−ー丁目番地号の]\d{1,4}){1,3}"
     r"|[省市区县路街道号][^\s，。]{0,12}\d{1,5}号"
-    r"|[가-힣]{1,8}(?:대로|로|길)\s?\d{1,5}(?:번길|-\d{1,4})?(?![\d,.]|\s?[개명일원시분주년월%])",
+    r"|[가-힣]{1,8}(?:대로|로|길)\s?\d{1,5}(?:번길|-\d{1,4})?(?!\d|[,.]\d|\s?[개명일원시분주년월%])"
+    # TH: "99/12 ซอยสุขุมวิท 21", "ถนนพระราม 4"
+    r"|\d{1,4}/\d{1,4}\s*(?:ซอย|ถนน|ถ\.|หมู่ที่|หมู่)\s?[^\s\d]{0,30}\s?\d{0,4}"
+    r"|ซอย\s?[^\s\d]{1,30}\s?\d{1,4}"
+    # AR: "شارع الأمير سلطان، فيلا 12"
+    r"|(?:شارع|طريق|حي)\s[^\d\n]{2,40}?(?:فيلا|مبنى|عمارة|شقة|رقم|بيت)\s?\d{1,5}",
     re.IGNORECASE,
 )
 
@@ -63,7 +79,7 @@ ADDRESS_ANCHORS = anchors(_ADDRESS.pattern)
 
 @dataclass(frozen=True)
 class PiiHit:
-    kind: str  # email | phone | card | address
+    kind: str  # email | phone | card | address | id
     start: int
     end: int
 
@@ -100,12 +116,17 @@ def find(text: str, regions: Iterable[str] = ("US",), *, has_digit: bool | None 
             digits = re.sub(r"\D", "", m.group(0))
             if 13 <= len(digits) <= 19 and luhn_ok(digits):
                 hits.append(PiiHit("card", m.start(), m.end()))
-        cards = [(h.start, h.end) for h in hits if h.kind == "card"]
+        hits += [PiiHit("id", m.start(), m.end()) for m in _NATIONAL_ID.finditer(text)]
+        cards = [(h.start, h.end) for h in hits if h.kind in ("card", "id")]
         for region in dict.fromkeys([*regions, None]):  # None: only "+<cc>" numbers
             for pm in phonenumbers.PhoneNumberMatcher(text, region,
                                                       leniency=phonenumbers.Leniency.VALID):
                 if not any(s <= pm.start < e for s, e in cards):
                     hits.append(PiiHit("phone", pm.start, pm.end))
+        for m in _PHONE_SHAPE.finditer(text):
+            digits = sum(c.isdigit() for c in m.group(0))
+            if 9 <= digits <= 13 and not any(s <= m.start() < e for s, e in cards):
+                hits.append(PiiHit("phone", m.start(), m.end()))
     if address:
         hits += [PiiHit("address", m.start(), m.end()) for m in _ADDRESS.finditer(text)]
     return _merge(hits)
