@@ -22,7 +22,7 @@ from typing import Any
 import ahocorasick
 
 from chuhai.comms.screening import pii
-from chuhai.comms.screening.anchors import DIGIT, anchors
+from chuhai.comms.screening.anchors import anchor_groups
 from chuhai.comms.screening.packs import RANK, Pack, Rule, norm
 from chuhai.comms.screening.prices import PriceHistory, check_reduction
 
@@ -38,7 +38,7 @@ PII_SUGGESTIONS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Finding:
     rule: str
     category: str
@@ -58,7 +58,7 @@ class Finding:
                 "suggestion": self.suggestion, "rationale": self.rationale}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Verdict:
     action: str  # block | require_disclosure | warn | allow
     findings: tuple[Finding, ...]
@@ -94,7 +94,9 @@ class _Scope:
     automaton: Any
     regexes: list[tuple[Rule, re.Pattern[str]]]
     always: tuple[int, ...]      # regexes without anchors: run on every line
-    on_digit: tuple[int, ...]    # regexes whose only anchor is a digit
+    on_digit: tuple[int, ...]    # regexes whose only certainty is a digit
+    need: tuple[int, ...]        # per regex: how many anchor groups must be seen
+    needs_digit: tuple[bool, ...]
     empty: bool
 
 
@@ -179,33 +181,38 @@ class Screener:
         the regex rules and of the address detector (see anchors.py)."""
         auto = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
         table: dict[str, list[tuple[Rule, bool]]] = {}
-        gates: dict[str, set[int]] = {}
+        gates: dict[str, set[tuple[int, int]]] = {}
         regexes: list[tuple[Rule, re.Pattern[str]]] = []
         always: list[int] = []
         on_digit: list[int] = []
+        need: list[int] = []
+        needs_digit: list[bool] = []
         for rule in rules:
             if rule.match == "regex":
                 for p in rule.patterns:
                     i = len(regexes)
                     regexes.append((rule, re.compile(p, re.IGNORECASE)))
-                    found = anchors(p)
+                    found = anchor_groups(p)
+                    need.append(len(found[0]) if found else 0)
+                    needs_digit.append(bool(found and found[1]))
                     if found is None:
                         always.append(i)
-                    elif DIGIT in found:
+                    elif not found[0]:
                         on_digit.append(i)
-                    else:
-                        for a in found:
-                            gates.setdefault(norm(a), set()).add(i)
+                    for j, group in enumerate(found[0] if found else ()):
+                        for a in group:
+                            gates.setdefault(norm(a), set()).add((i, j))
                 continue
             for p in rule.patterns:
                 table.setdefault(p, []).append((rule, rule.match == "words"))
         for a in pii.ADDRESS_ANCHORS or ():
-            gates.setdefault(norm(a), set()).add(_ADDRESS_GATE)
+            gates.setdefault(norm(a), set()).add((_ADDRESS_GATE, 0))
         for key in set(table) | set(gates):
             auto.add_word(key, (key, tuple(table.get(key, ())),
                                 tuple(sorted(gates.get(key, ())))))
         auto.make_automaton()
-        return _Scope(auto, regexes, tuple(always), tuple(on_digit), not table and not gates)
+        return _Scope(auto, regexes, tuple(always), tuple(on_digit), tuple(need),
+                      tuple(needs_digit), not table and not gates)
 
     def screen(self, text: str, lang: str, market: str, side: str = "viewer", *,
                regions: Iterable[str] | None = None, on: dt.date | None = None,
@@ -227,7 +234,7 @@ class Screener:
                     rule.id, rule.category, rule.action, s, e, text[s:e], rule.sources[0],
                     rule.suggestion, rule.rationale, rule.sources)
 
-        gated: set[int] = set()
+        gated: set[tuple[int, int]] = set()
         if not scope.empty:
             n = len(low)
             for end, (pattern, users, gates) in scope.automaton.iter(low):
@@ -245,9 +252,15 @@ class Screener:
                     if edges or not words:
                         add(rule, start, stop)
         has_digit = _DIGIT.search(text) is not None
-        run = [*scope.always, *(i for i in gated if i >= 0)]
+        run = list(scope.always)
         if has_digit:
             run += scope.on_digit
+        if gated:
+            seen: dict[int, int] = {}
+            for i, _group in gated:
+                seen[i] = seen.get(i, 0) + 1
+            run += [i for i, n in seen.items() if i >= 0 and n == scope.need[i]
+                    and (has_digit or not scope.needs_digit[i])]
         for i in run:
             rule, rx = scope.regexes[i]
             m = rx.search(low)
@@ -258,7 +271,8 @@ class Screener:
             findings += check_reduction(text, market, prices, on)
         redacted = text
         pii_hits = pii.find(text, regions or (market,), has_digit=has_digit,
-                            address=pii.ADDRESS_ANCHORS is None or _ADDRESS_GATE in gated)
+                            address=pii.ADDRESS_ANCHORS is None
+                            or (_ADDRESS_GATE, 0) in gated)
         if pii_hits:
             redacted = pii.apply(text, pii_hits)
             findings += [Finding(f"PII.{h.kind}", "pii", "warn", h.start, h.end,

@@ -34,7 +34,8 @@ EMAIL_MASK, PHONE_MASK = MASKS["email"], MASKS["phone"]
 _SEVEN_DIGITS = re.compile(r"(?:\d[\s\-./()]{0,3}){7}")
 # A national-format number of a country the room does not sell to ("0901 234 567" in a US
 # room): a leading 0 or +, groups of digits; 9-13 digits in all (checked after the match).
-_PHONE_SHAPE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ \-.]?\d{2,4}|0\d{1,4})(?:[ \-.]\d{2,4}){2,3}(?!\w)")
+_PHONE_SHAPE = re.compile(r"(?<![0-9A-Za-z+])(?:\+\d{1,3}[ \-.]?\d{2,4}|0\d{1,4})"
+                          r"(?:[ \-.]\d{2,4}){2,3}(?![0-9A-Za-z])")
 # Identity numbers with a fixed shape: Brazil's CPF (000.000.000-00), Korea's resident
 # registration number (000000-0000000), China's resident ID (17 digits + digit or X).
 _NATIONAL_ID = re.compile(r"(?<!\d)(?:\d{3}\.\d{3}\.\d{3}-\d{2}|\d{6}-[1-8]\d{6}|"
@@ -100,6 +101,43 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+_NON_DIGIT = re.compile(r"\D")
+# Where a phone number may be: an optional "+", then digits with the separators people
+# type, 7 to 15 digits in all. Each candidate is parsed with libphonenumber for the room's
+# regions (and as an international number) and kept only when it is a valid number there.
+_PHONE_CANDIDATE = re.compile(r"(?<![0-9A-Za-z+])\+?\(?\d[\d \-./()]{5,22}\d(?![0-9A-Za-z])")
+
+
+def _phone_candidates(text: str) -> list[tuple[int, int]]:
+    out = []
+    for m in _PHONE_CANDIDATE.finditer(text):
+        digits = sum(c.isdigit() for c in m.group(0))
+        if 7 <= digits <= 15:
+            out.append((m.start(), m.end()))
+    return out
+
+
+def _valid_phone(candidate: str, regions: tuple[str, ...]) -> bool:
+    bare = candidate.isdigit() and not candidate.startswith("0")
+    for region in (*dict.fromkeys(regions), None):  # None: only "+<country code>" numbers
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if not phonenumbers.is_valid_number(number):
+            continue
+        if bare and region is not None:
+            # An unbroken run of digits is an order or tracking number as often as a
+            # phone number: where national numbers begin with the trunk prefix 0, a run
+            # without it counts only as a mobile number (China's 138…).
+            meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+            if (meta is not None and meta.national_prefix == "0"
+                    and phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE):
+                continue
+        return True
+    return False
+
+
 def find(text: str, regions: Iterable[str] = ("US",), *, has_digit: bool | None = None,
          address: bool = True) -> list[PiiHit]:
     """Every PII span in ``text``, longest first where two overlap. The screening engine
@@ -113,16 +151,16 @@ def find(text: str, regions: Iterable[str] = ("US",), *, has_digit: bool | None 
         return hits
     if _SEVEN_DIGITS.search(text):
         for m in _CARD.finditer(text):
-            digits = re.sub(r"\D", "", m.group(0))
+            digits = _NON_DIGIT.sub("", m.group(0))
             if 13 <= len(digits) <= 19 and luhn_ok(digits):
                 hits.append(PiiHit("card", m.start(), m.end()))
         hits += [PiiHit("id", m.start(), m.end()) for m in _NATIONAL_ID.finditer(text)]
         cards = [(h.start, h.end) for h in hits if h.kind in ("card", "id")]
-        for region in dict.fromkeys([*regions, None]):  # None: only "+<cc>" numbers
-            for pm in phonenumbers.PhoneNumberMatcher(text, region,
-                                                      leniency=phonenumbers.Leniency.VALID):
-                if not any(s <= pm.start < e for s, e in cards):
-                    hits.append(PiiHit("phone", pm.start, pm.end))
+        for start, end in _phone_candidates(text):
+            if any(s <= start < e for s, e in cards):
+                continue
+            if _valid_phone(text[start:end], tuple(regions)):
+                hits.append(PiiHit("phone", start, end))
         for m in _PHONE_SHAPE.finditer(text):
             digits = sum(c.isdigit() for c in m.group(0))
             if 9 <= digits <= 13 and not any(s <= m.start() < e for s, e in cards):
