@@ -162,8 +162,8 @@ def find(text: str, regions: Iterable[str] = ("US",), *, has_digit: bool | None 
             if _valid_phone(text[start:end], tuple(regions)):
                 hits.append(PiiHit("phone", start, end))
         for m in _PHONE_SHAPE.finditer(text):
-            digits = sum(c.isdigit() for c in m.group(0))
-            if 9 <= digits <= 13 and not any(s <= m.start() < e for s, e in cards):
+            count = sum(c.isdigit() for c in m.group(0))
+            if 9 <= count <= 13 and not any(s <= m.start() < e for s, e in cards):
                 hits.append(PiiHit("phone", m.start(), m.end()))
     if address:
         hits += [PiiHit("address", m.start(), m.end()) for m in _ADDRESS.finditer(text)]
