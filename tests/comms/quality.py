@@ -13,8 +13,8 @@ from chuhai.comms.screening.engine import Screener
 DATA = Path(__file__).parent / "data" / "labelled.jsonl"
 
 
-def labelled() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in DATA.read_text("utf-8").splitlines() if line.strip()]
+def labelled(path: Path = DATA) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
 @dataclass
