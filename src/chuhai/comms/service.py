@@ -106,6 +106,28 @@ class Comms:
             detect("warm up the detector", "en")
         await asyncio.to_thread(work)
 
+    async def warm_room(self, markets: list[str]) -> None:
+        """Compile the screening scopes a room will use — its markets (and China, the
+        host side's home market in most rooms) in their languages and English, for both
+        sides — off the event loop, so the first lines do not stall the room."""
+        from chuhai.markets.profiles import get_profile
+
+        def work() -> None:
+            for market in [*markets, "CN"]:
+                if market not in self.screener.markets:
+                    continue
+                profile = get_profile(market)
+                langs = {"en", *(t.split("-")[0] for t in (profile.languages if profile
+                                                          else ()))}
+                for other in markets:  # translations are screened in each market's language
+                    p = get_profile(other)
+                    langs |= {t.split("-")[0] for t in (p.languages if p else ())}
+                for lang in sorted(langs):
+                    for side in ("host", "viewer"):
+                        self.screener.scope(market, lang, side)
+
+        await asyncio.to_thread(work)
+
     def cached_org(self, org_id: str) -> OrgLanguageData | None:
         return self._orgs.get(org_id)
 

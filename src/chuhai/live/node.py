@@ -90,6 +90,10 @@ class LiveNode:
                     state.apply(ev)
             state.seq = current
             self.states[room.id] = state
+            if self.comms is not None and self.comms.settings.screening:
+                task = asyncio.create_task(self.comms.warm_room(list(room.markets)))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
         return state
 
     def register(self, room: str, subject: str, conn: Connection) -> None:
