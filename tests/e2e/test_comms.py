@@ -75,3 +75,28 @@ def test_the_script_check_reports_each_market(server, browser):
     assert page.locator(".advice details").count() >= 3
     page.screenshot(path=str(DOCS / "script-check.png"), full_page=True)
     page.context.close()
+
+
+def test_the_glossary_page_adds_terms_and_memory(server, browser):
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{server}/login")
+    page.get_by_label("E-mail").fill("owner@sonicwave.example")
+    page.get_by_label("Password").fill("demo-password-1")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{server}/console")
+    page.get_by_role("link", name="Glossary").click()
+    assert "SonicWave" in page.get_by_text("Brands in your catalog").inner_text()
+    page.get_by_role("textbox", name="Term", exact=True).fill("ANC1")
+    page.get_by_role("button", name="Add term").click()
+    page.get_by_role("cell", name="ANC1", exact=True).wait_for()
+    page.get_by_role("textbox", name="Term", exact=True).fill("ANC1")
+    page.get_by_role("button", name="Add term").click()
+    page.get_by_role("alert").get_by_text("already in the glossary").wait_for()
+    page.get_by_role("textbox", name="Line", exact=True).fill("The ANC1 is back in stock")
+    page.get_by_role("textbox", name="Translation", exact=True).fill("Der ANC1 ist wieder da")
+    page.get_by_role("button", name="Add to memory").click()
+    page.get_by_text("Der ANC1 ist wieder da").wait_for()
+    page.screenshot(path=str(DOCS / "glossary.png"), full_page=True)
+    page.get_by_role("button", name="Delete ANC1").click()
+    page.get_by_text("No terms yet.").wait_for()
+    page.context.close()

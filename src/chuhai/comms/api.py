@@ -6,19 +6,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import delete, select
 
 from chuhai.comms import service
 from chuhai.comms.culture import UnknownCulture
 from chuhai.comms.culture import load as load_culture
 from chuhai.comms.detect import detect
-from chuhai.comms.models import GlossaryTerm, MemoryEntry
+from chuhai.comms.models import GlossaryTerm
 from chuhai.comms.schemas import MemoryIn, ScreenIn, ScriptIn, TermIn, TranslateIn
 from chuhai.comms.script_check import ScriptTooLarge, check_script, summary
 from chuhai.comms.translator import ProviderError, TranslationUnavailable
 from chuhai.core.actor import Perm
 from chuhai.core.errors import Conflict, InvalidInput, NotFound
-from chuhai.core.ids import new_id
 from chuhai.web.deps import CurrentActor, UoW, limit
 
 router = APIRouter(prefix="/api", tags=["communication"])
@@ -118,9 +116,7 @@ def _term_out(t: GlossaryTerm) -> dict[str, Any]:
 @router.get("/glossary")
 async def list_terms(uow: UoW, actor: CurrentActor) -> list[dict[str, Any]]:
     actor.require(Perm.CATALOG_READ)
-    rows = await uow.global_.scalars(select(GlossaryTerm).where(
-        GlossaryTerm.org_id == actor.org()).order_by(GlossaryTerm.source))
-    return [_term_out(t) for t in rows]
+    return [_term_out(t) for t in await service.list_terms(uow.global_, actor.org())]
 
 
 @router.post("/glossary", status_code=201)
@@ -129,25 +125,9 @@ async def add_term(body: TermIn, request: Request, uow: UoW,
     """A term with ``target`` is an enforced translation into ``target_lang`` (required);
     without, the term is never translated (brand and product names)."""
     actor.require(Perm.CATALOG_WRITE)
-    if body.target is not None and body.target_lang is None:
-        raise InvalidInput("an enforced translation needs target_lang", code="invalid_term")
-    org = actor.org()
-    existing = await uow.global_.scalar(select(GlossaryTerm).where(
-        GlossaryTerm.org_id == org, GlossaryTerm.source == body.source,
-        GlossaryTerm.source_lang.is_(None) if body.source_lang is None
-        else GlossaryTerm.source_lang == body.source_lang,
-        GlossaryTerm.target_lang.is_(None) if body.target_lang is None
-        else GlossaryTerm.target_lang == body.target_lang))
-    if existing is not None:
-        raise Conflict("that term is already in the glossary", code="term_exists")
-    count = len((await uow.global_.scalars(select(GlossaryTerm.id).where(
-        GlossaryTerm.org_id == org))).all())
-    if count >= 5000:
-        raise Conflict("a glossary holds at most 5,000 terms", code="glossary_full")
-    term = GlossaryTerm(id=new_id("gls"), org_id=org, **body.model_dump())
-    uow.global_.add(term)
+    term = await service.add_term(uow.global_, actor.org(), body)
     await uow.commit()
-    _comms(request).forget_org(org)
+    _comms(request).forget_org(actor.org())
     return _term_out(term)
 
 
@@ -155,10 +135,7 @@ async def add_term(body: TermIn, request: Request, uow: UoW,
 async def delete_term(term_id: str, request: Request, uow: UoW,
                       actor: CurrentActor) -> Response:
     actor.require(Perm.CATALOG_WRITE)
-    done = await uow.global_.execute(delete(GlossaryTerm).where(
-        GlossaryTerm.id == term_id[:40], GlossaryTerm.org_id == actor.org()))
-    if not getattr(done, "rowcount", 0):
-        raise NotFound("glossary term", term_id[:40], code="term_not_found")
+    await service.delete_term(uow.global_, actor.org(), term_id)
     await uow.commit()
     _comms(request).forget_org(actor.org())
     return Response(status_code=204)
@@ -167,10 +144,9 @@ async def delete_term(term_id: str, request: Request, uow: UoW,
 @router.get("/translation-memory")
 async def list_memory(uow: UoW, actor: CurrentActor) -> list[dict[str, Any]]:
     actor.require(Perm.CATALOG_READ)
-    rows = await uow.global_.scalars(select(MemoryEntry).where(
-        MemoryEntry.org_id == actor.org()).order_by(MemoryEntry.created_at).limit(1000))
     return [{"id": e.id, "source_lang": e.source_lang, "target_lang": e.target_lang,
-             "source": e.source, "target": e.target} for e in rows]
+             "source": e.source, "target": e.target}
+            for e in await service.list_memory(uow.global_, actor.org())]
 
 
 @router.post("/translation-memory", status_code=201)
@@ -179,10 +155,7 @@ async def add_memory(body: MemoryIn, request: Request, uow: UoW,
     """A reviewed translation; later lines that match it (exactly, or closely with the
     same numbers) reuse it instead of a machine translation."""
     actor.require(Perm.CATALOG_WRITE)
-    if body.source_lang == body.target_lang:
-        raise InvalidInput("source and target language are the same", code="same_language")
-    entry = MemoryEntry(id=new_id("tm"), org_id=actor.org(), **body.model_dump())
-    uow.global_.add(entry)
+    entry = await service.add_memory(uow.global_, actor.org(), body)
     await uow.commit()
     _comms(request).forget_org(actor.org())
     return {"id": entry.id, **body.model_dump()}

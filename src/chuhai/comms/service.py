@@ -13,7 +13,7 @@ from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chuhai.catalog.models import Listing, ListingPrice, Product
@@ -26,12 +26,15 @@ from chuhai.comms.providers.argos import Argos
 from chuhai.comms.providers.deepl import DeepL
 from chuhai.comms.providers.libretranslate import LibreTranslate
 from chuhai.comms.providers.openai_compat import OpenAICompatible
+from chuhai.comms.schemas import MemoryIn, TermIn
 from chuhai.comms.screening.engine import Screener
 from chuhai.comms.screening.packs import load_packs
 from chuhai.comms.screening.prices import PriceHistory
 from chuhai.comms.translator import Provider, TranslationChain
 from chuhai.core.clock import utcnow
 from chuhai.core.config import Settings
+from chuhai.core.errors import Conflict, InvalidInput, NotFound
+from chuhai.core.ids import new_id
 from chuhai.core.money import minor_digits
 
 log = logging.getLogger("chuhai.comms")
@@ -153,6 +156,59 @@ class Comms:
             memory.add(e.source_lang, e.target_lang, e.source, e.target, origin="org")
         data = self._orgs[org_id] = OrgLanguageData(Glossary.of(terms), memory)
         return data
+
+
+MAX_TERMS = 5000
+
+
+async def list_terms(session: AsyncSession, org_id: str) -> list[GlossaryTerm]:
+    return list((await session.scalars(select(GlossaryTerm).where(
+        GlossaryTerm.org_id == org_id).order_by(GlossaryTerm.source))).all())
+
+
+async def add_term(session: AsyncSession, org_id: str, data: TermIn) -> GlossaryTerm:
+    """A term with ``target`` is an enforced translation into ``target_lang``; without,
+    the term is never translated (brand and product names)."""
+    if data.target is not None and data.target_lang is None:
+        raise InvalidInput("an enforced translation needs target_lang", code="invalid_term")
+    same_src = (GlossaryTerm.source_lang.is_(None) if data.source_lang is None
+                else GlossaryTerm.source_lang == data.source_lang)
+    same_tgt = (GlossaryTerm.target_lang.is_(None) if data.target_lang is None
+                else GlossaryTerm.target_lang == data.target_lang)
+    if await session.scalar(select(GlossaryTerm.id).where(
+            GlossaryTerm.org_id == org_id, GlossaryTerm.source == data.source, same_src,
+            same_tgt)) is not None:
+        raise Conflict("that term is already in the glossary", code="term_exists")
+    count = await session.scalar(select(func.count()).select_from(GlossaryTerm).where(
+        GlossaryTerm.org_id == org_id))
+    if (count or 0) >= MAX_TERMS:
+        raise Conflict(f"a glossary holds at most {MAX_TERMS:,} terms", code="glossary_full")
+    term = GlossaryTerm(id=new_id("gls"), org_id=org_id, **data.model_dump())
+    session.add(term)
+    await session.flush()
+    return term
+
+
+async def delete_term(session: AsyncSession, org_id: str, term_id: str) -> None:
+    done = await session.execute(delete(GlossaryTerm).where(
+        GlossaryTerm.id == term_id[:40], GlossaryTerm.org_id == org_id))
+    if not getattr(done, "rowcount", 0):
+        raise NotFound("glossary term", term_id[:40], code="term_not_found")
+
+
+async def list_memory(session: AsyncSession, org_id: str,
+                      limit: int = 1000) -> list[MemoryEntry]:
+    return list((await session.scalars(select(MemoryEntry).where(
+        MemoryEntry.org_id == org_id).order_by(MemoryEntry.created_at).limit(limit))).all())
+
+
+async def add_memory(session: AsyncSession, org_id: str, data: MemoryIn) -> MemoryEntry:
+    if data.source_lang == data.target_lang:
+        raise InvalidInput("source and target language are the same", code="same_language")
+    entry = MemoryEntry(id=new_id("tm"), org_id=org_id, **data.model_dump())
+    session.add(entry)
+    await session.flush()
+    return entry
 
 
 async def price_history(session: AsyncSession, product_id: str,
