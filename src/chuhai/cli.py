@@ -511,3 +511,66 @@ def translate_providers(
     for row in Comms(Settings()).chain.describe(source, to):
         state = "ready" if row["skipped"] is None else f"skipped: {row['skipped']}"
         typer.echo(f"{row['provider']:<15} {state}")
+
+
+# -- data compliance: the audit log ------------------------------------------------------
+
+audit_app = typer.Typer(help="The tamper-evident audit log of access to personal data.",
+                        no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+def _read_audit() -> tuple[list[object], tuple[int, str] | None]:
+    from chuhai.core.db import Stores
+    from chuhai.privacy.audit import read_chain
+
+    async def run() -> tuple[list[object], tuple[int, str] | None]:
+        stores = Stores(Settings())
+        try:
+            async with stores.session() as s:
+                entries, head = await read_chain(s)
+                return list(entries), head
+        finally:
+            await stores.dispose()
+
+    return asyncio.run(run())
+
+
+@audit_app.command("verify")
+def audit_verify(
+    expect: Annotated[str | None, typer.Option(
+        help="A head published earlier, SEQ:HASH (from `chuhai audit head`): that entry "
+             "must still carry that hash.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Check every entry's hash and link, the numbering and the head; exit 1 on any break."""
+    import orjson
+
+    from chuhai.privacy.audit import verify
+
+    want = None
+    if expect is not None:
+        seq, _, digest = expect.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            _fail("--expect takes SEQ:HASH, e.g. 42:3f5a… (64 hex digits)")
+        want = (int(seq), digest.lower())
+    entries, head = _read_audit()
+    result = verify(entries, head, want)  # type: ignore[arg-type]
+    if as_json:
+        typer.echo(orjson.dumps(result.as_dict()).decode())
+    elif result.ok:
+        typer.secho(f"audit log intact: {result.checked} entries, head "
+                    f"{result.head_seq}:{result.head_hash}", fg=typer.colors.GREEN)
+    else:
+        typer.secho(f"audit log BROKEN at entry {result.at_seq}: {result.problem}",
+                    fg=typer.colors.RED, err=True)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("head")
+def audit_head() -> None:
+    """Print the head (SEQ:HASH) to publish outside the database for later checks."""
+    _entries, head = _read_audit()
+    seq, digest = head if head is not None else (0, "0" * 64)
+    typer.echo(f"{seq}:{digest}")

@@ -42,6 +42,7 @@ from chuhai.inventory import drops, stock
 from chuhai.inventory.ledger import EntryKind
 from chuhai.inventory.models import Drop, Reservation, Warehouse
 from chuhai.inventory.schemas import amount_text
+from chuhai.privacy import access
 
 log = logging.getLogger("chuhai.checkout")
 PAYING_HOLD = timedelta(minutes=5)  # a buyer in the middle of paying keeps their units
@@ -400,7 +401,10 @@ async def list_orders(stores: Stores, actor: Actor, status: str | None = None,
             if status:
                 q = q.where(Order.status == status)
             out += (await r.scalars(q.order_by(Order.created_at.desc()).limit(limit))).all()
-    return sorted(out, key=lambda o: o.created_at, reverse=True)[:limit]
+    shown = sorted(out, key=lambda o: o.created_at, reverse=True)[:limit]
+    await access.record(stores, actor, what="orders",
+                        subjects=[(o.buyer_id, o.region) for o in shown])
+    return shown
 
 
 async def my_orders(stores: Stores, actor: Actor) -> list[Order]:
@@ -421,7 +425,10 @@ async def order_detail(stores: Stores, order: Order) -> tuple[list[OrderEvent], 
 
 async def staff_order(stores: Stores, actor: Actor, order_id: str) -> Order:
     actor.require(Perm.ORDERS_READ)
-    return await find_order(stores, actor.org(), order_id)
+    order = await find_order(stores, actor.org(), order_id)
+    await access.record(stores, actor, what="order", subjects=[(order.buyer_id, order.region)],
+                        details={"order": order.id})
+    return order
 
 
 async def buyer_order(stores: Stores, actor: Actor, order_id: str) -> Order:

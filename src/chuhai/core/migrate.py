@@ -28,6 +28,7 @@ def target_metadata(kind: str) -> MetaData:
     import chuhai.core.outbox
     import chuhai.inventory.models
     import chuhai.live.models
+    import chuhai.privacy.models
     import chuhai.webhooks.models  # noqa: F401
 
     return GlobalBase.metadata if kind == GLOBAL else RegionalBase.metadata
