@@ -574,3 +574,42 @@ def audit_head() -> None:
     _entries, head = _read_audit()
     seq, digest = head if head is not None else (0, "0" * 64)
     typer.echo(f"{seq}:{digest}")
+
+
+privacy_app = typer.Typer(help="Data compliance: retention.", no_args_is_help=True)
+app.add_typer(privacy_app, name="privacy")
+
+
+@privacy_app.command("sweep")
+def privacy_sweep(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count, delete nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Delete personal data past its retention period (rules/privacy/retention.toml)."""
+    import orjson
+
+    from chuhai.core.db import Stores
+    from chuhai.privacy.retention import RetentionRulesError, sweep
+
+    async def run() -> list[dict[str, object]]:
+        stores = Stores(Settings())
+        try:
+            return await sweep(stores, dry_run=dry_run)
+        finally:
+            await stores.dispose()
+
+    try:
+        report = asyncio.run(run())
+    except RetentionRulesError as exc:
+        _fail(f"the retention rules have problems: {exc}")
+        return
+    if as_json:
+        typer.echo(orjson.dumps(report).decode())
+        return
+    key = "would_delete" if dry_run else "deleted"
+    for row in report:
+        typer.echo(f"{row['rule']:<36} {row['store']:<8} {row['table']:<16} "
+                   f"> {row['days']} days: {row[key]} {'would go' if dry_run else 'deleted'}")
+    total = sum(int(str(r[key])) for r in report)
+    typer.secho(f"{total} rows {'would be deleted' if dry_run else 'deleted'}",
+                fg=typer.colors.GREEN)

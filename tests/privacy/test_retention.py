@@ -1,0 +1,114 @@
+"""Retention: rows past their period are deleted in every store the table lives in, rows
+within it and rows that do not match the rule's conditions stay, a second sweep deletes
+nothing, a dry run deletes nothing, and each run is in the audit log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from chuhai.core.clock import utcnow
+from chuhai.core.db import Stores
+from chuhai.core.ids import new_id
+from chuhai.live.models import RoomMessage
+from chuhai.privacy import audit
+from chuhai.privacy.retention import RetentionRulesError, load, parse, sweep
+
+
+def _msg(region: str, days_old: int, room: str) -> RoomMessage:
+    return RoomMessage(id=new_id("msg"), region=region, room_id=room, seq=days_old,
+                       kind="chat", author_id="cus_x", author_name="Lena", text="hallo",
+                       lang="de", created_at=utcnow() - timedelta(days=days_old))
+
+
+async def _count(stores: Stores, region: str, room: str) -> int:
+    async with stores.session(region) as s:
+        return int(await s.scalar(select(func.count()).select_from(RoomMessage).where(
+            RoomMessage.room_id == room)) or 0)
+
+
+async def test_old_chat_lines_go_in_every_region_and_recent_ones_stay(stores):
+    room = new_id("room")
+    for region in ("eu", "us"):
+        async with stores.session(region) as s:
+            s.add_all([_msg(region, 120, room), _msg(region, 91, room), _msg(region, 10, room)])
+            await s.commit()
+    dry = await sweep(stores, dry_run=True)
+    assert sum(r["would_delete"] for r in dry if r["rule"] == "retention.chat_lines") >= 4
+    assert await _count(stores, "eu", room) == 3  # a dry run deletes nothing
+    report = await sweep(stores)
+    chat = {r["store"]: r["deleted"] for r in report if r["rule"] == "retention.chat_lines"}
+    assert chat["eu"] >= 2 and chat["us"] >= 2
+    assert await _count(stores, "eu", room) == 1 and await _count(stores, "us", room) == 1
+    again = await sweep(stores)
+    assert all(r["deleted"] == 0 for r in again)  # idempotent
+    async with stores.session() as s:
+        entries, head = await audit.read_chain(s)
+    assert entries[-1].action == "retention.sweep"
+    assert audit.verify(entries, head).ok
+
+
+def test_the_shipped_rules_name_real_tables_and_columns():
+    ids = {r.id: r for r in load()}
+    assert ids["retention.chat_lines"].days == 90
+    assert ids["retention.expired_sessions"].days == 30
+    assert ids["retention.abandoned_reservations"].where == {"status": ("expired", "cancelled")}
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ('[[rule]]\nid="x"\nstore="moon"\naction="delete"\ndays=3\nsource=["https://a"]',
+     "store must be"),
+    ('[[rule]]\nid="x"\nstore="global"\naction="shred"\ndays=3\nsource=["https://a"]',
+     "action must be"),
+    ('[[rule]]\nid="x"\nstore="global"\naction="delete"\ndays=0\nsource=["https://a"]',
+     "days must be"),
+])
+def test_bad_rules_are_refused(text, problem):
+    with pytest.raises(RetentionRulesError, match=problem):
+        parse(text)
+
+
+def test_a_rule_with_conditions_deletes_only_matching_rows():
+    from chuhai.core.db import GlobalBase
+    from chuhai.privacy.retention import _conditions
+
+    rule = {r.id: r for r in load()}["retention.abandoned_reservations"]
+    table = GlobalBase.metadata.tables["reservations"]
+    sql = " AND ".join(str(c.compile(compile_kwargs={"literal_binds": True}))
+                       for c in _conditions(table, rule, utcnow()))
+    assert "reservations.settled_at <" in sql
+    assert "reservations.status IN ('expired', 'cancelled')" in sql
+    assert "reservations.order_id IS NULL" in sql
+
+
+def test_the_cli_sweeps_and_reports(tmp_path, monkeypatch):
+    import asyncio
+
+    from typer.testing import CliRunner
+
+    from chuhai.cli import app
+    from chuhai.core.config import Settings
+    from chuhai.core.migrate import upgrade_all
+
+    monkeypatch.setenv("CHUHAI_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("CHUHAI_SECRET_KEY", "cli-test-key")
+
+    async def prepare() -> None:
+        stores = Stores(Settings())
+        await upgrade_all(stores)
+        async with stores.session("eu") as s:
+            s.add(_msg("eu", 200, "room_cli"))
+            await s.commit()
+        await stores.dispose()
+
+    asyncio.run(prepare())
+    runner = CliRunner()
+    dry = runner.invoke(app, ["privacy", "sweep", "--dry-run"])
+    assert dry.exit_code == 0 and "1 rows would be deleted" in dry.stdout
+    done = runner.invoke(app, ["privacy", "sweep"])
+    assert done.exit_code == 0 and "1 rows deleted" in done.stdout
+    again = runner.invoke(app, ["privacy", "sweep", "--json"])
+    assert all(r["deleted"] == 0 for r in __import__("json").loads(again.stdout))
+    assert runner.invoke(app, ["audit", "verify"]).exit_code == 0
