@@ -576,7 +576,8 @@ def audit_head() -> None:
     typer.echo(f"{seq}:{digest}")
 
 
-privacy_app = typer.Typer(help="Data compliance: retention.", no_args_is_help=True)
+privacy_app = typer.Typer(help="Data compliance: data-subject exports, retention.",
+                          no_args_is_help=True)
 app.add_typer(privacy_app, name="privacy")
 
 
@@ -613,3 +614,40 @@ def privacy_sweep(
     total = sum(int(str(r[key])) for r in report)
     typer.secho(f"{total} rows {'would be deleted' if dry_run else 'deleted'}",
                 fg=typer.colors.GREEN)
+
+
+@privacy_app.command("export")
+def privacy_export(
+    subject: Annotated[str, typer.Argument(help="The person's id (cus_…, stf_…).")],
+    out: Annotated[str, typer.Option("--out", help="Where to write the ZIP.")],
+) -> None:
+    """Everything held about one person, from every store: JSON + CSV in a ZIP."""
+    from pathlib import Path
+
+    from chuhai.core.db import Stores
+    from chuhai.core.errors import DomainError
+    from chuhai.privacy.export import Export, export_subject
+
+    async def run() -> Export:
+        stores = Stores(Settings())
+        try:
+            return await export_subject(stores, subject)
+        finally:
+            await stores.dispose()
+
+    try:
+        result = asyncio.run(run())
+    except DomainError as exc:
+        _fail(f"cannot export ({exc.code}): {exc.message}")
+        return
+    target = Path(out)
+    try:
+        tmp = target.with_name(target.name + ".part")
+        tmp.write_bytes(result.data)
+        tmp.replace(target)
+    except OSError as exc:
+        _fail(f"cannot write {out}: {exc.strerror}")
+        return
+    for where, n in sorted(result.counts.items()):
+        typer.echo(f"{where:<32} {n} row(s)")
+    typer.secho(f"wrote {target} ({len(result.data):,} bytes)", fg=typer.colors.GREEN)
