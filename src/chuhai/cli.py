@@ -651,3 +651,41 @@ def privacy_export(
     for where, n in sorted(result.counts.items()):
         typer.echo(f"{where:<32} {n} row(s)")
     typer.secho(f"wrote {target} ({len(result.data):,} bytes)", fg=typer.colors.GREEN)
+
+
+@privacy_app.command("erase")
+def privacy_erase(
+    subject: Annotated[str, typer.Argument(help="The person's id (cus_…, stf_…).")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do it without asking.")] = False,
+) -> None:
+    """Erase one person from every store (orders kept under legal hold, scrubbed)."""
+    from chuhai.core.db import Stores
+    from chuhai.core.errors import DomainError
+    from chuhai.core.redis_client import connect
+    from chuhai.core.secrets_store import signing_key
+    from chuhai.privacy.erasure import Erasure, erase_subject
+
+    if not yes and not typer.confirm(f"Erase {subject} everywhere? This cannot be undone"):
+        raise typer.Exit(1)
+    settings = Settings()
+
+    async def run() -> Erasure:
+        stores = Stores(settings)
+        redis = connect(settings.redis_url) if settings.redis_url else None
+        try:
+            return await erase_subject(stores, subject, signing_key(settings), redis=redis)
+        finally:
+            if redis is not None:
+                await redis.aclose()
+            await stores.dispose()
+
+    try:
+        result = asyncio.run(run())
+    except DomainError as exc:
+        _fail(f"cannot erase ({exc.code}): {exc.message}")
+        return
+    for where, change in sorted(result.counts.items()):
+        what, n = next(iter(change.items()))
+        typer.echo(f"{where:<32} {what} {n}")
+    typer.secho(f"erased {subject}; kept records now read {result.pseudonym}",
+                fg=typer.colors.GREEN)

@@ -68,7 +68,10 @@ class OrderEvent(RegionalBase):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
                                     primary_key=True, autoincrement=True, info=NOT_PERSONAL)
     region: Mapped[str] = mapped_column(String(16), info=NOT_PERSONAL)
-    order_id: Mapped[str] = mapped_column(String(40), index=True, info=NOT_PERSONAL)
+    # a reference without a foreign key (orders live in the same regional store, but rows
+    # are written in their own transactions): declared so the data walk follows it
+    order_id: Mapped[str] = mapped_column(String(40), index=True,
+                                          info={**NOT_PERSONAL, "refs": "orders.id"})
     from_status: Mapped[str | None] = mapped_column(String(16), info=NOT_PERSONAL)
     to_status: Mapped[str] = mapped_column(String(16), info=NOT_PERSONAL)
     actor_id: Mapped[str] = mapped_column(String(40), info=PSEUDONYMOUS_ID)
@@ -81,7 +84,10 @@ class Payment(RegionalBase):
     __tablename__ = "payments"
     id: Mapped[str] = mapped_column(String(40), primary_key=True, info=NOT_PERSONAL)
     region: Mapped[str] = mapped_column(String(16), info=NOT_PERSONAL)
-    order_id: Mapped[str] = mapped_column(String(40), index=True, info=NOT_PERSONAL)
+    # a reference without a foreign key (orders live in the same regional store, but rows
+    # are written in their own transactions): declared so the data walk follows it
+    order_id: Mapped[str] = mapped_column(String(40), index=True,
+                                          info={**NOT_PERSONAL, "refs": "orders.id"})
     provider: Mapped[str] = mapped_column(String(16), info=NOT_PERSONAL)
     provider_ref: Mapped[str] = mapped_column(String(80), default="", info=NOT_PERSONAL)
     status: Mapped[str] = mapped_column(String(16), info=NOT_PERSONAL)

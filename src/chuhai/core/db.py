@@ -116,7 +116,8 @@ def _make_engine(spec: StoreSpec, echo: bool) -> AsyncEngine:
 
 
 def _sqlite_tuning(engine: AsyncEngine) -> None:
-    """Foreign keys on, WAL, and driver-level BEGIN so SAVEPOINTs work (SQLAlchemy docs)."""
+    """Foreign keys on, WAL, secure delete, and driver-level BEGIN so SAVEPOINTs work
+    (SQLAlchemy docs)."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -125,6 +126,9 @@ def _sqlite_tuning(engine: AsyncEngine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA busy_timeout=30000")
+        # Deleted rows are overwritten with zeros instead of lingering in free pages: an
+        # erased person's data must not stay readable in the file (privacy.erasure).
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -2,10 +2,11 @@
 art. 45 …): everything chuhai holds about one person, from every store, as a ZIP of JSON and
 CSV files with a manifest.
 
-The data map drives it, so a new table is covered the day it is declared: every column
-declared as the person's pseudonymous id (``PSEUDONYMOUS_ID``) is a key by which their rows
-are found, in the global store and in every regional store — which also shows the person
-where their data lives. The manifest lists each table's data categories (fideslang) as the
+The data map drives it (privacy.datawalk), so a new table is covered the day it is
+declared: every column declared as the person's pseudonymous id is a key by which their
+rows are found, and foreign keys lead on to rows that hang off those (an order's payments),
+in the global store and in every regional store — which also shows the person where their
+data lives. The manifest lists each table's data categories (fideslang) as the
 data map declares them.
 """
 
@@ -19,22 +20,16 @@ from datetime import date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Column, Table, or_, select
+from sqlalchemy import Column
 
 from chuhai.core.actor import Actor
 from chuhai.core.clock import utcnow
-from chuhai.core.db import GLOBAL, PSEUDONYMOUS_ID, Stores
+from chuhai.core.db import GLOBAL, Stores
 from chuhai.core.errors import NotFound
 from chuhai.core.migrate import target_metadata
-from chuhai.privacy import audit
+from chuhai.privacy import audit, datawalk
 
 FORMAT_VERSION = 1
-
-
-def subject_columns(table: Table) -> list[Column[Any]]:
-    """The columns that hold a person's pseudonymous id as text (their keys)."""
-    return [c for c in table.columns if c.info.get("pd") == PSEUDONYMOUS_ID["pd"]
-            and c.type.python_type is str]
 
 
 # Credentials and session secrets are the person's data too, but handing them out would
@@ -69,19 +64,15 @@ async def export_subject(stores: Stores, subject_id: str, *,
     for name in store_names:
         md = target_metadata(GLOBAL if name == GLOBAL else "regional")
         async with stores.session(name) as s:
-            for table in md.sorted_tables:
-                keys = subject_columns(table)
-                if not keys:
-                    continue
-                rows = (await s.execute(select(table).where(
-                    or_(*(k == subject_id for k in keys))))).mappings().all()
-                if rows:
-                    where = f"{name}/{table.name}"
-                    secret = {c.name for c in table.columns if _is_secret(c)}
-                    tables[where] = [{k: WITHHELD if k in secret and v is not None
-                                      else _plain(v) for k, v in r.items()} for r in rows]
-                    categories[where] = {c.name: c.info["pd"] for c in table.columns
-                                         if "pd" in c.info}
+            found = await datawalk.find(s, md, subject_id)
+        for table_name, rows in found.items():
+            table = md.tables[table_name]
+            where = f"{name}/{table_name}"
+            secret = {c.name for c in table.columns if _is_secret(c)}
+            tables[where] = [{k: WITHHELD if k in secret and v is not None else _plain(v)
+                              for k, v in r.items()} for r in rows]
+            categories[where] = {c.name: c.info["pd"] for c in table.columns
+                                 if "pd" in c.info}
     if not any(k == f"{GLOBAL}/subjects" for k in tables):
         raise NotFound("subject", subject_id, code="subject_not_found")
     counts = {k: len(v) for k, v in tables.items()}

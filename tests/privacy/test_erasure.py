@@ -1,0 +1,216 @@
+"""Erasure: a customer with data in every personal table (profile, session, chat line,
+question, follow, order with address and payment, reservation, consent-free events) is
+erased; then every store is scanned — SQLite files byte by byte, PostgreSQL tables row by
+row — for their e-mail, name and address, and none remains. Orders stay under legal hold
+with their amounts; chat lines stay as "deleted user"; the audit log verifies."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from chuhai.core.db import GLOBAL, Stores
+from chuhai.core.errors import NotFound
+from chuhai.core.ids import new_id
+from chuhai.core.migrate import target_metadata
+from chuhai.core.secrets_store import signing_key
+from chuhai.live.models import Follow, RoomMessage
+from chuhai.privacy import audit
+from chuhai.privacy.erasure import POLICIES, erase_subject, pseudonym
+from tests.checkout.test_flow_api import key
+from tests.factories import make_buyer, make_shop
+
+
+def test_every_table_with_personal_data_has_an_erasure_policy():
+    from chuhai.privacy.datawalk import subject_columns
+
+    missing = []
+    for kind in (GLOBAL, "regional"):
+        for table in target_metadata(kind).sorted_tables:
+            personal = [c for c in table.columns if c.info.get("pd") not in
+                        (None, "system.operations")]
+            if (subject_columns(table) or personal) and table.name not in POLICIES \
+                    and kind == "regional":
+                missing.append(table.name)
+            if subject_columns(table) and table.name not in POLICIES:
+                missing.append(table.name)
+    assert sorted(set(missing)) == []
+
+
+async def _seed(stores, settings, app_client):
+    tag = uuid.uuid4().hex[:10]
+    buyer = await make_buyer(stores, settings, "DE")
+    me = buyer.actor.subject_id
+    email, name = f"lena.{tag}@kaeufer.example", f"Lena Erasmus{tag}"
+    street, city = f"Unter den Linden {tag}", f"Berlin{tag}"
+    from chuhai.accounts.models import Customer
+
+    async with stores.session("eu") as s:
+        c = await s.scalar(select(Customer).where(Customer.id == me))
+        assert c is not None
+        c.email, c.display_name = email, name
+        s.add_all([
+            RoomMessage(id=new_id("msg"), region="eu", room_id="room_e", seq=1, kind="chat",
+                        author_id=me, author_name=name, text=f"meine Adresse ist {street}",
+                        lang="de"),
+            RoomMessage(id=new_id("msg"), region="eu", room_id="room_e", seq=2,
+                        kind="question", author_id=me, author_name=name,
+                        text="Gibt es die Jacke in L?", lang="de"),
+            Follow(id=new_id("flw"), region="eu", customer_id=me, org_id="org_x"),
+        ])
+        await s.commit()
+    shop = await make_shop(stores, settings, app_client)
+    drop = (await app_client.post("/api/drops", headers=shop.tenant.headers, json={
+        "title": "Blitz", "per_buyer_limit": 2,
+        "lines": [{"sku_id": shop.sku_id, "market": "DE", "quantity": 3, "price": "29.00"}]})
+            ).json()
+    drop = (await app_client.post(f"/api/drops/{drop['id']}/start", headers=shop.tenant.headers,
+                                  json={"countdown_s": 0})).json()
+    res = await app_client.post(f"/api/drops/{drop['id']}/reserve", headers=buyer.headers,
+                                json={"line_id": drop["lines"][0]["id"], "quantity": 1,
+                                      "idempotency_key": key()})
+    assert res.status_code == 201, res.text
+    order = await app_client.post("/api/checkout", headers=buyer.headers, json={
+        "reservation_id": res.json()["id"], "idempotency_key": key(),
+        "ship_to": {"name": name, "street": street, "city": city, "postal_code": "10117",
+                    "country": "DE"}})
+    assert order.status_code == 201, order.text
+    paid = await app_client.post(f"/api/orders/{order.json()['id']}/pay", headers=buyer.headers,
+                                 json={"card_number": "4242424242424242",
+                                       "idempotency_key": key()})
+    assert paid.status_code == 200, paid.text
+    return me, order.json()["id"], [email, name, street, city]
+
+
+async def _scan(stores: Stores, settings, needles: list[str]) -> list[str]:
+    """Where any needle still is: every SQLite file of the data dir byte by byte, or (on
+    PostgreSQL) every column of every table as text."""
+    hits = []
+    if settings.database_url and settings.database_url.startswith("postgresql"):
+        for name in (GLOBAL, *stores.regions):
+            md = target_metadata(GLOBAL if name == GLOBAL else "regional")
+            async with stores.session(name) as s:
+                for table in md.sorted_tables:
+                    for row in (await s.execute(select(table))).all():
+                        blob = " ".join(str(v) for v in row)
+                        hits += [f"{name}.{table.name}: {n}" for n in needles if n in blob]
+        return hits
+    for f in Path(settings.data_dir).rglob("*"):
+        if (f.is_file() and f.suffix in (".db", ".db-wal", ".db-shm", "")) or str(f).endswith(
+                ("-wal", "-journal")):
+            data = f.read_bytes() if f.is_file() else b""
+            hits += [f"{f.name}: {n}" for n in needles if n.encode() in data]
+    return hits
+
+
+@pytest.fixture
+async def real(settings):
+    """Stores and an app that commit for real (the usual test stores roll back), so the
+    scan reads what is actually on disk."""
+    from chuhai.app import create_app
+
+    stores = Stores(settings)
+    app = create_app(settings, stores=stores)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://testserver") as client:
+        yield stores, client
+    await stores.dispose()
+
+
+async def test_erasure_leaves_no_trace_of_the_person_in_any_store(real, settings):
+    stores, app_client = real
+    me, order_id, needles = await _seed(stores, settings, app_client)
+    assert await _scan(stores, settings, needles)  # the scan does find them before
+    result = await erase_subject(stores, me, signing_key(settings))
+    stand_in = pseudonym(me, signing_key(settings))
+    assert result.pseudonym == stand_in
+    assert result.counts["eu/customers"] == {"deleted": 1}
+    assert result.counts["global/subjects"] == {"deleted": 1}
+    assert result.counts["eu/orders"] == {"scrubbed": 1}
+    assert result.counts["eu/payments"]["scrubbed"] >= 1
+    assert await _scan(stores, settings, [*needles, me]) == []
+    from chuhai.checkout.models import Order
+
+    async with stores.session("eu") as s:
+        order = await s.scalar(select(Order).where(Order.id == order_id))
+        assert order is not None and order.buyer_id == stand_in  # legal hold
+        assert order.total_minor > 0 and order.ship_name != needles[1]
+        lines = (await s.scalars(select(RoomMessage).where(
+            RoomMessage.room_id == "room_e"))).all()
+        assert {m.author_name for m in lines} == {"deleted user"}
+        assert {m.text for m in lines} == {"[message deleted]"}
+    async with stores.session() as s:
+        entries, head = await audit.read_chain(s)
+    assert entries[-1].action == "dsr.erase" and entries[-1].subject == stand_in
+    assert audit.verify(entries, head).ok
+    with pytest.raises(NotFound):
+        await erase_subject(stores, me, signing_key(settings))  # nobody left to erase
+
+
+async def test_erasure_scrubs_the_persons_lines_in_the_redis_resume_log():
+    import orjson
+
+    from chuhai.privacy.erasure import _scrub_redis
+
+    class FakeRedis:
+        def __init__(self) -> None:
+            self.lists = {"chuhai:room:r1:log": [
+                orjson.dumps({"seq": 1, "type": "chat", "data": {"author_id": "cus_me",
+                              "author": "Lena", "text": "hi"}}),
+                orjson.dumps({"seq": 2, "type": "chat", "data": {"author_id": "cus_jo",
+                              "author": "Jo", "text": "hey"}}),
+                orjson.dumps({"seq": 3, "type": "chat.translation",
+                              "data": {"seq": 1, "lang": "en", "text": "hi"}})]}
+
+        async def scan_iter(self, match: str, count: int):
+            for k in self.lists:
+                yield k
+
+        async def lrange(self, k, a, b):
+            return list(self.lists[k])
+
+        async def lset(self, k, i, v):
+            self.lists[k][i] = v
+
+    fake = FakeRedis()
+    assert await _scrub_redis(fake, "cus_me", "erased_x") == 2
+    events = [orjson.loads(x) for x in fake.lists["chuhai:room:r1:log"]]
+    assert events[0]["data"]["author"] == "deleted user"
+    assert events[0]["data"]["author_id"] == "erased_x"
+    assert events[1]["data"]["author"] == "Jo"
+    assert events[2]["data"]["text"] == "[message deleted]"
+
+
+def test_the_cli_erases_and_refuses_unknown_people(tmp_path, monkeypatch):
+    import asyncio
+
+    from typer.testing import CliRunner
+
+    from chuhai.cli import app
+    from chuhai.core.config import Settings
+    from chuhai.core.migrate import upgrade_all
+
+    monkeypatch.setenv("CHUHAI_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("CHUHAI_SECRET_KEY", "cli-test-key")
+
+    async def prepare() -> str:
+        stores = Stores(Settings())
+        await upgrade_all(stores)
+        buyer = await make_buyer(stores, Settings(), "BR")
+        await stores.dispose()
+        return buyer.actor.subject_id
+
+    subject = asyncio.run(prepare())
+    runner = CliRunner()
+    no = runner.invoke(app, ["privacy", "erase", subject], input="n\n")
+    assert no.exit_code == 1
+    done = runner.invoke(app, ["privacy", "erase", subject, "--yes"])
+    assert done.exit_code == 0, done.output
+    assert "global/subjects" in done.stdout and "erased_" in done.stdout
+    again = runner.invoke(app, ["privacy", "erase", subject, "--yes"])
+    assert again.exit_code == 1 and "subject_not_found" in again.output
+    assert runner.invoke(app, ["audit", "verify"]).exit_code == 0
