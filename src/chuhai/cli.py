@@ -689,3 +689,27 @@ def privacy_erase(
         typer.echo(f"{where:<32} {what} {n}")
     typer.secho(f"erased {subject}; kept records now read {result.pseudonym}",
                 fg=typer.colors.GREEN)
+
+
+@privacy_app.command("records")
+def privacy_records(
+    fmt: Annotated[str, typer.Option("--format", help="md or csv.")] = "md",
+    out: Annotated[str | None, typer.Option("--out", help="A file (default: stdout).")] = None,
+) -> None:
+    """Records of processing (GDPR art. 30) and the data map, generated from the code."""
+    from pathlib import Path
+
+    from chuhai.privacy.records import as_csv, as_markdown, missing_purposes
+
+    if fmt not in ("md", "csv"):
+        _fail("--format is md or csv")
+    missing = missing_purposes()
+    if missing:
+        _fail("tables hold personal data without a purpose in "
+              f"rules/privacy/processing.toml: {', '.join(missing)}")
+    body = as_markdown() if fmt == "md" else as_csv()
+    if out is None:
+        typer.echo(body, nl=False)
+    else:
+        Path(out).write_text(body, encoding="utf-8")
+        typer.secho(f"wrote {out}", fg=typer.colors.GREEN)
