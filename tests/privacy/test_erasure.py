@@ -7,7 +7,6 @@ with their amounts; chat lines stay as "deleted user"; the audit log verifies.""
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
@@ -23,6 +22,7 @@ from chuhai.privacy import audit
 from chuhai.privacy.erasure import POLICIES, erase_subject, pseudonym
 from tests.checkout.test_flow_api import key
 from tests.factories import make_buyer, make_shop
+from tests.privacy.scan import where_stored
 
 
 def test_every_table_with_personal_data_has_an_erasure_policy():
@@ -87,24 +87,7 @@ async def _seed(stores, settings, app_client):
 
 
 async def _scan(stores: Stores, settings, needles: list[str]) -> list[str]:
-    """Where any needle still is: every SQLite file of the data dir byte by byte, or (on
-    PostgreSQL) every column of every table as text."""
-    hits = []
-    if settings.database_url and settings.database_url.startswith("postgresql"):
-        for name in (GLOBAL, *stores.regions):
-            md = target_metadata(GLOBAL if name == GLOBAL else "regional")
-            async with stores.session(name) as s:
-                for table in md.sorted_tables:
-                    for row in (await s.execute(select(table))).all():
-                        blob = " ".join(str(v) for v in row)
-                        hits += [f"{name}.{table.name}: {n}" for n in needles if n in blob]
-        return hits
-    for f in Path(settings.data_dir).rglob("*"):
-        if (f.is_file() and f.suffix in (".db", ".db-wal", ".db-shm", "")) or str(f).endswith(
-                ("-wal", "-journal")):
-            data = f.read_bytes() if f.is_file() else b""
-            hits += [f"{f.name}: {n}" for n in needles if n.encode() in data]
-    return hits
+    return [f"{store}: {n}" for store, n in await where_stored(stores, settings, needles)]
 
 
 @pytest.fixture
