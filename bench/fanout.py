@@ -114,11 +114,15 @@ def start_baseline(kind: str) -> tuple[Proc, int]:
     return p, port
 
 
-def loadgen(**kw: Any) -> dict[str, Any]:
+def loadgen_args(**kw: Any) -> list[str]:
     args = [sys.executable, str(HERE / "_loadgen.py")]
     for k, v in kw.items():
         args += [f"--{k.replace('_', '-')}", str(v)]
-    out = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    return args
+
+
+def loadgen(**kw: Any) -> dict[str, Any]:
+    out = subprocess.run(loadgen_args(**kw), capture_output=True, text=True, timeout=600)
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
     if not lines:
         raise RuntimeError(f"load generator failed: {out.stderr[-800:]}")
@@ -135,12 +139,9 @@ def run_chuhai(data_dir: Path, room: str, token: str, env: dict[str, str] | None
     proc, port = start_chuhai(data_dir, env)
     try:
         base = f"ws://127.0.0.1:{port}/ws/rooms/{room}?lang=en&market=US"
-        args = [sys.executable, str(HERE / "_loadgen.py"), "--url", base,
-                "--poster-url", f"{base}&token={token}"]
-        for k, v in kw.items():
-            args += [f"--{k.replace('_', '-')}", str(v)]
-        gen = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+        gen = subprocess.Popen(loadgen_args(url=base, poster_url=f"{base}&token={token}",
+                                            **kw),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert gen.stdout is not None
         gen.stdout.readline()  # every viewer connected: the sending phase starts
         cpu = cpu_seconds(proc.proc.pid)

@@ -7,27 +7,12 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
-import pytest
 from sqlalchemy import select
 
 from chuhai.accounts.models import Customer
-from chuhai.core.db import Stores
 from tests.checkout.test_flow_api import key
 from tests.factories import make_buyer, make_shop
 from tests.privacy.scan import where_stored
-
-
-@pytest.fixture
-async def real(settings):
-    from chuhai.app import create_app
-
-    stores = Stores(settings)
-    app = create_app(settings, stores=stores)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://testserver") as client:
-        yield stores, client
-    await stores.dispose()
 
 
 async def test_each_customers_data_lives_only_in_their_home_region(real, settings):

@@ -13,6 +13,7 @@ from chuhai.comms.culture import load as load_culture
 from chuhai.comms.detect import detect
 from chuhai.comms.models import GlossaryTerm
 from chuhai.comms.schemas import MemoryIn, ScreenIn, ScriptIn, TermIn, TranslateIn
+from chuhai.comms.screening.engine import strongest
 from chuhai.comms.script_check import ScriptTooLarge, check_script, summary
 from chuhai.comms.translator import ProviderError, TranslationUnavailable
 from chuhai.core.actor import Perm
@@ -53,8 +54,7 @@ async def screen(body: ScreenIn, request: Request, uow: UoW,
                 prices[m] = history
     verdicts = [comms.screener.screen(body.text, lang, m, body.side, regions=markets,
                                       prices=prices.get(m)) for m in markets]
-    order = ["allow", "warn", "require_disclosure", "block"]
-    return {"action": max((v.action for v in verdicts), key=order.index), "lang": lang,
+    return {"action": strongest(v.action for v in verdicts), "lang": lang,
             "markets": {v.market: v.as_dict() for v in verdicts}}
 
 

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chuhai.comms.detect import detect
-from chuhai.comms.screening.engine import Screener, Verdict
-from chuhai.comms.screening.packs import RANK
+from chuhai.comms.screening.engine import Screener, Verdict, strongest
 
 MAX_SCRIPT_CHARS = 200_000
 MAX_SCRIPT_LINES = 5_000
@@ -28,7 +27,7 @@ class LineReport:
 
     @property
     def action(self) -> str:
-        return max((v.action for v in self.verdicts), key=RANK.__getitem__, default="allow")
+        return strongest(v.action for v in self.verdicts)
 
     def as_dict(self) -> dict[str, Any]:
         return {"line": self.number, "text": self.text, "lang": self.lang,

@@ -80,6 +80,11 @@ class Verdict:
 _BY_RANK = {r: a for a, r in RANK.items()}
 
 
+def strongest(actions: Iterable[str]) -> str:
+    """The strongest of several verdicts' actions (one line screened for many markets)."""
+    return max(actions, key=RANK.__getitem__, default="allow")
+
+
 def overall(findings: Iterable[Finding]) -> str:
     best = 0
     for f in findings:
