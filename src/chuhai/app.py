@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chuhai import __version__
 from chuhai.accounts import api as accounts_api
+from chuhai.analytics import api as analytics_api
 from chuhai.background import Selling
 from chuhai.catalog import api as catalog_api
 from chuhai.checkout import api as checkout_api
@@ -28,14 +29,19 @@ from chuhai.core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimit
 from chuhai.core.redis_client import connect
 from chuhai.core.secrets_store import signing_key
 from chuhai.crossborder import api as crossborder_api
+from chuhai.feed import api as feed_api
 from chuhai.inventory import api as inventory_api
 from chuhai.inventory.gate import RedisGate
 from chuhai.live import api as live_api
 from chuhai.live import pages as live_pages
 from chuhai.live import ws as live_ws
 from chuhai.live.node import LiveNode
+from chuhai.marketing import api as marketing_api
 from chuhai.markets import api as markets_api
 from chuhai.markets.profiles import check_regions
+from chuhai.privacy import api as privacy_api
+from chuhai.privacy import office_api as privacy_office_api
+from chuhai.privacy import pages as privacy_pages
 from chuhai.realtime.bus import Bus, MemoryBus, RedisBus
 from chuhai.web import pages, problems
 from chuhai.webhooks import api as webhooks_api
@@ -177,6 +183,7 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.state.comms = comms
     app.state.selling = selling
     app.state.payments = provider
+    app.state.redis = redis
     problems.install(app)
     app.include_router(accounts_api.router)
     app.include_router(catalog_api.router)
@@ -190,6 +197,12 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.include_router(checkout_api.pages)
     app.include_router(checkout_pages.router)
     app.include_router(webhooks_api.router)
+    app.include_router(analytics_api.router)
+    app.include_router(feed_api.router)
+    app.include_router(marketing_api.router)
+    app.include_router(privacy_api.router)
+    app.include_router(privacy_office_api.router)
+    app.include_router(privacy_pages.router)
     app.include_router(live_ws.router)
     app.include_router(live_pages.router)
     app.include_router(pages.router)

@@ -403,7 +403,8 @@ async def list_orders(stores: Stores, actor: Actor, status: str | None = None,
             out += (await r.scalars(q.order_by(Order.created_at.desc()).limit(limit))).all()
     shown = sorted(out, key=lambda o: o.created_at, reverse=True)[:limit]
     await access.record(stores, actor, what="orders",
-                        subjects=[(o.buyer_id, o.region) for o in shown])
+                        subjects=[(o.buyer_id, o.region) for o in shown],
+                        markets={o.buyer_id: o.market for o in shown})
     return shown
 
 
@@ -427,7 +428,7 @@ async def staff_order(stores: Stores, actor: Actor, order_id: str) -> Order:
     actor.require(Perm.ORDERS_READ)
     order = await find_order(stores, actor.org(), order_id)
     await access.record(stores, actor, what="order", subjects=[(order.buyer_id, order.region)],
-                        details={"order": order.id})
+                        details={"order": order.id}, markets={order.buyer_id: order.market})
     return order
 
 

@@ -184,3 +184,39 @@ def privacy_records(
     else:
         Path(out).write_text(body, encoding="utf-8")
         typer.secho(f"wrote {out}", fg=typer.colors.GREEN)
+
+
+@privacy_app.command("requests")
+def privacy_requests(
+    done: Annotated[bool, typer.Option("--all", help="Include completed and rejected.")] = False,
+    alert: Annotated[bool, typer.Option(
+        "--alert", help="Print only overdue and due-soon requests; exit 1 if any is "
+        "overdue (for cron).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The data-subject request queue with due dates, soonest first."""
+    import orjson
+
+    from chuhai.core.db import Stores
+    from chuhai.privacy.requests import QueueItem, queue
+
+    async def run(stores: Stores) -> list[QueueItem]:
+        async with stores.session() as s:
+            return await queue(s, include_done=done and not alert)
+
+    items = with_stores(run)
+    if alert:
+        items = [i for i in items if i.state in ("overdue", "due_soon")]
+    if as_json:
+        typer.echo(orjson.dumps([i.as_dict() for i in items]).decode())
+    elif not items:
+        typer.secho("no requests" + (" need attention" if alert else " in the queue"),
+                    fg=typer.colors.GREEN)
+    for i in items if not as_json else []:
+        r = i.request
+        colour = {"overdue": typer.colors.RED, "due_soon": typer.colors.YELLOW}.get(i.state)
+        typer.secho(f"{r.id}  {r.kind:<13} {r.status:<21} {r.regime:<14} due "
+                    f"{r.due_at:%Y-%m-%d %H:%M} UTC  {i.state}"
+                    + (f" ({i.days_left} d)" if i.days_left is not None else ""), fg=colour)
+    if alert and any(i.state == "overdue" for i in items):
+        raise typer.Exit(1)

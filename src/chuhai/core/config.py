@@ -125,6 +125,10 @@ class Settings(BaseSettings):
     screening: bool = Field(
         True, description="Screen every chat line against the room's markets' packs "
         "(rules/screening) before broadcast.")
+    privacy_policy_version: str = Field(
+        "2026-11-25", pattern=r"^[A-Za-z0-9._-]{1,20}$",
+        description="Version of the privacy notice people consent to; recorded with "
+        "every consent decision.")
     translate_chat: bool = Field(
         True, description="Translate chat lines into the languages of the room's markets "
         "and viewers (each line once per language).")

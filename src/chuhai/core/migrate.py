@@ -22,12 +22,14 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 def target_metadata(kind: str) -> MetaData:
     # Import every models module so both metadata objects are complete.
     import chuhai.accounts.models
+    import chuhai.analytics.models
     import chuhai.catalog.models
     import chuhai.checkout.models
     import chuhai.comms.models
     import chuhai.core.outbox
     import chuhai.inventory.models
     import chuhai.live.models
+    import chuhai.marketing.models
     import chuhai.privacy.models
     import chuhai.webhooks.models  # noqa: F401
 

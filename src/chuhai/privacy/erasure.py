@@ -3,7 +3,9 @@ removed from every store, walking the same data map as the export.
 
 Each table with personal data has a policy, so a new table cannot be forgotten
 (``test_every_table_with_personal_data_has_an_erasure_policy``):
-- ``delete`` — the row goes (profile, sessions, tokens, follows, waitlist places);
+- ``delete`` — the row goes (profile, sessions, tokens, follows, waitlist places, consent
+  decisions — the audit log keeps each ``consent.change`` under the pseudonymous id as the
+  proof of consent — engagement events, queued marketing messages);
 - ``scrub`` — the row stays for what it means to others (a chat line in a replay, a bid in an
   auction's history, a reservation in the stock count) but every personal column is cleared
   and the person's id is replaced by a one-way pseudonym, the same in every table, so the
@@ -42,7 +44,11 @@ POLICIES: dict[str, str] = {
     # regional stores
     "customers": "delete", "staff_profiles": "delete", "follows": "delete",
     "room_messages": "scrub", "orders": "legal_hold", "order_events": "legal_hold",
-    "payments": "legal_hold",
+    "payments": "legal_hold", "consent_ledger": "delete", "analytics_events": "delete",
+    "marketing_messages": "delete", "data_request_details": "delete",
+    # global: the request queue keeps its record (deadline met, what was done) under the
+    # pseudonym; a campaign keeps its author's pseudonym
+    "data_requests": "scrub", "marketing_campaigns": "scrub", "transfer_people": "scrub",
 }
 # What a scrubbed personal column becomes, where a neutral value reads better than NULL.
 REPLACEMENTS: dict[tuple[str, str], Any] = {

@@ -1,0 +1,1 @@
+"""Engagement events (views, clicks) and the anonymous counts that survive without consent."""

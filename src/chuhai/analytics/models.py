@@ -1,0 +1,43 @@
+"""Engagement events. A person's own event trail is personal data (their browsing history)
+and lives in their home region, written only with analytics consent; the per-day counts
+in the global store carry no identifier at all — the anonymous minimum kept for everyone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from chuhai.core.clock import UTCDateTime, utcnow
+from chuhai.core.db import NOT_PERSONAL, PSEUDONYMOUS_ID, GlobalBase, RegionalBase, pd
+
+
+class AnalyticsEvent(RegionalBase):
+    __tablename__ = "analytics_events"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True, info=NOT_PERSONAL)
+    subject_id: Mapped[str] = mapped_column(String(40), index=True, info=PSEUDONYMOUS_ID)
+    market: Mapped[str] = mapped_column(String(2), info=pd("user.contact.address.country"))
+    type: Mapped[str] = mapped_column(String(24), info=pd("user.behavior.browsing_history"))
+    room_id: Mapped[str | None] = mapped_column(
+        String(40), info=pd("user.behavior.browsing_history"))
+    product_id: Mapped[str | None] = mapped_column(
+        String(40), info=pd("user.behavior.browsing_history"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True,
+                                         info=NOT_PERSONAL)
+
+
+class AnalyticsCount(GlobalBase):
+    """How many events of a type a room or product had on a day in a market — nobody's."""
+
+    __tablename__ = "analytics_counts"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    day: Mapped[date] = mapped_column(Date)
+    market: Mapped[str] = mapped_column(String(2))
+    type: Mapped[str] = mapped_column(String(24))
+    room_id: Mapped[str] = mapped_column(String(40), default="")
+    product_id: Mapped[str] = mapped_column(String(40), default="")
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+    __table_args__ = (UniqueConstraint("day", "market", "type", "room_id", "product_id"),)
