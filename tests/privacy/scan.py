@@ -34,3 +34,19 @@ async def where_stored(stores: Stores, settings: Settings,
         data = f.read_bytes()
         hits |= {(_store_of(f), n) for n in needles if n.encode() in data}
     return sorted(hits)
+
+
+async def tables_holding(stores: Stores, needle: str,
+                         skip: frozenset[str] = frozenset()) -> list[str]:
+    """``store/table`` for every table with a row that mentions ``needle`` (as text)."""
+    found = []
+    for name in (GLOBAL, *stores.regions):
+        md = target_metadata(GLOBAL if name == GLOBAL else "regional")
+        async with stores.session(name) as s:
+            for table in md.sorted_tables:
+                if table.name in skip:
+                    continue
+                rows = (await s.execute(select(table))).all()
+                if any(needle in " ".join(str(v) for v in row) for row in rows):
+                    found.append(f"{name}/{table.name}")
+    return found

@@ -1,5 +1,6 @@
 """Erasure: a customer with data in every personal table (profile, session, chat line,
-question, follow, order with address and payment, reservation, consent-free events) is
+question, follow, order with address and payment, reservation, consent decisions,
+engagement events, a pending rectification request) is
 erased; then every store is scanned — SQLite files byte by byte, PostgreSQL tables row by
 row — for their e-mail, name and address, and none remains. Orders stay under legal hold
 with their amounts; chat lines stay as "deleted user"; the audit log verifies."""
@@ -21,7 +22,7 @@ from chuhai.privacy import audit
 from chuhai.privacy.erasure import POLICIES, erase_subject, pseudonym
 from tests.checkout.test_flow_api import key
 from tests.factories import make_buyer, make_shop
-from tests.privacy.scan import where_stored
+from tests.privacy.scan import tables_holding, where_stored
 
 
 def test_every_table_with_personal_data_has_an_erasure_policy():
@@ -81,7 +82,19 @@ async def _seed(stores, settings, app_client):
                                  json={"card_number": "4242424242424242",
                                        "idempotency_key": key()})
     assert paid.status_code == 200, paid.text
-    return me, order.json()["id"], [email, name, street, city]
+    # consent decisions, engagement events kept with that consent, a pending rectification
+    consent = await app_client.post("/api/privacy/consent", headers=buyer.headers, json={
+        "source": "banner", "choices": {"analytics": True, "personalization": True,
+                                        "marketing": True}})
+    assert consent.status_code == 200, consent.text
+    events = await app_client.post("/api/events", headers=buyer.headers, json={
+        "events": [{"type": "product.view", "product_id": shop.product_id}]})
+    assert events.json()["mode"] == "full", events.text
+    corrected = f"Lena Korrigiert{tag}"
+    rect = await app_client.post("/api/privacy/requests", headers=buyer.headers, json={
+        "kind": "rectification", "changes": {"display_name": corrected}})
+    assert rect.status_code == 201, rect.text
+    return me, order.json()["id"], [email, name, street, city, corrected]
 
 
 async def _scan(stores: Stores, settings, needles: list[str]) -> list[str]:
@@ -99,7 +112,12 @@ async def test_erasure_leaves_no_trace_of_the_person_in_any_store(real, settings
     assert result.counts["global/subjects"] == {"deleted": 1}
     assert result.counts["eu/orders"] == {"scrubbed": 1}
     assert result.counts["eu/payments"]["scrubbed"] >= 1
-    assert await _scan(stores, settings, [*needles, me]) == []
+    assert await _scan(stores, settings, needles) == []
+    # the id itself stays only in the audit log, which is kept as the record of who
+    # processed what; every other table forgot it (scrubbed rows read the pseudonym)
+    assert await tables_holding(stores, me, skip=frozenset({"audit_log"})) == []
+    assert "eu/consent_ledger" in result.counts and "eu/analytics_events" in result.counts
+    assert result.counts["global/data_requests"] == {"scrubbed": 1}
     from chuhai.checkout.models import Order
 
     async with stores.session("eu") as s:

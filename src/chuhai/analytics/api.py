@@ -11,8 +11,8 @@ from chuhai.analytics import service
 from chuhai.analytics.events import parse_batch
 from chuhai.core.errors import InvalidInput
 from chuhai.privacy.consent import gpc_signal
-from chuhai.privacy.people import identify
 from chuhai.web.deps import UoW, client_ip, limit
+from chuhai.web.people import identify
 
 router = APIRouter(prefix="/api", tags=["analytics"])
 

@@ -45,8 +45,9 @@ class InvalidInput(DomainError):
     title = "Invalid input"
 
     def __init__(self, message: str, problems: list[FieldProblem] | None = None,
-                 code: str = "invalid_input") -> None:
-        super().__init__(message=message, code=code, problems=problems or [])
+                 code: str = "invalid_input", extra: dict[str, Any] | None = None) -> None:
+        super().__init__(message=message, code=code, problems=problems or [],
+                         extra=extra or {})
 
 
 class NotFound(DomainError):

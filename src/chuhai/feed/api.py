@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Request
 
 from chuhai.feed import service
 from chuhai.privacy.consent import gpc_signal
-from chuhai.privacy.people import identify
 from chuhai.web.deps import UoW, client_ip, limit
+from chuhai.web.people import identify
 
 router = APIRouter(prefix="/api", tags=["feed"])
 

@@ -92,10 +92,10 @@ async def _trail(uow: UnitOfWork, subject_id: str, region: str,
     """(HS chapter, weight) for each product the person viewed, clicked or bought."""
     since = now - dt.timedelta(days=INTEREST_DAYS)
     session = uow.region(region)
-    seen = Counter((await session.scalars(
+    seen: Counter[str] = Counter(pid for pid in (await session.scalars(
         select(AnalyticsEvent.product_id).where(
             AnalyticsEvent.subject_id == subject_id, AnalyticsEvent.at >= since,
-            AnalyticsEvent.product_id.is_not(None)))).all())
+            AnalyticsEvent.product_id.is_not(None)))).all() if pid)
     bought: Counter[str] = Counter()
     for items in (await session.scalars(select(Order.items).where(
             Order.buyer_id == subject_id, Order.created_at >= since))).all():

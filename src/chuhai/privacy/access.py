@@ -3,8 +3,9 @@
 A seller's staff reading a buyer's shipping address or contact details is processing of
 that buyer's personal data (GDPR art. 4(2)); the privacy officer must be able to show who
 looked at whom, when, from which region — and a read from another region is a transfer
-between regions, counted in the transfer register (privacy/transfers.py). The services that hand personal data to staff
-(an order's detail, the order list) call ``record`` in the same breath.
+between regions, counted in the transfer register (privacy/transfers.py). The services that
+hand personal data to staff (an order's detail, the order list) call ``record`` in the same
+breath.
 """
 
 from __future__ import annotations

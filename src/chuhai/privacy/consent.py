@@ -149,7 +149,7 @@ async def decide(uow: UnitOfWork, *, subject_id: str, region: str, country: str,
     unknown = sorted(set(choices) - set(PURPOSES))
     if unknown:
         raise InvalidInput(f"unknown purposes: {', '.join(unknown)}", code="unknown_purpose",
-                           details={"purposes": list(PURPOSES)})
+                           extra={"purposes": list(PURPOSES)})
     if choices.get("necessary") is False:
         raise InvalidInput("necessary processing cannot be refused: without it the room and "
                            "checkout do not work", code="purpose_required")
@@ -164,7 +164,7 @@ async def decide(uow: UnitOfWork, *, subject_id: str, region: str, country: str,
     if locked:
         raise InvalidInput(f"below the age of consent for {', '.join(locked)}: a parent or "
                            "guardian must give this permission", code="age_gate",
-                           details={"purposes": locked,
+                           extra={"purposes": locked,
                                     "age": gated[locked[0]].locked_age})
     changed = {p: on for p, on in choices.items() if p in OPTIONAL and (
         p not in decisions or decisions[p].granted != on

@@ -13,11 +13,12 @@ from chuhai.core.actor import ActorKind, Perm
 from chuhai.core.clock import utcnow
 from chuhai.core.errors import DomainError
 from chuhai.privacy import audit, consent, records, requests, stats, transfers
+from chuhai.privacy.consent_policy import effective
 from chuhai.privacy.notice import texts
-from chuhai.privacy.people import identify
 from chuhai.privacy.requests import export_dir
 from chuhai.web.deps import Caller, UoW, optional_caller
 from chuhai.web.pages import _csrf_ok, _form, _render, _to_login
+from chuhai.web.people import identify
 
 router = APIRouter(include_in_schema=False)
 SECTIONS = ("requests", "consent", "transfers", "audit", "records")
@@ -48,7 +49,7 @@ async def privacy_settings(request: Request, uow: UoW, market: str | None = None
     else:  # a first visit: show the market's defaults; the first save issues a guest id
         found = consent.ConsentState(
             "", person.country, tuple(r.id for r in consent.regimes_for(person.country)),
-            consent.effective(consent.regimes_for(person.country), country=person.country,
+            effective(consent.regimes_for(person.country), country=person.country,
                               age=None, decisions={},
                               gpc=consent.gpc_signal(request.headers)),
             None, False, request.app.state.settings.privacy_policy_version)

@@ -117,7 +117,7 @@ def _checked_changes(changes: dict[str, str] | None) -> dict[str, str]:
             raise InvalidInput(f"{field!r} cannot be corrected here (e-mail and country "
                                "change through the account, which moves the data)",
                                code="bad_changes",
-                               details={"correctable": sorted(RECTIFIABLE)})
+                               extra={"correctable": sorted(RECTIFIABLE)})
         value = " ".join(str(value).split())
         if not value or len(value) > RECTIFIABLE[field]:
             raise InvalidInput(f"{field} must be 1–{RECTIFIABLE[field]} characters",

@@ -115,9 +115,8 @@ def mechanism(regime: str, to_region: str) -> Flow | None:
     """The register's row for data leaving ``regime`` for ``to_region``: a row for that
     destination first, else the regime's default ("*")."""
     flows, _ = load()
-    exact = [f for f in flows if f.regime == regime and f.to_region == to_region]
-    return (exact or [f for f in flows if f.regime == regime and f.to_region == "*"] or
-            [None])[0]
+    mine = {f.to_region: f for f in flows if f.regime == regime}
+    return mine.get(to_region) or mine.get("*")
 
 
 def regimes_of(market: str, day: dt.date) -> list[str]:

@@ -91,7 +91,7 @@ export function settings(form) {
     }
     const body = {market, choices, source: "settings"};
     const age = form.querySelector("#privacy-age");
-    if (age) body.age = age.checked ? Number(age.value) : Number(age.value) - 1;
+    if (age && age.checked) body.age = Number(age.value);  // the banner asks both ways
     try {
       await send(body);
       status.textContent = form.dataset.saved;

@@ -15,6 +15,7 @@ from chuhai.core.db import UnitOfWork
 from chuhai.core.errors import Forbidden, InvalidInput
 from chuhai.core.guest import GUEST_COOKIE, read_guest_id
 from chuhai.markets.profiles import get_profile
+from chuhai.web.deps import CSRF_HEADER, optional_caller
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,6 @@ async def signed_in_customer(request: Request, uow: UnitOfWork, *,
     """The customer signed in on this request, if any. ``write``: the request changes
     something, so a cookie session must send its CSRF token (a page on another site must
     not change a buyer's consent or file requests in their name)."""
-    from chuhai.web.deps import CSRF_HEADER, optional_caller  # web depends on us, not back
-
     caller = await optional_caller(request, uow)
     if caller is None or caller.actor.kind is not ActorKind.CUSTOMER or not caller.actor.region:
         return None

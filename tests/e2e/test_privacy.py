@@ -1,0 +1,95 @@
+"""End to end in Chromium: a German viewer meets the consent banner in German, refuses
+everything with one click (as easy as accepting), and is not asked again; the settings
+page shows each purpose with the law behind it; a Californian browser that sends Global
+Privacy Control sees sharing already off; the privacy officer's pages show the queue, the
+consent statistics, the transfer register and a verified audit log."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.test_live_room import _host_page
+
+pytestmark = pytest.mark.e2e
+DOCS = ARTIFACTS.parent / "docs" / "screenshots"
+
+
+def _room_id(browser, server) -> str:
+    host = _host_page(browser, server)
+    room_id = re.search(r"/rooms/(room_\w+)/host", host.url).group(1)
+    host.context.close()
+    return room_id
+
+
+def test_the_banner_speaks_german_and_a_refusal_sticks(server, browser):
+    room_id = _room_id(browser, server)
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                              has_touch=True, locale="de-DE")
+    page = ctx.new_page()
+    page.goto(f"{server}/live/{room_id}?lang=de&market=DE")
+    banner = page.locator(".consent-banner")
+    banner.wait_for()
+    assert banner.get_attribute("lang") == "de"
+    assert "16" in banner.inner_text()  # Germany's age of digital consent is asked
+    accept = banner.get_by_role("button").nth(0)
+    reject = banner.get_by_role("button").nth(1)
+    assert accept.bounding_box()["width"] == pytest.approx(reject.bounding_box()["width"], 2)
+    DOCS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS / "consent-banner.png"))
+    banner.get_by_role("checkbox").check()
+    reject.click()
+    banner.wait_for(state="detached")
+    state = page.request.get(f"{server}/api/privacy/consent?market=DE").json()
+    assert state["decided"] is True and state["declared_age"] == 16
+    assert state["purposes"]["analytics"]["basis"] == "refused"
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".consent-banner").count() == 0
+
+    page.goto(f"{server}/privacy?market=DE&lang=de")
+    form = page.locator("#privacy-form")
+    assert not form.locator("input[data-purpose=analytics]").is_checked()
+    assert form.locator("input[data-purpose=necessary]").is_disabled()
+    form.locator("input[data-purpose=analytics]").check()
+    form.get_by_role("button").click()
+    page.locator("#privacy-status.ok").wait_for()
+    page.screenshot(path=str(DOCS / "privacy-settings.png"), full_page=True)
+    state = page.request.get(f"{server}/api/privacy/consent?market=DE").json()
+    assert state["purposes"]["analytics"]["allowed"] is True
+    ctx.close()
+
+
+def test_a_gpc_browser_in_california_finds_sharing_off(server, browser):
+    ctx = browser.new_context(extra_http_headers={"Sec-GPC": "1"}, locale="en-US")
+    page = ctx.new_page()
+    page.goto(f"{server}/privacy?market=US&lang=en")
+    assert page.locator(".notice").inner_text().startswith("Your browser sent a Global")
+    assert not page.locator("input[data-purpose=sale_share]").is_checked()
+    assert page.locator("input[data-purpose=analytics]").is_checked()  # opt-out regime
+    ctx.close()
+
+
+def test_the_privacy_office_pages(server, browser):
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{server}/login")
+    page.get_by_label("E-mail").fill("owner@sonicwave.example")
+    page.get_by_label("Password").fill("demo-password-1")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{server}/console")
+    page.get_by_role("link", name="Privacy").click()
+    page.wait_for_url(f"{server}/console/privacy/requests")
+    assert page.get_by_role("heading", name="Data-subject requests").is_visible()
+    page.goto(f"{server}/console/orders")  # a seller in cn reading EU and US buyers
+    page.goto(f"{server}/console/privacy/transfers")
+    assert page.get_by_role("heading", name="Transfers between regions").is_visible()
+    page.goto(f"{server}/console/privacy/consent")
+    assert "DE" in page.locator("table").inner_text()  # the refusal and grant above
+    page.goto(f"{server}/console/privacy/audit")
+    assert page.locator("p.ok").inner_text().startswith("Chain intact")
+    page.screenshot(path=str(DOCS / "privacy-audit.png"), full_page=False)
+    page.goto(f"{server}/console/privacy/requests")
+    page.screenshot(path=str(DOCS / "privacy-office.png"), full_page=False)
+    page.context.close()
