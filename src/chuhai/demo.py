@@ -163,9 +163,40 @@ async def run_seed(settings: Settings, progress: Callable[[str], None] = lambda 
             await _seed_selling(uow, org.id, system)
             progress("selling: 3 warehouses with stock; a drop and an auction ready in the "
                      "live room (start them from the host console)")
+            await _seed_privacy(uow, acc, settings)
+            progress("privacy: consent choices of three buyers, a data request to verify")
     finally:
         await stores.dispose()
     return [(r.value, e, DEMO_PASSWORD) for r, e, _ in STAFF]
+
+
+async def _seed_privacy(uow: UnitOfWork, acc: Accounts, settings: Settings) -> None:
+    """Something for the privacy office to show: Lena (DE) allows analytics and the
+    personalized feed but no marketing; Jamie's browser (US) sent Global Privacy Control;
+    Camille (FR) asked by letter for a copy of her data, not yet verified."""
+    from chuhai.privacy import consent, requests
+    from chuhai.privacy.models import DataRequest
+
+    if await uow.global_.scalar(select(DataRequest.id).limit(1)) is not None:
+        return  # seeded before
+    version = settings.privacy_policy_version
+    ids = {}
+    for email, _name, country, _lang in CUSTOMERS:
+        subject = await uow.global_.scalar(select(Subject).where(
+            Subject.login_key == acc.login_key(email)))
+        if subject is not None:
+            ids[email] = (subject.id, subject.region, country)
+    lena, region, country = ids["lena@kaeufer.example"]
+    await consent.decide(uow, subject_id=lena, region=region, country=country, age=34,
+                         choices={"analytics": True, "personalization": True,
+                                  "marketing": False, "sale_share": False},
+                         source="banner", policy_version=version)
+    jamie, region, country = ids["jamie@buyer.example"]
+    await consent.state(uow, subject_id=jamie, region=region, country=country, gpc=True,
+                        policy_version=version)
+    camille, _region, _country = ids["camille@acheteur.example"]
+    await requests.open_request(uow, subject_id=camille, kind="access", channel="staff",
+                                created_by="system")
 
 
 LIVE_TITLES = {"en": "SonicWave ANC1 launch — live from Shenzhen",

@@ -112,3 +112,21 @@ def test_the_cli_sweeps_and_reports(tmp_path, monkeypatch):
     again = runner.invoke(app, ["privacy", "sweep", "--json"])
     assert all(r["deleted"] == 0 for r in __import__("json").loads(again.stdout))
     assert runner.invoke(app, ["audit", "verify"]).exit_code == 0
+
+
+async def test_access_exports_are_deleted_after_thirty_days(stores):
+    import os
+    from pathlib import Path
+
+    folder = Path(stores.settings.data_dir) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    old, fresh = folder / f"{new_id('dsr')}.zip", folder / f"{new_id('dsr')}.zip"
+    old.write_bytes(b"PK old")
+    fresh.write_bytes(b"PK new")
+    month_ago = (utcnow() - timedelta(days=31)).timestamp()
+    os.utime(old, (month_ago, month_ago))
+    dry = await sweep(stores, dry_run=True)
+    files = next(r for r in dry if r["rule"] == "retention.access_exports")
+    assert files["would_delete"] >= 1 and old.exists()
+    await sweep(stores)
+    assert not old.exists() and fresh.exists()

@@ -30,7 +30,7 @@ async def post_events(request: Request, uow: UoW) -> dict[str, Any]:
         raise InvalidInput("the body must be an object", code="bad_json")
     events = parse_batch(body.get("events"))
     person = await identify(request, uow, body.get("market"))
-    result = await service.record(uow, events, market=person.country,
+    result = await service.record(uow, events, market=person.market, country=person.country,
                                   subject_id=person.subject_id, region=person.region,
                                   gpc=gpc_signal(request.headers))
     await uow.commit()

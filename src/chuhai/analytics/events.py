@@ -44,7 +44,7 @@ def parse_batch(raw: Any) -> list[Event]:
         ids = []
         for key in ("room_id", "product_id"):
             value = item.get(key)
-            if value is not None and (not isinstance(value, str) or not _ID.match(value)):
+            if value is not None and (not isinstance(value, str) or not _ID.fullmatch(value)):
                 raise InvalidInput(f"event {i}: {key} is not an id", code="bad_events")
             ids.append(value)
         if ids == [None, None]:

@@ -28,11 +28,14 @@ class Recorded:
 
 
 async def record(uow: UnitOfWork, events: list[Event], *, market: str,
-                 subject_id: str | None, region: str | None, gpc: bool = False) -> Recorded:
+                 subject_id: str | None, region: str | None, gpc: bool = False,
+                 country: str | None = None) -> Recorded:
+    """``market``: where the events happened; ``country``: whose law decides (a
+    customer's home country; defaults to the market for guests)."""
     market = market.upper()
     keep = subject_id is not None and region is not None and await consent.allowed(
-        uow, subject_id=subject_id, region=region, country=market, purpose="analytics",
-        gpc=gpc)
+        uow, subject_id=subject_id, region=region, country=(country or market).upper(),
+        purpose="analytics", gpc=gpc)
     now = utcnow()
     if keep:
         assert subject_id is not None and region is not None

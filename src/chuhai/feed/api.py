@@ -22,9 +22,9 @@ async def get_feed(request: Request, uow: UoW, market: str | None = None,
     consent); otherwise every visitor in the market sees the same ranking."""
     await limit(request, f"feed:{client_ip(request)}", 120, 60)
     person = await identify(request, uow, market)
-    feed = await service.build(uow, market=person.country, subject_id=person.subject_id,
+    feed = await service.build(uow, market=person.market, subject_id=person.subject_id,
                                region=person.region, gpc=gpc_signal(request.headers),
-                               limit=size)
+                               limit=size, country=person.country)
     await uow.commit()
     want = lang or person.language
     return {"market": feed.market, "personalized": feed.personalized,

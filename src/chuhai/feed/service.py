@@ -35,7 +35,10 @@ class Feed:
 
 
 async def build(uow: UnitOfWork, *, market: str, subject_id: str | None, region: str | None,
-                gpc: bool = False, limit: int = 30, now: dt.datetime | None = None) -> Feed:
+                gpc: bool = False, limit: int = 30, now: dt.datetime | None = None,
+                country: str | None = None) -> Feed:
+    """``market``: whose rooms; ``country``: whose law decides on personalization (a
+    customer's home country; the market for guests)."""
     market = market.upper()
     now = now or utcnow()
     rooms = [r for r in (await uow.global_.scalars(
@@ -48,8 +51,8 @@ async def build(uow: UnitOfWork, *, market: str, subject_id: str | None, region:
                             frozenset(chapters.get(r.id, ())), views.get(r.id, 0))
                   for r in rooms]
     personal = subject_id is not None and region is not None and await consent.allowed(
-        uow, subject_id=subject_id, region=region, country=market, purpose="personalization",
-        gpc=gpc)
+        uow, subject_id=subject_id, region=region, country=(country or market).upper(),
+        purpose="personalization", gpc=gpc)
     profile: dict[str, float] | None = None
     signals = 0
     if personal:

@@ -10,6 +10,7 @@ import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, delete, func, select
@@ -80,6 +81,23 @@ def load() -> list[RetentionRule]:
     return rules
 
 
+EXPORT_DAYS = 30
+
+
+def _sweep_exports(stores: Stores, now: dt.datetime, dry_run: bool) -> dict[str, Any]:
+    """Access-request exports wait in ``var/exports`` for the person to download them;
+    after 30 days the copy is deleted (the request keeps its SHA-256 as the record)."""
+    folder = Path(stores.settings.data_dir) / "exports"
+    cutoff = (now - dt.timedelta(days=EXPORT_DAYS)).timestamp()
+    old = [f for f in folder.glob("*.zip") if f.stat().st_mtime < cutoff] if folder.is_dir() \
+        else []
+    if not dry_run:
+        for f in old:
+            f.unlink(missing_ok=True)
+    return {"rule": "retention.access_exports", "store": "files", "table": "var/exports",
+            "days": EXPORT_DAYS, "deleted" if not dry_run else "would_delete": len(old)}
+
+
 def _conditions(table: Table, rule: RetentionRule, now: dt.datetime) -> list[Any]:
     cutoff = now - dt.timedelta(days=rule.days)
     conds: list[Any] = [table.c[rule.age_column] < cutoff]
@@ -111,6 +129,7 @@ async def sweep(stores: Stores, *, now: dt.datetime | None = None, dry_run: bool
             report.append({"rule": rule.id, "store": name, "table": rule.table,
                            "days": rule.days, "deleted" if not dry_run else "would_delete":
                            int(n or 0)})
+    report.append(_sweep_exports(stores, now, dry_run))
     if not dry_run:
         async with stores.session() as s:
             await audit.append(s, actor=actor.subject_id if actor else "system",

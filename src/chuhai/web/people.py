@@ -5,7 +5,7 @@ goes to the region of the market they are browsing, as a customer's goes to thei
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fastapi import Request
 
@@ -22,9 +22,14 @@ from chuhai.web.deps import CSRF_HEADER, optional_caller
 class Person:
     subject_id: str | None  # None: an anonymous visitor with no guest cookie yet
     region: str | None
-    country: str
+    country: str  # whose law applies: a customer's home country, a guest's market
     kind: str  # customer | guest | anonymous
     language: str
+    browsing: str = ""  # the market whose rooms and prices they are looking at
+
+    @property
+    def market(self) -> str:
+        return self.browsing or self.country
 
 
 async def signed_in_customer(request: Request, uow: UnitOfWork, *,
@@ -48,11 +53,11 @@ async def signed_in_customer(request: Request, uow: UnitOfWork, *,
 async def identify(request: Request, uow: UnitOfWork, market: object = None, *,
                    write: bool = False) -> Person:
     """The signed-in customer, else the guest (or anonymous visitor) browsing ``market``."""
-    customer = await signed_in_customer(request, uow, write=write)
-    if customer is not None:
-        return customer
     country = market.upper() if isinstance(market, str) else ""
     profile = get_profile(country) if len(country) == 2 else None
+    customer = await signed_in_customer(request, uow, write=write)
+    if customer is not None:  # their home law; the market they browse, if a known one
+        return replace(customer, browsing=profile.code if profile else customer.country)
     if profile is None:
         raise InvalidInput("name the market you are browsing (a two-letter country code)",
                            code="market_required")
