@@ -153,6 +153,13 @@ def due(rule: RequestRule, kind: str, *, received: dt.datetime,
     respond_by = add(start, span, country=country, regime=rule.id)
     ack = (add(received, rule.acknowledge, country=country, regime=rule.id)
            if rule.acknowledge else None)
-    extended = (add(respond_by, rule.extension, country=country, regime=rule.id)
-                if rule.extension and not (kind == "opt_out" and rule.opt_out) else None)
+    extended = None
+    if rule.extension and not (kind == "opt_out" and rule.opt_out):
+        if rule.extension.unit == span.unit and span.unit in ("months", "days"):
+            # "extended by two further months": three months from the start (31 Jan →
+            # 30 Apr), not two months from the first deadline (28 Feb → 28 Apr)
+            extended = add(start, Span(span.amount + rule.extension.amount, span.unit),
+                           country=country, regime=rule.id)
+        else:
+            extended = add(respond_by, rule.extension, country=country, regime=rule.id)
     return Due(respond_by, ack, extended)

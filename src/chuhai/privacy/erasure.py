@@ -133,6 +133,7 @@ async def erase_subject(stores: Stores, subject_id: str, key: bytes, *,
     if not seen_subject:
         raise NotFound("subject", subject_id, code="subject_not_found")
     await _checkpoint(stores, names)
+    counts.update(await _remove_exports(stores, subject_id, stand_in))
     if redis is not None:
         counts["redis/room logs"] = {"scrubbed": await _scrub_redis(redis, subject_id,
                                                                      stand_in)}
@@ -142,6 +143,30 @@ async def erase_subject(stores: Stores, subject_id: str, key: bytes, *,
                            subject=stand_in, details={"changes": counts})
         await s.commit()
     return Erasure(subject_id, stand_in, counts)
+
+
+async def _remove_exports(stores: Stores, subject_id: str, stand_in: str
+                          ) -> dict[str, dict[str, int]]:
+    """Access exports waiting for download hold the person's data too: delete the files
+    (the requests, already scrubbed to the stand-in, keep their SHA-256 as the record)."""
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from chuhai.privacy.models import DataRequest
+
+    async with stores.session() as s:
+        names = (await s.scalars(select(DataRequest.id).where(
+            DataRequest.subject_id.in_((subject_id, stand_in)),
+            DataRequest.kind == "access"))).all()
+    folder = Path(stores.settings.data_dir) / "exports"
+    removed = 0
+    for name in names:
+        path = folder / f"{name}.zip"
+        if path.is_file():
+            path.unlink()
+            removed += 1
+    return {"files/exports": {"deleted": removed}} if removed else {}
 
 
 async def _checkpoint(stores: Stores, names: list[str]) -> None:

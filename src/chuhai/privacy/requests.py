@@ -148,7 +148,10 @@ async def verify(uow: UnitOfWork, request_id: str, actor: Actor, method: str,
     if rule.clock_pauses_for_verification:
         due = deadlines.due(rule, req.kind, received=req.received_at, verified=now,
                             country=req.market)
-        req.due_at, req.extension_until = due.respond_by, due.extended_by
+        req.extension_until = due.extended_by
+        # an extension already taken moves with the clock, it is not lost
+        req.due_at = (due.extended_by if req.extended and due.extended_by
+                      else due.respond_by)
     await audit.append(uow.global_, actor=actor.subject_id, org_id=actor.org_id,
                        action="dsr.verify", subject=req.subject_id, region=req.region,
                        details={"request": req.id, "method": method})

@@ -26,4 +26,4 @@ class RequestIn(SafeModel):
                                  description="Re-entering the password verifies identity.")
     changes: dict[str, str] | None = Field(
         None, max_length=4, description="For rectification: field → corrected value "
-        "(display_name, preferred_language, home_country).")
+        "(display_name, preferred_language).")
