@@ -58,7 +58,38 @@ def check_all(settings: Settings) -> tuple[list[str], list[str]]:
     except (OSError, ValueError) as exc:
         problems.append(f"crossborder: {exc}")
     problems += _check_comms(summary)
+    problems += _check_privacy(summary, profiles)
     return problems, summary
+
+
+def _check_privacy(summary: list[str], profiles: dict[str, MarketProfile]) -> list[str]:
+    """Consent, request deadlines, transfer mechanisms and retention: each loads, and every
+    regime a market names has consent rules, a deadline and a transfer mechanism."""
+    from chuhai.privacy import consent_policy, deadlines, notice, retention, transfers
+
+    problems: list[str] = []
+    try:
+        consent = consent_policy.load()
+        requests = deadlines.load()
+        flows, thresholds = transfers.load()
+        kept = retention.load()
+    except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
+        return [f"privacy: {exc}"]
+    named = {r.id for p in profiles.values() for r in p.privacy_regimes}
+    with_flow = {f.regime for f in flows}
+    for regime in sorted(named):
+        for what, known in (("consent.toml", consent), ("requests.toml", requests),
+                            ("transfers.toml", with_flow)):
+            if regime not in known:
+                problems.append(f"privacy/{what}: no rule for regime {regime}")
+    english = set(notice.catalog().get("en", {}))
+    problems += [f"privacy/notice_text.toml: [{lang}] lacks {sorted(english - set(t))}"
+                 for lang, t in notice.catalog().items() if english - set(t)]
+    summary.append(f"privacy: consent rules for {len(consent)} regimes, request deadlines "
+                   f"for {len(requests)}, {len(flows)} transfer mechanisms + "
+                   f"{len(thresholds)} thresholds, {len(kept)} retention rules, notice in "
+                   f"{len(notice.catalog())} languages")
+    return problems
 
 
 def _check_comms(summary: list[str]) -> list[str]:

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Literal
 
+from chuhai.privacy import sourced
+
 PURPOSES: tuple[str, ...] = ("necessary", "analytics", "personalization", "marketing",
                              "sale_share", "transfer")
 OPTIONAL: tuple[str, ...] = PURPOSES[1:]
@@ -32,7 +34,6 @@ Mode = Literal["opt_in", "opt_out", "separate", "not_required"]
 MODES: frozenset[str] = frozenset({"opt_in", "opt_out", "separate", "not_required"})
 # How strict a default is: with two regimes in force, the stricter mode applies.
 _STRICTNESS = {"not_required": 0, "opt_out": 1, "opt_in": 2, "separate": 3}
-CONFIDENCE = frozenset({"high", "medium", "low", "policy"})
 SOURCES = frozenset({"banner", "settings", "gpc", "api", "guardian", "request"})
 
 
@@ -116,19 +117,13 @@ def parse(text: str) -> list[RegimeConsent]:
         ages = raw.get("country_ages", {})
         if any(not isinstance(v, int) or len(k) != 2 for k, v in ages.items()):
             problems.append(f"{rid}: country_ages maps two-letter codes to whole years")
-        sources = raw.get("source") or []
-        if not sources or not all(str(s).startswith(("http://", "https://")) for s in sources):
-            problems.append(f"{rid}: at least one http(s) source is required")
-        if not isinstance(raw.get("effective_from"), dt.date):
-            problems.append(f"{rid}: effective_from must be a date")
-        if raw.get("confidence") not in CONFIDENCE:
-            problems.append(f"{rid}: confidence must be one of {sorted(CONFIDENCE)}")
+        sourced.check(raw, rid, problems)
         if len(problems) > bad:
             continue
         out.append(RegimeConsent(
             rid, dict(purposes), raw["gpc"], age, {k.upper(): v for k, v in ages.items()},
             raw.get("sale_share_opt_in_under"), " ".join(str(raw.get("note", "")).split()),
-            tuple(sources), raw["effective_from"], raw["confidence"]))
+            tuple(raw["source"]), raw["effective_from"], raw["confidence"]))
     if problems:
         raise ConsentRulesError("; ".join(problems))
     return out

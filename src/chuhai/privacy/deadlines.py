@@ -17,8 +17,9 @@ from importlib import resources
 
 import holidays
 
+from chuhai.privacy import sourced
+
 UNITS = frozenset({"days", "business_days", "months", "hours"})
-CONFIDENCE = frozenset({"high", "medium", "low", "policy"})
 KINDS = ("access", "erasure", "rectification", "opt_out")
 # Subdivisions whose holidays count (the regime is a state law).
 _SUBDIVISION = {"CCPA": ("US", "CA")}
@@ -78,20 +79,14 @@ def parse(text: str) -> list[RequestRule]:
             problems.append(f"{rid}: respond is required")
         spans = {k: _span(raw.get(k), f"{rid}.{k}", problems)
                  for k in ("extension", "acknowledge", "opt_out")}
-        sources = raw.get("source") or []
-        if not sources or not all(str(s).startswith(("http://", "https://")) for s in sources):
-            problems.append(f"{rid}: at least one http(s) source is required")
-        if not isinstance(raw.get("effective_from"), dt.date):
-            problems.append(f"{rid}: effective_from must be a date")
-        if raw.get("confidence") not in CONFIDENCE:
-            problems.append(f"{rid}: confidence must be one of {sorted(CONFIDENCE)}")
+        sourced.check(raw, rid, problems)
         if len(problems) > before or respond is None:
             continue
         out.append(RequestRule(rid, respond, spans["extension"], spans["acknowledge"],
                                spans["opt_out"],
                                bool(raw.get("clock_pauses_for_verification", False)),
                                bool(raw.get("statutory", True)),
-                               " ".join(str(raw.get("note", "")).split()), tuple(sources),
+                               " ".join(str(raw.get("note", "")).split()), tuple(raw["source"]),
                                raw["effective_from"], raw["confidence"]))
     if problems:
         raise RequestRulesError("; ".join(problems))

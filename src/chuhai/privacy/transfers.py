@@ -23,12 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chuhai.core.clock import utcnow
 from chuhai.markets.profiles import get_profile
+from chuhai.privacy import sourced
 from chuhai.privacy.models import TransferPerson
 
 MECHANISMS = frozenset({"adequacy", "scc", "idta", "pipl_standard_contract", "pipl_exemption",
                         "pipl_security_assessment", "consent", "contract_necessity",
                         "accountability", "other"})
-CONFIDENCE = frozenset({"high", "medium", "low", "policy"})
 
 
 class TransferRulesError(ValueError):
@@ -58,14 +58,6 @@ class Threshold:
     effective_from: dt.date
 
 
-def _common(raw: dict[str, Any], rid: str, problems: list[str]) -> None:
-    sources = raw.get("source") or []
-    if not sources or not all(str(s).startswith(("http://", "https://")) for s in sources):
-        problems.append(f"{rid}: at least one http(s) source is required")
-    if not isinstance(raw.get("effective_from"), dt.date):
-        problems.append(f"{rid}: effective_from must be a date")
-
-
 def parse(text: str) -> tuple[list[Flow], list[Threshold]]:
     data = tomllib.loads(text)
     problems: list[str] = []
@@ -74,11 +66,9 @@ def parse(text: str) -> tuple[list[Flow], list[Threshold]]:
     for raw in data.get("flow", []):
         rid = str(raw.get("id", "?"))
         before = len(problems)
-        _common(raw, rid, problems)
+        sourced.check(raw, rid, problems)
         if raw.get("mechanism") not in MECHANISMS:
             problems.append(f"{rid}: mechanism must be one of {sorted(MECHANISMS)}")
-        if raw.get("confidence") not in CONFIDENCE:
-            problems.append(f"{rid}: confidence must be one of {sorted(CONFIDENCE)}")
         key = (str(raw.get("regime")), str(raw.get("to_region")))
         if key in seen:
             problems.append(f"{rid}: a second row for {key}")
@@ -91,7 +81,7 @@ def parse(text: str) -> tuple[list[Flow], list[Threshold]]:
     for raw in data.get("threshold", []):
         rid = str(raw.get("id", "?"))
         before = len(problems)
-        _common(raw, rid, problems)
+        sourced.check(raw, rid, problems, confidence=False)
         if not isinstance(raw.get("people_per_year"), int) or raw["people_per_year"] < 1:
             problems.append(f"{rid}: people_per_year must be a positive whole number")
         if len(problems) > before:
