@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -196,3 +197,43 @@ async def committed_shop(base: Settings, data_dir: Path, stock: int
                 for name in ("global", *settings.regions):
                     await conn.execute(text(f'DROP SCHEMA IF EXISTS "{prefix}{name}" CASCADE'))
         await stores.dispose()
+
+
+def idempotency_key() -> str:
+    return f"k-{uuid.uuid4().hex}"
+
+
+async def start_drop(client: httpx.AsyncClient, shop: Shop, markets: tuple[str, ...] = ("DE",),
+                     *, quantity: int = 3, per_buyer_limit: int = 2) -> dict[str, Any]:
+    """A started drop of the shop's SKU with one line per market (price 29.00)."""
+    drop = await client.post("/api/drops", headers=shop.tenant.headers, json={
+        "title": "Blitz", "per_buyer_limit": per_buyer_limit,
+        "lines": [{"sku_id": shop.sku_id, "market": m, "quantity": quantity, "price": "29.00"}
+                  for m in markets]})
+    assert drop.status_code == 201, drop.text
+    started = await client.post(f"/api/drops/{drop.json()['id']}/start",
+                                headers=shop.tenant.headers, json={"countdown_s": 0})
+    assert started.status_code == 200, started.text
+    return dict(started.json())
+
+
+async def buy_from_drop(client: httpx.AsyncClient, drop: dict[str, Any], buyer: Buyer,
+                        ship_to: dict[str, str], *, pay: bool = True) -> str:
+    """reserve → checkout (→ pay) as the buyer, on the drop's line for ``ship_to``'s
+    country; the order's id."""
+    key = idempotency_key
+    line = next(ln for ln in drop["lines"] if ln["market"] == ship_to["country"])
+    res = await client.post(f"/api/drops/{drop['id']}/reserve", headers=buyer.headers,
+                            json={"line_id": line["id"], "quantity": 1,
+                                  "idempotency_key": key()})
+    assert res.status_code == 201, res.text
+    order = await client.post("/api/checkout", headers=buyer.headers, json={
+        "reservation_id": res.json()["id"], "idempotency_key": key(), "ship_to": ship_to})
+    assert order.status_code == 201, order.text
+    if pay:
+        paid = await client.post(f"/api/orders/{order.json()['id']}/pay",
+                                 headers=buyer.headers,
+                                 json={"card_number": "4242424242424242",
+                                       "idempotency_key": key()})
+        assert paid.status_code == 200, paid.text
+    return str(order.json()["id"])

@@ -11,7 +11,6 @@ text or an unknown market is refused.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +23,15 @@ from chuhai.core.config import Settings
 from chuhai.core.db import Stores
 from chuhai.marketing.models import MarketingMessage
 from chuhai.privacy.models import AuditEntry
-from tests.factories import Buyer, Shop, add_staff, make_buyer, make_shop
+from tests.factories import (
+    Buyer,
+    Shop,
+    add_staff,
+    buy_from_drop,
+    make_buyer,
+    make_shop,
+    start_drop,
+)
 
 ADDRESSES = {
     "DE": {"name": "Lena K", "street": "Unter den Linden 1", "city": "Berlin",
@@ -32,10 +39,6 @@ ADDRESSES = {
     "US": {"name": "Ann B", "street": "1 Main St", "city": "Portland", "postal_code": "97201",
            "country": "US"},
 }
-
-
-def key() -> str:
-    return f"k-{uuid.uuid4().hex}"
 
 
 @dataclass
@@ -50,23 +53,6 @@ class Audience:
         return str(getattr(self, who).actor.subject_id)
 
 
-async def buy(client: httpx.AsyncClient, drop: dict[str, Any], buyer: Buyer,
-              market: str) -> None:
-    """drop → reserve → checkout → pay, as the buyer."""
-    line = next(ln for ln in drop["lines"] if ln["market"] == market)
-    res = await client.post(f"/api/drops/{drop['id']}/reserve", headers=buyer.headers,
-                            json={"line_id": line["id"], "quantity": 1,
-                                  "idempotency_key": key()})
-    assert res.status_code == 201, res.text
-    order = await client.post("/api/checkout", headers=buyer.headers, json={
-        "reservation_id": res.json()["id"], "ship_to": ADDRESSES[market],
-        "idempotency_key": key()})
-    assert order.status_code == 201, order.text
-    paid = await client.post(f"/api/orders/{order.json()['id']}/pay", headers=buyer.headers,
-                             json={"card_number": "4242424242424242", "idempotency_key": key()})
-    assert paid.status_code == 200, paid.text
-
-
 async def choose(client: httpx.AsyncClient, buyer: Buyer, **choices: Any) -> None:
     resp = await client.post("/api/privacy/consent", headers=buyer.headers, json=choices)
     assert resp.status_code == 200, resp.text
@@ -76,18 +62,10 @@ async def choose(client: httpx.AsyncClient, buyer: Buyer, **choices: Any) -> Non
 async def audience(stores: Stores, settings: Settings, app_client: httpx.AsyncClient
                    ) -> Audience:
     shop = await make_shop(stores, settings, app_client)
-    h = shop.tenant.headers
-    drop = await app_client.post("/api/drops", headers=h, json={
-        "title": "Flash", "per_buyer_limit": 1,
-        "lines": [{"sku_id": shop.sku_id, "market": m, "quantity": 5, "price": "29.00"}
-                  for m in ("DE", "US")]})
-    assert drop.status_code == 201, drop.text
-    started = await app_client.post(f"/api/drops/{drop.json()['id']}/start", headers=h,
-                                    json={"countdown_s": 0})
-    assert started.status_code == 200, started.text
+    drop = await start_drop(app_client, shop, ("DE", "US"), quantity=5, per_buyer_limit=1)
     people = [await make_buyer(stores, settings, c) for c in ("DE", "DE", "US", "US")]
     for buyer, market in zip(people, ("DE", "DE", "US", "US"), strict=True):
-        await buy(app_client, started.json(), buyer, market)
+        await buy_from_drop(app_client, drop, buyer, ADDRESSES[market])
     a, b, c, d = people
     await choose(app_client, a, choices={"marketing": True})
     await choose(app_client, d, choices={"marketing": False})

@@ -20,8 +20,7 @@ from chuhai.core.secrets_store import signing_key
 from chuhai.live.models import Follow, RoomMessage
 from chuhai.privacy import audit
 from chuhai.privacy.erasure import POLICIES, erase_subject, pseudonym
-from tests.checkout.test_flow_api import key
-from tests.factories import make_buyer, make_shop
+from tests.factories import buy_from_drop, make_buyer, make_shop, start_drop
 from tests.privacy.scan import tables_holding, where_stored
 
 
@@ -63,25 +62,10 @@ async def _seed(stores, settings, app_client):
         ])
         await s.commit()
     shop = await make_shop(stores, settings, app_client)
-    drop = (await app_client.post("/api/drops", headers=shop.tenant.headers, json={
-        "title": "Blitz", "per_buyer_limit": 2,
-        "lines": [{"sku_id": shop.sku_id, "market": "DE", "quantity": 3, "price": "29.00"}]})
-            ).json()
-    drop = (await app_client.post(f"/api/drops/{drop['id']}/start", headers=shop.tenant.headers,
-                                  json={"countdown_s": 0})).json()
-    res = await app_client.post(f"/api/drops/{drop['id']}/reserve", headers=buyer.headers,
-                                json={"line_id": drop["lines"][0]["id"], "quantity": 1,
-                                      "idempotency_key": key()})
-    assert res.status_code == 201, res.text
-    order = await app_client.post("/api/checkout", headers=buyer.headers, json={
-        "reservation_id": res.json()["id"], "idempotency_key": key(),
-        "ship_to": {"name": name, "street": street, "city": city, "postal_code": "10117",
-                    "country": "DE"}})
-    assert order.status_code == 201, order.text
-    paid = await app_client.post(f"/api/orders/{order.json()['id']}/pay", headers=buyer.headers,
-                                 json={"card_number": "4242424242424242",
-                                       "idempotency_key": key()})
-    assert paid.status_code == 200, paid.text
+    drop = await start_drop(app_client, shop)
+    order_id = await buy_from_drop(app_client, drop, buyer, {
+        "name": name, "street": street, "city": city, "postal_code": "10117",
+        "country": "DE"})
     # consent decisions, engagement events kept with that consent, a pending rectification
     consent = await app_client.post("/api/privacy/consent", headers=buyer.headers, json={
         "source": "banner", "choices": {"analytics": True, "personalization": True,
@@ -94,7 +78,7 @@ async def _seed(stores, settings, app_client):
     rect = await app_client.post("/api/privacy/requests", headers=buyer.headers, json={
         "kind": "rectification", "changes": {"display_name": corrected}})
     assert rect.status_code == 201, rect.text
-    return me, order.json()["id"], [email, name, street, city, corrected]
+    return me, order_id, [email, name, street, city, corrected]
 
 
 async def _scan(stores: Stores, settings, needles: list[str]) -> list[str]:

@@ -25,8 +25,15 @@ from chuhai.markets.profiles import default_profiles
 from chuhai.privacy import access, transfers
 from chuhai.privacy.models import TransferPerson
 from chuhai.privacy.transfers import Threshold, TransferRulesError, mechanism, parse
-from tests.checkout.test_flow_api import key
-from tests.factories import Buyer, Shop, make_buyer, make_shop, make_tenant
+from tests.factories import (
+    Buyer,
+    Shop,
+    buy_from_drop,
+    make_buyer,
+    make_shop,
+    make_tenant,
+    start_drop,
+)
 
 REGIONS = ("us", "eu", "apac", "cn", "me")
 
@@ -88,23 +95,12 @@ async def de_order(stores, settings, app_client) -> tuple[Shop, Buyer, str]:
     """A DE buyer (stored in eu) with an order from a seller based in CN (staff in cn)."""
     shop = await make_shop(stores, settings, app_client)
     buyer = await make_buyer(stores, settings, "DE")
-    drop = (await app_client.post("/api/drops", headers=shop.tenant.headers, json={
-        "title": "Blitz", "per_buyer_limit": 2,
-        "lines": [{"sku_id": shop.sku_id, "market": "DE", "quantity": 3, "price": "29.00"}]})
-            ).json()
-    drop = (await app_client.post(f"/api/drops/{drop['id']}/start", headers=shop.tenant.headers,
-                                  json={"countdown_s": 0})).json()
-    res = await app_client.post(f"/api/drops/{drop['id']}/reserve", headers=buyer.headers,
-                                json={"line_id": drop["lines"][0]["id"], "quantity": 1,
-                                      "idempotency_key": key()})
-    assert res.status_code == 201, res.text
-    order = await app_client.post("/api/checkout", headers=buyer.headers, json={
-        "reservation_id": res.json()["id"], "idempotency_key": key(),
-        "ship_to": {"name": "Lena", "street": "Unter den Linden 1", "city": "Berlin",
-                    "postal_code": "10117", "country": "DE"}})
-    assert order.status_code == 201, order.text
+    drop = await start_drop(app_client, shop)
+    order_id = await buy_from_drop(app_client, drop, buyer, {
+        "name": "Lena", "street": "Unter den Linden 1", "city": "Berlin",
+        "postal_code": "10117", "country": "DE"}, pay=False)
     assert shop.tenant.actor.region == "cn" and buyer.actor.region == "eu"
-    return shop, buyer, order.json()["id"]
+    return shop, buyer, order_id
 
 
 async def _rows_of(stores, subject: str) -> list[tuple[Any, ...]]:
