@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table
 
 from chuhai.analytics.events import Event
 from chuhai.analytics.models import AnalyticsCount, AnalyticsEvent
 from chuhai.core.clock import utcnow
 from chuhai.core.db import UnitOfWork
+from chuhai.core.sql import insert_for
 from chuhai.privacy import consent
 
 
@@ -50,19 +51,11 @@ async def record(uow: UnitOfWork, events: list[Event], *, market: str,
 
 async def _count(uow: UnitOfWork, market: str, day: object,
                  groups: Counter[tuple[str, str, str]]) -> None:
-    session = uow.global_
+    """One upsert per (type, room, product): concurrent requests add, never overwrite."""
+    table = cast(Table, AnalyticsCount.__table__)
     for (kind, room, product), n in sorted(groups.items()):
-        where = (AnalyticsCount.day == day, AnalyticsCount.market == market,
-                 AnalyticsCount.type == kind, AnalyticsCount.room_id == room,
-                 AnalyticsCount.product_id == product)
-        bumped = await session.execute(update(AnalyticsCount).where(*where)
-                                       .values(count=AnalyticsCount.count + n))
-        if getattr(bumped, "rowcount", 0):
-            continue
-        try:
-            async with session.begin_nested():
-                session.add(AnalyticsCount(day=day, market=market, type=kind, room_id=room,
-                                           product_id=product, count=n))
-        except IntegrityError:  # another request inserted the row first: add to it
-            await session.execute(update(AnalyticsCount).where(*where)
-                                  .values(count=AnalyticsCount.count + n))
+        stmt = insert_for(uow.global_, table).values(
+            day=day, market=market, type=kind, room_id=room, product_id=product, count=n)
+        await uow.global_.execute(stmt.on_conflict_do_update(
+            index_elements=["day", "market", "type", "room_id", "product_id"],
+            set_={"count": table.c.count + stmt.excluded.count}))

@@ -14,8 +14,8 @@ from chuhai.core.guest import GUEST_COOKIE, issue_guest_id
 from chuhai.core.passwords import verify_password_async
 from chuhai.markets.profiles import get_profile
 from chuhai.privacy import consent, requests
+from chuhai.privacy.export import export_dir
 from chuhai.privacy.notice import texts
-from chuhai.privacy.requests import export_dir
 from chuhai.privacy.schemas import ConsentIn, RequestIn
 from chuhai.web.deps import UoW, client_ip, limit
 from chuhai.web.people import Person, identify, signed_in_customer

@@ -33,6 +33,7 @@ from chuhai.privacy.consent_policy import (
     Effective,
     RegimeConsent,
     effective,
+    gpc_outweighs,
     load,
 )
 from chuhai.privacy.models import ConsentRecord
@@ -91,6 +92,16 @@ def age_to_ask(found: ConsentState) -> int | None:
     return max(ages) if ages else None
 
 
+def defaults(country: str, *, gpc: bool = False, policy_version: str = "") -> ConsentState:
+    """What the market's law allows for someone who has not chosen anything (and has no
+    id yet: nothing is written)."""
+    country = country.upper()
+    regimes = regimes_for(country)
+    return ConsentState("", country, tuple(r.id for r in regimes),
+                        effective(regimes, country=country, age=None, decisions={}, gpc=gpc),
+                        None, False, policy_version)
+
+
 async def _latest(uow: UnitOfWork, region: str, subject_id: str
                   ) -> tuple[dict[str, Decision], int | None, bool]:
     rows = (await uow.region(region).scalars(
@@ -113,10 +124,7 @@ async def state(uow: UnitOfWork, *, subject_id: str, region: str, country: str,
     country = country.upper()
     regimes = regimes_for(country)
     decisions, age, chosen = await _latest(uow, region, subject_id)
-    own = decisions.get("sale_share")
-    # An explicit opt-in made in the settings page after the signal stands (the person
-    # chose it knowingly); a banner "accept all" does not outweigh the signal.
-    if gpc and (own is None or (own.granted and own.source != "settings")):
+    if gpc and gpc_outweighs(decisions.get("sale_share")):
         await _append(uow, region, subject_id, country, {"sale_share": False}, "gpc",
                       policy_version, None, regimes)
         decisions["sale_share"] = Decision("sale_share", False, "gpc", utcnow(),
@@ -133,9 +141,7 @@ async def allowed(uow: UnitOfWork, *, subject_id: str | None, region: str | None
     if purpose not in PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}")
     if subject_id is None or region is None:
-        result = effective(regimes_for(country), country=country, age=None, decisions={},
-                           gpc=gpc)
-        return result[purpose].allowed
+        return defaults(country, gpc=gpc).allowed(purpose)
     found = await state(uow, subject_id=subject_id, region=region, country=country, gpc=gpc)
     return found.allowed(purpose)
 

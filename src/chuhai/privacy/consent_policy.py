@@ -166,8 +166,7 @@ def effective(regimes: Iterable[RegimeConsent], *, country: str | None, age: int
         own = decisions.get(purpose)
         if mode == "not_required":
             out[purpose] = Effective(purpose, True, "not_required", mode, rules, False)
-        elif own is not None and not (purpose == "sale_share" and gpc and own.granted
-                                      and own.source != "settings"):
+        elif own is not None and not (purpose == "sale_share" and gpc and gpc_outweighs(own)):
             out[purpose] = Effective(purpose, own.granted,
                                      "granted" if own.granted else "refused", mode, rules, True)
         elif purpose == "sale_share" and gpc:
@@ -177,6 +176,13 @@ def effective(regimes: Iterable[RegimeConsent], *, country: str | None, age: int
             on = mode == "opt_out"
             out[purpose] = Effective(purpose, on, f"default_{mode}", mode, rules, True)
     return out
+
+
+def gpc_outweighs(own: Decision | None) -> bool:
+    """Whether a GPC signal overrides the person's own sale/share decision: it does unless
+    they refused already or opted in on the settings page (knowingly, after the signal);
+    a banner "accept all" does not outweigh it."""
+    return own is None or (own.granted and own.source != "settings")
 
 
 def _age_gate(regs: list[RegimeConsent], purpose: str, country: str | None,

@@ -27,13 +27,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Column, Table, delete, update
+from sqlalchemy import Column, Table, delete, select, update
 
 from chuhai.core.actor import Actor
 from chuhai.core.db import GLOBAL, PSEUDONYMOUS_ID, Stores
 from chuhai.core.errors import NotFound
 from chuhai.core.migrate import target_metadata
 from chuhai.privacy import audit, datawalk
+from chuhai.privacy.export import export_dir
+from chuhai.privacy.models import DataRequest
 
 POLICIES: dict[str, str] = {
     # global store
@@ -118,7 +120,8 @@ async def erase_subject(stores: Stores, subject_id: str, key: bytes, *,
                 where = datawalk.pk_filter(table, rows)
                 if policy == "delete":
                     result = await s.execute(delete(table).where(where))
-                    counts[f"{name}/{table.name}"] = {"deleted": int(result.rowcount or 0)}
+                    gone = int(getattr(result, "rowcount", 0) or 0)
+                    counts[f"{name}/{table.name}"] = {"deleted": gone}
                     continue
                 values: dict[str, Any] = {c.name: _cleared(table, c)
                                           for c in table.columns if _personal(c)}
@@ -149,17 +152,12 @@ async def _remove_exports(stores: Stores, subject_id: str, stand_in: str
                           ) -> dict[str, dict[str, int]]:
     """Access exports waiting for download hold the person's data too: delete the files
     (the requests, already scrubbed to the stand-in, keep their SHA-256 as the record)."""
-    from pathlib import Path
-
-    from sqlalchemy import select
-
-    from chuhai.privacy.models import DataRequest
 
     async with stores.session() as s:
         names = (await s.scalars(select(DataRequest.id).where(
             DataRequest.subject_id.in_((subject_id, stand_in)),
             DataRequest.kind == "access"))).all()
-    folder = Path(stores.settings.data_dir) / "exports"
+    folder = export_dir(stores.settings)
     removed = 0
     for name in names:
         path = folder / f"{name}.zip"

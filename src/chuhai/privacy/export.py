@@ -17,6 +17,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -24,6 +25,7 @@ from sqlalchemy import Column
 
 from chuhai.core.actor import Actor
 from chuhai.core.clock import utcnow
+from chuhai.core.config import Settings
 from chuhai.core.db import GLOBAL, Stores
 from chuhai.core.errors import NotFound
 from chuhai.core.migrate import target_metadata
@@ -53,6 +55,12 @@ def _plain(value: Any) -> Any:
 class Export:
     data: bytes
     counts: dict[str, int]  # "store/table" → rows
+
+
+def export_dir(settings: Settings) -> Path:
+    """Where access-request exports wait for the person to download them (30 days:
+    retention.py; erasure deletes a person's at once)."""
+    return Path(settings.data_dir) / "exports"
 
 
 async def export_subject(stores: Stores, subject_id: str, *,

@@ -12,7 +12,6 @@ from chuhai.core.actor import Actor, Perm
 from chuhai.core.clock import utcnow
 from chuhai.core.text import NonEmptyText, SafeModel
 from chuhai.privacy import audit, requests, stats, transfers
-from chuhai.privacy.requests import export_dir
 from chuhai.web.deps import CurrentActor, UoW
 
 router = APIRouter(prefix="/api/privacy/office", tags=["privacy office"])
@@ -92,9 +91,7 @@ async def complete_request(request_id: str, request: Request, uow: UoW,
     await uow.commit()
     app = request.app.state
     req = await requests.complete(app.stores, request_id, actor, key=app.signing_key,
-                                  export_dir=export_dir(app.settings),
-                                  redis=getattr(app, "redis", None),
-                                  policy_version=app.settings.privacy_policy_version)
+                                  redis=app.redis)
     return requests.classify(req, utcnow()).as_dict()
 
 

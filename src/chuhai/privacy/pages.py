@@ -13,9 +13,7 @@ from chuhai.core.actor import ActorKind, Perm
 from chuhai.core.clock import utcnow
 from chuhai.core.errors import DomainError
 from chuhai.privacy import audit, consent, records, requests, stats, transfers
-from chuhai.privacy.consent_policy import effective
 from chuhai.privacy.notice import texts
-from chuhai.privacy.requests import export_dir
 from chuhai.web.deps import Caller, UoW, optional_caller
 from chuhai.web.pages import _csrf_ok, _form, _render, _to_login
 from chuhai.web.people import identify
@@ -32,33 +30,21 @@ async def privacy_settings(request: Request, uow: UoW, market: str | None = None
     except DomainError as exc:
         return _render(request, "error.html", exc.status, caller=None, message=exc.message)
     used, words = texts(lang or person.language)
-    state = None
-    ask_age = None
+    gpc = consent.gpc_signal(request.headers)
+    version = request.app.state.settings.privacy_policy_version
     mine: list[dict[str, Any]] = []
     if person.subject_id and person.region:
-        found = await consent.state(uow, subject_id=person.subject_id, region=person.region,
-                                    country=person.country,
-                                    gpc=consent.gpc_signal(request.headers),
-                                    policy_version=request.app.state.settings
-                                    .privacy_policy_version)
-        state, ask_age = found, consent.age_to_ask(found)
+        state = await consent.state(uow, subject_id=person.subject_id, region=person.region,
+                                    country=person.country, gpc=gpc, policy_version=version)
         if person.kind == "customer":
             mine = [requests.classify(r, utcnow()).as_dict()
                     for r in await requests.for_subject(uow.global_, person.subject_id)]
         await uow.commit()
     else:  # a first visit: show the market's defaults; the first save issues a guest id
-        found = consent.ConsentState(
-            "", person.country, tuple(r.id for r in consent.regimes_for(person.country)),
-            effective(consent.regimes_for(person.country), country=person.country,
-                              age=None, decisions={},
-                              gpc=consent.gpc_signal(request.headers)),
-            None, False, request.app.state.settings.privacy_policy_version)
-        state, ask_age = found, consent.age_to_ask(found)
-    caller = await optional_caller(request, uow)
+        state = consent.defaults(person.country, gpc=gpc, policy_version=version)
     return _render(request, "privacy_settings.html", lang=used, t=words, state=state,
-                   ask_age=ask_age, gpc=consent.gpc_signal(request.headers),
-                   customer=person.kind == "customer", requests=mine,
-                   csrf=caller.csrf if caller else None)
+                   ask_age=consent.age_to_ask(state), gpc=gpc,
+                   customer=person.kind == "customer", requests=mine, csrf=person.csrf)
 
 
 
@@ -125,9 +111,7 @@ async def office_action(request_id: str, action: str, request: Request, uow: UoW
             await uow.commit()
             app = request.app.state
             await requests.complete(app.stores, request_id, actor, key=app.signing_key,
-                                    export_dir=export_dir(app.settings),
-                                    redis=getattr(app, "redis", None),
-                                    policy_version=app.settings.privacy_policy_version)
+                                    redis=app.redis)
         else:
             return RedirectResponse(f"{back}?error=Unknown+action", status_code=303)
         await uow.commit()

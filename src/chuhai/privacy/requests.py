@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -25,23 +24,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chuhai.accounts.models import Customer
 from chuhai.core.actor import Actor
 from chuhai.core.clock import utcnow
-from chuhai.core.config import Settings
 from chuhai.core.db import Stores, UnitOfWork, unit_of_work
 from chuhai.core.errors import Conflict, InvalidInput, NotFound
 from chuhai.core.ids import new_id
 from chuhai.markets.profiles import get_profile
 from chuhai.privacy import audit, consent, deadlines
 from chuhai.privacy.deadlines import KINDS, Due, RequestRule
+from chuhai.privacy.export import export_dir
 from chuhai.privacy.models import DataRequest, DataRequestDetail
 
 RECTIFIABLE = {"display_name": 120, "preferred_language": 16}
 DUE_SOON = dt.timedelta(days=3)
 OPEN = ("awaiting_verification", "open")
-
-
-def export_dir(settings: Settings) -> Path:
-    """Where access-request exports wait for the person to download them."""
-    return Path(settings.data_dir) / "exports"
 
 
 def rule_for(country: str, kind: str, received: dt.datetime) -> tuple[RequestRule, Due]:
@@ -192,8 +186,7 @@ async def reject(uow: UnitOfWork, request_id: str, actor: Actor, reason: str) ->
 
 
 async def complete(stores: Stores, request_id: str, actor: Actor, *, key: bytes,
-                   export_dir: Path, redis: Any = None,
-                   policy_version: str = "") -> DataRequest:
+                   redis: Any = None) -> DataRequest:
     """Do what the request asks, then close it with a record of what was done."""
     async with unit_of_work(stores) as uow:
         req = await get(uow.global_, request_id)
@@ -206,8 +199,9 @@ async def complete(stores: Stores, request_id: str, actor: Actor, *, key: bytes,
         from chuhai.privacy.export import export_subject
 
         result = await export_subject(stores, subject, actor=actor)
-        export_dir.mkdir(parents=True, exist_ok=True)
-        path = export_dir / f"{request_id}.zip"
+        folder = export_dir(stores.settings)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{request_id}.zip"
         path.write_bytes(result.data)
         outcome = {"export": path.name, "sha256": hashlib.sha256(result.data).hexdigest(),
                    "bytes": len(result.data), "rows": sum(result.counts.values())}
@@ -215,8 +209,7 @@ async def complete(stores: Stores, request_id: str, actor: Actor, *, key: bytes,
         from chuhai.privacy.erasure import erase_subject
 
         erased = await erase_subject(stores, subject, key, actor=actor, redis=redis)
-        outcome = {"pseudonym": erased.pseudonym,
-                   "changes": {k: v for k, v in erased.counts.items()}}
+        outcome = {"pseudonym": erased.pseudonym, "changes": dict(erased.counts)}
     else:
         async with unit_of_work(stores) as uow:
             if kind == "rectification":
@@ -228,7 +221,8 @@ async def complete(stores: Stores, request_id: str, actor: Actor, *, key: bytes,
                 await consent.decide(uow, subject_id=subject, region=region,
                                      country=customer.home_country,
                                      choices={"sale_share": False}, source="request",
-                                     policy_version=policy_version, actor=actor.subject_id)
+                                     policy_version=stores.settings.privacy_policy_version,
+                                     actor=actor.subject_id)
                 outcome = {"sale_share": "refused"}
             await uow.commit()
     async with unit_of_work(stores) as uow:

@@ -10,7 +10,6 @@ import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, delete, func, select
@@ -20,6 +19,7 @@ from chuhai.core.clock import utcnow
 from chuhai.core.db import GLOBAL, GlobalBase, RegionalBase, Stores
 from chuhai.core.migrate import target_metadata
 from chuhai.privacy import audit
+from chuhai.privacy.export import export_dir
 
 
 class RetentionRulesError(ValueError):
@@ -87,7 +87,7 @@ EXPORT_DAYS = 30
 def _sweep_exports(stores: Stores, now: dt.datetime, dry_run: bool) -> dict[str, Any]:
     """Access-request exports wait in ``var/exports`` for the person to download them;
     after 30 days the copy is deleted (the request keeps its SHA-256 as the record)."""
-    folder = Path(stores.settings.data_dir) / "exports"
+    folder = export_dir(stores.settings)
     cutoff = (now - dt.timedelta(days=EXPORT_DAYS)).timestamp()
     old = [f for f in folder.glob("*.zip") if f.stat().st_mtime < cutoff] if folder.is_dir() \
         else []

@@ -14,14 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chuhai.core.clock import utcnow
+from chuhai.core.sql import insert_for
 from chuhai.markets.profiles import get_profile
 from chuhai.privacy import sourced
 from chuhai.privacy.models import TransferPerson
@@ -123,9 +122,8 @@ async def count_people(session: AsyncSession, *, to_region: str,
              "market": market[:2], "first_at": now} for sub, reg, market in people]
     if not rows:
         return
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(insert(TransferPerson).values(rows).on_conflict_do_nothing())
+    table = cast(Table, TransferPerson.__table__)
+    await session.execute(insert_for(session, table).values(rows).on_conflict_do_nothing())
 
 
 @dataclass(frozen=True)

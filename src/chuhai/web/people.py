@@ -26,6 +26,7 @@ class Person:
     kind: str  # customer | guest | anonymous
     language: str
     browsing: str = ""  # the market whose rooms and prices they are looking at
+    csrf: str | None = None  # a signed-in customer's session token, for pages that post
 
     @property
     def market(self) -> str:
@@ -47,7 +48,7 @@ async def signed_in_customer(request: Request, uow: UnitOfWork, *,
     if customer is None:
         return None
     return Person(customer.id, customer.region, customer.home_country, "customer",
-                  customer.preferred_language)
+                  customer.preferred_language, csrf=caller.csrf)
 
 
 async def identify(request: Request, uow: UnitOfWork, market: object = None, *,
