@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, console_page
 from tests.e2e.test_live_room import _host_page, _viewer_page
 
 pytestmark = pytest.mark.e2e
@@ -50,12 +50,7 @@ def test_translation_and_screening_in_the_live_room(server, browser):
 
 
 def test_the_script_check_reports_each_market(server, browser):
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(f"{server}/login")
-    page.get_by_label("E-mail").fill("host@sonicwave.example")
-    page.get_by_label("Password").fill("demo-password-1")
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{server}/console")
+    page = console_page(browser, server, "host@sonicwave.example")
     page.get_by_role("link", name="Script check").click()
     page.get_by_label(re.compile("^Script")).fill(
         "# opening\nHello everyone, welcome to the live room!\n"
@@ -78,12 +73,7 @@ def test_the_script_check_reports_each_market(server, browser):
 
 
 def test_the_glossary_page_adds_terms_and_memory(server, browser):
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(f"{server}/login")
-    page.get_by_label("E-mail").fill("owner@sonicwave.example")
-    page.get_by_label("Password").fill("demo-password-1")
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{server}/console")
+    page = console_page(browser, server)
     page.get_by_role("link", name="Glossary").click()
     assert "SonicWave" in page.get_by_text("Brands in your catalog").inner_text()
     page.get_by_role("textbox", name="Term", exact=True).fill("ANC1")

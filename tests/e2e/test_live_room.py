@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, console_page
 
 pytestmark = pytest.mark.e2e
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
@@ -18,12 +18,7 @@ XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 
 def _host_page(browser, server, email="host@sonicwave.example"):
     """The demo live room's host console, signed in as ``email`` (a staff member)."""
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(f"{server}/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill("demo-password-1")
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{server}/console")
+    page = console_page(browser, server, email)
     page.goto(f"{server}/console/rooms")
     row = page.get_by_role("row").filter(has_text="live from Shenzhen")
     row.get_by_role("link", name="Host console").click()

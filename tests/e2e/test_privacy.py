@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, console_page
 from tests.e2e.test_live_room import _host_page
 
 pytestmark = pytest.mark.e2e
@@ -73,16 +73,10 @@ def test_a_gpc_browser_in_california_finds_sharing_off(server, browser):
 
 
 def test_the_privacy_office_pages(server, browser):
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(f"{server}/login")
-    page.get_by_label("E-mail").fill("owner@sonicwave.example")
-    page.get_by_label("Password").fill("demo-password-1")
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{server}/console")
+    page = console_page(browser, server)
     page.get_by_role("link", name="Privacy").click()
     page.wait_for_url(f"{server}/console/privacy/requests")
     assert page.get_by_role("heading", name="Data-subject requests").is_visible()
-    page.goto(f"{server}/console/orders")  # a seller in cn reading EU and US buyers
     page.goto(f"{server}/console/privacy/transfers")
     assert page.get_by_role("heading", name="Transfers between regions").is_visible()
     page.goto(f"{server}/console/privacy/consent")
