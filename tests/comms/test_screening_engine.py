@@ -263,3 +263,11 @@ def test_a_pack_needs_its_header():
     problems: list[str] = []
     assert parse_pack("[[rule]]\nid='x'", "x.toml", problems) is None
     assert "needs an id and kind" in problems[0]
+
+
+def test_languages_without_a_pack_share_the_english_automaton():
+    s = screener()
+    # No Dutch pack: a Dutch line meets the market's rules and English, as an English one.
+    assert s.scope("DE", "nl", "host") is s.scope("DE", "en", "host")
+    assert s.scope("DE", "zh", "host") is not s.scope("DE", "en", "host")
+    assert s.has_scope("DE", "nl", "host") and not s.has_scope("DE", "nl", "viewer")

@@ -62,3 +62,30 @@ def test_redaction_finds_emails_and_phone_numbers_only(text, kinds):
 async def test_redaction_is_a_stage():
     out = await default_pipeline().run(line("me: jo@x.example"), ctx())
     assert out.text == "me: [email hidden]" and out.redactions == ("email",)
+
+
+async def test_an_unexpected_languages_automaton_is_compiled_off_the_event_loop():
+    import threading
+
+    from chuhai.comms.service import default_screener
+
+    screener = default_screener()
+    compiled_on: list[int] = []
+    real_compile = screener._compile
+
+    def spy(rules):  # type: ignore[no-untyped-def]
+        compiled_on.append(threading.get_ident())
+        return real_compile(rules)
+
+    screener._compile = spy  # type: ignore[method-assign]
+    p = default_pipeline(screener)
+    c = ctx()
+    vi = ChatLine(kind="chat", text="Áo khoác này đẹp quá, còn size M không ạ?",
+                  author_id="c1", author_name="A", lang="vi")
+    out = await p.run(vi, c)
+    assert out.lang == "vi"
+    assert compiled_on and threading.get_ident() not in compiled_on
+    assert all(screener.has_scope(m, "vi", "viewer") for m in ("US", "DE", "JP"))
+    before = len(compiled_on)
+    await p.run(vi, ctx())  # the second line finds them compiled
+    assert len(compiled_on) == before

@@ -10,6 +10,7 @@ once and each translation follows as a ``chat.translation`` event.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -128,17 +129,39 @@ class Screening:
 
     def __init__(self, screener: Screener) -> None:
         self.screener = screener
+        self._compiling: dict[tuple[str, str, str], asyncio.Task[object]] = {}
 
-    def verdicts(self, line: ChatLine, ctx: LineContext) -> list[Verdict]:
+    @staticmethod
+    def markets(line: ChatLine, ctx: LineContext) -> list[str]:
         markets = list(dict.fromkeys(ctx.markets or ("US",)))
         if line.side == "host" and ctx.seller_market:
             markets.append(ctx.seller_market)
+        return list(dict.fromkeys(markets))
+
+    def verdicts(self, line: ChatLine, ctx: LineContext) -> list[Verdict]:
         return [self.screener.screen(line.text, line.lang, m, line.side,
                                      regions=ctx.markets or ("US",),
                                      prices=ctx.prices.get(m))
-                for m in dict.fromkeys(markets)]
+                for m in self.markets(line, ctx)]
+
+    async def ready(self, line: ChatLine, ctx: LineContext) -> None:
+        """Compile, in a worker thread, any automaton this line needs that no line needed
+        before (a language the room did not expect). Compiling takes 30-60 ms; on the
+        event loop it would stall delivery to every viewer of every room on the node.
+        Lines that need the same automaton wait for one compile."""
+        for market in self.markets(line, ctx):
+            key = (market, line.lang, line.side)
+            if self.screener.has_scope(*key):
+                continue
+            task = self._compiling.get(key)
+            if task is None:
+                task = self._compiling[key] = asyncio.create_task(
+                    asyncio.to_thread(self.screener.scope, *key))
+                task.add_done_callback(lambda _t, k=key: self._compiling.pop(k, None))
+            await asyncio.shield(task)
 
     async def __call__(self, line: ChatLine, ctx: LineContext) -> ChatLine:
+        await self.ready(line, ctx)
         verdicts = self.verdicts(line, ctx)
         findings: list[Finding] = [f for v in verdicts for f in v.findings]
         details = [{"market": v.market, **f.as_dict()} for v in verdicts for f in v.findings]
