@@ -11,6 +11,7 @@ once and each translation follows as a ``chat.translation`` event.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -157,8 +158,11 @@ class Screening:
             if task is None:
                 task = self._compiling[key] = asyncio.create_task(
                     asyncio.to_thread(self.screener.scope, *key))
-                task.add_done_callback(lambda _t, k=key: self._compiling.pop(k, None))
+                task.add_done_callback(functools.partial(self._compiled, key))
             await asyncio.shield(task)
+
+    def _compiled(self, key: tuple[str, str, str], _task: asyncio.Task[object]) -> None:
+        self._compiling.pop(key, None)
 
     async def __call__(self, line: ChatLine, ctx: LineContext) -> ChatLine:
         await self.ready(line, ctx)
