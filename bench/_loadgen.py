@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import contextlib
 import json
+import os
 import time
+from urllib.parse import urlsplit
 
 import orjson
+import uvloop
 import websockets
 
 
@@ -39,57 +44,140 @@ class Viewer:
         self.latencies: list[float] = []
         self.lines: set[int] = set()
 
-
-async def read_ws(ws: websockets.ClientConnection, viewer: Viewer, stop: asyncio.Event) -> None:
-    try:
-        async for raw in ws:
-            now = time.time()
-            if '"chat"' not in raw:  # aggregates only: no line to time (cheap harness)
-                continue
-            frame = orjson.loads(raw)
-            for ev in frame.get("events", ()):
-                if ev.get("type") == "chat":
-                    text = ev["data"]["text"]
-                    mark = text.find("b|")
-                    if mark >= 0:
-                        _, n, sent = text[mark:].split("|")
-                        viewer.lines.add(int(n))
-                        viewer.latencies.append(now - decode_time(sent))
-            if stop.is_set():
-                return
-    except websockets.ConnectionClosed:
-        return
-
-
-async def read_tcp(reader: asyncio.StreamReader, viewer: Viewer, stop: asyncio.Event) -> None:
-    while line := await reader.readline():
-        now = time.time()
-        frame = json.loads(line)
+    def on_text(self, raw: bytes | str, now: float) -> None:
+        if b'"chat"' not in raw if isinstance(raw, bytes) else '"chat"' not in raw:
+            return  # aggregates only: no line to time
+        frame = orjson.loads(raw)
         for ev in frame.get("events", ()):
             if ev.get("type") == "chat":
-                _, n, sent = ev["data"]["text"].split("|")
-                viewer.lines.add(int(n))
-                viewer.latencies.append(now - decode_time(sent))
-        if stop.is_set():
-            return
+                text = ev["data"]["text"]
+                mark = text.find("b|")
+                if mark >= 0:
+                    _, n, sent = text[mark:].split("|")
+                    self.lines.add(int(n))
+                    self.latencies.append(now - decode_time(sent))
 
 
-async def connect_ws(url: str, viewers: list[Viewer], tasks: list[asyncio.Task[None]],
-                     stop: asyncio.Event) -> websockets.ClientConnection:
-    ws = await websockets.connect(url, max_queue=None, compression=None, open_timeout=60,
-                                  ping_interval=None)
-    json.loads(await ws.recv())  # hello
-    viewer = Viewer()
-    viewers.append(viewer)
-    tasks.append(asyncio.create_task(read_ws(ws, viewer, stop)))
-    return ws
+class WsViewer(asyncio.Protocol):
+    """A viewer's WebSocket as a bare protocol: the upgrade, then server frames parsed
+    straight from the bytes (RFC 6455 §5.2; server frames are never masked), pings
+    answered. The harness must cost far less per frame than the servers it measures: one
+    Python process holds thousands of these, and with a full client library per socket
+    its own queueing was most of the latency it reported (bench/fanout.py)."""
+
+    def __init__(self, host: str, target: str, hello: asyncio.Future[None]) -> None:
+        self.host, self.target, self.hello = host, target, hello
+        self.viewer = Viewer()
+        self.buf = bytearray()
+        self.upgraded = False
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # uvloop's is no subclass
+        key = base64.b64encode(os.urandom(16)).decode()
+        transport.write((f"GET {self.target} HTTP/1.1\r\nHost: {self.host}\r\n"
+                         "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                         f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                        .encode())
+
+    def data_received(self, data: bytes) -> None:
+        now = time.time()
+        buf = self.buf
+        buf += data
+        if not self.upgraded:
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            if not buf.startswith(b"HTTP/1.1 101"):
+                self.fail(bytes(buf[:end]).decode(errors="replace"))
+                return
+            del buf[:end + 4]
+            self.upgraded = True
+        while len(buf) >= 2:
+            opcode, size, head = buf[0] & 0x0F, buf[1] & 0x7F, 2
+            if size == 126:
+                if len(buf) < 4:
+                    return
+                size, head = int.from_bytes(buf[2:4], "big"), 4
+            elif size == 127:
+                if len(buf) < 10:
+                    return
+                size, head = int.from_bytes(buf[2:10], "big"), 10
+            if len(buf) < head + size:
+                return
+            payload = bytes(buf[head:head + size])
+            del buf[:head + size]
+            if opcode == 1:
+                if not self.hello.done():
+                    self.hello.set_result(None)
+                else:
+                    self.viewer.on_text(payload, now)
+            elif opcode == 9:
+                self.send(0xA, payload)  # pong
+            elif opcode == 8:
+                self.fail("closed by the server")
+                return
+
+    def send(self, opcode: int, payload: bytes) -> None:
+        """A client frame: masked, as RFC 6455 requires (only short control frames here)."""
+        mask = os.urandom(4)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        assert self.transport is not None
+        self.transport.write(bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked)
+
+    def fail(self, why: str) -> None:
+        if not self.hello.done():
+            self.hello.set_exception(ConnectionError(why))
+        if self.transport is not None:
+            self.transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.hello.done():
+            self.hello.set_exception(ConnectionError(str(exc)))
+
+
+class TcpViewer(asyncio.Protocol):
+    """The raw TCP baseline's viewer: newline-delimited JSON, the first line the hello."""
+
+    def __init__(self, hello: asyncio.Future[None]) -> None:
+        self.hello, self.viewer, self.buf = hello, Viewer(), b""
+
+    def data_received(self, data: bytes) -> None:
+        now = time.time()
+        *lines, self.buf = (self.buf + data).split(b"\n")
+        for line in lines:
+            if not self.hello.done():
+                self.hello.set_result(None)
+            else:
+                self.viewer.on_text(line, now)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.hello.done():
+            self.hello.set_exception(ConnectionError(str(exc)))
+
+
+async def connect_ws(url: str) -> Viewer:
+    parts = urlsplit(url)
+    loop = asyncio.get_running_loop()
+    hello: asyncio.Future[None] = loop.create_future()
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    proto = WsViewer(parts.netloc, target, hello)
+    await loop.create_connection(lambda: proto, parts.hostname, parts.port)
+    await asyncio.wait_for(hello, 60)
+    return proto.viewer
+
+
+async def connect_tcp(host: str, port: int) -> Viewer:
+    loop = asyncio.get_running_loop()
+    hello: asyncio.Future[None] = loop.create_future()
+    proto = TcpViewer(hello)
+    await loop.create_connection(lambda: proto, host, port)
+    await asyncio.wait_for(hello, 60)
+    return proto.viewer
 
 
 async def main(a: argparse.Namespace) -> None:
-    stop = asyncio.Event()
     viewers: list[Viewer] = []
-    tasks: list[asyncio.Task[None]] = []
-    conns: list[object] = []
     t0 = time.perf_counter()
     sem = asyncio.Semaphore(200)
 
@@ -100,14 +188,9 @@ async def main(a: argparse.Namespace) -> None:
             if a.transport == "ws":
                 url = a.url.replace("lang=en", f"lang={langs[i % len(langs)]}") if langs \
                     else a.url
-                conns.append(await connect_ws(url, viewers, tasks, stop))
+                viewers.append(await connect_ws(url))
             else:
-                reader, writer = await asyncio.open_connection(a.host, a.port, limit=1 << 16)
-                await reader.readline()
-                viewer = Viewer()
-                viewers.append(viewer)
-                tasks.append(asyncio.create_task(read_tcp(reader, viewer, stop)))
-                conns.append(writer)
+                viewers.append(await connect_tcp(a.host, a.port))
 
     await asyncio.gather(*(one(i) for i in range(a.viewers)))
     connect_s = time.perf_counter() - t0
@@ -118,9 +201,17 @@ async def main(a: argparse.Namespace) -> None:
         await asyncio.sleep(a.idle)
         return
 
+    drains: list[asyncio.Task[None]] = []
+
+    async def drain(ws: websockets.ClientConnection) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for _ in ws:
+                pass  # senders read what the room broadcasts, or they would be slow consumers
+
     async def sender_ws(url: str) -> websockets.ClientConnection:
         ws = await websockets.connect(url, compression=None, ping_interval=None)
         await ws.recv()
+        drains.append(asyncio.create_task(drain(ws)))
         return ws
 
     if a.transport == "ws":
@@ -162,7 +253,6 @@ async def main(a: argparse.Namespace) -> None:
         if all(len(v.lines) >= total_lines for v in viewers):
             break
         await asyncio.sleep(0.1)
-    stop.set()
     lat = sorted(x for v in viewers for x in v.latencies)
 
     def pct(p: float) -> float:
@@ -175,7 +265,7 @@ async def main(a: argparse.Namespace) -> None:
         "lost": total_lines * len(viewers) - received,
         "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99), "max_ms": pct(1.0),
     }), flush=True)
-    for t in tasks:
+    for t in drains:
         t.cancel()
 
 
@@ -194,4 +284,4 @@ if __name__ == "__main__":
     p.add_argument("--idle", type=float, default=0)
     p.add_argument("--phrase", default="", help="text before each timed line (pipeline runs)")
     p.add_argument("--langs", default="", help="viewer languages, round robin (e.g. en,de,ja)")
-    asyncio.run(main(p.parse_args()))
+    uvloop.run(main(p.parse_args()))

@@ -10,6 +10,7 @@ line with a digit). A regex we cannot analyse gets no anchors and always runs. P
 
 from __future__ import annotations
 
+import functools
 import re
 from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser as P  # type: ignore[attr-defined]
@@ -126,12 +127,16 @@ def anchors(pattern: str) -> frozenset[str] | None:
     return got[0]
 
 
-def anchor_groups(pattern: str) -> tuple[list[frozenset[str]], bool] | None:
+@functools.cache
+def anchor_groups(pattern: str) -> tuple[tuple[frozenset[str], ...], bool] | None:
     """Several independent requirements of ``pattern``: every match contains one string
     of *each* group (and a digit when the flag is set). A regex then runs only on lines
     where every group was seen — ``(#|no|number)(1|one)\\s+(brand|…|in …)`` needs "number"
     *and* "brand", not just "in". Groups of single characters are left out (a line has
-    them anyway); None when nothing is certain."""
+    them anyway); None when nothing is certain.
+
+    Cached: the same market rules go into one automaton per language and side, and
+    parsing their regexes was nine tenths of a compile (bench/fanout.py)."""
     try:
         parsed = P.parse(pattern, re.IGNORECASE)
     except re.error:
@@ -177,5 +182,5 @@ def anchor_groups(pattern: str) -> tuple[list[frozenset[str]], bool] | None:
     if not groups:
         if whole is None:
             return None
-        return ([] if DIGIT in whole else [whole]), digit or DIGIT in whole
-    return groups, digit
+        return (() if DIGIT in whole else (whole,)), digit or DIGIT in whole
+    return tuple(groups), digit

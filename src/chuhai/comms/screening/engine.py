@@ -12,6 +12,7 @@ the price history a reduction claim is checked against.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import time
 import unicodedata
@@ -149,6 +150,12 @@ def _one_per_overlap(found: Iterable[Finding]) -> list[Finding]:
     return kept
 
 
+@functools.cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    """Compiled once per process: ``re``'s own cache holds 512 and the packs have more."""
+    return re.compile(pattern, re.IGNORECASE)
+
+
 @dataclass
 class Screener:
     packs: Sequence[Pack]
@@ -210,7 +217,7 @@ class Screener:
             if rule.match == "regex":
                 for p in rule.patterns:
                     i = len(regexes)
-                    regexes.append((rule, re.compile(p, re.IGNORECASE)))
+                    regexes.append((rule, _regex(p)))
                     found = anchor_groups(p)
                     need.append(len(found[0]) if found else 0)
                     needs_digit.append(bool(found and found[1]))
