@@ -32,6 +32,7 @@ from chuhai.core.migrate import upgrade_all
 from chuhai.core.secrets_store import signing_key
 from chuhai.live import service as live
 from chuhai.live.schemas import RoomIn
+from chuhai.realtime.prepared import uvicorn_ws
 
 PASSWORD = "viewer-password-1"
 
@@ -115,7 +116,8 @@ class ThreadServer:
         self.port = free_port()
         self.app = create_app(settings)
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                ws_max_size=64 * 1024, lifespan="on")
+                                ws_max_size=64 * 1024, lifespan="on",
+                                ws=uvicorn_ws(settings.ws_impl), ws_per_message_deflate=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -7,10 +7,15 @@ import asyncio
 import json
 from unittest import mock
 
+from websockets.frames import Frame as WireFrame
+from websockets.frames import Opcode
+from websockets.streams import StreamReader
+
 from chuhai.realtime import hub as hub_module
 from chuhai.realtime.bus import MemoryBus
 from chuhai.realtime.hub import Hub
-from chuhai.realtime.protocol import Close
+from chuhai.realtime.prepared import SocketGone
+from chuhai.realtime.protocol import Close, frame_text
 
 
 async def test_each_language_is_serialized_once_and_shared_by_its_viewers():
@@ -128,3 +133,77 @@ async def test_frames_go_straight_to_the_socket_and_queue_only_behind_a_busy_wri
     nxt = await asyncio.wait_for(conn.next(), 1)
     assert "c" in nxt.text and "b" in written[1]
     await hub.close()
+
+
+async def test_prepared_frames_share_one_framing_and_fall_back_to_asgi_when_the_socket_is_full():
+    bus = MemoryBus()
+    hub = Hub(bus, tick_s=0.05, coalesce_s=0.0)
+    a, b = hub.new_connection("en"), hub.new_connection("en")
+    wires: dict[str, list[bytes]] = {"a": [], "b": []}
+    texts: list[str] = []
+    room_for = {"a": True, "b": True}
+
+    def prepared(name: str):  # type: ignore[no-untyped-def]
+        def send(data: bytes) -> bool:
+            if not room_for[name]:
+                return False
+            wires[name].append(data)
+            return True
+        return send
+
+    async def writer(text: str) -> None:
+        texts.append(text)
+
+    for name, conn in (("a", a), ("b", b)):
+        conn.prepared, conn.writer = prepared(name), writer
+        await hub.join("r", conn)
+    await bus.publish("r", "chat", {"text": "one"})
+    await asyncio.sleep(0.02)
+    assert wires["a"][0] is wires["b"][0]  # the same bytes object: framed once
+    assert json.loads(parse_wire(wires["a"][0]))["events"][0]["data"]["text"] == "one"
+    assert not texts and a.last_seq == b.last_seq == 1
+    room_for["b"] = False  # b's socket is over its high-water mark
+    await bus.publish("r", "chat", {"text": "two"})
+    await asyncio.sleep(0.02)
+    assert len(wires["a"]) == 2 and len(wires["b"]) == 1
+    assert len(texts) == 1 and "two" in texts[0] and b.last_seq == 2  # sent through ASGI
+    await hub.close()
+
+
+async def test_a_viewer_whose_socket_is_gone_is_closed_by_the_prepared_send():
+    bus = MemoryBus()
+    hub = Hub(bus, tick_s=0.05, coalesce_s=0.0)
+    conn = hub.new_connection("en")
+    closed: list[int] = []
+    conn.on_close = closed.append
+
+    def gone(_data: bytes) -> bool:
+        raise SocketGone
+
+    async def writer(text: str) -> None:
+        raise AssertionError("must not fall back to ASGI for a closed socket")
+
+    conn.prepared, conn.writer = gone, writer
+    await hub.join("r", conn)
+    await bus.publish("r", "chat", {"text": "x"})
+    await asyncio.sleep(0.02)
+    assert closed == [Close.GOING_AWAY]
+    await hub.close()
+
+
+def parse_wire(data: bytes) -> str:
+    """One server frame read back with the websockets library's own parser."""
+    reader = StreamReader()
+    reader.feed_data(data)
+    parser = WireFrame.parse(reader.read_exact, mask=False)
+    try:
+        next(parser)
+    except StopIteration as done:
+        frame = done.value
+    assert frame.opcode is Opcode.TEXT and frame.fin and not reader.buffer
+    return str(frame.data.decode())
+
+
+def test_a_frames_wire_bytes_are_one_unmasked_text_frame():
+    for text in ("hi", "é" * 100, "x" * 70_000):  # 7-bit, 16-bit and 64-bit lengths
+        assert parse_wire(frame_text(text)) == text

@@ -41,12 +41,14 @@ def serve(
     """Serve the API, the console and the pages with Uvicorn."""
     import uvicorn
 
+    from chuhai.realtime.prepared import uvicorn_ws
+
     settings = Settings()
     h, p = host or settings.host, port or settings.port
     typer.echo(f"chuhai serving on http://{h}:{p}  (API docs: http://{h}:{p}/docs)")
     uvicorn.run("chuhai.app:create_app", factory=True, host=h, port=p, reload=reload,
                 proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
-                ws_max_size=64 * 1024, ws=settings.ws_impl,
+                ws_max_size=64 * 1024, ws=uvicorn_ws(settings.ws_impl),
                 # One frame goes to thousands of viewers: deflating it once per connection
                 # would cost more CPU than everything else on the send path.
                 ws_per_message_deflate=False)

@@ -75,8 +75,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(5 * 1024 * 1024, description="Largest request body accepted.")
     sql_echo: bool = Field(False, description="Log SQL statements.")
     ws_impl: str = Field(
-        "websockets-sansio", pattern=r"^(websockets-sansio|websockets|wsproto|auto)$",
-        description="uvicorn's WebSocket implementation for `chuhai serve`.")
+        "chuhai", pattern=r"^(chuhai|websockets-sansio|websockets|wsproto|auto)$",
+        description="WebSocket implementation for `chuhai serve`: `chuhai` is uvicorn's "
+        "sansio protocol plus prepared frames (one framing per room and language), the "
+        "others are uvicorn's own.")
     live_tick_ms: int = Field(100, ge=10, le=2000,
                               description="Room hub tick: likes and counters go out once per tick.")
     live_coalesce_ms: int = Field(20, ge=0, le=500,

@@ -28,6 +28,7 @@ from chuhai.live.models import Room
 from chuhai.live.node import LiveNode, Viewer
 from chuhai.live.state import RoomState
 from chuhai.realtime.hub import Connection, RoomChannel
+from chuhai.realtime.prepared import send_prepared_of
 from chuhai.realtime.protocol import (
     PROTOCOL_VERSION,
     Close,
@@ -128,6 +129,7 @@ async def hello(node: LiveNode, room: Room, state: RoomState, ch: RoomChannel, v
 async def _send_loop(ws: WebSocket, conn: Connection) -> None:
     """Drain what queued up while the socket was busy (or before the hello went out); when
     the mailbox is empty, the hub writes new frames straight to the socket."""
+    conn.prepared = send_prepared_of(ws.scope)
     conn.writer = ws.send_text
     while True:
         frame = await conn.next()

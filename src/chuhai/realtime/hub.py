@@ -78,6 +78,9 @@ class Connection:
     on_close: Callable[[int], None] = lambda _code: None
     # Set once the hello has gone out; until then frames wait in the mailbox.
     writer: Callable[[str], Coroutine[Any, Any, None]] | None = None
+    # Where the server offers it (realtime/prepared.py): write a frame's shared wire bytes
+    # straight to the socket. Returns False when the socket is over its high-water mark.
+    prepared: Callable[[bytes], bool] | None = None
     _inflight: asyncio.Task[None] | None = None
     _waiter: asyncio.Future[None] | None = None
 
@@ -107,6 +110,19 @@ class Connection:
         text = self.text_for(frame)
         if text is None or self.writer is None:
             return
+        if self.prepared is not None and text is frame.text:
+            try:
+                sent = self.prepared(frame.wire)
+            except Exception:  # the socket is gone: the endpoint will notice and clean up
+                self.closed = Close.GOING_AWAY
+                self.on_close(Close.GOING_AWAY)
+                return
+            if sent:
+                if frame.last:
+                    self.last_seq = frame.last
+                return
+            # Over the high-water mark: the ASGI send below waits for the socket to drain,
+            # and frames behind it wait in the mailbox meanwhile.
         try:
             pending = run_eagerly(self.writer(text))
         except Exception:  # the socket is gone: the endpoint will notice and clean up

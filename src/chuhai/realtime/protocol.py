@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from websockets.frames import Frame as WireFrame
+from websockets.frames import Opcode
 
 PROTOCOL_VERSION = 1
 MAX_FRAME_BYTES = 8 * 1024
@@ -203,6 +206,18 @@ class Frame:
     last: int = 0
     events: list[dict[str, Any]] = field(default_factory=list)
     aggregates: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def wire(self) -> bytes:
+        """The frame as WebSocket bytes, built on first use and then shared by every
+        viewer of the language (see realtime/prepared.py)."""
+        return frame_text(self.text)
+
+
+def frame_text(text: str) -> bytes:
+    """``text`` as one unmasked, unfragmented server text frame (RFC 6455 §5.2), without
+    per-message compression (which chuhai turns off: it would be per viewer)."""
+    return WireFrame(Opcode.TEXT, text.encode()).serialize(mask=False, extensions=[])
 
 
 def localize(event: dict[str, Any], lang: str) -> dict[str, Any] | None:
