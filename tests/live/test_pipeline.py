@@ -67,9 +67,10 @@ async def test_redaction_is_a_stage():
 async def test_an_unexpected_languages_automaton_is_compiled_off_the_event_loop():
     import threading
 
+    from chuhai.comms.screening.engine import Screener
     from chuhai.comms.service import default_screener
 
-    screener = default_screener()
+    screener = Screener(default_screener().packs)  # fresh: nothing compiled yet
     compiled_on: list[int] = []
     real_compile = screener._compile
 

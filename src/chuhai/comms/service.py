@@ -110,22 +110,25 @@ class Comms:
         await asyncio.to_thread(work)
 
     async def warm_room(self, markets: list[str]) -> None:
-        """Compile the screening scopes a room will use — its markets (and China, the
-        host side's home market in most rooms) in their languages and English, for both
-        sides — off the event loop, so the first lines do not stall the room."""
+        """Compile the screening scopes a room will use, off the event loop, so no line
+        waits for one: first its markets (and China, the host side's home market in most
+        rooms) in their languages and English, for both sides; then the same markets in
+        every other language that has a pack, because a viewer may write in any of them
+        and their first line would otherwise wait 20-50 ms per market (and every line
+        behind it on that socket too). Scopes are shared across rooms and between
+        languages with the same rules: a three-market room costs about 0.7 s of a worker
+        thread and 45 MB once per node (bench/fanout.py, docs/performance.md)."""
         from chuhai.markets.profiles import get_profile
 
         def work() -> None:
-            for market in [*markets, "CN"]:
-                if market not in self.screener.markets:
-                    continue
-                profile = get_profile(market)
-                langs = {"en", *(t.split("-")[0] for t in (profile.languages if profile
-                                                          else ()))}
-                for other in markets:  # translations are screened in each market's language
-                    p = get_profile(other)
-                    langs |= {t.split("-")[0] for t in (p.languages if p else ())}
-                for lang in sorted(langs):
+            room_markets = [m for m in [*markets, "CN"] if m in self.screener.markets]
+            expected: set[str] = {"en"}
+            for other in room_markets:  # translations are screened in each market's language
+                p = get_profile(other)
+                expected |= {t.split("-")[0] for t in (p.languages if p else ())}
+            others = sorted(set(self.screener.languages) - expected)
+            for lang in [*sorted(expected), *others]:
+                for market in room_markets:
                     for side in ("host", "viewer"):
                         self.screener.scope(market, lang, side)
 

@@ -186,7 +186,7 @@ class Screener:
         pack of its own ("nl") meets the market's rules and English, exactly as an English
         line does, and compiling it again would cost 30-60 ms and megabytes for nothing.
         """
-        key = (market, lang, side)
+        key = self._key(market, lang, side)
         found = self._scopes.get(key)
         if found is None:
             rules = [r for r in self.rules_for(market, lang) if r.applies_to(side)]
@@ -199,7 +199,11 @@ class Screener:
 
     def has_scope(self, market: str, lang: str, side: str = "host") -> bool:
         """Whether ``scope`` would answer at once (nothing to compile)."""
-        return (market, lang, side) in self._scopes
+        return self._key(market, lang, side) in self._scopes
+
+    def _key(self, market: str, lang: str, side: str) -> tuple[str, str, str]:
+        # A language without a pack of its own has English's rules (see rules_for).
+        return market, lang if lang in self.languages else "en", side
 
     @staticmethod
     def _compile(rules: list[Rule]) -> _Scope:
