@@ -6,7 +6,7 @@ a bare ``websockets`` broadcast server and a raw asyncio TCP fan-out
 Prints one JSON line per scenario:
 - fanout_1000v_10lps_1000likes: p99 ms (target ≤ 100 ms and ≤ 2× the bare websockets p99)
 - fanout_5000v_5lps: p95 ms (target ≤ 500 ms)
-- fanout_max_viewers_p95_under_250ms: viewers (largest tried with p95 < 250 ms)
+- fanout_max_viewers_p95_under_250ms: viewers (largest step, up to 10,000, with p95 < 250 ms)
 - fanout_pipeline_on_vs_off: chat fan-out with the full pipeline on vs off (target ≥ 0.9×)
 - idle_viewer_rss: KiB of server RSS per idle viewer at 5,000 viewers (target ≤ 50)
 Set FANOUT_ONLY=pipeline to run only the pipeline comparison.
@@ -247,21 +247,24 @@ def main() -> None:
     report("fanout_5000v_5lps", ours2["p95_ms"], "ms (p95 delivery)", bare2["p95_ms"],
          {**s2, "chuhai": ours2, "bare_websockets": bare2, "target": "p95 <= 500 ms"})
 
-    steps = [1000, 5000] if QUICK else [1000, 2000, 3000, 4000, 5000]
+    # Climb until p95 reaches 250 ms (or anything is lost); the process limit on open
+    # files (ulimit -n) must exceed the largest step.
+    steps = [1000, 5000] if QUICK else [1000, 2000, 3000, 4000, 5000, 7500, 10000]
     best = {"chuhai": 0, "ws": 0}
     trail: dict[str, list[tuple[int, float]]] = {"chuhai": [], "ws": []}
-    for n in steps:
-        for kind in ("chuhai", "ws"):
+    for kind in ("chuhai", "ws"):
+        for n in steps:
             if kind == "chuhai":
                 r = ours2 if n == 5000 else run_chuhai(data_dir, room, token, viewers=n,
                                                        rate=5, seconds=secs)
             else:
                 r = bare2 if n == 5000 else run_baseline("ws", viewers=n, rate=5, seconds=secs)
             trail[kind].append((n, r["p95_ms"]))
-            if 0 <= r["p95_ms"] < 250 and r["lost"] == 0:
-                best[kind] = max(best[kind], n)
+            if not (0 <= r["p95_ms"] < 250 and r["lost"] == 0):
+                break
+            best[kind] = n
     report("fanout_max_viewers_p95_under_250ms", best["chuhai"], "viewers", best["ws"],
-         {"rate": 5, "steps": steps, "p95_by_viewers": trail})
+           {"rate": 5, "steps": steps, "p95_by_viewers": trail})
 
     pipeline_on_vs_off(data_dir, room, token)
 
