@@ -14,6 +14,7 @@ import base64
 import contextlib
 import json
 import os
+import resource
 import time
 from urllib.parse import urlsplit
 
@@ -269,7 +270,15 @@ async def main(a: argparse.Namespace) -> None:
         t.cancel()
 
 
+def raise_open_file_limit() -> None:
+    """Thousands of sockets need as many descriptors: take the hard limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 if __name__ == "__main__":
+    raise_open_file_limit()
     p = argparse.ArgumentParser()
     p.add_argument("--transport", default="ws")
     p.add_argument("--url", default="")

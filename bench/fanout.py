@@ -163,18 +163,18 @@ PIPELINE_OFF = {"CHUHAI_SCREENING": "false", "CHUHAI_TRANSLATE_CHAT": "false"}
 def pipeline_on_vs_off(data_dir: Path, room: str, token: str) -> None:
     """The same chat load with the full pipeline (detection, screening for three markets,
     PII, translation into the markets' and viewers' languages) and with it off. Server CPU
-    per run (median of three, alternating) is the figure; p95 delivery is reported beside
+    per run (median of five, alternating) is the figure; p95 delivery is reported beside
     it."""
     s = {"viewers": 1000, "rate": 20, "seconds": SECONDS, "langs": "en,de,ja",
          "phrase": "The jacket comes in S to XL and ships in 24 hours, link is up"}
     # Alternate the two and compare medians: the CPU seconds of one run on this shared
     # 2-core machine wander by up to a quarter between identical runs.
     offs, ons = [], []
-    for _ in range(3):
+    for _ in range(5):
         offs.append(run_chuhai(data_dir, room, token, env=PIPELINE_OFF, **s))
         ons.append(run_chuhai(data_dir, room, token, **s))
-    off = sorted(offs, key=lambda r: r["server_cpu_s"])[1]
-    on = sorted(ons, key=lambda r: r["server_cpu_s"])[1]
+    off = sorted(offs, key=lambda r: r["server_cpu_s"])[2]
+    on = sorted(ons, key=lambda r: r["server_cpu_s"])[2]
     speed = off["server_cpu_s"] / on["server_cpu_s"] if on["server_cpu_s"] else 0.0
     report("fanout_pipeline_on_vs_off", round(speed, 3), "x (CPU off / CPU on)", 1.0,
            {**s, "on": on, "off": off,
@@ -247,18 +247,24 @@ def main() -> None:
     report("fanout_5000v_5lps", ours2["p95_ms"], "ms (p95 delivery)", bare2["p95_ms"],
          {**s2, "chuhai": ours2, "bare_websockets": bare2, "target": "p95 <= 500 ms"})
 
-    # Climb until p95 reaches 250 ms (or anything is lost); the process limit on open
-    # files (ulimit -n) must exceed the largest step.
+    # Climb until p95 reaches 250 ms, anything is lost or a step fails (the load generator
+    # raises its open-file limit to the hard limit; a lower hard limit ends the climb).
     steps = [1000, 5000] if QUICK else [1000, 2000, 3000, 4000, 5000, 7500, 10000]
     best = {"chuhai": 0, "ws": 0}
     trail: dict[str, list[tuple[int, float]]] = {"chuhai": [], "ws": []}
     for kind in ("chuhai", "ws"):
         for n in steps:
-            if kind == "chuhai":
-                r = ours2 if n == 5000 else run_chuhai(data_dir, room, token, viewers=n,
-                                                       rate=5, seconds=secs)
-            else:
-                r = bare2 if n == 5000 else run_baseline("ws", viewers=n, rate=5, seconds=secs)
+            try:
+                if kind == "chuhai":
+                    r = ours2 if n == 5000 else run_chuhai(data_dir, room, token, viewers=n,
+                                                           rate=5, seconds=secs)
+                else:
+                    r = bare2 if n == 5000 else run_baseline("ws", viewers=n, rate=5,
+                                                             seconds=secs)
+            except RuntimeError as exc:  # e.g. out of file descriptors: the climb ends
+                trail[kind].append((n, -1.0))
+                print(f"{kind} at {n} viewers failed: {exc}", file=sys.stderr)
+                break
             trail[kind].append((n, r["p95_ms"]))
             if not (0 <= r["p95_ms"] < 250 and r["lost"] == 0):
                 break

@@ -271,3 +271,27 @@ def test_languages_without_a_pack_share_the_english_automaton():
     assert s.scope("DE", "nl", "host") is s.scope("DE", "en", "host")
     assert s.scope("DE", "zh", "host") is not s.scope("DE", "en", "host")
     assert s.has_scope("DE", "nl", "host") and not s.has_scope("DE", "nl", "viewer")
+
+
+def test_threads_asking_for_the_same_scope_share_one_compile():
+    import threading
+    import time
+
+    s = screener()
+    calls: list[int] = []
+    real = s._compile
+
+    def slow(rules):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        time.sleep(0.05)
+        return real(rules)
+
+    s._compile = slow  # type: ignore[method-assign]
+    got: list[object] = []
+    threads = [threading.Thread(target=lambda: got.append(s.scope("DE", "zh", "viewer")))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len({id(g) for g in got}) == 1

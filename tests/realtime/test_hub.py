@@ -207,3 +207,12 @@ def parse_wire(data: bytes) -> str:
 def test_a_frames_wire_bytes_are_one_unmasked_text_frame():
     for text in ("hi", "é" * 100, "x" * 70_000):  # 7-bit, 16-bit and 64-bit lengths
         assert parse_wire(frame_text(text)) == text
+
+
+def test_wire_headers_at_the_length_boundaries_follow_rfc_6455():
+    # FIN + text opcode, then a 7-bit length, or 126 + 16 bits, or 127 + 64 bits; no mask.
+    for size, header in ((125, b"\x81\x7d"), (126, b"\x81\x7e\x00\x7e"),
+                         (65535, b"\x81\x7e\xff\xff"),
+                         (65536, b"\x81\x7f" + (65536).to_bytes(8, "big"))):
+        wire = frame_text("x" * size)
+        assert wire[:len(header)] == header and len(wire) == len(header) + size

@@ -161,8 +161,10 @@ class Screening:
                 task.add_done_callback(functools.partial(self._compiled, key))
             await asyncio.shield(task)
 
-    def _compiled(self, key: tuple[str, str, str], _task: asyncio.Task[object]) -> None:
+    def _compiled(self, key: tuple[str, str, str], task: asyncio.Task[object]) -> None:
         self._compiling.pop(key, None)
+        if not task.cancelled():
+            task.exception()  # read, so a failure nobody waited for is not logged as lost
 
     async def __call__(self, line: ChatLine, ctx: LineContext) -> ChatLine:
         await self.ready(line, ctx)

@@ -83,6 +83,10 @@ class Connection:
     prepared: Callable[[bytes], bool] | None = None
     _inflight: asyncio.Task[None] | None = None
     _waiter: asyncio.Future[None] | None = None
+    # True from the moment ``next`` hands a frame to the drain until the drain asks for
+    # the next one: a frame offered meanwhile must queue behind it, or it could reach the
+    # socket first (the drain's send may be waiting for the socket to become writable).
+    _draining: bool = False
 
     def text_for(self, frame: Frame) -> str | None:
         """The frame as this viewer needs it: nothing already delivered (the join window)."""
@@ -96,7 +100,8 @@ class Connection:
     def offer(self, frame: Frame) -> None:
         if self.closed is not None:
             return
-        if self.writer is not None and self._inflight is None and not self.frames:
+        if (self.writer is not None and self._inflight is None and not self.frames
+                and not self._draining):
             self._write_now(frame)
             return
         if len(self.frames) >= self.limit:
@@ -148,10 +153,13 @@ class Connection:
             waiter.set_result(None)
 
     async def next(self) -> Frame:
-        """The next frame to send from the mailbox, once no write is in flight."""
+        """The next frame to send from the mailbox, once no write is in flight. Calling it
+        again says the previous one was sent; until then new frames queue behind it."""
+        self._draining = False
         while not self.frames or self._inflight is not None:
             self._waiter = asyncio.get_running_loop().create_future()
             await self._waiter
+        self._draining = True
         return self.frames.popleft()
 
 

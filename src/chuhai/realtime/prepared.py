@@ -45,7 +45,12 @@ class PreparedFramesProtocol(WebSocketsSansIOProtocol):
     async def run_asgi(self) -> None:
         extensions = cast(dict[str, Any], self.scope.setdefault("extensions", {}))
         extensions[EXTENSION] = self.send_prepared
-        await super().run_asgi()
+        try:
+            await super().run_asgi()
+        finally:
+            # The bound method ties the protocol to its own scope: without this the pair
+            # would wait for the cycle collector after every viewer leaves.
+            extensions.pop(EXTENSION, None)
 
     def send_prepared(self, data: bytes) -> bool:
         """Write one prepared frame now. False when the transport is over its high-water

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import threading
 import time
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -161,6 +162,9 @@ class Screener:
     packs: Sequence[Pack]
     _scopes: dict[tuple[str, str, str], _Scope] = field(default_factory=dict)
     _by_rules: dict[tuple[str, ...], _Scope] = field(default_factory=dict)
+    # Rooms warm scopes in worker threads while lines may ask for one: one compile at a
+    # time, and whoever waited finds the other's result instead of compiling it again.
+    _compile_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.markets = {p.id: p for p in self.packs if p.kind == "market"}
@@ -188,13 +192,17 @@ class Screener:
         """
         key = self._key(market, lang, side)
         found = self._scopes.get(key)
-        if found is None:
-            rules = [r for r in self.rules_for(market, lang) if r.applies_to(side)]
-            ids = tuple(r.id for r in rules)
-            found = self._by_rules.get(ids)
+        if found is not None:
+            return found
+        with self._compile_lock:
+            found = self._scopes.get(key)
             if found is None:
-                found = self._by_rules[ids] = self._compile(rules)
-            self._scopes[key] = found
+                rules = [r for r in self.rules_for(market, lang) if r.applies_to(side)]
+                ids = tuple(r.id for r in rules)
+                found = self._by_rules.get(ids)
+                if found is None:
+                    found = self._by_rules[ids] = self._compile(rules)
+                self._scopes[key] = found
         return found
 
     def has_scope(self, market: str, lang: str, side: str = "host") -> bool:
