@@ -216,3 +216,20 @@ def test_wire_headers_at_the_length_boundaries_follow_rfc_6455():
                          (65536, b"\x81\x7f" + (65536).to_bytes(8, "big"))):
         wire = frame_text("x" * size)
         assert wire[:len(header)] == header and len(wire) == len(header) + size
+
+
+async def test_another_languages_translation_sends_no_frame_to_this_language():
+    bus = MemoryBus()
+    hub = Hub(bus, tick_s=0.05, coalesce_s=0.0)
+    en, de = hub.new_connection("en"), hub.new_connection("de")
+    for c in (en, de):
+        await hub.join("r", c)
+    line = await bus.publish("r", "chat", {"text": "hello", "lang": "en"})
+    await asyncio.sleep(0.02)
+    await bus.publish("r", "chat.translation", {"seq": line["seq"], "lang": "de",
+                                                "text": "hallo", "machine": True})
+    await asyncio.sleep(0.02)
+    assert len(en.frames) == 1 and len(de.frames) == 2  # en: the line only
+    last = json.loads(de.frames[-1].text)["events"]
+    assert [e["type"] for e in last] == ["chat.translation"]
+    await hub.close()

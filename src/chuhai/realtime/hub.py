@@ -297,6 +297,8 @@ class Hub:
             ch.flushed_seq = events[-1]["seq"]
         for lang, conns in list(ch.by_lang.items()):
             frame = build_frame(events, agg, lang)  # once per (room, language)
+            if not frame.events and not frame.aggregates:
+                continue  # only other languages' translations: nothing to send these viewers
             for conn in list(conns):
                 conn.offer(frame)
 
