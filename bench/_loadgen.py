@@ -45,8 +45,8 @@ class Viewer:
         self.latencies: list[float] = []
         self.lines: set[int] = set()
 
-    def on_text(self, raw: bytes | str, now: float) -> None:
-        if b'"chat"' not in raw if isinstance(raw, bytes) else '"chat"' not in raw:
+    def on_text(self, raw: bytes, now: float) -> None:
+        if b'"chat"' not in raw:
             return  # aggregates only: no line to time
         frame = orjson.loads(raw)
         for ev in frame.get("events", ()):

@@ -5,7 +5,6 @@ refuses further writes; other protocols simply do not offer it."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from typing import Any
 
 import pytest
@@ -14,12 +13,7 @@ import websockets
 
 from chuhai.realtime.prepared import PROTOCOL_PATH, SocketGone, send_prepared_of, uvicorn_ws
 from chuhai.realtime.protocol import frame_text
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.live.harness import free_port
 
 
 class App:

@@ -11,7 +11,6 @@ once and each translation follows as a ``chat.translation`` event.
 from __future__ import annotations
 
 import asyncio
-import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -130,11 +129,10 @@ class Screening:
 
     def __init__(self, screener: Screener) -> None:
         self.screener = screener
-        self._compiling: dict[tuple[str, str, str], asyncio.Task[object]] = {}
 
     @staticmethod
     def markets(line: ChatLine, ctx: LineContext) -> list[str]:
-        markets = list(dict.fromkeys(ctx.markets or ("US",)))
+        markets = list(ctx.markets or ("US",))
         if line.side == "host" and ctx.seller_market:
             markets.append(ctx.seller_market)
         return list(dict.fromkeys(markets))
@@ -149,22 +147,10 @@ class Screening:
         """Compile, in a worker thread, any automaton this line needs that no line needed
         before (a language the room did not expect). Compiling takes 30-60 ms; on the
         event loop it would stall delivery to every viewer of every room on the node.
-        Lines that need the same automaton wait for one compile."""
+        Lines that need the same automaton wait for one compile (the screener's lock)."""
         for market in self.markets(line, ctx):
-            key = (market, line.lang, line.side)
-            if self.screener.has_scope(*key):
-                continue
-            task = self._compiling.get(key)
-            if task is None:
-                task = self._compiling[key] = asyncio.create_task(
-                    asyncio.to_thread(self.screener.scope, *key))
-                task.add_done_callback(functools.partial(self._compiled, key))
-            await asyncio.shield(task)
-
-    def _compiled(self, key: tuple[str, str, str], task: asyncio.Task[object]) -> None:
-        self._compiling.pop(key, None)
-        if not task.cancelled():
-            task.exception()  # read, so a failure nobody waited for is not logged as lost
+            if not self.screener.has_scope(market, line.lang, line.side):
+                await asyncio.to_thread(self.screener.scope, market, line.lang, line.side)
 
     async def __call__(self, line: ChatLine, ctx: LineContext) -> ChatLine:
         await self.ready(line, ctx)

@@ -118,9 +118,8 @@ class Connection:
         if self.prepared is not None and text is frame.text:
             try:
                 sent = self.prepared(frame.wire)
-            except Exception:  # the socket is gone: the endpoint will notice and clean up
-                self.closed = Close.GOING_AWAY
-                self.on_close(Close.GOING_AWAY)
+            except Exception:
+                self.going_away()
                 return
             if sent:
                 if frame.last:
@@ -130,9 +129,8 @@ class Connection:
             # and frames behind it wait in the mailbox meanwhile.
         try:
             pending = run_eagerly(self.writer(text))
-        except Exception:  # the socket is gone: the endpoint will notice and clean up
-            self.closed = Close.GOING_AWAY
-            self.on_close(Close.GOING_AWAY)
+        except Exception:
+            self.going_away()
             return
         if frame.last:
             self.last_seq = frame.last
@@ -140,11 +138,16 @@ class Connection:
             self._inflight = pending
             pending.add_done_callback(self._written)
 
+    def going_away(self) -> None:
+        """Give up on this viewer (its socket is gone, or the node is closing): the endpoint
+        notices and cleans up."""
+        self.closed = Close.GOING_AWAY
+        self.on_close(Close.GOING_AWAY)
+
     def _written(self, task: asyncio.Task[None]) -> None:
         self._inflight = None
         if not task.cancelled() and task.exception() is not None and self.closed is None:
-            self.closed = Close.GOING_AWAY
-            self.on_close(Close.GOING_AWAY)
+            self.going_away()
         self._wake()
 
     def _wake(self) -> None:
@@ -349,6 +352,5 @@ class Hub:
                 ch.scheduled.cancel()
             for conns in ch.by_lang.values():
                 for conn in conns:
-                    conn.closed = Close.GOING_AWAY
-                    conn.on_close(Close.GOING_AWAY)
+                    conn.going_away()
         self.rooms.clear()
