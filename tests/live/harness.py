@@ -199,7 +199,7 @@ class Client:
         headers = {"Cookie": cookie} if cookie else {}
         ws = await websockets.connect(url, additional_headers=headers, open_timeout=5)
         client = cls(ws)
-        first = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        first = json.loads(await asyncio.wait_for(ws.recv(), 15))  # a cold node warms up
         if first["type"] == "hello":
             client.hello = first
             client.events.extend(first.get("missed", []))

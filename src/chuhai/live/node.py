@@ -66,6 +66,7 @@ class LiveNode:
         self.by_subject: dict[str, dict[str, set[Connection]]] = defaultdict(
             lambda: defaultdict(set))
         self.locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._sequenced: set[str] = set()  # rooms whose bus sequence follows the stores
 
     def _apply(self, room: str, ev: dict[str, Any]) -> None:
         state = self.states.get(room)
@@ -80,6 +81,7 @@ class LiveNode:
     async def state_for(self, room: Room) -> RoomState:
         state = self.states.get(room.id)
         if state is None:
+            await self._continue_sequence(room.id)
             async with unit_of_work(self.stores) as uow:
                 state = await service.load_state(uow, room)
             # Pins, poll and modes come from the room row; recent chat and open questions
@@ -107,17 +109,38 @@ class LiveNode:
             self.states.pop(room, None)
             self.by_subject.pop(room, None)
 
+    async def _continue_sequence(self, room: str) -> None:
+        """Once per room per node: the bus's sequence continues from the highest stored
+        event. Without it a fresh in-memory bus (or a Redis that lost its keys) starts at 1
+        and every new event collides with a stored one."""
+        if room in self._sequenced:
+            return
+        async with unit_of_work(self.stores) as uow:
+            top = await service.last_seq(uow, room)
+        await self.bus.ensure_seq_at_least(room, top)
+        self._sequenced.add(room)
+
     async def publish(self, room: str, type_: str, data: dict[str, Any]) -> dict[str, Any]:
-        """Publish a sequenced event, then record it (and the room's new state)."""
+        """Publish a sequenced event, then record the room's new state and the event.
+
+        State and event are written in separate transactions, state first: the room row is
+        what a node's hello is built from after a restart, so an event row that cannot be
+        written (a duplicate, a store down) must never take the pin or poll down with it."""
+        await self._continue_sequence(room)
         ev = await self.bus.publish(room, type_, data)
+        if type_ in STATEFUL and room in self.states:
+            after = copy.deepcopy(self.states[room])
+            after.apply(ev)
+            try:
+                async with unit_of_work(self.stores) as uow:
+                    await service.save_state(uow, room, after)
+            except Exception:  # delivery already happened; keep serving, make it visible
+                log.exception("could not save the state of room %s after #%s", room,
+                              ev["seq"])
         try:
             async with unit_of_work(self.stores) as uow:
                 await service.record_event(uow, room, ev)
-                if type_ in STATEFUL and room in self.states:
-                    after = copy.deepcopy(self.states[room])
-                    after.apply(ev)
-                    await service.save_state(uow, room, after)
-        except Exception:  # delivery already happened; keep serving, make it visible
+        except Exception:
             log.exception("could not record %s #%s in room %s", type_, ev["seq"], room)
         return ev
 

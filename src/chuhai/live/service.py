@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from chuhai.accounts.models import Org, Subject
 from chuhai.catalog.models import Product
@@ -222,6 +222,18 @@ async def record_event(uow: UnitOfWork, room_id: str, ev: dict[str, Any]) -> Non
         await uow.region(data["region"]).execute(
             update(RoomMessage).where(RoomMessage.room_id == room_id,
                                       RoomMessage.seq == data["question"]).values(answered=True))
+
+
+async def last_seq(uow: UnitOfWork, room_id: str) -> int:
+    """The highest sequence number stored for a room, in the global events and in every
+    region's chat lines: a bus that forgot the room (a restart without Redis, a Redis that
+    lost its data) must continue from here, or new events collide with stored ones."""
+    top = await uow.global_.scalar(
+        select(func.max(RoomEvent.seq)).where(RoomEvent.room_id == room_id)) or 0
+    for region in uow.stores.regions:
+        top = max(top, await uow.region(region).scalar(
+            select(func.max(RoomMessage.seq)).where(RoomMessage.room_id == room_id)) or 0)
+    return int(top)
 
 
 async def save_state(uow: UnitOfWork, room_id: str, state: RoomState) -> None:
