@@ -31,6 +31,21 @@ def test_more_precision_than_the_currency_has_is_refused():
         parse_amount("100.5", "JPY")
 
 
+@pytest.mark.parametrize(("text", "currency", "exact"), [
+    ("0.00", "JPY", "0"), ("0.00", "VND", "0"), ("1500.0", "KRW", "1500"),
+    ("12.500", "USD", "12.50"), ("1.2340", "KWD", "1.234")])
+def test_trailing_zeros_are_exact_and_accepted(text, currency, exact):
+    assert parse_amount(text, currency) == Decimal(exact)
+
+
+@pytest.mark.parametrize(("text", "currency"), [
+    ("3.7", "JPY"), ("0.01", "VND"), ("1.2345", "KWD"),
+    ("1234567890123456789", "USD"), ("1e20", "EUR")])
+def test_what_would_lose_precision_or_is_too_large_is_refused(text, currency):
+    with pytest.raises(MoneyError):
+        parse_amount(text, currency)
+
+
 @pytest.mark.parametrize("bad", ["abc", "NaN", "Infinity", "", "1e999999999999"])
 def test_non_numbers_are_refused(bad):
     with pytest.raises(MoneyError):

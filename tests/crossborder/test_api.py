@@ -107,3 +107,12 @@ async def test_fx_convert_and_rates_endpoints(app_client: httpx.AsyncClient) -> 
     assert bad.status_code == 422
     r = await app_client.get("/api/fx/rates", params={"date": "2026-11-24"})
     assert r.status_code == 200 and r.json()["base"] == "EUR"
+
+
+@pytest.mark.parametrize("locale", ["xyz", "qq_ZZ", "en_QQ"])
+async def test_fx_convert_in_a_locale_cldr_does_not_know_is_422_unknown_locale(
+        app_client: httpx.AsyncClient, locale: str) -> None:
+    r = await app_client.get("/api/fx/convert", params={
+        "amount": "10.00", "from": "EUR", "to": "USD", "locale": locale})
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == "unknown_locale"

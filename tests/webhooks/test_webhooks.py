@@ -125,3 +125,15 @@ async def test_bad_endpoints_are_refused(app_client: httpx.AsyncClient, stores: 
                         "unknown_event_type")):
         resp = await app_client.post("/api/webhooks", headers=shop.tenant.headers, json=body)
         assert resp.status_code == 422 and resp.json()["code"] == code
+
+
+@pytest.mark.parametrize(("delivery", "status"), [
+    (str(2**64), 422), (str(2**63), 422), ("0", 422), ("-3", 422), (str(2**63 - 1), 404)])
+async def test_retrying_a_delivery_number_no_database_can_hold_is_a_client_error(
+        app_client: httpx.AsyncClient, stores: Stores, settings: Settings, delivery: str,
+        status: int) -> None:
+    shop = await make_shop(stores, settings, app_client)
+    resp = await app_client.post(f"/api/webhooks/deliveries/{delivery}/retry",
+                                 headers=shop.tenant.headers)
+    assert resp.status_code == status, resp.text
+    assert resp.headers["content-type"] == "application/problem+json"

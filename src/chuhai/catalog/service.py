@@ -11,6 +11,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chuhai.catalog.holds import holders, in_use
 from chuhai.catalog.hs import chapter_title
 from chuhai.catalog.models import Listing, ListingPrice, Product, Sku
 from chuhai.catalog.schemas import (
@@ -167,6 +168,12 @@ async def update_product(session: AsyncSession, actor: Actor, product_id: str,
     if patch.skus is not None:
         await _check_codes_free(session, product.org_id, product.code,
                                 [s.code for s in patch.skus], product.id)
+        if not merge:
+            kept = {s.code for s in patch.skus} or {product.code}
+            gone = [s for s in product.skus if s.code not in kept]
+            held = await holders(session, [], [s.id for s in gone])
+            if held:
+                raise in_use("SKU " + ", ".join(sorted(s.code for s in gone)), held)
         _replace_skus(product, patch.skus, merge=merge)
     if patch.listings is not None:
         _replace_listings(product, patch.listings, merge=merge)
@@ -220,6 +227,9 @@ def _replace_listings(product: Product, listings: list[ListingIn], *,
 async def delete_product(session: AsyncSession, actor: Actor, product_id: str) -> None:
     actor.require(Perm.CATALOG_WRITE)
     product = await get_product(session, actor, product_id)
+    held = await holders(session, [product.id], [s.id for s in product.skus])
+    if held:
+        raise in_use(f"product {product.code}", held)
     await session.delete(product)
     await session.flush()
 

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import secrets
 import time
+from typing import Annotated
+
+from pydantic import Field
+
+MAX_BIGINT = 2**63 - 1
+# A row number from a client (a webhook delivery, a ledger entry): what no database integer
+# column can hold is refused as invalid input, before it reaches a driver that overflows.
+SerialId = Annotated[int, Field(ge=1, le=MAX_BIGINT)]
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
 

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 
 import pycountry
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency, get_currency_precision
 
 # Far above any price or order total, far below where Decimal arithmetic or a BIGINT of
@@ -21,6 +21,14 @@ MAX_DIGITS = 15
 
 class MoneyError(ValueError):
     """An amount or currency that cannot be money."""
+
+    code = "invalid_input"
+
+
+class UnknownLocale(MoneyError):
+    """A locale tag CLDR has no data for: money cannot be displayed in it."""
+
+    code = "unknown_locale"
 
 
 @cache
@@ -36,7 +44,8 @@ def minor_digits(currency: str) -> int:
 
 
 def parse_amount(text: str | int | Decimal, currency: str) -> Decimal:
-    """Read a decimal amount, refusing more precision than the currency has."""
+    """Read a decimal amount, refusing what would lose precision in the currency or is too
+    large to be money. The one parser every price, bid and value goes through."""
     if isinstance(text, float):
         raise MoneyError("amounts must not be floats")
     raw = str(text).strip()
@@ -53,7 +62,12 @@ def parse_amount(text: str | int | Decimal, currency: str) -> Decimal:
     digits = minor_digits(currency)
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > digits:
-        raise MoneyError(f"{currency} has {digits} decimal place(s); {text!r} has more")
+        # Trailing zeros are exact ("0.00" yen is zero yen); only a digit that would be
+        # rounded away ("3.7" yen) loses precision.
+        exact = amount.quantize(minor_step(currency))
+        if exact != amount:
+            raise MoneyError(f"{currency} has {digits} decimal place(s); {text!r} has more")
+        amount = exact
     return amount
 
 
@@ -80,7 +94,10 @@ class Money:
 @cache
 def _locale(tag: str) -> Locale:
     # Locale.parse on every call costs as much as the formatting itself (bench/catalog_list).
-    return Locale.parse(tag)
+    try:
+        return Locale.parse(tag)
+    except (UnknownLocaleError, ValueError, TypeError) as exc:
+        raise UnknownLocale(f"{tag!r} is not a locale chuhai can display money in") from exc
 
 
 @cache

@@ -8,7 +8,7 @@ region whose store holds their orders). The hot row of a flash sale is ``drop_li
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -57,6 +57,7 @@ class StockEntry(GlobalBase):
     """One append-only ledger entry; never updated, never deleted."""
 
     __tablename__ = "stock_entries"
+    __table_args__: ClassVar[dict[str, Any]] = {"info": {"append_only": True}}  # SKU kept
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
                                     primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(String(40), index=True)

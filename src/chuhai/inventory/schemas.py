@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from chuhai.core.money import MoneyError, to_minor
 from chuhai.core.money import parse_amount as _parse
@@ -44,6 +44,16 @@ def minor_in(amount: str, market: str) -> int:
         return to_minor(_parse(amount, currency), currency)
     except MoneyError as exc:
         raise ValueError(str(exc)) from exc
+
+
+def _priced_in_market(amount: str | None, info: ValidationInfo) -> str | None:
+    """Refuse at the field an amount the market's currency cannot hold exactly or that is
+    too large ("3.7" yen, a 19-digit price): 422 on ``price``, not a 500 from the service.
+    The market is validated first (field order); if it failed, its own error says so."""
+    market = info.data.get("market")
+    if amount is not None and market is not None:
+        minor_in(amount, market)
+    return amount
 
 
 class LaneIn(SafeModel):
@@ -121,6 +131,12 @@ class DropLineIn(SafeModel):
     @classmethod
     def _market(cls, v: str) -> str:
         return market_code(v)
+
+    @field_validator("price")
+    @classmethod
+    def _price(cls, v: str, info: ValidationInfo) -> str:
+        _priced_in_market(v, info)
+        return v
 
 
 class DropIn(SafeModel):
@@ -205,6 +221,20 @@ class AuctionIn(SafeModel):
     @classmethod
     def _market(cls, v: str) -> str:
         return market_code(v)
+
+    @field_validator("start_price", "reserve_price")
+    @classmethod
+    def _price(cls, v: str | None, info: ValidationInfo) -> str | None:
+        return _priced_in_market(v, info)
+
+    @field_validator("increments")
+    @classmethod
+    def _increments(cls, v: list[tuple[str, str]] | None, info: ValidationInfo
+                    ) -> list[tuple[str, str]] | None:
+        for pair in v or []:
+            for amount in pair:
+                _priced_in_market(amount, info)
+        return v
 
 
 class BidIn(SafeModel):

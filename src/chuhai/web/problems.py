@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from chuhai.core.errors import DomainError
 
@@ -35,7 +36,19 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(loc[0] if loc else "request")
 
 
+def _client_gone(request: Request) -> JSONResponse:
+    """A client that went away mid-body is the network, not a bug: one line, no traceback.
+    The answer is never delivered; it only ends the request cleanly."""
+    log.info("client disconnected mid-body on %s %s", request.method, request.url.path)
+    return problem(400, "client_disconnected", "Client disconnected",
+                   "the request body ended before it was complete", request.url.path)
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, _exc: ClientDisconnect) -> JSONResponse:
+        return _client_gone(request)
+
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         extra: dict[str, Any] = dict(exc.extra)
@@ -65,6 +78,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc.__cause__, ClientDisconnect):  # FastAPI's "error parsing the body"
+            return _client_gone(request)
         code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
         return problem(exc.status_code, code, str(exc.detail), str(exc.detail),
                        request.url.path)

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
+from chuhai.core.ids import SerialId
 from chuhai.core.text import SafeModel
 from chuhai.web.deps import CurrentActor, UoW
 from chuhai.webhooks import service
@@ -77,5 +78,5 @@ async def deliveries(uow: UoW, actor: CurrentActor) -> list[DeliveryOut]:
 
 
 @router.post("/deliveries/{delivery_id}/retry", response_model=DeliveryOut)
-async def retry(delivery_id: int, uow: UoW, actor: CurrentActor) -> DeliveryOut:
+async def retry(delivery_id: SerialId, uow: UoW, actor: CurrentActor) -> DeliveryOut:
     return delivery_out(await service.redeliver(uow, actor, delivery_id))
