@@ -12,6 +12,7 @@ from chuhai.catalog.service import build_product, flush_or_conflict, update_prod
 from chuhai.catalog.spreadsheet import ParsedProduct, decode, parse_catalog_csv, product_codes
 from chuhai.core.actor import Actor, Perm
 from chuhai.core.errors import FieldProblem, InvalidInput
+from chuhai.core.workers import offload
 
 
 async def import_catalog(session: AsyncSession, actor: Actor, data: bytes, *,
@@ -19,14 +20,15 @@ async def import_catalog(session: AsyncSession, actor: Actor, data: bytes, *,
     actor.require(Perm.CATALOG_WRITE)
     org_id = actor.org()
     try:
-        text = decode(data)
+        text = await offload(decode, data)
     except ValueError as exc:
         raise InvalidInput(str(exc), [FieldProblem("(file)", str(exc), line=1)],
                            code="import_invalid") from exc
-    codes = product_codes(text)
+    codes = await offload(product_codes, text)
     existing = {p.code: p for p in (await session.scalars(select(Product).where(
         Product.org_id == org_id, Product.code.in_(list(codes))))).all()} if codes else {}
-    parsed, problems = parse_catalog_csv(text, existing=set(existing))
+    # Parsing and validating every row is the work that grows with the file: a worker's.
+    parsed, problems = await offload(parse_catalog_csv, text, existing=set(existing))
     if not problems:
         problems = await _cross_checks(session, org_id, parsed)
     if problems:

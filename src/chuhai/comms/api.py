@@ -18,6 +18,7 @@ from chuhai.comms.script_check import ScriptTooLarge, check_script, summary
 from chuhai.comms.translator import ProviderError, TranslationUnavailable
 from chuhai.core.actor import Perm
 from chuhai.core.errors import Conflict, InvalidInput, NotFound
+from chuhai.core.workers import offload
 from chuhai.web.deps import CurrentActor, UoW, limit
 
 router = APIRouter(prefix="/api", tags=["communication"])
@@ -45,15 +46,16 @@ async def screen(body: ScreenIn, request: Request, uow: UoW,
     actor.require(Perm.CATALOG_READ)
     comms = _comms(request)
     markets = _check_markets(comms, body.markets)
-    lang = body.lang or detect(body.text, "en").lang
+    lang = body.lang or (await offload(detect, body.text, "en")).lang
     prices = {}
     if body.product_id:
         for m in markets:
             history = await service.price_history(uow.global_, body.product_id, m)
             if history is not None:
                 prices[m] = history
-    verdicts = [comms.screener.screen(body.text, lang, m, body.side, regions=markets,
-                                      prices=prices.get(m)) for m in markets]
+    verdicts = await offload(lambda: [
+        comms.screener.screen(body.text, lang, m, body.side, regions=markets,
+                              prices=prices.get(m)) for m in markets])
     return {"action": strongest(v.action for v in verdicts), "lang": lang,
             "markets": {v.market: v.as_dict() for v in verdicts}}
 
@@ -66,8 +68,8 @@ async def screen_script(body: ScriptIn, request: Request,
     comms = _comms(request)
     markets = _check_markets(comms, body.markets)
     try:
-        reports = check_script(comms.screener, body.text, markets, lang=body.lang,
-                               side=body.side)
+        reports = await offload(check_script, comms.screener, body.text, markets,
+                                lang=body.lang, side=body.side)
     except ScriptTooLarge as exc:
         raise InvalidInput(str(exc), code="script_too_large") from exc
     return {"summary": summary(reports), "lines": [r.as_dict() for r in reports]}

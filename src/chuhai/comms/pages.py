@@ -22,6 +22,7 @@ from chuhai.comms.script_check import MAX_SCRIPT_CHARS, ScriptTooLarge, check_sc
 from chuhai.comms.service import LANGUAGES, Comms
 from chuhai.core.actor import ActorKind, Perm
 from chuhai.core.errors import DomainError
+from chuhai.core.workers import offload
 from chuhai.web.deps import Caller, UoW, optional_caller
 from chuhai.web.pages import _csrf_ok, _form, _render, _to_login
 
@@ -98,7 +99,7 @@ async def script_check_run(request: Request, uow: UoW) -> Response:
     report = None
     if error is None:
         try:
-            report = check_script(comms.screener, text, markets, lang=lang)
+            report = await offload(check_script, comms.screener, text, markets, lang=lang)
         except ScriptTooLarge as exc:
             error = str(exc)
     return _page(request, comms, caller, 422 if error else 200, form=state, error=error,

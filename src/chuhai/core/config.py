@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     session_ttl_hours: int = Field(12, ge=1, le=24 * 30, description="Console session lifetime.")
     secure_cookies: bool = Field(False, description="Mark cookies Secure (behind HTTPS).")
     max_body_bytes: int = Field(5 * 1024 * 1024, description="Largest request body accepted.")
+    worker_threads: int = Field(
+        0, ge=0, le=64, description="Threads for work that grows with its input (screening "
+        "long texts, script checks, imports, exports); 0 = min(4, CPUs + 1).")
     sql_echo: bool = Field(False, description="Log SQL statements.")
     ws_impl: str = Field(
         "chuhai", pattern=r"^(chuhai|websockets-sansio|websockets|wsproto|auto)$",

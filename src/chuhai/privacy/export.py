@@ -29,6 +29,7 @@ from chuhai.core.config import Settings
 from chuhai.core.db import GLOBAL, Stores
 from chuhai.core.errors import NotFound
 from chuhai.core.migrate import target_metadata
+from chuhai.core.workers import offload
 from chuhai.privacy import audit, datawalk
 
 FORMAT_VERSION = 1
@@ -91,6 +92,18 @@ async def export_subject(stores: Stores, subject_id: str, *,
         "note": "Every store was searched by every column that holds this person's id; "
                 "categories are the data map's fideslang categories per column.",
     }
+    package = await offload(_package, manifest, tables)
+    async with stores.session() as s:
+        await audit.append(s, actor=actor.subject_id if actor else "system",
+                           org_id=actor.org_id if actor else None, action="dsr.export",
+                           subject=subject_id, details={"tables": counts})
+        await s.commit()
+    return Export(package, counts)
+
+
+def _package(manifest: dict[str, Any], tables: dict[str, list[dict[str, Any]]]) -> bytes:
+    """The zip a person downloads: JSON and CSV per table. Grows with their data, so it is
+    built in a worker thread, not on the event loop."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("manifest.json", orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
@@ -103,9 +116,4 @@ async def export_subject(stores: Stores, subject_id: str, *,
                 writer.writerow({k: orjson.dumps(v).decode() if isinstance(v, dict | list)
                                  else v for k, v in row.items()})
             zf.writestr(f"data/{where}.csv", out.getvalue())
-    async with stores.session() as s:
-        await audit.append(s, actor=actor.subject_id if actor else "system",
-                           org_id=actor.org_id if actor else None, action="dsr.export",
-                           subject=subject_id, details={"tables": counts})
-        await s.commit()
-    return Export(buf.getvalue(), counts)
+    return buf.getvalue()
