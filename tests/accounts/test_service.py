@@ -60,6 +60,7 @@ async def test_tokens_are_hashed_revocable_and_track_use(acc, stores, settings):
     tok, raw = await acc.create_token(tenant.actor, "ci")
     assert raw.startswith("chh_") and tok.token_hash != raw and raw not in tok.token_hash
     assert (await acc.actor_for_token(raw)).subject_id == tenant.actor.subject_id
+    await acc.uow.global_.refresh(tok)  # the use is recorded in a transaction of its own
     assert tok.last_used_at is not None
     await acc.revoke_token(tenant.actor, tok.id)
     with pytest.raises(Unauthenticated):

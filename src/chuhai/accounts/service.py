@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from babel import Locale, UnknownLocaleError
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chuhai.accounts.models import ApiToken, Customer, Org, StaffProfile, Subject, WebSession
@@ -22,6 +23,7 @@ from chuhai.core.passwords import dummy_hash, hash_password_async, verify_passwo
 from chuhai.core.secrets_store import keyed_hash, token_hash
 from chuhai.markets.profiles import get_profile
 
+log = logging.getLogger("chuhai.accounts")
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,59}$")
 TOKEN_PREFIX = "chh_"  # noqa: S105 - a public marker, not a secret
@@ -176,6 +178,39 @@ class Accounts:
         await self.uow.global_.flush()
         return tok
 
+    async def org_tokens(self, actor: Actor) -> list[tuple[ApiToken, str | None]]:
+        """Every token of the actor's org (revoked ones too) with its holder's e-mail."""
+        actor.require(Perm.STAFF_MANAGE)
+        rows = (await self.uow.global_.execute(
+            select(ApiToken, Subject.region).join(Subject, Subject.id == ApiToken.subject_id)
+            .where(ApiToken.org_id == actor.org()).order_by(ApiToken.created_at))).all()
+        out = []
+        for tok, region in rows:
+            profile = await self.uow.region(region).get(StaffProfile, tok.subject_id)
+            out.append((tok, profile.email if profile else None))
+        return out
+
+    async def org_by_slug(self, slug: str) -> Org:
+        org = await self.uow.global_.scalar(select(Org).where(Org.slug == slug))
+        if org is None:
+            raise NotFound("org", repr(slug), code="org_not_found")
+        return org
+
+    async def staff_of(self, org: Org, email: str) -> Actor:
+        """The active staff member of ``org`` who signs in with ``email``."""
+        subject = await self.uow.global_.scalar(select(Subject).where(
+            Subject.login_key == self.login_key(email), Subject.kind == "staff"))
+        if subject is None:
+            raise NotFound("staff member", repr(normalize_email(email)),
+                           code="staff_not_found")
+        if subject.org_id != org.id:
+            raise InvalidInput(f"{normalize_email(email)} is not a staff member of org "
+                               f"{org.slug!r}", code="staff_not_in_org")
+        if not subject.active:
+            raise InvalidInput(f"{normalize_email(email)} is deactivated",
+                               code="staff_inactive")
+        return actor_of(subject)
+
     async def actor_for_token(self, raw: str) -> Actor:
         if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
             raise Unauthenticated("malformed API token", code="bad_token")
@@ -189,8 +224,25 @@ class Accounts:
         now = utcnow()
         # Coarse on purpose: writing on every request would turn each GET into a commit.
         if tok.last_used_at is None or now - tok.last_used_at > LAST_USED_GRANULARITY:
-            tok.last_used_at = now
+            await self._touch(tok.id, now)
         return actor_of(subject)
+
+    async def _touch(self, token_id: str, now: datetime) -> None:
+        """Record when a token was last used, in a transaction of its own that starts with
+        the write. Done inside the look-up's read transaction, two concurrent requests with
+        one token both had to upgrade a read lock on SQLite and one failed at once with
+        "database is locked" (a 500); a write-first transaction waits its turn instead.
+        Best effort: the time a token was last seen never fails the request it serves."""
+        cutoff = now - LAST_USED_GRANULARITY
+        try:
+            async with self.uow.stores.session() as s:
+                await s.execute(update(ApiToken).where(
+                    ApiToken.id == token_id,
+                    or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < cutoff),
+                ).values(last_used_at=now))
+                await s.commit()
+        except OperationalError as exc:
+            log.warning("could not record the use of token %s: %s", token_id, exc.orig)
 
     # -- console sessions ----------------------------------------------------------------
 

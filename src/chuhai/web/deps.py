@@ -59,7 +59,9 @@ async def _caller(request: Request, uow: UoW) -> Caller | None:
 
 
 async def optional_caller(request: Request, uow: UoW) -> Caller | None:
-    return await _caller(request, uow)
+    caller = await _caller(request, uow)
+    await uow.commit()  # as in require_actor: the page's own work starts a fresh transaction
+    return caller
 
 
 async def require_actor(request: Request, uow: UoW) -> Actor:
