@@ -6,11 +6,12 @@ STAMP  := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test test-fast lint bench chromium clean help
+.PHONY: demo test test-fast screenshots lint bench chromium clean help
 
 help:
 	@echo "make demo   - install, migrate, seed the demo seller and serve on http://127.0.0.1:8000"
 	@echo "make test   - install dev extras (+ Chromium if missing) and run the whole suite"
+	@echo "make screenshots - run the browser tests and refresh docs/screenshots (test runs leave them alone)"
 	@echo "make lint   - ruff, mypy (core + pure modules), import-linter contracts"
 	@echo "make bench  - run bench/*.py, one JSON line per figure"
 
@@ -43,6 +44,10 @@ chromium:
 
 test: $(DEV_STAMP) chromium
 	CHUHAI_CHROMIUM=$(CHROMIUM) $(BIN)/pytest
+
+# The e2e tests save the docs' screenshots to docs/screenshots only when asked to.
+screenshots: $(DEV_STAMP) chromium
+	CHUHAI_SCREENSHOTS=1 CHUHAI_CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/e2e
 
 test-fast: $(DEV_STAMP)
 	$(BIN)/pytest -m "not e2e" -x -q

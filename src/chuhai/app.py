@@ -13,16 +13,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chuhai import __version__
 from chuhai.accounts import api as accounts_api
+from chuhai.accounts import pages as accounts_pages
 from chuhai.analytics import api as analytics_api
 from chuhai.background import Selling
 from chuhai.catalog import api as catalog_api
+from chuhai.catalog import pages as catalog_pages
 from chuhai.checkout import api as checkout_api
 from chuhai.checkout import pages as checkout_pages
 from chuhai.checkout.payments import PaymentProvider, TestProvider
 from chuhai.comms import api as comms_api
 from chuhai.comms import pages as comms_pages
 from chuhai.comms.service import Comms
-from chuhai.core import datamap
+from chuhai.core import datamap, workers
 from chuhai.core.config import Settings
 from chuhai.core.db import GlobalBase, RegionalBase, Stores
 from chuhai.core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -43,7 +45,7 @@ from chuhai.privacy import api as privacy_api
 from chuhai.privacy import office_api as privacy_office_api
 from chuhai.privacy import pages as privacy_pages
 from chuhai.realtime.bus import Bus, MemoryBus, RedisBus
-from chuhai.web import pages, problems
+from chuhai.web import apidocs, pages, problems
 from chuhai.webhooks import api as webhooks_api
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -135,6 +137,7 @@ def payment_provider(settings: Settings) -> PaymentProvider:
 
 def create_app(settings: Settings | None = None, stores: Stores | None = None) -> FastAPI:
     settings = settings or Settings()
+    workers.configure(settings.worker_threads)
     # Fail at start, not at the first erasure request, if the data map is unsound.
     datamap.validate(GlobalBase.metadata, RegionalBase.metadata)
     # Every market's region must be a configured store, or sign-ups there would fail later.
@@ -172,6 +175,8 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
 
     app = FastAPI(
         title="chuhai", version=__version__, lifespan=lifespan,
+        # /docs is served from the package (web/apidocs.py), not from a CDN; no ReDoc.
+        docs_url=None, redoc_url=None,
         description="Socialized cross-border e-commerce: live rooms, shoppable videos, "
         "landed-cost prices and data that stays in its owner's region.",
     )
@@ -186,7 +191,9 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.state.redis = redis
     problems.install(app)
     app.include_router(accounts_api.router)
+    app.include_router(accounts_pages.router)
     app.include_router(catalog_api.router)
+    app.include_router(catalog_pages.router)
     app.include_router(markets_api.router)
     app.include_router(crossborder_api.router)
     app.include_router(comms_api.router)
@@ -206,6 +213,7 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.include_router(live_ws.router)
     app.include_router(live_pages.router)
     app.include_router(pages.router)
+    app.include_router(apidocs.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/media", StaticFiles(directory=media), name="media")
 

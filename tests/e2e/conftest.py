@@ -18,10 +18,23 @@ from tests.live.harness import free_port
 
 CHROMIUM = os.environ.get("CHUHAI_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+DOCS_SCREENSHOTS = ARTIFACTS.parent / "docs" / "screenshots"
 # The demo seller's owner, so screenshots show a believable catalog.
 EMAIL, PASSWORD = "owner@sonicwave.example", "demo-password-1"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def screenshot_dir() -> Path:
+    """Where the e2e tests save the screenshots the docs show: docs/screenshots only when
+    CHUHAI_SCREENSHOTS=1 (``make screenshots``), else test-artifacts/docs-screenshots (which
+    git ignores), so an ordinary test run leaves the working tree as it found it."""
+    if os.environ.get("CHUHAI_SCREENSHOTS") == "1":
+        path = DOCS_SCREENSHOTS
+    else:
+        path = ARTIFACTS / "docs-screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -9,11 +9,11 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, console_page
+from tests.e2e.conftest import console_page, screenshot_dir
 from tests.e2e.test_live_room import _host_page, _viewer_page
 
 pytestmark = pytest.mark.e2e
-DOCS = ARTIFACTS.parent / "docs" / "screenshots"
+DOCS = screenshot_dir()  # docs/screenshots only under `make screenshots`
 
 
 def test_translation_and_screening_in_the_live_room(server, browser):

@@ -1,5 +1,7 @@
-"""End to end in Chromium: sign in, create a product with a listing, find it in the list —
-at desktop and at phone width, keyboard only for the sign-in."""
+"""End to end in Chromium: sign in, create a product with listings (the rows start empty; a
+German price is typed the German way), find it in the list — at desktop and at phone width,
+keyboard only for the sign-in; a missing weight is explained in words; the favicon is
+served."""
 
 from __future__ import annotations
 
@@ -33,13 +35,14 @@ def test_sign_in_create_a_product_and_see_it_listed(server, browser):
     page.get_by_label("Customs value per unit").fill("32.00")
     page.get_by_label("Certifications").fill("CE; FCC")
     listing = page.get_by_role("group", name="Listing 1")
+    assert listing.get_by_label("Market").input_value() == ""  # no market is assumed
     listing.get_by_label("Market").select_option("US")
     listing.get_by_label("Title").fill("Noise-cancelling headphones")
     listing.get_by_label("Price").fill("89.00")
     second = page.get_by_role("group", name="Listing 2")
     second.get_by_label("Market").select_option("DE")
     second.get_by_label("Title").fill("Kopfhörer mit Geräuschunterdrückung")
-    second.get_by_label("Price").fill("84.99")
+    second.get_by_label("Price").fill("84,99")  # as the console writes euros for Germany
     second.get_by_label("Visible").check()
     page.get_by_role("button", name="Create product").click()
     page.wait_for_url("**/console/products?q=E2E-ANC")
@@ -51,6 +54,9 @@ def test_sign_in_create_a_product_and_see_it_listed(server, browser):
     page.screenshot(path=str(ARTIFACTS / "console-catalog.png"), full_page=True)
     page.goto(f"{server}/console")
     page.screenshot(path=str(ARTIFACTS / "console-home.png"), full_page=True)
+    assert page.locator('link[rel="icon"]').get_attribute("href") == "/static/favicon.svg"
+    icon = page.request.get(f"{server}/favicon.ico")  # what browsers ask for anyway
+    assert icon.ok and icon.headers["content-type"].startswith("image/svg+xml")
     context.close()
 
 
@@ -68,6 +74,15 @@ def test_form_errors_are_announced_next_to_the_field(server, browser):
     alert = page.get_by_role("alert")
     assert "fix" in alert.inner_text()
     assert page.get_by_label("HS code").get_attribute("aria-invalid") == "true"
+    # A missing weight is explained in words, tied to the field for screen readers.
+    page.get_by_label("HS code").fill("8518.30")
+    page.get_by_label("Weight (g)").fill("")
+    page.get_by_role("button", name="Create product").click()
+    weight = page.get_by_label("Weight (g)")
+    assert weight.get_attribute("aria-invalid") == "true"
+    message = page.locator(f"#{weight.get_attribute('aria-describedby')}").inner_text()
+    assert message.startswith("Weight is required") and "grams" in message
+    page.screenshot(path=str(ARTIFACTS / "console-product-errors.png"), full_page=True)
     context.close()
 
 

@@ -2,7 +2,8 @@
 everything with one click (as easy as accepting), and is not asked again; the settings
 page shows each purpose with the law behind it; a Californian browser that sends Global
 Privacy Control sees sharing already off; the privacy officer's pages show the queue, the
-consent statistics, the transfer register and a verified audit log."""
+consent statistics, the transfer register, a verified audit log that fits its frame, and the
+records of processing as tables."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, console_page
+from tests.e2e.conftest import console_page, screenshot_dir
 from tests.e2e.test_live_room import _host_page
 
 pytestmark = pytest.mark.e2e
-DOCS = ARTIFACTS.parent / "docs" / "screenshots"
+DOCS = screenshot_dir()  # docs/screenshots only under `make screenshots`
 
 
 def _room_id(browser, server) -> str:
@@ -37,7 +38,6 @@ def test_the_banner_speaks_german_and_a_refusal_sticks(server, browser):
     accept = banner.get_by_role("button").nth(0)
     reject = banner.get_by_role("button").nth(1)
     assert accept.bounding_box()["width"] == pytest.approx(reject.bounding_box()["width"], 2)
-    DOCS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(DOCS / "consent-banner.png"))
     banner.get_by_role("checkbox").check()
     reject.click()
@@ -83,7 +83,16 @@ def test_the_privacy_office_pages(server, browser):
     assert "DE" in page.locator("table").inner_text()  # the refusal and grant above
     page.goto(f"{server}/console/privacy/audit")
     assert page.locator("p.ok").inner_text().startswith("Chain intact")
+    # Long details wrap inside the table instead of pushing it past its frame.
+    assert page.evaluate("""() => { const w = document.querySelector('main .table-wrap');
+        return w.scrollWidth <= w.clientWidth; }""")
     page.screenshot(path=str(DOCS / "privacy-audit.png"), full_page=False)
     page.goto(f"{server}/console/privacy/requests")
     page.screenshot(path=str(DOCS / "privacy-office.png"), full_page=False)
+    page.goto(f"{server}/console/privacy/records")
+    activities = page.get_by_role("table", name=re.compile(r"^Processing activities"))
+    assert "6(1)(b)" in activities.get_by_role("row").filter(has_text="customers").first\
+        .inner_text()
+    assert page.get_by_role("table", name=re.compile(r"^The data map")).is_visible()
+    assert "|---|" not in page.locator("main").inner_text()  # not the Markdown source
     page.context.close()

@@ -1,15 +1,20 @@
 """In Chromium: the host starts the demo's drop, a buyer in Germany buys in two clicks
 (Buy, Pay) with the hold countdown showing; the host starts the auction and a buyer in the
-US bids; the order shows in the console."""
+US bids; the order shows in the console. The host's drop and auction lines show each start
+at once, without a reload."""
 
 from __future__ import annotations
 
 import re
 
-from tests.e2e.conftest import ARTIFACTS
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import screenshot_dir
 from tests.e2e.test_live_room import _host_page
 
-DOCS = ARTIFACTS.parent / "docs" / "screenshots"
+pytestmark = pytest.mark.e2e
+DOCS = screenshot_dir()  # docs/screenshots only under `make screenshots`
 
 
 def _owner_console(browser, server):
@@ -38,6 +43,10 @@ def test_buy_during_a_drop_and_bid_in_an_auction(server, browser):
     host.get_by_label("Drop countdown (seconds)").fill("1")
     host.get_by_role("button", name="Start drop").click()
     host.locator("#offers li[data-drop]").wait_for()
+    # The drop's own line says it is live at once, and its Start button is gone (no reload).
+    line = host.locator("#selling ol li", has_text="Drop:")
+    expect(line.locator("small")).to_have_text("live")
+    expect(line.get_by_role("button")).to_have_count(0)
 
     lena = _buyer(browser, server, room_id, "lena@kaeufer.example", "DE", "de")
     buy = lena.locator("[data-drop] button")
@@ -62,6 +71,9 @@ def test_buy_during_a_drop_and_bid_in_an_auction(server, browser):
 
     host.get_by_role("button", name="Start auction").click()
     host.locator("#offers li[data-auction]").wait_for()
+    line = host.locator("#selling ol li", has_text="Auction:")
+    expect(line.locator("small")).to_have_text("live")
+    expect(line.get_by_role("button")).to_have_count(0)
     jamie = _buyer(browser, server, room_id, "jamie@buyer.example", "US", "en")
     bid = jamie.get_by_role("button", name=re.compile(r"^Bid "))
     bid.wait_for()

@@ -1,4 +1,4 @@
-"""Console pages: sign-in with CSRF, the catalog list and form, escaping of hostile text."""
+"""The console's edge: sign-in with CSRF and rate limits, sign-out, the console home."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from tests.factories import PASSWORD, create_product, make_tenant
+from tests.factories import PASSWORD, make_tenant
 
 
 def _field(html: str, name: str) -> str:
@@ -41,7 +41,7 @@ async def test_wrong_password_and_missing_login_csrf_are_refused(app_client, sto
 
 
 async def test_console_pages_redirect_to_sign_in(app_client):
-    resp = await app_client.get("/console/products")
+    resp = await app_client.get("/console")
     assert resp.status_code == 303 and resp.headers["location"].startswith("/login?next=")
 
 
@@ -56,85 +56,16 @@ async def test_cookie_api_calls_need_the_csrf_token(app_client, stores, settings
     assert (await app_client.get("/api/products")).status_code == 200
     resp = await app_client.post("/api/tokens", json={"name": "x"})
     assert resp.status_code == 403 and resp.json()["code"] == "csrf_failed"
-    page = await app_client.get("/console/products/new")
-    csrf = _field(page.text, "csrf_token")
+    csrf = _field((await app_client.get("/console")).text, "csrf_token")
     resp = await app_client.post("/api/tokens", json={"name": "x"},
                                  headers={"x-csrf-token": csrf})
     assert resp.status_code == 201
 
 
-async def test_create_a_product_through_the_form(app_client, stores, settings):
-    tenant = await make_tenant(stores, settings)
-    await sign_in(app_client, tenant.email)
-    csrf = _field((await app_client.get("/console/products/new")).text, "csrf_token")
-    form = {"csrf_token": csrf, "code": "FORM-1", "title": "Form speaker", "hs_code": "851822",
-            "origin_country": "CN", "weight_g": "540", "customs_value": "21.00",
-            "customs_currency": "USD", "certifications": "CE; FCC",
-            "skus": "FORM-1-RED; color=red\nFORM-1-BLU; color=blue",
-            "listing_0_market": "DE", "listing_0_title": "Lautsprecher",
-            "listing_0_price": "54.99", "listing_0_visible": "on"}
-    resp = await app_client.post("/console/products/new", data=form)
-    assert resp.status_code == 303, resp.text
-    listing = await app_client.get(resp.headers["location"])
-    assert "Form speaker" in listing.text and "54,99" in listing.text
-
-
-async def test_form_errors_are_shown_next_to_fields(app_client, stores, settings):
-    tenant = await make_tenant(stores, settings)
-    await sign_in(app_client, tenant.email)
-    csrf = _field((await app_client.get("/console/products/new")).text, "csrf_token")
-    resp = await app_client.post("/console/products/new", data={
-        "csrf_token": csrf, "code": "BAD-1", "title": "x", "hs_code": "77", "origin_country":
-        "CN", "weight_g": "1", "customs_value": "1", "customs_currency": "USD",
-        "listing_0_market": "JP", "listing_0_title": "x", "listing_0_price": "1.5"})
-    assert resp.status_code == 422
-    assert 'id="hs_code-err"' in resp.text and 'id="listing_0_price-err"' in resp.text
-
-
-async def test_forms_without_csrf_change_nothing(app_client, stores, settings):
-    tenant = await make_tenant(stores, settings)
-    await sign_in(app_client, tenant.email)
-    resp = await app_client.post("/console/products/new", data={"code": "NOCSRF"})
-    assert resp.status_code == 403
-    assert (await app_client.get("/api/products")).json()["total"] == 0
-
-
-async def test_hostile_titles_are_escaped(app_client, stores, settings):
-    tenant = await make_tenant(stores, settings)
-    await create_product(app_client, tenant, code="XSS-1", title="<script>alert(1)</script>")
-    await sign_in(app_client, tenant.email)
-    page = await app_client.get("/console/products")
-    assert "<script>alert(1)</script>" not in page.text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
-
-
-async def test_edit_and_delete_through_the_console(app_client, stores, settings):
-    tenant = await make_tenant(stores, settings)
-    product = await create_product(app_client, tenant, code="ED-1")
-    await sign_in(app_client, tenant.email)
-    page = await app_client.get(f"/console/products/{product['id']}")
-    csrf = _field(page.text, "csrf_token")
-    form = {k: v for k, v in re.findall(r'name="([a-z_0-9]+)" type="[a-z]+" value="([^"]*)"',
-                                         page.text)}
-    form.update(dict(re.findall(r'<option value="([A-Z]{2})" selected', page.text) and
-                     [(f"listing_{i}_market", m) for i, m in enumerate(
-                         re.findall(r'<option value="([A-Z]{2})" selected', page.text))]))
-    form.update({"csrf_token": csrf, "title": "Edited title", "listing_0_visible": "on",
-                 "listing_1_visible": "on"})
-    resp = await app_client.post(f"/console/products/{product['id']}", data=form)
-    assert resp.status_code == 303, resp.text
-    assert (await app_client.get(f"/api/products/{product['id']}")).json()["title"] == \
-        "Edited title"
-    resp = await app_client.post(f"/console/products/{product['id']}/delete",
-                                 data={"csrf_token": csrf})
-    assert resp.status_code == 303
-    assert (await app_client.get("/api/products")).json()["total"] == 0
-
-
 async def test_sign_out_ends_the_session(app_client, stores, settings):
     tenant = await make_tenant(stores, settings)
     await sign_in(app_client, tenant.email)
-    csrf = _field((await app_client.get("/console/products/new")).text, "csrf_token")
+    csrf = _field((await app_client.get("/console")).text, "csrf_token")
     await app_client.post("/logout", data={"csrf_token": csrf})
     assert (await app_client.get("/console")).status_code == 303
 
@@ -159,3 +90,13 @@ async def test_successful_sign_ins_do_not_count_towards_the_lockout(app_client, 
     tenant = await make_tenant(stores, settings)
     for _ in range(12):
         assert (await sign_in(app_client, tenant.email)).status_code == 303
+
+
+async def test_the_favicon_is_an_svg_linked_from_every_base_template(app_client):
+    icon = await app_client.get("/favicon.ico")  # browsers ask here whatever pages link
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
+    assert icon.text.lstrip().startswith("<svg")
+    assert (await app_client.get("/static/favicon.svg")).text == icon.text
+    login = (await app_client.get("/login")).text
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in login

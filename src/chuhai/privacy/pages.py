@@ -85,8 +85,9 @@ async def office_page(section: str, request: Request, uow: UoW) -> Response:
         ctx["verification"] = audit.verify(entries, head).as_dict()
         ctx["entries"] = list(reversed(entries[-200:]))
     else:
-        ctx["records_md"] = records.as_markdown()
         ctx["records"] = records.rows()
+        ctx["activities"] = records.activities(ctx["records"])
+        ctx["controller"] = records.controller()
     return _render(request, "privacy_office.html", **ctx)
 
 

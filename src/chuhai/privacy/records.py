@@ -28,6 +28,20 @@ class Row:
     retention: str
 
 
+@dataclass(frozen=True)
+class Activity:
+    """One processing activity (a table holding personal data) as art. 30 lists it."""
+
+    table: str
+    store: str
+    purpose: str
+    description: str
+    legal_basis: str
+    subjects: tuple[str, ...]
+    recipients: tuple[str, ...]
+    kept: str
+
+
 def _processing() -> dict[str, Any]:
     text = (resources.files("chuhai") / "rules" / "privacy" / "processing.toml"
             ).read_text("utf-8")
@@ -80,13 +94,26 @@ def as_csv() -> str:
     return buf.getvalue()
 
 
-def as_markdown() -> str:
-    data = _processing()
-    spec = data.get("table", {})
+def controller() -> str:
+    return str(_processing().get("meta", {}).get("controller", ""))
+
+
+def activities(personal: list[Row] | None = None) -> list[Activity]:
+    """Every table holding personal data, by name: purpose, basis, subjects, recipients,
+    how long it is kept."""
+    spec = _processing().get("table", {})
     kept = {r.table: f"{r.days} days ({r.id})" for r in retention.load()}
-    by_table: dict[str, list[Row]] = {}
-    for r in rows():
-        by_table.setdefault(r.table, []).append(r)
+    stores: dict[str, str] = {}
+    for r in rows() if personal is None else personal:
+        stores.setdefault(r.table, r.store)
+    return [Activity(name, stores[name], spec[name]["purpose"], spec[name]["description"],
+                     spec[name]["legal_basis"], tuple(spec[name].get("subjects", [])),
+                     tuple(spec[name].get("recipients", [])), _kept(spec[name], kept, name))
+            for name in sorted(stores)]
+
+
+def as_markdown() -> str:
+    personal = rows()
     lines = [
         "# Records of processing (GDPR art. 30)",
         "",
@@ -94,21 +121,18 @@ def as_markdown() -> str:
         "categories), `rules/privacy/processing.toml` and `rules/privacy/retention.toml`. "
         "Do not edit by hand.",
         "",
-        f"Controller: {data.get('meta', {}).get('controller', '')}.",
+        f"Controller: {controller()}.",
         "Regional tables live in the store of each person's home region (`eu`, `us`, "
         "`apac`, `cn`, `me`); global tables hold pseudonymous ids only.",
         "",
         "| table (store) | purpose | legal basis | data subjects | recipients | kept |",
         "|---|---|---|---|---|---|",
     ]
-    for name in sorted(by_table):
-        e = spec[name]
+    for a in activities(personal):
         lines.append(
-            f"| `{name}` ({by_table[name][0].store}) | {e['purpose']}: {e['description']} | "
-            f"{e['legal_basis']} | {', '.join(e.get('subjects', []))} | "
-            f"{'; '.join(e.get('recipients', [])) or '—'} | "
-            f"{_kept(e, kept, name)} |")
+            f"| `{a.table}` ({a.store}) | {a.purpose}: {a.description} | {a.legal_basis} | "
+            f"{', '.join(a.subjects)} | {'; '.join(a.recipients) or '—'} | {a.kept} |")
     lines += ["", "## The data map", "", "| store | table | column | data category |",
               "|---|---|---|---|"]
-    lines += [f"| {r.store} | `{r.table}` | `{r.column}` | `{r.category}` |" for r in rows()]
+    lines += [f"| {r.store} | `{r.table}` | `{r.column}` | `{r.category}` |" for r in personal]
     return "\n".join(lines) + "\n"

@@ -1,4 +1,6 @@
-"""Console pages (server-rendered Jinja2). Thin: read the form, call the service, render."""
+"""The console's shared edge: sign-in, sign-out, the console home, and the helpers every
+package's pages use (``_render``, ``_form``, ``_to_login``, ``_csrf_ok``). Each package keeps
+its own pages (catalog/pages.py, live/pages.py …)."""
 
 from __future__ import annotations
 
@@ -10,16 +12,11 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from chuhai.accounts.service import org_registrations
-from chuhai.catalog import service as catalog
-from chuhai.catalog.importer import import_catalog
 from chuhai.catalog.models import Listing, Product
-from chuhai.catalog.schemas import ProductIn, ProductPatch
 from chuhai.core.actor import Perm
 from chuhai.core.errors import DomainError
 from chuhai.core.ratelimit import RateLimited
@@ -34,10 +31,10 @@ from chuhai.web.deps import (
     limit,
     optional_caller,
 )
-from chuhai.web.forms import LISTING_ROWS, form_errors, product_form_data, product_to_form
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+FAVICON = Path(__file__).parent / "static" / "favicon.svg"
 LOGIN_CSRF = "chuhai_login_csrf"
 MAX_FORM_TEXT = 20_000
 
@@ -60,6 +57,13 @@ async def _form(request: Request) -> dict[str, str]:
 def _csrf_ok(caller: Caller, form: dict[str, str]) -> bool:
     sent = form.get("csrf_token", "")
     return caller.csrf is not None and hmac.compare_digest(sent.encode(), caller.csrf.encode())
+
+
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    # Browsers ask for /favicon.ico whatever the pages link; answer with the SVG icon.
+    return FileResponse(FAVICON, media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/")
@@ -153,143 +157,3 @@ async def console_home(request: Request, uow: UoW) -> Response:
             .group_by(Listing.market).order_by(Listing.market))
         stats["listings"] = [(m, n) for m, n in rows.all()]
     return _render(request, "console_home.html", caller=caller, profile=profile, stats=stats)
-
-
-@router.get("/console/products")
-async def products_page(request: Request, uow: UoW, q: str = "", page: int = 1) -> Response:
-    caller = await optional_caller(request, uow)
-    if caller is None:
-        return _to_login(request)
-    q, page = q[:100], max(1, min(page, 100_000))
-    items, total = await catalog.list_products(uow.global_, caller.actor, q=q or None,
-                                               page=page, per_page=20)
-    pages = max(1, (total + 19) // 20)
-    regs = await org_registrations(uow.global_, caller.actor.org_id or "")
-    data_dir = uow.stores.settings.data_dir
-    return _render(request, "products_list.html", caller=caller, q=q, page=page, pages=pages,
-                   total=total, items=[catalog.to_out(p, regs, data_dir) for p in items])
-
-
-@router.get("/console/products/new")
-async def new_product_page(request: Request, uow: UoW) -> Response:
-    caller = await optional_caller(request, uow)
-    if caller is None:
-        return _to_login(request)
-    form = {"origin_country": "CN", "customs_currency": "USD", "listing_0_market": "US",
-            "listing_0_visible": "on"}
-    return _render(request, "product_form.html", caller=caller, form=form, errors={},
-                   rows=LISTING_ROWS, product=None)
-
-
-@router.post("/console/products/new")
-async def create_product(request: Request, uow: UoW) -> Response:
-    caller = await optional_caller(request, uow)
-    if caller is None:
-        return _to_login(request)
-    form = await _form(request)
-    if not _csrf_ok(caller, form):
-        return _render(request, "product_form.html", 403, caller=caller, form=form,
-                       errors={"form": "Your form expired; reload and try again."},
-                       rows=LISTING_ROWS, product=None)
-    try:
-        body = ProductIn.model_validate(product_form_data(form))
-        product = await catalog.create_product(uow.global_, caller.actor, body)
-    except ValidationError as exc:
-        return _render(request, "product_form.html", 422, caller=caller, form=form,
-                       errors=form_errors(exc), rows=LISTING_ROWS, product=None)
-    except DomainError as exc:
-        return _render(request, "product_form.html", exc.status, caller=caller, form=form,
-                       errors={"form": exc.message}, rows=LISTING_ROWS, product=None)
-    return RedirectResponse(f"/console/products?q={quote(product.code)}", status_code=303)
-
-
-@router.get("/console/products/import")
-async def import_page(request: Request, uow: UoW) -> Response:
-    caller = await optional_caller(request, uow)
-    if caller is None:
-        return _to_login(request)
-    return _render(request, "import.html", caller=caller, result=None, problems=[])
-
-
-@router.post("/console/products/import")
-async def import_upload(request: Request, uow: UoW) -> Response:
-    caller = await optional_caller(request, uow)
-    if caller is None:
-        return _to_login(request)
-    form = await request.form()
-    token = str(form.get("csrf_token", ""))
-    if caller.csrf is None or not hmac.compare_digest(token.encode(), caller.csrf.encode()):
-        return _render(request, "import.html", 403, caller=caller, result=None,
-                       problems=[], error="Your form expired; reload and try again.")
-    upload = form.get("file")
-    if upload is None or isinstance(upload, str):
-        return _render(request, "import.html", 422, caller=caller, result=None, problems=[],
-                       error="Choose a CSV file.")
-    data = await upload.read(5 * 1024 * 1024 + 1)
-    try:
-        result = await import_catalog(uow.global_, caller.actor, data,
-                                      dry_run=form.get("dry_run") == "on")
-    except DomainError as exc:
-        return _render(request, "import.html", exc.status, caller=caller, result=None,
-                       problems=exc.problems, error=exc.message)
-    return _render(request, "import.html", caller=caller, result=result, problems=[])
-
-
-@router.get("/console/products/{product_id}")
-async def edit_product_page(product_id: str, request: Request, uow: UoW) -> Response:
-    caller = await optional_caller(request, uow)
-    if caller is None:
-        return _to_login(request)
-    try:
-        product = await catalog.get_product(uow.global_, caller.actor, product_id[:40])
-    except DomainError as exc:
-        return _render(request, "error.html", exc.status, caller=caller, message=exc.message)
-    return _render(request, "product_form.html", caller=caller, form=product_to_form(product),
-                   errors={}, rows=max(LISTING_ROWS, len(product.listings) + 1),
-                   product=product)
-
-
-@router.post("/console/products/{product_id}")
-async def update_product(product_id: str, request: Request, uow: UoW) -> Response:
-    caller = await optional_caller(request, uow)
-    if caller is None:
-        return _to_login(request)
-    form = await _form(request)
-    rows = max(LISTING_ROWS, sum(1 for k in form if k.endswith("_market")))
-    try:
-        product = await catalog.get_product(uow.global_, caller.actor, product_id[:40])
-    except DomainError as exc:
-        return _render(request, "error.html", exc.status, caller=caller, message=exc.message)
-    if not _csrf_ok(caller, form):
-        return _render(request, "product_form.html", 403, caller=caller, form=form,
-                       errors={"form": "Your form expired; reload and try again."},
-                       rows=rows, product=product)
-    try:
-        data = product_form_data(form)
-        ProductIn.model_validate(data)  # the edit form must hold a complete product
-        data.pop("code")
-        await catalog.update_product(uow.global_, caller.actor, product.id,
-                                     ProductPatch.model_validate(data))
-    except ValidationError as exc:
-        return _render(request, "product_form.html", 422, caller=caller, form=form,
-                       errors=form_errors(exc), rows=rows, product=product)
-    except DomainError as exc:
-        return _render(request, "product_form.html", exc.status, caller=caller, form=form,
-                       errors={"form": exc.message}, rows=rows, product=product)
-    return RedirectResponse("/console/products", status_code=303)
-
-
-@router.post("/console/products/{product_id}/delete")
-async def delete_product(product_id: str, request: Request, uow: UoW) -> Response:
-    caller = await optional_caller(request, uow)
-    if caller is None:
-        return _to_login(request)
-    form = await _form(request)
-    if not _csrf_ok(caller, form):
-        return _render(request, "error.html", 403, caller=caller,
-                       message="Your form expired; reload and try again.")
-    try:
-        await catalog.delete_product(uow.global_, caller.actor, product_id[:40])
-    except DomainError as exc:
-        return _render(request, "error.html", exc.status, caller=caller, message=exc.message)
-    return RedirectResponse("/console/products", status_code=303)

@@ -132,7 +132,8 @@ $("poll-form")?.addEventListener("submit", (e) => {
   e.preventDefault();
   const f = e.target;
   const options = f.options.value.split("\n").map((s) => s.trim()).filter(Boolean);
-  client.send({ type: "poll.open", question: f.question.value.trim(), options });
+  // Cleared once sent, ready for the next poll (the tally above shows the launched one).
+  if (client.send({ type: "poll.open", question: f.question.value.trim(), options })) f.reset();
 });
 $("poll-close")?.addEventListener("click", () => poll && client.send({ type: "poll.close", poll: poll.id }));
 $("slow")?.addEventListener("change", (e) => client.send({ type: "mod.slow", seconds: Number(e.target.value) || 0 }));

@@ -160,17 +160,29 @@ async function pay(ev) {
 }
 
 // ---------------------------------------------------------------- host
+// The console's line for a drop or auction shows its status as it changes (started,
+// ended, won …) without a reload; once it is no longer scheduled its Start button goes.
+function markLine(offer) {
+  const line = document.querySelector(`[data-line="${offer.id}"]`);
+  if (!line) return;
+  const status = line.querySelector("[data-status]");
+  if (status) status.textContent = offer.status;
+  if (offer.status !== "scheduled") line.querySelector("[data-start]")?.remove();
+}
+
 async function hostStart(kind, id) {
   try {
     const out = await api("POST", `/api/${kind}/${id}/start`, kind === "drops" ? { countdown_s: Number(($("countdown") || {}).value || 10) } : undefined);
+    (kind === "drops" ? state.drops : state.auctions).set(out.id, out);
+    markLine(out);
+    renderOffers();
     say(`${kind === "drops" ? "Drop" : "Auction"} started`);
-    document.querySelector(`[data-start="${id}"]`)?.remove();
   } catch (e) { say(e.message); }
 }
 
 // ---------------------------------------------------------------- wiring
-window.addEventListener("chuhai:drop", (e) => { state.drops.set(e.detail.drop.id, e.detail.drop); renderOffers(); });
-window.addEventListener("chuhai:auction", (e) => { state.auctions.set(e.detail.auction.id, e.detail.auction); renderOffers(); });
+window.addEventListener("chuhai:drop", (e) => { state.drops.set(e.detail.drop.id, e.detail.drop); markLine(e.detail.drop); renderOffers(); });
+window.addEventListener("chuhai:auction", (e) => { state.auctions.set(e.detail.auction.id, e.detail.auction); markLine(e.detail.auction); renderOffers(); });
 document.addEventListener("click", (e) => {
   const b = e.target.closest("[data-start]");
   if (b) hostStart(b.dataset.kind, b.dataset.start);
