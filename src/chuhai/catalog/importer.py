@@ -3,6 +3,8 @@ any problem imports nothing, and the answer lists every problem (line, column, r
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +15,8 @@ from chuhai.catalog.spreadsheet import ParsedProduct, decode, parse_catalog_csv,
 from chuhai.core.actor import Actor, Perm
 from chuhai.core.errors import FieldProblem, InvalidInput
 from chuhai.core.workers import offload
+
+WRITE_CHUNK = 200  # products per flush: about 20 ms of the event loop each
 
 
 async def import_catalog(session: AsyncSession, actor: Actor, data: bytes, *,
@@ -35,8 +39,8 @@ async def import_catalog(session: AsyncSession, actor: Actor, data: bytes, *,
         raise InvalidInput(f"the file has {len(problems)} problem(s); nothing was imported",
                            problems, code="import_invalid")
 
-    created = updated = 0
     nested = await session.begin_nested()
+    updated = 0
     for item in parsed:
         if item.patch is not None:
             # Only the columns the file has change; SKUs and markets it names are updated and
@@ -44,12 +48,17 @@ async def import_catalog(session: AsyncSession, actor: Actor, data: bytes, *,
             await update_product(session, actor, existing[item.code].id, item.patch,
                                  merge=True)
             updated += 1
-        else:
-            assert item.product is not None
-            # Codes were checked for the whole file above; one flush writes every new row.
-            session.add(build_product(org_id, item.product))
-            created += 1
+    # New products are plain objects until added: built in a worker, then written in
+    # chunks, each flush a bounded stretch of the loop. Codes were checked for the whole
+    # file above, and the savepoint keeps the import all or nothing.
+    fresh = [item.product for item in parsed if item.patch is None and item.product]
+    products = await offload(lambda: [build_product(org_id, p) for p in fresh])
+    for start in range(0, len(products), WRITE_CHUNK):
+        session.add_all(products[start:start + WRITE_CHUNK])
+        await flush_or_conflict(session)
+        await asyncio.sleep(0)  # let other requests and live rooms have the loop
     await flush_or_conflict(session)
+    created = len(products)
     if dry_run:
         await nested.rollback()
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Query, Request, Response
 
 from chuhai.comms import service
@@ -13,7 +14,7 @@ from chuhai.comms.culture import load as load_culture
 from chuhai.comms.detect import detect
 from chuhai.comms.models import GlossaryTerm
 from chuhai.comms.schemas import MemoryIn, ScreenIn, ScriptIn, TermIn, TranslateIn
-from chuhai.comms.screening.engine import strongest
+from chuhai.comms.screening.engine import Screener, strongest
 from chuhai.comms.script_check import ScriptTooLarge, check_script, summary
 from chuhai.comms.translator import ProviderError, TranslationUnavailable
 from chuhai.core.actor import Perm
@@ -68,11 +69,19 @@ async def screen_script(body: ScriptIn, request: Request,
     comms = _comms(request)
     markets = _check_markets(comms, body.markets)
     try:
-        reports = await offload(check_script, comms.screener, body.text, markets,
-                                lang=body.lang, side=body.side)
+        report = await offload(_script_report, comms.screener, body.text, markets,
+                               body.lang, body.side)
     except ScriptTooLarge as exc:
         raise InvalidInput(str(exc), code="script_too_large") from exc
-    return {"summary": summary(reports), "lines": [r.as_dict() for r in reports]}
+    return Response(report, media_type="application/json")
+
+
+def _script_report(screener: Screener, text: str, markets: list[str], lang: str | None,
+                   side: str) -> bytes:
+    """Check and encode in the worker: a long script's report runs to tens of megabytes
+    of JSON, and encoding it on the loop held every other request for as long."""
+    reports = check_script(screener, text, markets, lang=lang, side=side)
+    return orjson.dumps({"summary": summary(reports), "lines": [r.as_dict() for r in reports]})
 
 
 @router.post("/translate")
