@@ -22,6 +22,20 @@ def test_docs_linked_from_the_readme_exist():
         assert f"docs/{name}.md" in readme and (ROOT / "docs" / f"{name}.md").exists()
 
 
+def test_the_readme_links_nothing_outside_the_repository():
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    targets = re.findall(r"\]\(([^)\s]+)\)", readme) + re.findall(r"<(https?://[^>]+)>", readme)
+    for target in targets:
+        if target.startswith(("http://127.0.0.1", "http://localhost")):
+            continue  # the demo the reader runs
+        assert not re.match(r"^[a-z]+:", target), f"README links outside: {target}"
+        path = (ROOT / target.split("#")[0]).resolve()
+        assert path.is_relative_to(ROOT) and path.exists(), f"README link {target} is broken"
+    assert "docs/design.md" in readme
+
+
 def test_the_api_guide_starts_from_getting_a_token_and_its_examples_run(tmp_path, monkeypatch):
     import asyncio
     import json

@@ -1,8 +1,8 @@
 """deploy/nginx-rtmp.conf works: an RTMP push comes out as HLS under /hls/<key>/index.m3u8.
 
-Runs only where nginx and its RTMP module are installed (Debian: ``apt-get install nginx
-libnginx-mod-rtmp``); everywhere else, CI included, it skips — chuhai does not depend on
-nginx. The config under test is the shipped file with temporary paths and free ports
+Runs where nginx and its RTMP module are installed (Debian: ``apt-get install nginx
+libnginx-mod-rtmp``; ``.ci/run`` installs both). Elsewhere it skips — chuhai does not depend
+on nginx — except under ``CI=true``, where a missing nginx is a failure, not a skip. The config under test is the shipped file with temporary paths and free ports
 swapped in; the stream is a 6-second test pattern pushed by the ffmpeg of imageio-ffmpeg.
 """
 
@@ -19,6 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import IN_CI
+
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "deploy" / "nginx-rtmp.conf"
 MODULE_CANDIDATES = (
@@ -30,15 +32,22 @@ STREAM = "teststream"
 SECONDS = 6
 
 
+def _missing(why: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{why}: .ci/run installs it, so under CI=true this test must run")
+    pytest.skip(why)
+
+
 def _nginx_and_module() -> tuple[str, str]:
     nginx = shutil.which("nginx") or next(
         (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None)
     if nginx is None:
-        pytest.skip("nginx is not installed (apt-get install nginx libnginx-mod-rtmp)")
+        _missing("nginx is not installed (apt-get install nginx libnginx-mod-rtmp)")
     module = next((m for m in MODULE_CANDIDATES if Path(m).exists()), None)
     if module is None:
-        pytest.skip("the nginx RTMP module is not installed (apt-get install libnginx-mod-rtmp;"
-                    f" looked for {', '.join(MODULE_CANDIDATES)})")
+        _missing("the nginx RTMP module is not installed (apt-get install libnginx-mod-rtmp;"
+                 f" looked for {', '.join(MODULE_CANDIDATES)})")
+    assert nginx is not None and module is not None
     return nginx, module
 
 

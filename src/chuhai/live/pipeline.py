@@ -17,7 +17,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from chuhai.comms.detect import detect
-from chuhai.comms.screening.engine import Finding, Screener, Verdict, overall
+from chuhai.comms.screening.engine import Screener, Verdict, overall
+from chuhai.comms.screening.findings import Finding
 from chuhai.comms.screening.pii import redact
 from chuhai.comms.screening.prices import PriceHistory
 from chuhai.live.state import RoomState

@@ -25,6 +25,7 @@ import ahocorasick
 
 from chuhai.comms.screening import pii
 from chuhai.comms.screening.anchors import anchor_groups
+from chuhai.comms.screening.findings import Finding
 from chuhai.comms.screening.packs import RANK, Pack, Rule, norm
 from chuhai.comms.screening.prices import PriceHistory, check_reduction
 
@@ -38,26 +39,6 @@ PII_SUGGESTIONS = {
     "id": "Never post identity numbers in public chat; the shop asks for them privately "
           "when customs needs them.",
 }
-
-
-@dataclass(slots=True)
-class Finding:
-    rule: str
-    category: str
-    action: str
-    start: int
-    end: int
-    match: str
-    source: str
-    suggestion: str
-    rationale: str = ""
-    sources: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "category": self.category, "action": self.action,
-                "span": [self.start, self.end], "match": self.match, "source": self.source,
-                "sources": list(self.sources or (self.source,)),
-                "suggestion": self.suggestion, "rationale": self.rationale}
 
 
 @dataclass(slots=True)

@@ -13,10 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from chuhai.comms.screening.engine import Finding
+from chuhai.comms.screening.findings import Finding
 
 EU_MARKETS = frozenset({
     "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
@@ -65,8 +63,6 @@ def named_amounts(text: str, exponent: int = 2) -> list[tuple[int, int, int]]:
 
 def check_reduction(text: str, market: str, prices: PriceHistory,
                     on: dt.date) -> list[Finding]:
-    from chuhai.comms.screening.engine import Finding
-
     if market not in EU_MARKETS or on < OMNIBUS_FROM:
         return []
     amounts = named_amounts(text, prices.exponent)
