@@ -119,7 +119,8 @@ async def test_a_new_product_starts_with_empty_listing_rows(app_client, stores, 
     page = (await app_client.get("/console/products/new")).text
     assert page.count('role="group" aria-label="Listing') == 4
     assert re.findall(r'<option value="[A-Z]{2}" selected', page) == []
-    assert re.search(r'name="listing_\d+_visible" checked', page) is None
+    # …and a row the seller fills in is visible unless they untick it
+    assert len(re.findall(r'name="listing_\d+_visible" checked', page)) == 4
 
 
 async def test_a_german_price_is_read_the_way_the_console_writes_it(app_client, stores,

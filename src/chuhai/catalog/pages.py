@@ -58,8 +58,10 @@ async def new_product_page(request: Request, uow: UoW) -> Response:
     caller = await optional_caller(request, uow)
     if caller is None:
         return _to_login(request)
-    # Listing rows start empty: the seller picks each market (none is assumed).
-    form = {"origin_country": "CN", "customs_currency": "USD"}
+    # Listing rows start empty: the seller picks each market (none is assumed). A row the
+    # seller fills in is visible unless they untick it.
+    form = {"origin_country": "CN", "customs_currency": "USD",
+            **{f"listing_{i}_visible": "on" for i in range(LISTING_ROWS)}}
     return _form_page(request, caller=caller, form=form, errors={}, rows=LISTING_ROWS,
                       product=None)
 
