@@ -197,7 +197,7 @@ class Client:
         if since is not None:
             url += f"&since={since}"
         headers = {"Cookie": cookie} if cookie else {}
-        ws = await websockets.connect(url, additional_headers=headers, open_timeout=5)
+        ws = await websockets.connect(url, additional_headers=headers, open_timeout=15)
         client = cls(ws)
         first = json.loads(await asyncio.wait_for(ws.recv(), 15))  # a cold node warms up
         if first["type"] == "hello":
