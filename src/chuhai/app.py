@@ -45,7 +45,8 @@ from chuhai.privacy import api as privacy_api
 from chuhai.privacy import office_api as privacy_office_api
 from chuhai.privacy import pages as privacy_pages
 from chuhai.realtime.bus import Bus, MemoryBus, RedisBus
-from chuhai.web import apidocs, pages, problems
+from chuhai.web import apidocs, openapi, pages, problems
+from chuhai.web.schemas import Health
 from chuhai.webhooks import api as webhooks_api
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -190,6 +191,7 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.state.payments = provider
     app.state.redis = redis
     problems.install(app)
+    openapi.install(app)
     app.include_router(accounts_api.router)
     app.include_router(accounts_pages.router)
     app.include_router(catalog_api.router)
@@ -217,7 +219,7 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/media", StaticFiles(directory=media), name="media")
 
-    @app.get("/healthz", tags=["ops"])
+    @app.get("/healthz", tags=["ops"], response_model=Health)
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 

@@ -2,8 +2,9 @@
 
 Runs where nginx and its RTMP module are installed (Debian: ``apt-get install nginx
 libnginx-mod-rtmp``; ``.ci/run`` installs both). Elsewhere it skips — chuhai does not depend
-on nginx — except under ``CI=true``, where a missing nginx is a failure, not a skip. The config under test is the shipped file with temporary paths and free ports
-swapped in; the stream is a 6-second test pattern pushed by the ffmpeg of imageio-ffmpeg.
+on nginx — except under ``CI=true``, where a missing nginx is a failure, not a skip. The
+config under test is the shipped file with temporary paths and free ports swapped in; the
+stream is a 6-second test pattern pushed by the ffmpeg of imageio-ffmpeg.
 """
 
 from __future__ import annotations

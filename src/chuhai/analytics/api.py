@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 
 from chuhai.analytics import service
 from chuhai.analytics.events import parse_batch
+from chuhai.analytics.schemas import EventsIn, EventsOut
 from chuhai.core.errors import InvalidInput
 from chuhai.privacy.consent import gpc_signal
 from chuhai.web.deps import UoW, client_ip, limit
@@ -17,7 +18,9 @@ from chuhai.web.people import identify
 router = APIRouter(prefix="/api", tags=["analytics"])
 
 
-@router.post("/events")
+@router.post("/events", response_model=EventsOut, openapi_extra={"requestBody": {
+    "required": True, "content": {"application/json": {
+        "schema": EventsIn.model_json_schema(ref_template="#/components/schemas/{model}")}}}})
 async def post_events(request: Request, uow: UoW) -> dict[str, Any]:
     """Record up to 50 events. ``mode`` says whether they were kept with your id (analytics
     consent given) or only counted anonymously."""

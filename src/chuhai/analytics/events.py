@@ -13,7 +13,8 @@ EVENT_TYPES: frozenset[str] = frozenset({
     "room.view", "product.view", "product.click", "feed.impression", "feed.click",
 })
 MAX_BATCH = 50
-_ID = re.compile(r"^[a-z]{2,5}_[A-Za-z0-9_-]{4,34}$")
+ID_PATTERN = r"^[a-z]{2,5}_[A-Za-z0-9_-]{4,34}$"
+_ID = re.compile(ID_PATTERN)
 
 
 @dataclass(frozen=True)

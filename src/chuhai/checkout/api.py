@@ -175,7 +175,10 @@ async def three_ds_answer(payment_id: str, request: Request, answer: str = Form(
     raise NotFound("payment", payment_id[:40], code="payment_not_found")
 
 
-@router.post("/payments/stripe", status_code=204, tags=["payments"])
+@router.post("/payments/stripe", status_code=204, tags=["payments"], responses={
+    403: {"description": "The Stripe-Signature header does not verify "
+                         "(`bad_webhook_signature`)"},
+    404: {"description": "Stripe is not configured on this node (`stripe_not_configured`)"}})
 async def stripe_webhook(request: Request) -> Response:
     """Stripe's webhook: signature checked, then the payment brought in line with it."""
     from chuhai.checkout.stripe_provider import verify_webhook, webhook_outcome

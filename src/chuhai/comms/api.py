@@ -13,7 +13,19 @@ from chuhai.comms.culture import UnknownCulture
 from chuhai.comms.culture import load as load_culture
 from chuhai.comms.detect import detect
 from chuhai.comms.models import GlossaryTerm
-from chuhai.comms.schemas import MemoryIn, ScreenIn, ScriptIn, TermIn, TranslateIn
+from chuhai.comms.schemas import (
+    AdviceOut,
+    MemoryIn,
+    MemoryOut,
+    ScreenIn,
+    ScreenOut,
+    ScriptIn,
+    ScriptReportOut,
+    TermIn,
+    TermOut,
+    TranslateIn,
+    TranslationOut,
+)
 from chuhai.comms.screening.engine import Screener, strongest
 from chuhai.comms.script_check import ScriptTooLarge, check_script, summary
 from chuhai.comms.translator import ProviderError, TranslationUnavailable
@@ -39,7 +51,7 @@ def _check_markets(comms: service.Comms, markets: list[str]) -> list[str]:
     return wanted
 
 
-@router.post("/screen")
+@router.post("/screen", response_model=ScreenOut)
 async def screen(body: ScreenIn, request: Request, uow: UoW,
                  actor: CurrentActor) -> dict[str, Any]:
     """One line against each market: ``action`` is the strongest over the markets; each
@@ -61,10 +73,12 @@ async def screen(body: ScreenIn, request: Request, uow: UoW,
             "markets": {v.market: v.as_dict() for v in verdicts}}
 
 
-@router.post("/screen/script")
+@router.post("/screen/script", response_model=ScriptReportOut)
 async def screen_script(body: ScriptIn, request: Request,
-                        actor: CurrentActor) -> dict[str, Any]:
+                        actor: CurrentActor) -> Response:
     """A run-of-show script line by line, per market, with rewrites."""
+    # The report is encoded in the worker and answered as is: ``response_model`` only
+    # documents it (FastAPI neither validates nor re-encodes a returned Response).
     actor.require(Perm.CATALOG_READ)
     comms = _comms(request)
     markets = _check_markets(comms, body.markets)
@@ -84,7 +98,7 @@ def _script_report(screener: Screener, text: str, markets: list[str], lang: str 
     return orjson.dumps({"summary": summary(reports), "lines": [r.as_dict() for r in reports]})
 
 
-@router.post("/translate")
+@router.post("/translate", response_model=TranslationOut)
 async def translate(body: TranslateIn, request: Request, uow: UoW,
                     actor: CurrentActor) -> dict[str, Any]:
     """Through the org's glossary and memory, then the machine translators in order."""
@@ -103,7 +117,8 @@ async def translate(body: TranslateIn, request: Request, uow: UoW,
     return tr.as_dict()
 
 
-@router.get("/culture/advice")
+@router.get("/culture/advice", response_model=AdviceOut, responses={
+    404: {"description": "No Hofstede scores for a country (`culture_unknown`)"}})
 async def advice(
     seller: Annotated[str, Query(min_length=2, max_length=2)],
     market: Annotated[str, Query(min_length=2, max_length=2)],
@@ -124,13 +139,13 @@ def _term_out(t: GlossaryTerm) -> dict[str, Any]:
             "kind": "do_not_translate" if t.target is None else "enforced"}
 
 
-@router.get("/glossary")
+@router.get("/glossary", response_model=list[TermOut])
 async def list_terms(uow: UoW, actor: CurrentActor) -> list[dict[str, Any]]:
     actor.require(Perm.CATALOG_READ)
     return [_term_out(t) for t in await service.list_terms(uow.global_, actor.org())]
 
 
-@router.post("/glossary", status_code=201)
+@router.post("/glossary", status_code=201, response_model=TermOut)
 async def add_term(body: TermIn, request: Request, uow: UoW,
                    actor: CurrentActor) -> dict[str, Any]:
     """A term with ``target`` is an enforced translation into ``target_lang`` (required);
@@ -152,7 +167,7 @@ async def delete_term(term_id: str, request: Request, uow: UoW,
     return Response(status_code=204)
 
 
-@router.get("/translation-memory")
+@router.get("/translation-memory", response_model=list[MemoryOut])
 async def list_memory(uow: UoW, actor: CurrentActor) -> list[dict[str, Any]]:
     actor.require(Perm.CATALOG_READ)
     return [{"id": e.id, "source_lang": e.source_lang, "target_lang": e.target_lang,
@@ -160,7 +175,7 @@ async def list_memory(uow: UoW, actor: CurrentActor) -> list[dict[str, Any]]:
             for e in await service.list_memory(uow.global_, actor.org())]
 
 
-@router.post("/translation-memory", status_code=201)
+@router.post("/translation-memory", status_code=201, response_model=MemoryOut)
 async def add_memory(body: MemoryIn, request: Request, uow: UoW,
                      actor: CurrentActor) -> dict[str, Any]:
     """A reviewed translation; later lines that match it (exactly, or closely with the

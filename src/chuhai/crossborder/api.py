@@ -16,7 +16,7 @@ from chuhai.crossborder import service
 from chuhai.crossborder.fx import ECB_SOURCE, FxError
 from chuhai.crossborder.loader import rulebook
 from chuhai.crossborder.pricing import Charm, convert_price
-from chuhai.crossborder.schemas import QuoteIn, QuoteOut
+from chuhai.crossborder.schemas import ConvertedOut, FxRatesOut, QuoteIn, QuoteOut
 
 router = APIRouter(prefix="/api", tags=["cross-border"])
 MAX_BODY = 256 * 1024
@@ -51,7 +51,7 @@ async def create_quote(request: Request) -> Response:
     return Response(orjson.dumps(out), media_type="application/json")
 
 
-@router.get("/fx/convert")
+@router.get("/fx/convert", response_model=ConvertedOut)
 async def convert(
     request: Request,
     amount: Annotated[str, Query(max_length=40, pattern=r"^\d+(\.\d+)?$")],
@@ -75,7 +75,7 @@ async def convert(
             "source": ECB_SOURCE}
 
 
-@router.get("/fx/rates")
+@router.get("/fx/rates", response_model=FxRatesOut)
 async def rates(request: Request,
                 on: Annotated[date | None, Query(alias="date")] = None) -> dict[str, Any]:
     """Units per EUR of every known currency on a day (the latest publication before it)."""

@@ -152,3 +152,28 @@ class QuoteOut(BaseModel):
     fx: list[dict[str, str]]
     warnings: list[str]
     restrictions: list[dict[str, str]]
+
+
+class ConvertedOut(BaseModel):
+    """``GET /api/fx/convert``: a price in another currency, charmed and displayed."""
+
+    amount: str
+    currency: str
+    display: str = Field(description="Formatted for the locale, e.g. '19,99 €' in de_DE")
+    rate_date: str | None = Field(description="The ECB publication used (ISO date); null "
+                                              "from EUR to EUR")
+    source: str
+
+
+class FxRateOut(BaseModel):
+    per_eur: str = Field(description="Units of the currency per EUR")
+    date: str = Field(description="The publication used (ISO date)")
+
+
+class FxRatesOut(BaseModel):
+    """``GET /api/fx/rates``: units per EUR of every known currency on a day."""
+
+    base: str
+    date: str
+    rates: dict[str, FxRateOut] = Field(description="Currency code → its rate")
+    source: str

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from chuhai.feed import service
+from chuhai.feed.schemas import FeedOut
 from chuhai.privacy.consent import gpc_signal
 from chuhai.web.deps import UoW, client_ip, limit
 from chuhai.web.people import identify
@@ -14,7 +15,7 @@ from chuhai.web.people import identify
 router = APIRouter(prefix="/api", tags=["feed"])
 
 
-@router.get("/feed")
+@router.get("/feed", response_model=FeedOut)
 async def get_feed(request: Request, uow: UoW, market: str | None = None,
                    lang: Annotated[str | None, Query(max_length=16)] = None,
                    size: Annotated[int, Query(ge=1, le=100)] = 30) -> dict[str, Any]:

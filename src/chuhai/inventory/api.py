@@ -14,6 +14,7 @@ from chuhai.inventory.ledger import EntryKind
 from chuhai.inventory.models import Drop, Reservation, Warehouse
 from chuhai.inventory.schemas import (
     AuctionIn,
+    AuctionOut,
     BidIn,
     BidOut,
     DropIn,
@@ -21,6 +22,7 @@ from chuhai.inventory.schemas import (
     DropOut,
     DropStartIn,
     LevelOut,
+    OffersOut,
     ReservationOut,
     ReserveIn,
     StockEntryIn,
@@ -171,18 +173,18 @@ async def cancel_reservation(reservation_id: str, request: Request, actor: Curre
     return Response(status_code=204)
 
 
-@router.post("/auctions", status_code=201)
+@router.post("/auctions", status_code=201, response_model=AuctionOut)
 async def create_auction(body: AuctionIn, uow: UoW, actor: CurrentActor) -> dict[str, Any]:
     return auctions.auction_view(await auctions.create_auction(uow, actor, body))
 
 
-@router.get("/auctions")
+@router.get("/auctions", response_model=list[AuctionOut])
 async def list_auctions(uow: UoW, actor: CurrentActor, room_id: str | None = None
                         ) -> list[dict[str, Any]]:
     return [auctions.auction_view(a) for a in await auctions.list_auctions(uow, actor, room_id)]
 
 
-@router.post("/auctions/{auction_id}/start")
+@router.post("/auctions/{auction_id}/start", response_model=AuctionOut)
 async def start_auction(auction_id: str, request: Request, uow: UoW, actor: CurrentActor
                         ) -> dict[str, Any]:
     a = await auctions.start_auction(uow, actor, auction_id[:40])
@@ -205,7 +207,7 @@ async def place_bid(auction_id: str, body: BidIn, request: Request, actor: Curre
                   you=auctions.tag(actor.subject_id) or "")
 
 
-@router.get("/rooms/{room_id}/offers")
+@router.get("/rooms/{room_id}/offers", response_model=OffersOut)
 async def room_offers(room_id: str, uow: UoW) -> dict[str, Any]:
     """Public: the drops and auctions running in a room (what a viewer page loads first)."""
     from sqlalchemy import select

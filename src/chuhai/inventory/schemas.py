@@ -274,4 +274,30 @@ def amount_text(minor: int, currency: str) -> str:
     return str(Money.from_minor(minor, currency).amount)
 
 
+class OfferLineOut(BaseModel):
+    id: str
+    sku_id: str
+    market: str
+    price: str
+    currency: str
+    quantity: int
+    remaining: int
 
+
+class OfferDropOut(BaseModel):
+    """A live drop as a room's viewers see it (no buyer data)."""
+
+    id: str
+    title: str
+    status: str
+    starts_at: str | None = Field(description="ISO 8601")
+    ends_at: str | None = Field(description="ISO 8601")
+    per_buyer_limit: int
+    lines: list[OfferLineOut]
+
+
+class OffersOut(BaseModel):
+    """``GET /api/rooms/{room_id}/offers``: what a viewer page loads first."""
+
+    drops: list[OfferDropOut]
+    auctions: list[AuctionOut] = Field(description="The latest three live or won auctions")

@@ -9,7 +9,7 @@ from pydantic import BaseModel, EmailStr, Field
 
 from chuhai.core.errors import NotFound
 from chuhai.live import service
-from chuhai.live.schemas import ReplayOut, RoomIn, RoomOut, RoomPatch
+from chuhai.live.schemas import FollowOut, ReplayOut, RoomIn, RoomOut, RoomPatch
 from chuhai.web.deps import SESSION_COOKIE, CurrentActor, UoW, accounts, client_ip, limit
 
 router = APIRouter(prefix="/api", tags=["live"])
@@ -89,7 +89,7 @@ class FollowIn(BaseModel):
     follow: bool = True
 
 
-@router.post("/rooms/{room_id}/follow")
+@router.post("/rooms/{room_id}/follow", response_model=FollowOut)
 async def follow_seller(room_id: str, body: FollowIn, uow: UoW,
                         actor: CurrentActor) -> dict[str, bool]:
     """Follow (or unfollow) the seller of a room; kept in the customer's region."""

@@ -83,3 +83,7 @@ class ReplayOut(BaseModel):
     room: RoomOut
     chapters: list[dict[str, Any]]
     chat: list[dict[str, Any]]
+
+
+class FollowOut(BaseModel):
+    following: bool = Field(description="Whether you now follow the room's seller")

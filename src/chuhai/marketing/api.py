@@ -12,6 +12,7 @@ from chuhai.core.actor import Perm
 from chuhai.core.text import NonEmptyText, SafeModel
 from chuhai.marketing import service
 from chuhai.marketing.models import Campaign
+from chuhai.marketing.schemas import CampaignOut
 from chuhai.web.deps import CurrentActor, UoW
 
 router = APIRouter(prefix="/api/marketing", tags=["marketing"])
@@ -29,7 +30,7 @@ def _out(c: Campaign) -> dict[str, Any]:
             "created_at": c.created_at.isoformat() if c.created_at else None}
 
 
-@router.post("/campaigns", status_code=201)
+@router.post("/campaigns", status_code=201, response_model=CampaignOut)
 async def create_campaign(body: CampaignIn, uow: UoW, actor: CurrentActor) -> dict[str, Any]:
     """Queues one message per past buyer in ``markets`` whose marketing consent allows it;
     ``counts.blocked`` says how many were left out and why (refused, default_opt_in,
@@ -40,7 +41,7 @@ async def create_campaign(body: CampaignIn, uow: UoW, actor: CurrentActor) -> di
     return _out(sent.campaign)
 
 
-@router.get("/campaigns")
+@router.get("/campaigns", response_model=list[CampaignOut])
 async def list_campaigns(uow: UoW, actor: CurrentActor) -> list[dict[str, Any]]:
     actor.require(Perm.SELLING)
     rows = (await uow.global_.scalars(select(Campaign).where(

@@ -16,7 +16,14 @@ from chuhai.markets.profiles import get_profile
 from chuhai.privacy import consent, requests
 from chuhai.privacy.export import export_dir
 from chuhai.privacy.notice import texts
-from chuhai.privacy.schemas import ConsentIn, RequestIn
+from chuhai.privacy.schemas import (
+    ConsentBannerOut,
+    ConsentIn,
+    ConsentOut,
+    ConsentRecordOut,
+    DataRequestOut,
+    RequestIn,
+)
 from chuhai.web.deps import UoW, client_ip, limit
 from chuhai.web.people import Person, identify, signed_in_customer
 
@@ -43,7 +50,7 @@ def _region(country: str) -> str:
     return profile.region_store
 
 
-@router.get("/consent")
+@router.get("/consent", response_model=ConsentBannerOut)
 async def get_consent(request: Request, response: Response, uow: UoW,
                       market: str | None = None, lang: str | None = None) -> dict[str, Any]:
     """Your consent per purpose, with why (the basis and rule ids) and the banner's words
@@ -61,7 +68,7 @@ async def get_consent(request: Request, response: Response, uow: UoW,
 
 
 
-@router.post("/consent")
+@router.post("/consent", response_model=ConsentOut)
 async def post_consent(body: ConsentIn, request: Request, response: Response,
                        uow: UoW) -> dict[str, Any]:
     """Record your choices (purpose → true/false). ``necessary`` cannot be refused; a
@@ -77,7 +84,7 @@ async def post_consent(body: ConsentIn, request: Request, response: Response,
     return found.as_dict()
 
 
-@router.get("/consent/history")
+@router.get("/consent/history", response_model=list[ConsentRecordOut])
 async def consent_history(request: Request, response: Response, uow: UoW,
                           market: str | None = None) -> list[dict[str, Any]]:
     """Every decision you made, oldest first, as the ledger holds it."""
@@ -97,7 +104,7 @@ async def _customer(request: Request, uow: UoW, *, write: bool = False) -> Perso
     return person
 
 
-@router.post("/requests", status_code=201)
+@router.post("/requests", status_code=201, response_model=DataRequestOut)
 async def post_request(body: RequestIn, request: Request, uow: UoW) -> dict[str, Any]:
     """Ask for a copy of your data (``access``), its ``erasure``, a ``rectification`` or an
     ``opt_out`` of sale/share. With your password the request is verified at once;
@@ -119,7 +126,7 @@ async def post_request(body: RequestIn, request: Request, uow: UoW) -> dict[str,
     return requests.classify(req, utcnow()).as_dict()
 
 
-@router.get("/requests")
+@router.get("/requests", response_model=list[DataRequestOut])
 async def my_requests(request: Request, uow: UoW) -> list[dict[str, Any]]:
     """Your requests, newest first, with their deadlines and what was done."""
     person = await _customer(request, uow)
@@ -129,7 +136,10 @@ async def my_requests(request: Request, uow: UoW) -> list[dict[str, Any]]:
             for r in await requests.for_subject(uow.global_, person.subject_id)]
 
 
-@router.get("/requests/{request_id}/export")
+@router.get("/requests/{request_id}/export", response_class=Response, responses={
+    200: {"description": "The ZIP file", "content": {"application/zip": {
+        "schema": {"type": "string", "format": "binary"}}}},
+    409: {"description": "No export is ready for this request (`export_not_ready`)"}})
 async def my_export(request_id: str, request: Request, uow: UoW) -> Response:
     """The ZIP of a completed access request (JSON and CSV of every store)."""
     person = await _customer(request, uow)

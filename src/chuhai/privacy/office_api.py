@@ -12,6 +12,7 @@ from chuhai.core.actor import Actor, Perm
 from chuhai.core.clock import utcnow
 from chuhai.core.text import NonEmptyText, SafeModel
 from chuhai.privacy import audit, requests, stats, transfers
+from chuhai.privacy.schemas import AuditLogOut, ConsentStatOut, DataRequestOut, TransfersOut
 from chuhai.web.deps import CurrentActor, UoW
 
 router = APIRouter(prefix="/api/privacy/office", tags=["privacy office"])
@@ -39,7 +40,7 @@ def _officer(actor: Actor) -> Actor:
     return actor
 
 
-@router.get("/requests")
+@router.get("/requests", response_model=list[DataRequestOut])
 async def list_requests(uow: UoW, actor: CurrentActor,
                         done: bool = False) -> list[dict[str, Any]]:
     """Open requests, soonest deadline first; ``state`` is overdue, due_soon or on_track.
@@ -48,7 +49,7 @@ async def list_requests(uow: UoW, actor: CurrentActor,
     return [i.as_dict() for i in await requests.queue(uow.global_, include_done=done)]
 
 
-@router.post("/requests", status_code=201)
+@router.post("/requests", status_code=201, response_model=DataRequestOut)
 async def open_request(body: OfficeRequestIn, uow: UoW, actor: CurrentActor) -> dict[str, Any]:
     """Enter a request received by letter, e-mail or phone."""
     _officer(actor)
@@ -59,7 +60,7 @@ async def open_request(body: OfficeRequestIn, uow: UoW, actor: CurrentActor) -> 
     return requests.classify(req, utcnow()).as_dict()
 
 
-@router.post("/requests/{request_id}/verify")
+@router.post("/requests/{request_id}/verify", response_model=DataRequestOut)
 async def verify_request(request_id: str, body: Method, uow: UoW,
                          actor: CurrentActor) -> dict[str, Any]:
     req = await requests.verify(uow, request_id, _officer(actor), body.method)
@@ -67,7 +68,7 @@ async def verify_request(request_id: str, body: Method, uow: UoW,
     return requests.classify(req, utcnow()).as_dict()
 
 
-@router.post("/requests/{request_id}/extend")
+@router.post("/requests/{request_id}/extend", response_model=DataRequestOut)
 async def extend_request(request_id: str, body: Reason, uow: UoW,
                          actor: CurrentActor) -> dict[str, Any]:
     req = await requests.extend(uow, request_id, _officer(actor), body.reason)
@@ -75,7 +76,7 @@ async def extend_request(request_id: str, body: Reason, uow: UoW,
     return requests.classify(req, utcnow()).as_dict()
 
 
-@router.post("/requests/{request_id}/reject")
+@router.post("/requests/{request_id}/reject", response_model=DataRequestOut)
 async def reject_request(request_id: str, body: Reason, uow: UoW,
                          actor: CurrentActor) -> dict[str, Any]:
     req = await requests.reject(uow, request_id, _officer(actor), body.reason)
@@ -83,7 +84,7 @@ async def reject_request(request_id: str, body: Reason, uow: UoW,
     return requests.classify(req, utcnow()).as_dict()
 
 
-@router.post("/requests/{request_id}/complete")
+@router.post("/requests/{request_id}/complete", response_model=DataRequestOut)
 async def complete_request(request_id: str, request: Request, uow: UoW,
                            actor: CurrentActor) -> dict[str, Any]:
     """Do the work (export, erase, correct, opt out) and close the request."""
@@ -95,14 +96,14 @@ async def complete_request(request_id: str, request: Request, uow: UoW,
     return requests.classify(req, utcnow()).as_dict()
 
 
-@router.get("/consent-stats")
+@router.get("/consent-stats", response_model=list[ConsentStatOut])
 async def consent_statistics(request: Request, actor: CurrentActor) -> list[dict[str, Any]]:
     """Per market and purpose: people whose latest decision grants or refuses it."""
     _officer(actor)
     return stats.rates(await stats.consent_stats(request.app.state.stores))
 
 
-@router.get("/transfers")
+@router.get("/transfers", response_model=TransfersOut)
 async def transfer_register(uow: UoW, actor: CurrentActor,
                             year: Annotated[int | None, Query(ge=2000, le=2100)] = None
                             ) -> dict[str, Any]:
@@ -118,7 +119,7 @@ async def transfer_register(uow: UoW, actor: CurrentActor,
                            for f in transfers.catalogue()]}
 
 
-@router.get("/audit")
+@router.get("/audit", response_model=AuditLogOut)
 async def audit_log(uow: UoW, actor: CurrentActor,
                     size: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
     """The chain's verification and its latest entries."""

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NotRequired
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ConfigDict, with_config
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from chuhai.core.errors import DomainError
 
@@ -22,6 +24,30 @@ _HTTP_CODES = {
     413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_input",
     429: "rate_limited",
 }
+
+
+@with_config(ConfigDict(extra="ignore"))  # exactly these keys (not Problem's "allow")
+class FieldProblem(TypedDict):
+    """One bad input field, or one cell of an imported file (``line``)."""
+
+    field: str
+    reason: str
+    line: NotRequired[int]
+
+
+@with_config(ConfigDict(extra="allow"))  # a problem may carry more, e.g. ``retry_after``
+class Problem(TypedDict):
+    """An error as every route answers it (RFC 9457 problem details, application/problem+json):
+    branch on ``code``, show ``detail``. The shape ``problem()`` writes; for the OpenAPI
+    document."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    code: str
+    errors: NotRequired[list[FieldProblem]]
 
 
 def problem(status: int, code: str, title: str, detail: str, instance: str,
