@@ -204,12 +204,15 @@ def idempotency_key() -> str:
 
 
 async def start_drop(client: httpx.AsyncClient, shop: Shop, markets: tuple[str, ...] = ("DE",),
-                     *, quantity: int = 3, per_buyer_limit: int = 2) -> dict[str, Any]:
-    """A started drop of the shop's SKU with one line per market (price 29.00)."""
+                     *, quantity: int = 3, per_buyer_limit: int = 2,
+                     prices: dict[str, str] | None = None) -> dict[str, Any]:
+    """A started drop of the shop's SKU with one line per market, priced from ``prices``
+    (in the market's currency; 29.00 where a market is not named)."""
+    prices = prices or {}
     drop = await client.post("/api/drops", headers=shop.tenant.headers, json={
         "title": "Blitz", "per_buyer_limit": per_buyer_limit,
-        "lines": [{"sku_id": shop.sku_id, "market": m, "quantity": quantity, "price": "29.00"}
-                  for m in markets]})
+        "lines": [{"sku_id": shop.sku_id, "market": m, "quantity": quantity,
+                   "price": prices.get(m, "29.00")} for m in markets]})
     assert drop.status_code == 201, drop.text
     started = await client.post(f"/api/drops/{drop.json()['id']}/start",
                                 headers=shop.tenant.headers, json={"countdown_s": 0})
@@ -219,8 +222,8 @@ async def start_drop(client: httpx.AsyncClient, shop: Shop, markets: tuple[str, 
 
 async def buy_from_drop(client: httpx.AsyncClient, drop: dict[str, Any], buyer: Buyer,
                         ship_to: dict[str, str], *, pay: bool = True) -> str:
-    """reserve → checkout (→ pay) as the buyer, on the drop's line for ``ship_to``'s
-    country; the order's id."""
+    """reserve → checkout (→ pay with the test card that succeeds) as the buyer, on the
+    drop's line for ``ship_to``'s country; the order's id."""
     key = idempotency_key
     line = next(ln for ln in drop["lines"] if ln["market"] == ship_to["country"])
     res = await client.post(f"/api/drops/{drop['id']}/reserve", headers=buyer.headers,
@@ -237,3 +240,30 @@ async def buy_from_drop(client: httpx.AsyncClient, drop: dict[str, Any], buyer: 
                                        "idempotency_key": key()})
         assert paid.status_code == 200, paid.text
     return str(order.json()["id"])
+
+
+# Addresses in the markets make_shop serves, for checkout.
+ADDRESSES: dict[str, dict[str, str]] = {
+    "US": {"name": "Ann Buyer", "street": "1 Main St", "city": "Portland",
+           "postal_code": "97201", "country": "US"},
+    "DE": {"name": "Lena Käufer", "street": "Hauptstr. 1", "city": "Berlin",
+           "postal_code": "10115", "country": "DE"},
+    "JP": {"name": "Sato Hanako", "street": "1-1 Chiyoda", "city": "Tokyo",
+           "postal_code": "100-0001", "country": "JP"},
+}
+
+
+def charge_at_test_bank(data_dir: Path, payment_id: str) -> tuple[int, str, str] | None:
+    """What the built-in test provider's own ledger (``data_dir/testpay.db``, the "bank")
+    holds for a payment: (amount in minor units, currency, status), or None if it was never
+    asked to charge it. Read from the file, as an auditor would, not from our tables."""
+    import sqlite3
+
+    db = sqlite3.connect(data_dir / "testpay.db")
+    try:
+        row = db.execute("SELECT amount, currency, status FROM charges WHERE payment_id=?",
+                         (payment_id,)).fetchone()
+    finally:
+        db.close()
+    return None if row is None else (int(row[0]), str(row[1]), str(row[2]))
+

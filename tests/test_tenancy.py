@@ -3,7 +3,7 @@ update and delete all behave as if the other org's rows did not exist."""
 
 from __future__ import annotations
 
-from tests.factories import create_product, make_tenant
+from tests.factories import create_product, make_tenant, product_body
 
 
 async def test_an_org_cannot_see_or_touch_another_orgs_products(app_client, stores, settings):
@@ -32,8 +32,16 @@ async def test_an_org_cannot_see_or_touch_another_orgs_products(app_client, stor
 async def test_an_org_may_reuse_codes_another_org_uses(app_client, stores, settings):
     alpha = await make_tenant(stores, settings)
     beta = await make_tenant(stores, settings)
-    await create_product(app_client, alpha, code="SAME-1")
-    await create_product(app_client, beta, code="SAME-1")
+    a = await create_product(app_client, alpha, code="SAME-1", title="Alpha speaker")
+    b = await create_product(app_client, beta, code="SAME-1", title="Beta lamp")
+    assert a["id"] != b["id"]
+    for tenant, title in ((alpha, "Alpha speaker"), (beta, "Beta lamp")):
+        listed = (await app_client.get("/api/products", headers=tenant.headers)).json()
+        assert [(p["code"], p["title"]) for p in listed["items"]] == [("SAME-1", title)]
+    # Within one org the code stays unique.
+    again = await app_client.post("/api/products", headers=alpha.headers,
+                                  json=product_body(code="SAME-1"))
+    assert (again.status_code, again.json()["code"]) == (409, "product_code_taken")
 
 
 async def test_tokens_of_another_org_cannot_be_revoked(app_client, stores, settings):

@@ -24,13 +24,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 import stripe
 
+from chuhai.checkout import service
 from chuhai.checkout.payments import ChargeResult, ChargeStatus, PaymentProvider
+from chuhai.checkout.schemas import PayIn, TransitionIn
 from chuhai.checkout.stripe_provider import StripeProvider, verify_webhook, webhook_outcome
+from chuhai.core.config import Settings
+from chuhai.core.db import Stores
 from chuhai.core.errors import Conflict, Forbidden, InvalidInput
 from chuhai.core.ids import new_id
+from tests.checkout.orders import KWD_TOTAL_MINOR, WORKED, kuwaiti_order, pending_order
+from tests.factories import idempotency_key
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stripe"
 SECRET = "whsec_test_7d1f0c3b5a9e4d2f8b6a1c0e3d5f7a9b"
@@ -577,6 +584,19 @@ async def test_refund_of_a_failed_or_unknown_payment_moves_no_money(
     assert fake.calls("POST", "/v1/refunds") == []
 
 
+@pytest.mark.parametrize(("minor", "currency", "sent"), [
+    (21648, "JPY", "21648"),   # ¥21,648: the yen has no minor unit
+    (4391, "EUR", "4391"),     # €43.91
+    (11550, "KWD", "11550"),   # 11.550 KWD: three decimals, last digit 0
+])
+async def test_the_amount_goes_to_stripe_in_the_currencys_own_minor_units(
+        provider: StripeProvider, fake: FakeStripe, minor: int, currency: str,
+        sent: str) -> None:
+    await provider.charge(pay_id(), minor, currency, "pm_card_visa", RETURN_URL)
+    [req] = fake.calls("POST", "/v1/payment_intents")
+    assert (req.field("amount"), req.field("currency")) == (sent, currency.lower())
+
+
 async def test_isk_is_sent_in_stripes_two_decimal_units(
         provider: StripeProvider, fake: FakeStripe) -> None:
     await provider.charge(pay_id(), 5, "ISK", "pm_card_visa", RETURN_URL)
@@ -598,3 +618,37 @@ async def test_an_error_that_is_not_a_decline_is_raised_not_reported_as_failed(
         provider: StripeProvider) -> None:
     with pytest.raises(stripe.InvalidRequestError):
         await provider.charge(pay_id(), 100, "usd", "card_4242", RETURN_URL)
+
+
+# --- orders: Stripe is asked for the order's total, and refunds exactly that -----------
+
+
+@pytest.mark.parametrize("market", [*WORKED, "KW"])
+async def test_an_orders_total_is_what_stripe_charges_and_then_refunds(
+        app_client: httpx.AsyncClient, stores: Stores, settings: Settings, fake: FakeStripe,
+        market: str) -> None:
+    """Figures worked by hand in ``tests/checkout/orders.py``: 39.13 USD, 43.91 EUR,
+    21,648 JPY, and a Kuwaiti order of 11.550 KWD (no market has a 3-decimal currency)."""
+    if market == "KW":
+        shop, buyer, order_id = await kuwaiti_order(app_client, stores, settings)
+        total, currency = KWD_TOTAL_MINOR, "kwd"
+    else:
+        shop, buyer, order_id = await pending_order(app_client, stores, settings, market)
+        total, currency = WORKED[market][2], WORKED[market][1]["currency"].lower()
+    stripe_api = StripeProvider(API_KEY, api_base=fake.base, max_network_retries=0)
+
+    order, payment = await service.pay(stores, stripe_api, buyer.actor, order_id, PayIn(
+        card_number="pm_card_visa", idempotency_key=idempotency_key()))
+    assert (order.status, payment.status) == ("paid", "succeeded")
+    [req] = fake.calls("POST", "/v1/payment_intents")
+    assert (req.field("amount"), req.field("currency")) == (str(total), currency)
+    assert req.field("metadata[chuhai_payment_id]") == payment.id
+
+    await service.transition(stores, stripe_api, shop.tenant.actor, order_id,
+                             TransitionIn(to="cancelled", reason="out of stock"))
+    [refund] = fake.refunds.values()
+    assert (refund["amount"], refund["currency"]) == (total, currency)
+    with pytest.raises(Conflict):
+        await service.transition(stores, stripe_api, shop.tenant.actor, order_id,
+                                 TransitionIn(to="refunded"))
+    assert len(fake.calls("POST", "/v1/refunds")) == 1

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from chuhai.core.errors import Conflict, InvalidInput
 from chuhai.inventory.bidding import (
-    DEFAULT_INCREMENTS,
     AuctionTerms,
     BidOutcome,
     BidRefused,
@@ -79,11 +78,16 @@ def test_the_minimum_bid_is_one_increment_over_the_current_price() -> None:
     assert minimum_bid(terms(), s) == 2700
 
 
-def test_the_default_table_scales_to_the_currencys_minor_units() -> None:
-    assert scaled_default(0) == DEFAULT_INCREMENTS
-    assert scaled_default(2)[:3] == ((0, 100), (2000, 200), (10000, 500))
-    assert all(a == x * 1000 and b == y * 1000
-               for (a, b), (x, y) in zip(scaled_default(3), DEFAULT_INCREMENTS, strict=True))
+# The default increments in whole currency units, as sellers know them from eBay-style
+# tables: 1 below 20, 2 from 20, 5 from 100, 10 from 500, 25 from 1,000, 100 from 5,000.
+DEFAULT_IN_UNITS = ((0, 1), (20, 2), (100, 5), (500, 10), (1000, 25), (5000, 100))
+
+
+@pytest.mark.parametrize(("digits", "unit"), [(0, 1), (2, 100), (3, 1000)],
+                         ids=["JPY", "USD", "KWD"])
+def test_the_default_table_scales_to_the_currencys_minor_units(digits: int,
+                                                                 unit: int) -> None:
+    assert scaled_default(digits) == tuple((a * unit, b * unit) for a, b in DEFAULT_IN_UNITS)
 
 
 @pytest.mark.parametrize("digits", [0, 2, 3])

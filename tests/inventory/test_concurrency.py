@@ -1,8 +1,8 @@
 """Under a burst: 2,000 simultaneous reserve calls for 500 units from 1,500 buyers with a
 limit of 2 → exactly 500 units reserved, nobody above the limit. SQLite and PostgreSQL
 (real commits, no shared test transaction), and the same with the Redis gate in front.
-Then auctions: concurrent bids in the anti-sniping window end with exactly one winner at
-the highest valid bid."""
+Then auctions: concurrent bids in the anti-sniping window end with exactly one winner: the
+bidder who offered the most."""
 
 from __future__ import annotations
 
@@ -169,8 +169,18 @@ async def _any_reservation(stores: Stores, drop_id: str) -> Reservation:
     return found
 
 
+def usd_step(price_minor: int) -> int:
+    """The default increment for a USD auction, as the guide's table reads: 1.00 below
+    20.00, 2.00 from 20.00, 5.00 from 100.00 (up to 500.00)."""
+    return 100 if price_minor < 2000 else 200 if price_minor < 10000 else 500
+
+
 async def test_concurrent_bids_near_the_end_leave_one_winner_at_the_highest_bid(
         real: tuple[Stores, Shop]) -> None:
+    """Sixty bids of 10.00–199.99 and one of 250.00 — more than an increment above all of
+    them, so no standing can refuse it — arrive at once. Whatever order the database puts
+    them in, the 250.00 bidder must win, paying one increment over the best maximum the
+    others got accepted, never more than 250.00."""
     stores, shop = real
     uow = UnitOfWork(stores)
     a = await auctions.create_auction(uow, shop.tenant.actor, AuctionIn.model_validate({
@@ -182,6 +192,9 @@ async def test_concurrent_bids_near_the_end_leave_one_winner_at_the_highest_bid(
     await uow.close()
     rng = random.Random(3)
     maxima = [Decimal(rng.randrange(1000, 20000)) / 100 for _ in range(60)]
+    top_at = rng.randrange(len(maxima) + 1)
+    maxima.insert(top_at, Decimal("250.00"))
+    top_bidder = f"bidder{top_at}"
     late = start + timedelta(seconds=4)  # inside the anti-sniping window
 
     async def one(i: int) -> tuple[int, Decimal] | None:
@@ -195,21 +208,20 @@ async def test_concurrent_bids_near_the_end_leave_one_winner_at_the_highest_bid(
             return None
 
     accepted = [r for r in await asyncio.gather(*(one(i) for i in range(len(maxima)))) if r]
-    assert accepted
+    assert (top_at, Decimal("250.00")) in accepted, "the highest bid offered was refused"
     async with stores.session() as s:
         final = await auctions.get_auction(s, None, a.id)
     assert final.ends_at is not None and final.ends_at >= late + timedelta(seconds=10)
-    top = max(m for _, m in accepted)
-    assert final.leader_max_minor == int(top * 100)
+    assert (final.leader_id, final.leader_max_minor) == (f"cus_test{top_bidder}", 25000)
+    runner_up = max(int(m * 100) for i, m in accepted if i != top_at)
+    assert final.price_minor == min(25000, runner_up + usd_step(runner_up))
+    assert final.bids == len(accepted)
     closed = await auctions.close_due(stores, final.ends_at + timedelta(seconds=1))
     assert [c.status for c in closed] == ["won"]
     async with stores.session() as s:
         wins = list((await s.scalars(select(Reservation).where(
             Reservation.auction_id == a.id))).all())
-    assert len(wins) == 1 and wins[0].buyer_id == final.leader_id
-    second = sorted(m for _, m in accepted)[-2] if len(accepted) > 1 else None
-    if second is not None:
-        assert wins[0].price_minor <= int(top * 100)
-        assert wins[0].price_minor >= int(second * 100)
+    assert [(w.buyer_id, w.price_minor) for w in wins] == [
+        (f"cus_test{top_bidder}", final.price_minor)]
     again = await auctions.close_due(stores, final.ends_at + timedelta(seconds=2))
     assert again == []

@@ -110,12 +110,62 @@ async def test_sold_out_with_a_waitlist_place_then_expiry_offers_the_units_in_or
     assert again.empty
 
 
-async def test_a_drop_that_has_not_started_or_has_ended_refuses(stores: Stores, shop: Shop
-                                                                ) -> None:
+async def test_a_drop_refuses_before_it_opens_with_drop_not_started(
+        stores: Stores, shop: Shop) -> None:
     drop_id, line = await new_drop(stores, shop, start=False)
-    with pytest.raises(Conflict) as err:
+    with pytest.raises(Conflict) as err:  # scheduled: the host has not started it
         await drops.reserve(stores, buyer(6), drop_id, ask(line, "key-early-1"))
     assert err.value.code == "drop_not_started"
+
+    start = utcnow()
+    uow = UnitOfWork(stores)
+    await drops.start_drop(uow, shop.tenant.actor, drop_id, countdown_s=30, now=start)
+    await uow.commit()
+    await uow.close()
+    with pytest.raises(Conflict) as err:  # started, but the countdown is still running
+        await drops.reserve(stores, buyer(6), drop_id, ask(line, "key-early-2"),
+                            now=start + timedelta(seconds=29))
+    assert err.value.code == "drop_not_started"
+    assert "starts_at" in err.value.extra
+    opened = await drops.reserve(stores, buyer(6), drop_id, ask(line, "key-early-3"),
+                                 now=start + timedelta(seconds=30))
+    assert opened.status == "held"
+
+
+async def test_a_drop_refuses_once_its_time_is_up_with_drop_ended(stores: Stores, shop: Shop
+                                                                  ) -> None:
+    drop_id, line = await new_drop(stores, shop, quantity=5)
+    async with stores.session() as s:
+        ends_at = (await drops.get_drop(s, None, drop_id)).ends_at
+    assert ends_at is not None
+    last = await drops.reserve(stores, buyer(9), drop_id, ask(line, "key-last-01"),
+                               now=ends_at - timedelta(seconds=1))
+    assert last.status == "held"
+    for late in (ends_at, ends_at + timedelta(hours=1)):  # the sweeper has not run yet
+        with pytest.raises(Conflict) as err:
+            await drops.reserve(stores, buyer(10), drop_id,
+                                ask(line, f"key-late-{late.minute:02d}"), now=late)
+        assert err.value.code == "drop_ended"
+    # A retry of the reservation made in time still gets it back after the end.
+    again = await drops.reserve(stores, buyer(9), drop_id, ask(line, "key-last-01"),
+                                now=ends_at + timedelta(minutes=1))
+    assert again.id == last.id
+    async with stores.session() as s:
+        assert (await drops.lines_of(s, drop_id))[0].remaining == 4
+
+
+async def test_a_drop_the_host_ended_refuses_with_drop_ended(stores: Stores, shop: Shop
+                                                             ) -> None:
+    drop_id, line = await new_drop(stores, shop, quantity=5)
+    uow = UnitOfWork(stores)
+    await drops.end_drop(uow, shop.tenant.actor, drop_id)
+    await uow.commit()
+    await uow.close()
+    with pytest.raises(Conflict) as err:
+        await drops.reserve(stores, buyer(11), drop_id, ask(line, "key-ended-1"))
+    assert err.value.code == "drop_ended"
+    async with stores.session() as s:
+        assert (await drops.lines_of(s, drop_id))[0].remaining == 5
 
 
 async def test_settling_an_ended_drop_returns_unsold_units_to_the_warehouse(

@@ -120,38 +120,97 @@ async def test_erasure_leaves_no_trace_of_the_person_in_any_store(real, settings
         await erase_subject(stores, me, signing_key(settings))  # nobody left to erase
 
 
-async def test_erasure_scrubs_the_persons_lines_in_the_redis_resume_log():
+def _resume_logs(prefix: str) -> dict[str, list[bytes] | bytes]:
+    """A room's resume log with the person's line, another person's line and the
+    translation of the person's line; beside it keys a scan must leave alone: the room's
+    sequence counter (not a list), and another deployment's log (another prefix)."""
+    import orjson
+
+    def ev(seq: int, type_: str, data: dict[str, object]) -> bytes:
+        return orjson.dumps({"seq": seq, "type": type_, "data": data})
+
+    mine = ev(1, "chat", {"author_id": "cus_me", "author": "Lena", "text": "hi"})
+    return {
+        f"{prefix}room:r1:log": [
+            mine,
+            ev(2, "chat", {"author_id": "cus_jo", "author": "Jo", "text": "hey"}),
+            ev(3, "chat.translation", {"seq": 1, "lang": "en", "text": "hi"})],
+        f"{prefix}room:r1:seq": b"3",
+        f"other{prefix}room:r1:log": [mine],
+    }
+
+
+class FakeRedis:
+    """Lists and strings, with ``scan_iter`` honouring ``match`` as Redis's glob does (and
+    refusing a list command on a string, as Redis answers WRONGTYPE)."""
+
+    def __init__(self, data: dict[str, list[bytes] | bytes]) -> None:
+        self.data = {k: list(v) if isinstance(v, list) else v for k, v in data.items()}
+
+    async def scan_iter(self, match: str | None = None, count: int | None = None):
+        import fnmatch
+
+        for key in list(self.data):
+            if match is None or fnmatch.fnmatchcase(key, match):
+                yield key.encode()
+
+    def _list(self, key: bytes | str) -> list[bytes]:
+        value = self.data[key.decode() if isinstance(key, bytes) else key]
+        if not isinstance(value, list):
+            raise TypeError("WRONGTYPE Operation against a key holding the wrong kind of value")
+        return value
+
+    async def lrange(self, key, start: int, end: int) -> list[bytes]:
+        assert (start, end) == (0, -1)
+        return list(self._list(key))
+
+    async def lset(self, key, index: int, value: bytes) -> None:
+        self._list(key)[index] = value
+
+    async def dump(self, key: str) -> list[bytes] | bytes:
+        return self.data[key]
+
+
+async def _real_redis(prefix: str, data: dict[str, list[bytes] | bytes]):
+    from chuhai.core.redis_client import connect
+    from tests.conftest import redis_url_or_skip
+
+    redis = connect(redis_url_or_skip())
+    for key, value in data.items():
+        if isinstance(value, list):
+            await redis.rpush(key, *value)
+        else:
+            await redis.set(key, value)
+    return redis
+
+
+@pytest.mark.parametrize("kind", ["fake", "redis"])
+async def test_erasure_scrubs_the_persons_lines_in_the_redis_resume_log(kind: str) -> None:
     import orjson
 
     from chuhai.privacy.erasure import _scrub_redis
 
-    class FakeRedis:
-        def __init__(self) -> None:
-            self.lists = {"chuhai:room:r1:log": [
-                orjson.dumps({"seq": 1, "type": "chat", "data": {"author_id": "cus_me",
-                              "author": "Lena", "text": "hi"}}),
-                orjson.dumps({"seq": 2, "type": "chat", "data": {"author_id": "cus_jo",
-                              "author": "Jo", "text": "hey"}}),
-                orjson.dumps({"seq": 3, "type": "chat.translation",
-                              "data": {"seq": 1, "lang": "en", "text": "hi"}})]}
-
-        async def scan_iter(self, match: str, count: int):
-            for k in self.lists:
-                yield k
-
-        async def lrange(self, k, a, b):
-            return list(self.lists[k])
-
-        async def lset(self, k, i, v):
-            self.lists[k][i] = v
-
-    fake = FakeRedis()
-    assert await _scrub_redis(fake, "cus_me", "erased_x") == 2
-    events = [orjson.loads(x) for x in fake.lists["chuhai:room:r1:log"]]
-    assert events[0]["data"]["author"] == "deleted user"
-    assert events[0]["data"]["author_id"] == "erased_x"
-    assert events[1]["data"]["author"] == "Jo"
+    prefix = f"t{uuid.uuid4().hex[:8]}:"
+    data = _resume_logs(prefix)
+    redis = FakeRedis(data) if kind == "fake" else await _real_redis(prefix, data)
+    try:
+        assert await _scrub_redis(redis, "cus_me", "erased_x", prefix=prefix) == 2
+        if isinstance(redis, FakeRedis):
+            after = {k: await redis.dump(k) for k in data}
+        else:
+            after = {k: await (redis.lrange(k, 0, -1) if isinstance(v, list) else redis.get(k))
+                     for k, v in data.items()}
+    finally:
+        if not isinstance(redis, FakeRedis):
+            await redis.delete(*data)
+            await redis.aclose()
+    events = [orjson.loads(x) for x in after[f"{prefix}room:r1:log"]]
+    assert events[0]["data"] == {"author_id": "erased_x", "author": "deleted user",
+                                 "text": "[message deleted]", "translations": {}}
+    assert events[1]["data"] == {"author_id": "cus_jo", "author": "Jo", "text": "hey"}
     assert events[2]["data"]["text"] == "[message deleted]"
+    assert after[f"{prefix}room:r1:seq"] == b"3"
+    assert after[f"other{prefix}room:r1:log"] == data[f"other{prefix}room:r1:log"]
 
 
 def test_the_cli_erases_and_refuses_unknown_people(tmp_path, monkeypatch):

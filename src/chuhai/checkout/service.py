@@ -349,22 +349,38 @@ async def transition(stores: Stores, provider: PaymentProvider, actor: Actor, or
         raise states.InvalidTransition(order.status, data.to)
     if to is OrderStatus.SHIPPED and not data.tracking:
         raise InvalidInput("a shipped order needs a tracking number", code="tracking_required")
+    # The move comes first: it is conditional on the status read above, so of two staff
+    # members moving the order at once only one wins, and money and stock follow only the
+    # move that happened (refunding first could refund a parcel someone else just shipped).
+    # A crash before the refund leaves a succeeded payment on a cancelled or refunded order;
+    # ``reconcile`` refunds it.
+    moved = await _move(stores, order, to, actor.subject_id, "staff", data.reason,
+                        tracking=data.tracking)
+    await _stock_follows(stores, order, to, actor.subject_id)
     if to in (OrderStatus.CANCELLED, OrderStatus.REFUNDED) and order.status in (
             OrderStatus.PAID, OrderStatus.ALLOCATED, OrderStatus.DELIVERED,
             OrderStatus.RETURNED):
         await _refund_all(stores, provider, order)
-    moved = await _move(stores, order, to, actor.subject_id, "staff", data.reason,
-                        tracking=data.tracking)
-    await _stock_follows(stores, order, to, actor.subject_id)
     return moved
 
 
-async def _refund_all(stores: Stores, provider: PaymentProvider, order: Order) -> None:
+async def _refund_all(stores: Stores, provider: PaymentProvider, order: Order) -> int:
+    """Refund every succeeded payment of the order; the number the provider confirmed.
+    A refund the provider did not confirm leaves the payment succeeded, for ``reconcile``
+    to try again."""
     async with stores.session(order.region) as r:
         paid = list((await r.scalars(select(Payment).where(
             Payment.order_id == order.id, Payment.status == "succeeded"))).all())
+    done = 0
     for p in paid:
-        await _set_payment(stores, p, "refunded", await provider.refund(p.id))
+        result = await provider.refund(p.id)
+        if result.status is ChargeStatus.REFUNDED:
+            await _set_payment(stores, p, "refunded", result)
+            done += 1
+        else:
+            log.warning("refund of payment %s not confirmed (%s %s); will retry", p.id,
+                        result.status, result.decline_code)
+    return done
 
 
 async def _stock_follows(stores: Stores, order: Order, to: OrderStatus, actor_id: str) -> None:
@@ -454,6 +470,13 @@ async def reconcile(stores: Stores, provider: PaymentProvider,
                 Order, Order.id == Payment.order_id).where(
                 Payment.status == "succeeded", Order.status == OrderStatus.PENDING_PAYMENT)
                 .limit(200))).all())
+            # Money kept for an order that was cancelled or refunded (a crash or a failed
+            # refund right after the move): refund it.
+            owed = list((await r.scalars(select(Order).where(
+                Order.status.in_((OrderStatus.CANCELLED, OrderStatus.REFUNDED)),
+                Order.id.in_(select(Payment.order_id).where(
+                    Payment.status == "succeeded", Payment.provider == provider.name)))
+                .limit(200))).all())
         for p in stuck:
             try:
                 await apply_result(stores, provider, region, p.id,
@@ -461,6 +484,11 @@ async def reconcile(stores: Stores, provider: PaymentProvider,
                 settled += 1
             except Exception:
                 log.exception("could not complete paid order of payment %s", p.id)
+        for o in owed:
+            try:
+                settled += await _refund_all(stores, provider, o)
+            except Exception:
+                log.exception("could not refund order %s", o.id)
         for p in open_:
             result = await provider.retrieve(p.id)
             if result is None:
