@@ -42,9 +42,13 @@ async def per_second(fn: Callable[[], Awaitable[Any]], seconds: float = 2.0) -> 
     return n / (time.perf_counter() - start)
 
 
-def report(name: str, figure: float, unit: str, baseline: float, params: dict[str, Any]) -> None:
+def report(name: str, figure: float, unit: str, baseline: float | None,
+           params: dict[str, Any]) -> None:
+    """One JSON line. ``baseline`` is None where no same-run baseline does comparable work
+    (the script's docstring says why); then ``ratio`` is null too."""
     print(json.dumps({"name": name, "figure": round(figure, 3 if abs(figure) < 10 else 1),
                       "unit": unit,
-                      "baseline": round(baseline, 4 if abs(baseline) < 10 else 1),
+                      "baseline": None if baseline is None
+                      else round(baseline, 4 if abs(baseline) < 10 else 1),
                       "ratio": round(figure / baseline, 3) if baseline else None,
                       "params": params}), flush=True)

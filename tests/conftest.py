@@ -1,17 +1,38 @@
-"""Shared fixtures.
+"""Shared fixtures, and the rules for tests that need PostgreSQL or Redis.
 
 Database tests run on SQLite always, and on PostgreSQL when ``CHUHAI_TEST_PG_URL`` is set.
-Under ``CI=true`` an unreachable PostgreSQL or Redis is a failure, not a skip. Each test runs
-inside one transaction per store, rolled back at the end, so tests never see each other.
+Each test runs inside one transaction per store, rolled back at the end, so tests never see
+each other.
+
+**Fail instead of skip under CI.** ``CI`` set to a true-ish value — ``true``, ``1`` or
+``yes``, in any case, surrounding blanks ignored — means CI (``IN_CI``): a PostgreSQL or
+Redis that is not configured or not reachable fails the tests that need it instead of
+skipping them (and so do the other CI-only requirements that import ``IN_CI``: nginx for
+tests/live/test_nginx_rtmp.py, Chromium for tests/e2e). Any other value, or no ``CI``, means
+skip with the reason. ``.ci/run`` sets ``CI=true``.
+
+**Markers.** Every test that needs PostgreSQL carries the ``pg`` marker and every test that
+needs Redis the ``redis`` marker, so ``pytest -m "not pg and not redis"`` runs what needs
+neither. The ``postgres`` parameter of ``migrated_settings`` (``BACKENDS``) carries ``pg``, so
+every test on the PostgreSQL backend has it. Beyond that, ``pytest_collection_modifyitems``
+adds the marker to any test that reaches a server through ``pg_url_or_skip``,
+``redis_url_or_skip``, ``PG_URL`` or ``REDIS_URL`` — in its own body, in a helper function
+of the test modules it calls, or in a fixture it uses — so a test cannot forget it. A
+parametrized fixture whose params choose a server marks those params itself
+(``pytest.param("redis", marks=pytest.mark.redis)``). tests/test_markers.py checks all of
+this against the collected suite.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
+import types
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,13 +46,22 @@ from chuhai.core.migrate import upgrade_all
 
 PG_URL = os.environ.get("CHUHAI_TEST_PG_URL")
 REDIS_URL = os.environ.get("CHUHAI_TEST_REDIS_URL")
-IN_CI = os.environ.get("CI", "").lower() == "true"
+TRUE_ISH = frozenset({"true", "1", "yes"})
+
+
+def is_ci(value: str | None) -> bool:
+    """The one rule for ``CI``: true, 1 or yes (any case, blanks ignored) means CI."""
+    return (value or "").strip().lower() in TRUE_ISH
+
+
+IN_CI = is_ci(os.environ.get("CI"))
 TEST_KEY = "test-signing-key-not-secret"
 
 
 def _unavailable(what: str, why: str) -> None:
     if IN_CI:
-        pytest.fail(f"{what} is required under CI=true but unavailable: {why}")
+        pytest.fail(f"{what} is required under CI ({os.environ.get('CI')!r}) but "
+                    f"unavailable: {why}")
     pytest.skip(f"{what} not available ({why}); set the env var to run these tests")
 
 
@@ -68,7 +98,58 @@ def redis_url_or_skip() -> str:
     return REDIS_URL
 
 
-BACKENDS = ["sqlite", "postgres"] if (PG_URL or IN_CI) else ["sqlite"]
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.pg)] if (PG_URL or IN_CI) \
+    else ["sqlite"]
+
+# Names through which a test reaches a server, and the marker each one calls for.
+SERVER_NAMES = {"pg_url_or_skip": "pg", "PG_URL": "pg",
+                "redis_url_or_skip": "redis", "REDIS_URL": "redis"}
+
+
+def _servers_of(func: Callable[..., Any], seen: set[int] | None = None) -> set[str]:
+    """The markers ``func`` calls for: server names its code mentions, directly or through
+    the plain functions of the test suite it calls (followed by name, once each)."""
+    seen = set() if seen is None else seen
+    func = inspect.unwrap(func)
+    code = getattr(func, "__code__", None)
+    if code is None or id(code) in seen:
+        return set()
+    seen.add(id(code))
+    names: set[str] = set()
+    todo = [code]
+    while todo:
+        c = todo.pop()
+        names.update(c.co_names)
+        todo += [k for k in c.co_consts if isinstance(k, types.CodeType)]
+    found = {SERVER_NAMES[n] for n in names if n in SERVER_NAMES}
+    glob = getattr(func, "__globals__", {})
+    for n in names - SERVER_NAMES.keys():
+        helper = glob.get(n)
+        if isinstance(helper, types.FunctionType) and \
+                helper.__module__.startswith("tests.") and helper.__module__ != __name__:
+            found |= _servers_of(helper, seen)
+    return found
+
+
+def servers_needed(item: pytest.Item) -> set[str]:
+    """``pg``/``redis`` for what the test's own code and its unparametrized fixtures use
+    (parametrized fixtures mark the params that need a server)."""
+    needs = set()
+    if isinstance(item, pytest.Function):
+        needs |= _servers_of(item.function)
+        for name in item.fixturenames:
+            for fixturedef in item._fixtureinfo.name2fixturedefs.get(name, ()):
+                if not fixturedef.params:
+                    needs |= _servers_of(fixturedef.func)
+    return needs
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        have = {m.name for m in item.iter_markers()}
+        for marker in sorted(servers_needed(item) - have):
+            item.add_marker(marker)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -1,9 +1,20 @@
-"""The shipped packs against the labelled set of live-selling lines (≥ 400 lines, ≥ 8
-languages, written from the policy, not from the patterns): recall on `block` must be at
-least 0.95, precision of the action over flagged lines at least 0.90, and clean everyday
-selling talk must pass. The packs were reviewed against this set's misses, so a second,
-held-out set (written apart, never used to tune) checks that they generalize. Both
-per-category tables are printed at the end of the run."""
+"""The shipped packs against two labelled sets of live-selling lines, both written from
+the policy, not from the patterns.
+
+The first (labelled.jsonl: ≥ 400 lines, ≥ 8 languages) must give recall on `block` of at
+least 0.95, precision of the action over flagged lines of at least 0.90, and let clean
+everyday selling talk pass. The second (labelled-2.jsonl, 240 lines) must give recall on
+`block` of at least 0.85 with the same precision and clean-line targets.
+
+Neither set is held out. The packs were reviewed against the misses of both: patterns that
+match only lines of the second set were added in that review, so the second set was used to
+tune the packs too, and its figures, like the first set's, say nothing about lines the
+packs have not seen. (It was once called the held-out set, "never used to tune"; that
+claim was wrong.) A new held-out set, written apart and never read while changing the
+packs, is to be written first by the screening issue; until then there is no figure for
+how the packs generalize.
+
+Both per-category tables are printed at the end of the run."""
 
 from __future__ import annotations
 
@@ -32,9 +43,10 @@ def test_screening_quality_meets_the_targets():
     assert q.clean_pass_rate >= 0.95, detail
 
 
-def test_the_packs_generalize_to_the_held_out_set():
-    q = measure(default_screener(), labelled(DATA.with_name("heldout.jsonl")))
-    REPORT.append("held-out set (never used to tune the packs):\n" + q.table())
+def test_screening_quality_on_the_second_labelled_set():
+    q = measure(default_screener(), labelled(DATA.with_name("labelled-2.jsonl")))
+    REPORT.append("second labelled set (also used to tune the packs, not held out):\n"
+                  + q.table())
     detail = q.table() + "\n" + "\n".join(q.misses[:40])
     assert q.lines >= 200
     assert q.block_recall >= 0.85, detail

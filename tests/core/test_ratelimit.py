@@ -33,6 +33,7 @@ async def test_memory_limiter_counts_per_window():
     assert (await limiter.hit("w", 3, 10)).allowed
 
 
+@pytest.mark.redis
 async def test_redis_limiter_counts_across_clients():
     from redis.asyncio import Redis
 

@@ -14,16 +14,22 @@ reconciliation and one sweeper pass, the stores must hold:
 
 Then every request is sent again with the same key: those answered before the crash answer
 the same; those whose answer the crash swallowed get a definite answer, never a 500, and
-never a second reservation.
+never a second reservation; and no charged order is left stuck in ``pending_payment``.
 
-Two bugs this uncovered are pinned as expected failures (reasons in the code): a crash
-between marking a payment succeeded and marking its order paid leaves a charged order stuck
-(forced at that exact point by the crash-point test; the burst test reports it as xfail
-when its kill happens to land there), and sixteen or more purchase requests at once
-deadlock the global store's connection pool, which is why the burst runs 7 at a time.
+Up to ``CONCURRENCY`` (40) buyers go at once, each with their three requests in turn, so
+up to 40 requests are in flight — more than the global store's connection pool holds
+(5 + 10 overflow). The kill comes once ``KILL_AFTER_PAID``
+orders are paid or after ``KILL_DEADLINE_S``, whichever is first, and the test fails if
+nothing was in flight when it landed. Nothing here is an expected failure: the two bugs
+this test once pinned as xfail — a charged order stuck when the crash fell between marking
+its payment succeeded and marking it paid, and sixteen or more purchase requests at once
+deadlocking the pool — are fixed, and the tests assert the fixed behaviour.
 
-Another test stops the payment at each point between its commits (as a kill there would)
-and checks that reconciliation completes the order.
+Two more tests: fifty buyers reserving at the same moment against a real node all get
+201 within the client's 5 s timeout (the pool deadlock's own check); and the payment is
+stopped at each point between its commits (after the charge, after converting the
+reservation, after marking the payment succeeded — as a kill there would), after which
+reconciliation and a retry with the same key complete the order, charged exactly once.
 
 SQLite always, PostgreSQL when ``CHUHAI_TEST_PG_URL`` is set (via ``migrated_settings``).
 """

@@ -10,7 +10,7 @@ from chuhai.realtime.bus import LOG_SIZE, MemoryBus, RedisBus
 from tests.conftest import redis_url_or_skip
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 async def bus(request):
     if request.param == "memory":
         b = MemoryBus()
