@@ -18,6 +18,7 @@ from chuhai.live import service
 from chuhai.live.models import Room
 from chuhai.live.pipeline import Pipeline, default_pipeline
 from chuhai.live.state import RoomState
+from chuhai.live.translation_log import TranslationLog
 from chuhai.markets.profiles import get_profile
 from chuhai.realtime.bus import Bus
 from chuhai.realtime.hub import Connection, Hub
@@ -67,6 +68,7 @@ class LiveNode:
             lambda: defaultdict(set))
         self.locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._sequenced: set[str] = set()  # rooms whose bus sequence follows the stores
+        self.translations = TranslationLog(stores)
 
     def _apply(self, room: str, ev: dict[str, Any]) -> None:
         state = self.states.get(room)
@@ -137,6 +139,11 @@ class LiveNode:
             except Exception:  # delivery already happened; keep serving, make it visible
                 log.exception("could not save the state of room %s after #%s", room,
                               ev["seq"])
+        if type_ == "chat.translation":
+            if data.get("region"):
+                self.translations.add(data["region"], room, data["seq"], data["lang"],
+                                      data["text"])
+            return ev
         try:
             async with unit_of_work(self.stores) as uow:
                 await service.record_event(uow, room, ev)
@@ -221,5 +228,6 @@ class LiveNode:
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
+        await self.translations.close()
         await self.hub.close()
         await self.bus.close()

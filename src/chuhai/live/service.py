@@ -205,13 +205,8 @@ async def record_event(uow: UnitOfWork, room_id: str, ev: dict[str, Any]) -> Non
             author_id=data["author_id"], author_name=data["author"], text=data["text"],
             lang=data.get("lang"), created_at=at))
         return
-    if ev["type"] == "chat.translation" and data.get("region"):
-        # A translation is the author's words too: it joins the line in their region.
-        msg = await uow.region(data["region"]).scalar(select(RoomMessage).where(
-            RoomMessage.room_id == room_id, RoomMessage.seq == data["seq"]))
-        if msg is not None:
-            msg.translations = {**(msg.translations or {}), data["lang"]: data["text"]}
-        return
+    if ev["type"] == "chat.translation":
+        return  # joins its line through record_translations (live/translation_log.py)
     uow.global_.add(RoomEvent(room_id=room_id, seq=ev["seq"], type=ev["type"], at=at,
                               data=data))
     if ev["type"] == "chat.deleted" and data.get("region"):
@@ -234,6 +229,20 @@ async def last_seq(uow: UnitOfWork, room_id: str) -> int:
         top = max(top, await uow.region(region).scalar(
             select(func.max(RoomMessage.seq)).where(RoomMessage.room_id == room_id)) or 0)
     return int(top)
+
+
+async def record_translations(uow: UnitOfWork, region: str,
+                              lines: dict[tuple[str, int], dict[str, str]]) -> None:
+    """Add translations to their lines, in the author's region (a translation is the
+    author's words too): one select for every line of a room, then one flush."""
+    session = uow.region(region)
+    by_room: dict[str, dict[int, dict[str, str]]] = {}
+    for (room_id, seq), texts in lines.items():
+        by_room.setdefault(room_id, {})[seq] = texts
+    for room_id, seqs in by_room.items():
+        for msg in (await session.scalars(select(RoomMessage).where(
+                RoomMessage.room_id == room_id, RoomMessage.seq.in_(list(seqs))))).all():
+            msg.translations = {**(msg.translations or {}), **seqs[msg.seq]}
 
 
 async def save_state(uow: UnitOfWork, room_id: str, state: RoomState) -> None:
