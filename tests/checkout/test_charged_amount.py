@@ -57,3 +57,12 @@ async def test_a_three_decimal_currency_is_charged_in_thousandths(
     assert order.status == "paid"
     assert (payment.amount_minor, payment.currency) == (KWD_TOTAL_MINOR, "KWD")
     assert charge_at_test_bank(tmp_path, payment.id) == (KWD_TOTAL_MINOR, "KWD", "succeeded")
+
+
+def test_the_total_adds_every_part_of_the_quote() -> None:
+    """No market chuhai ships with charges a fee at checkout yet (the worked orders above
+    all have fees 0.00), so the sum is stated here with each part distinct."""
+    quote = service.Quote(None, [], subtotal_minor=10000, shipping_minor=2000,  # type: ignore[arg-type]
+                          min_days=1, max_days=2, warehouse_code="US-W", room_id=None,
+                          duty_minor=300, tax_minor=40, fees_minor=5)
+    assert quote.total_minor == 12345

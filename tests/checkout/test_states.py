@@ -106,7 +106,15 @@ def test_staff_make_every_move_but_the_ones_payment_makes() -> None:
 
 
 def test_unknown_statuses_are_refused_not_crashed_on() -> None:
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(InvalidTransition) as err:
         states.check("paid", "teleported")
-    with pytest.raises(InvalidTransition):
+    assert err.value.extra == {"from": "paid", "to": "teleported"}
+    with pytest.raises(InvalidTransition) as err:
         states.check("limbo", "paid")
+    assert err.value.extra == {"from": "limbo", "to": "paid"}
+
+
+def test_the_refusal_says_in_words_what_cannot_happen() -> None:
+    with pytest.raises(InvalidTransition) as err:
+        states.check("shipped", "cancelled")
+    assert str(err.value) == "an order that is shipped cannot become cancelled"

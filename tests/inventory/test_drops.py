@@ -91,6 +91,20 @@ async def test_the_per_buyer_limit_counts_across_reservations(stores: Stores, sh
     assert err.value.code == "buyer_limit_reached"
 
 
+@pytest.mark.parametrize("qty", [3, 4])
+async def test_one_request_for_more_than_the_limit_is_refused_and_takes_nothing(
+        stores: Stores, shop: Shop, qty: int) -> None:
+    drop_id, line = await new_drop(stores, shop, quantity=5, limit=2)
+    with pytest.raises(Conflict) as err:
+        await drops.reserve(stores, buyer(31), drop_id, ask(line, f"key-big-{qty}", qty=qty))
+    assert err.value.code == "buyer_limit_reached"
+    async with stores.session() as s:
+        assert (await drops.lines_of(s, drop_id))[0].remaining == 5
+    held = await drops.reserve(stores, buyer(31), drop_id, ask(line, "key-two-1", qty=2))
+    assert held.quantity == 2
+    await drops.cancel_reservation(stores, buyer(31), held.id)  # leave no hold behind
+
+
 async def test_sold_out_with_a_waitlist_place_then_expiry_offers_the_units_in_order(
         stores: Stores, shop: Shop) -> None:
     drop_id, line = await new_drop(stores, shop, quantity=1)

@@ -367,3 +367,17 @@ class LedgerMachine(RuleBasedStateMachine):
 
 TestLedgerMachine = LedgerMachine.TestCase
 TestLedgerMachine.settings = settings(max_examples=100, stateful_step_count=40, deadline=None)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: delta_for("teleport", 1), "unknown entry kind 'teleport'"),
+    (lambda: delta_for(EntryKind.ADJUST, 0), "an adjustment of 0 changes nothing"),
+    (lambda: delta_for(EntryKind.SELL, 0), "sell needs a positive quantity"),
+    (lambda: delta_for(EntryKind.RELEASE, 1, from_bucket="on_hand"),
+     "cannot release from 'on_hand'"),
+], ids=["kind", "adjust", "quantity", "bucket"])
+def test_each_refusal_tells_the_operator_what_was_wrong(call, message: str) -> None:
+    """The code is for programs; the message is what the console shows a person."""
+    with pytest.raises(InvalidInput) as err:
+        call()
+    assert str(err.value) == message
