@@ -50,6 +50,19 @@ async def make_tenant(stores: Stores, settings: Settings, role: Role = Role.OWNE
     return Tenant(org.id, staff_actor, raw, email)
 
 
+async def make_platform_staff(stores: Stores, settings: Settings,
+                              role: Role = Role.PRIVACY_OFFICER) -> Tenant:
+    """A member of the platform's own staff (the platform org exists after ``chuhai
+    migrate``; here it is made on first use), who runs the privacy office."""
+    from chuhai.accounts.platform import ensure_platform_org
+
+    uow = UnitOfWork(stores)
+    org = await ensure_platform_org(uow.global_, settings)
+    await uow.commit()
+    await uow.close()
+    return await add_staff(stores, settings, Tenant(org.id, Actor.system(org.id), "", ""), role)
+
+
 async def add_staff(stores: Stores, settings: Settings, tenant: Tenant, role: Role) -> Tenant:
     n = next(_seq)
     uow = UnitOfWork(stores)

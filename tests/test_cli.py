@@ -64,6 +64,41 @@ def test_migrate_then_seed_demo_twice_is_idempotent(env):
     assert _count_products()[0] == count
 
 
+def test_migrate_creates_the_platform_org_whose_staff_run_the_privacy_office(env, monkeypatch):
+    from chuhai.accounts.models import Org
+    from chuhai.core.actor import PLATFORM_ORG_ID
+
+    migrated = runner.invoke(app, ["migrate"])
+    assert migrated.exit_code == 0 and "platform org: platform" in migrated.output
+    made = runner.invoke(app, ["user", "create", "--org", "platform", "--email",
+                               "dpo@platform.example", "--role", "privacy_officer",
+                               "--password", "a-long-password"])
+    assert made.exit_code == 0, made.output
+    seed = runner.invoke(app, ["seed-demo"])
+    assert "privacy@platform.example" in seed.output  # the demo's platform officer
+
+    async def orgs() -> dict[str, str]:
+        stores = Stores(Settings())
+        try:
+            async with stores.session() as s:
+                return {o.slug: o.id for o in (await s.scalars(select(Org))).all()}
+        finally:
+            await stores.dispose()
+
+    assert asyncio.run(orgs())["platform"] == PLATFORM_ORG_ID
+    # A renamed platform keeps its id; a seller may not take the platform's slug.
+    monkeypatch.setenv("CHUHAI_PLATFORM_ORG", "marketplace")
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    assert asyncio.run(orgs())["marketplace"] == PLATFORM_ORG_ID
+    clash = runner.invoke(app, ["user", "create", "--org", "sonicwave", "--email",
+                                "x@sonicwave.example", "--role", "host", "--password",
+                                "a-long-password"])
+    assert clash.exit_code == 0  # a seller's own org is fine
+    monkeypatch.setenv("CHUHAI_PLATFORM_ORG", "sonicwave")
+    taken = runner.invoke(app, ["migrate"])
+    assert taken.exit_code != 0 and "already uses the slug" in taken.output
+
+
 def test_user_create_makes_an_org_and_refuses_bad_input(env):
     runner.invoke(app, ["migrate"])
     ok = runner.invoke(app, ["user", "create", "--org", "acme", "--email", "boss@acme.example",

@@ -144,3 +144,37 @@ def test_the_subprocess_imports_the_copy(tmp_path: Path, module: str) -> None:
     out = subprocess.run([sys.executable, "-c", "import chuhai; print(chuhai.__file__)"],
                          cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert Path(out.stdout.strip()).is_relative_to(tree)
+
+
+def _scripts():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import mutation_sample
+        import mutation_scores
+    finally:
+        sys.path.pop(0)
+    return mutation_sample, mutation_scores
+
+
+def test_make_mutation_samples_the_same_mutants_every_time_and_every_module():
+    sample, _ = _scripts()
+    names = {"chuhai.big": [f"chuhai.big.x_f__mutmut_{i}" for i in range(1, 1001)],
+             "chuhai.small": [f"chuhai.small.x_g__mutmut_{i}" for i in range(1, 8)],
+             "chuhai.mid": [f"chuhai.mid.x_h__mutmut_{i}" for i in range(1, 101)]}
+    chosen = sample.choose(names, 10, 20)
+    assert chosen == sample.choose({k: list(reversed(v)) for k, v in names.items()}, 10, 20)
+    per = {m: sum(n.startswith(m + ".") for n in chosen) for m in names}
+    assert per["chuhai.small"] == 7  # a small module is taken whole
+    assert per["chuhai.mid"] == 20  # topped up to the minimum
+    assert 60 <= per["chuhai.big"] <= 140  # ~10 % of 1,000
+    # Growing the sample keeps what was in it: survivors stay in view.
+    assert set(chosen) <= set(sample.choose(names, 20, 20))
+
+
+def test_a_sampled_score_comes_with_its_interval():
+    _, scores = _scripts()
+    lo, hi = scores.wilson(90, 100)
+    assert 82 < lo < 90 < hi < 95
+    assert scores.wilson(0, 0) == (0.0, 100.0)
+    lo, hi = scores.wilson(20, 20)
+    assert hi == 100.0 and 80 < lo < 90

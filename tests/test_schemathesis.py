@@ -49,6 +49,9 @@ class RaisedLimits:
     async def hit(self, key: str, limit: int, window_s: int) -> Any:
         return await self.inner.hit(key, limit * 1000, window_s)
 
+    def __getattr__(self, name: str) -> Any:  # count, reset, claim: the node's own
+        return getattr(self.inner, name)
+
 
 async def _demo_identities(settings: Settings) -> dict[str, dict[str, str]]:
     stores = Stores(settings)

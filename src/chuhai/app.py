@@ -42,10 +42,12 @@ from chuhai.marketing import api as marketing_api
 from chuhai.markets import api as markets_api
 from chuhai.markets.profiles import check_regions
 from chuhai.privacy import api as privacy_api
+from chuhai.privacy import forward_api as privacy_forward_api
 from chuhai.privacy import office_api as privacy_office_api
 from chuhai.privacy import pages as privacy_pages
 from chuhai.realtime.bus import Bus, MemoryBus, RedisBus
 from chuhai.web import apidocs, openapi, pages, problems
+from chuhai.web.browser_policy import BrowserPolicy
 from chuhai.web.schemas import Health
 from chuhai.webhooks import api as webhooks_api
 
@@ -118,7 +120,8 @@ class SecurityHeaders:
                 headers += [
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"same-origin"),
-                    (b"x-frame-options", b"SAMEORIGIN"),
+                    # as the CSP's frame-ancestors 'none', for browsers without CSP
+                    (b"x-frame-options", b"DENY"),
                 ]
                 message["headers"] = headers
             await send(message)
@@ -211,6 +214,7 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.include_router(marketing_api.router)
     app.include_router(privacy_api.router)
     app.include_router(privacy_office_api.router)
+    app.include_router(privacy_forward_api.router)
     app.include_router(privacy_pages.router)
     app.include_router(live_ws.router)
     app.include_router(live_pages.router)
@@ -225,4 +229,6 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
 
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Outermost, so that even BodyLimit's refusals carry the Content-Security-Policy.
+    app.add_middleware(BrowserPolicy)
     return app

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chuhai.accounts.models import Org, Subject
+from chuhai.accounts.platform import ensure_platform_org
 from chuhai.accounts.service import Accounts
 from chuhai.catalog import service as catalog
 from chuhai.catalog.models import Product
@@ -31,6 +32,11 @@ STAFF = [
     (Role.MODERATOR, "moderator@sonicwave.example", "Kenji Sato"),
     (Role.ANALYST, "analyst@sonicwave.example", "Hannah Becker"),
     (Role.PRIVACY_OFFICER, "privacy@sonicwave.example", "Priya Nair"),
+]
+# The platform's own staff: they, not the seller, run the privacy office for every buyer.
+PLATFORM_STAFF = [
+    (Role.OWNER, "owner@platform.example", "Marta Kowalska"),
+    (Role.PRIVACY_OFFICER, "privacy@platform.example", "Aoife Byrne"),
 ]
 CUSTOMERS = [
     ("jamie@buyer.example", "Jamie Rivera", "US", "en"),
@@ -143,6 +149,13 @@ async def run_seed(settings: Settings, progress: Callable[[str], None] = lambda 
                 if not await _exists(uow.global_, acc.login_key(email)):
                     await acc.create_staff(system, email, name, DEMO_PASSWORD, role)
             progress(f"staff: {len(STAFF)} users, one per role")
+            platform = await ensure_platform_org(uow.global_, settings)
+            for role, email, name in PLATFORM_STAFF:
+                if not await _exists(uow.global_, acc.login_key(email)):
+                    await acc.create_staff(Actor.system(platform.id), email, name,
+                                           DEMO_PASSWORD, role)
+            progress(f"platform ({platform.slug}): an owner and a privacy officer, who run "
+                     "the privacy office for every buyer")
             for email, name, country, lang in CUSTOMERS:
                 if not await _exists(uow.global_, acc.login_key(email)):
                     await acc.create_customer(email, name, country, lang,
@@ -167,7 +180,8 @@ async def run_seed(settings: Settings, progress: Callable[[str], None] = lambda 
             progress("privacy: consent choices of three buyers, a data request to verify")
     finally:
         await stores.dispose()
-    return [(r.value, e, DEMO_PASSWORD) for r, e, _ in STAFF]
+    return [(r.value, e, DEMO_PASSWORD) for r, e, _ in STAFF] + [
+        (f"platform {r.value}", e, DEMO_PASSWORD) for r, e, _ in PLATFORM_STAFF]
 
 
 async def _seed_privacy(uow: UnitOfWork, acc: Accounts, settings: Settings) -> None:
@@ -309,12 +323,22 @@ async def _exists(session: AsyncSession, login_key: str) -> bool:
     return bool(await session.scalar(select(Subject.id).where(Subject.login_key == login_key)))
 
 
+async def ensure_platform(stores: Stores) -> str:
+    """The platform's own org exists after ``chuhai migrate``; returns its slug."""
+    async with unit_of_work(stores) as uow:
+        org = await ensure_platform_org(uow.global_, stores.settings)
+        await uow.commit()
+        return org.slug
+
+
 async def create_user(settings: Settings, org_slug: str, email: str, name: str, password: str,
                       role: Role, org_name: str, org_country: str) -> str:
     stores = Stores(settings)
     try:
         async with unit_of_work(stores) as uow:
             acc = Accounts(uow, signing_key(settings))
+            if org_slug == settings.platform_org:
+                await ensure_platform_org(uow.global_, settings)
             org = await uow.global_.scalar(select(Org).where(Org.slug == org_slug))
             if org is None:
                 org = await acc.create_org(org_slug, org_name, org_country)

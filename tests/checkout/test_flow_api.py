@@ -138,9 +138,10 @@ async def test_three_d_secure_sends_the_buyer_to_the_bank_then_completes(
                                            "idempotency_key": key()})).json()
     pay = pending["payments"][0]
     assert pay["status"] == "requires_action" and pay["action_url"].startswith("/pay/3ds/")
-    page = await app_client.get(pay["action_url"])
+    page = await app_client.get(pay["action_url"], headers=us_buyer.headers)
     assert page.status_code == 200 and "Approve" in page.text
-    resp = await app_client.post(f"/pay/3ds/{pay['id']}", data={"answer": "approve"})
+    resp = await app_client.post(f"/pay/3ds/{pay['id']}", headers=us_buyer.headers, data={
+        "answer": "approve", "csrf_token": us_buyer.headers["x-csrf-token"]})
     assert resp.status_code == 303
     detail = (await app_client.get(f"/api/me/orders/{order['id']}",
                                    headers=us_buyer.headers)).json()

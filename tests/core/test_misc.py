@@ -27,39 +27,59 @@ def test_guest_ids_are_signed():
 
 
 # Who may do what, written out role by role (not read from ``ROLE_PERMS``): every staff
-# member reads the catalog and the markets and keeps their own API tokens; beyond that the
-# owner may do everything, an operator runs the shop (catalog, live rooms, selling, reports,
-# orders), a host presents and sees orders, a moderator keeps the chat clean, an analyst
-# reads reports and orders, a privacy officer handles personal data. Only owners manage
-# staff.
-EVERY_STAFF = {"catalog:read", "markets:read", "tokens:own"}
+# member reads the catalog and the markets, keeps their own API tokens and may forward a
+# buyer's privacy request to the platform; beyond that the owner may do everything a seller
+# may, an operator runs the shop (catalog, live rooms, selling, reports, orders), a host
+# presents and sees orders, a moderator keeps the chat clean, an analyst reads reports and
+# orders, a privacy officer handles personal data. Only owners manage staff. The privacy
+# office (``privacy:manage``) reaches every buyer, so no seller's staff hold it, whatever
+# their role: only the platform's owner and privacy officers do.
+EVERY_STAFF = {"catalog:read", "markets:read", "tokens:own", "privacy:forward"}
 WHO_MAY = {
     "owner": {*EVERY_STAFF, "catalog:write", "staff:manage", "customers:read", "live:host",
-              "live:moderate", "reports:read", "privacy:manage", "selling:manage",
-              "orders:read"},
+              "live:moderate", "reports:read", "selling:manage", "orders:read"},
     "operator": {*EVERY_STAFF, "catalog:write", "live:host", "live:moderate", "reports:read",
                  "selling:manage", "orders:read"},
     "host": {*EVERY_STAFF, "live:host", "orders:read"},
     "moderator": {*EVERY_STAFF, "live:moderate"},
     "analyst": {*EVERY_STAFF, "reports:read", "orders:read"},
-    "privacy_officer": {*EVERY_STAFF, "privacy:manage", "customers:read"},
+    "privacy_officer": {*EVERY_STAFF, "customers:read"},
 }
+PLATFORM_MAY = {**WHO_MAY,
+                "owner": {*WHO_MAY["owner"], "privacy:manage"},
+                "privacy_officer": {*WHO_MAY["privacy_officer"], "privacy:manage"}}
 
 
 def test_the_roles_and_permissions_here_are_all_the_code_knows():
-    assert set(WHO_MAY) == {r.value for r in Role}
-    assert set.union(*WHO_MAY.values()) == {p.value for p in Perm}
+    assert set(WHO_MAY) == set(PLATFORM_MAY) == {r.value for r in Role}
+    assert set.union(*PLATFORM_MAY.values()) == {p.value for p in Perm}
 
 
 @pytest.mark.parametrize("role", sorted(WHO_MAY))
-@pytest.mark.parametrize("perm", sorted(set.union(*WHO_MAY.values())))
+@pytest.mark.parametrize("perm", sorted(set.union(*PLATFORM_MAY.values())))
 def test_each_role_has_exactly_its_permissions(role, perm):
     staff = Actor(ActorKind.STAFF, "stf_1", org_id="org_1", role=Role(role))
     assert staff.can(Perm(perm)) is (perm in WHO_MAY[role])
     if perm not in WHO_MAY[role]:
         with pytest.raises(Forbidden) as err:
             staff.require(Perm(perm))
-        assert err.value.code == "permission_denied"
+        assert err.value.code == ("platform_only" if perm == "privacy:manage"
+                                  else "permission_denied")
+
+
+@pytest.mark.parametrize("role", sorted(PLATFORM_MAY))
+@pytest.mark.parametrize("perm", sorted(set.union(*PLATFORM_MAY.values())))
+def test_the_platforms_staff_have_their_roles_and_the_privacy_office(role, perm):
+    staff = Actor(ActorKind.STAFF, "stf_2", org_id="org_platform", role=Role(role))
+    assert staff.can(Perm(perm)) is (perm in PLATFORM_MAY[role])
+
+
+def test_an_org_named_like_the_platform_is_not_the_platform():
+    for org in ("platform", "org_platform_", "ORG_PLATFORM", None):
+        owner = Actor(ActorKind.STAFF, "stf_3", org_id=org, role=Role.OWNER)
+        assert not owner.on_platform and not owner.can(Perm.PRIVACY_MANAGE)
+    assert not Actor(ActorKind.CUSTOMER, "cus_1", org_id="org_platform").can(
+        Perm.PRIVACY_MANAGE)
 
 
 def test_customers_and_guests_have_no_staff_permissions():

@@ -33,6 +33,26 @@ async def test_memory_limiter_counts_per_window():
     assert (await limiter.hit("w", 3, 10)).allowed
 
 
+async def _exercise_claim(limiter) -> None:
+    gate = f"g-{uuid.uuid4().hex}"
+    assert await limiter.claim(gate, 30) == 0  # taken
+    assert 0 < await limiter.claim(gate, 30) <= 30  # closed: the seconds until it opens
+    await limiter.reset(gate)
+    assert await limiter.claim(gate, 30) == 0
+
+
+async def test_a_gate_lets_one_caller_through_per_period():
+    now = [0.0]
+    limiter = MemoryRateLimiter(clock=lambda: now[0])
+    await _exercise_claim(limiter)
+    assert await limiter.claim("g", 10) == 0
+    now[0] = 9.2
+    assert await limiter.claim("g", 10) == 1  # rounded up, never 0 while closed
+    now[0] = 10.0
+    assert await limiter.claim("g", 20) == 0
+    assert await limiter.claim("g", 20) == 20
+
+
 @pytest.mark.redis
 async def test_redis_limiter_counts_across_clients():
     from redis.asyncio import Redis
@@ -41,6 +61,7 @@ async def test_redis_limiter_counts_across_clients():
     a, b = Redis.from_url(url), Redis.from_url(url)
     try:
         await _exercise(RedisRateLimiter(a))
+        await _exercise_claim(RedisRateLimiter(a))
         key = f"shared-{uuid.uuid4().hex}"
         await RedisRateLimiter(a).hit(key, 1, 30)
         assert not (await RedisRateLimiter(b).hit(key, 1, 30)).allowed  # another "node"

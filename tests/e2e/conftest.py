@@ -64,10 +64,90 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
+# Installed in every page of every context the ``browser`` fixture makes, before the page's
+# own scripts: records each Content-Security-Policy violation in the page
+# (window.__cspViolations) and reports it to the test (the __cspReport binding), so that
+# violations on pages already navigated away from or closed are not lost.
+CSP_LISTENER = """
+(() => {
+  if (window.__cspViolations) return;
+  const seen = [];
+  Object.defineProperty(window, "__cspViolations", { value: seen });
+  document.addEventListener("securitypolicyviolation", (e) => {
+    const v = { directive: e.effectiveDirective || e.violatedDirective,
+                blocked: e.blockedURI, source: e.sourceFile, line: e.lineNumber,
+                sample: e.sample, page: location.href };
+    seen.push(v);
+    if (typeof window.__cspReport === "function") {
+      Promise.resolve(window.__cspReport(v)).catch(() => {});
+    }
+  }, true);
+})();
+"""
+
+
+class CspWatch:
+    """The Chromium browser, with every context it opens watched for CSP violations: the
+    in-page listener above, plus console lines naming a "Content Security Policy"
+    directive. ``violations`` gathers them; the autouse ``_no_csp_violations`` fixture fails
+    any test during which one was recorded. Everything else is the Playwright Browser."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+        self.violations: list[dict[str, Any]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+    def watch(self, context: Any) -> Any:
+        context.expose_binding("__cspReport",
+                               lambda _source, v: self.violations.append(dict(v)))
+        context.add_init_script(script=CSP_LISTENER)
+
+        def on_console(msg: Any) -> None:
+            if "Content Security Policy" in msg.text:
+                self.violations.append({"console": msg.text, "page": msg.page and msg.page.url})
+
+        context.on("console", on_console)
+        return context
+
+    def new_context(self, **kwargs: Any) -> Any:
+        return self.watch(self._browser.new_context(**kwargs))
+
+    def new_page(self, **kwargs: Any) -> Any:
+        return self.new_context(**kwargs).new_page()
+
+    def collect(self) -> list[dict[str, Any]]:
+        """What was recorded, with what pages still open hold (which also delivers any
+        report still on its way), each violation once."""
+        found: list[dict[str, Any]] = []
+        for context in self._browser.contexts:
+            for page in context.pages:
+                try:
+                    found += page.evaluate("() => window.__cspViolations || []")
+                except Exception:  # a page closing or navigating: skip it
+                    continue
+        found = self.violations + found  # read after evaluate(), which delivers reports
+        unique: dict[str, dict[str, Any]] = {}
+        for v in found:
+            unique.setdefault(repr(sorted(v.items())), v)
+        return list(unique.values())
+
+    def forget(self) -> None:
+        """Start afresh: drop what was recorded and clear the arrays of open pages."""
+        self.violations.clear()
+        for context in self._browser.contexts:
+            for page in context.pages:
+                try:
+                    page.evaluate("() => { (window.__cspViolations || []).length = 0; }")
+                except Exception:  # as above
+                    continue
+
+
 # Module scope: Playwright's sync API keeps an event loop running on this thread while it
 # is open, which would break later tests that call asyncio.run().
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[CspWatch]:
     if not Path(CHROMIUM).exists():
         msg = f"Chromium not found at {CHROMIUM}; `make test` installs it (apt)"
         if IN_CI:
@@ -77,8 +157,26 @@ def browser() -> Iterator[object]:
 
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
+        yield CspWatch(b)
         b.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every browser test fails if a page it opened reported a CSP violation (the site's
+    policy is in src/chuhai/web/browser_policy.py): an inline script or style, a handler
+    attribute, a load from an address the policy does not allow."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    watch: CspWatch = request.getfixturevalue("browser")
+    watch.forget()
+    yield
+    violations = watch.collect()
+    watch.forget()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(
+            repr(v) for v in violations), pytrace=False)
 
 
 def console_page(browser: Any, server: str, email: str = EMAIL) -> Any:

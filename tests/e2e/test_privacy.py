@@ -72,8 +72,34 @@ def test_a_gpc_browser_in_california_finds_sharing_off(server, browser):
     ctx.close()
 
 
+def test_a_seller_forwards_a_buyers_request_and_the_platform_answers_it(server, browser):
+    seller = console_page(browser, server, "host@sonicwave.example")
+    seller.get_by_role("link", name="Privacy").click()
+    seller.wait_for_url(f"{server}/console/privacy/forward")
+    seller.goto(f"{server}/console/privacy/requests")  # the office is not the seller's
+    assert "run by the platform's privacy officers" in seller.locator("main").inner_text()
+    seller.goto(f"{server}/console/privacy/forward")
+    seller.get_by_label("The buyer's e-mail address or buyer id").fill("yui@kounyu.example")
+    seller.get_by_label("What they ask for").select_option("erasure")
+    seller.get_by_label("How they asked").select_option("chat")
+    seller.get_by_label("What they wrote or said").fill("私のデータを削除してください")
+    seller.get_by_role("button", name="Forward to the platform").click()
+    notice = seller.get_by_role("status")
+    assert "Forwarded as" in notice.inner_text()
+    forwarded = notice.locator("code").inner_text()
+    assert "open" in seller.get_by_role("row").filter(has_text=forwarded).inner_text()
+    seller.screenshot(path=str(DOCS / "privacy-forward.png"), full_page=True)
+    seller.context.close()
+
+    office = console_page(browser, server, "privacy@platform.example")
+    office.goto(f"{server}/console/privacy/requests")
+    row = office.get_by_role("row").filter(has_text=forwarded)
+    assert "私のデータを削除してください" in row.inner_text() and "seller" in row.inner_text()
+    office.context.close()
+
+
 def test_the_privacy_office_pages(server, browser):
-    page = console_page(browser, server)
+    page = console_page(browser, server, "privacy@platform.example")
     page.get_by_role("link", name="Privacy").click()
     page.wait_for_url(f"{server}/console/privacy/requests")
     assert page.get_by_role("heading", name="Data-subject requests").is_visible()

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from urllib.parse import quote
 
 import pytest
 import websockets
 
+from chuhai.live.ws import parse_since
 from tests.live.harness import Client, customer_cookie, tagged
 
 
@@ -114,6 +116,49 @@ async def test_resume_from_the_future_is_refused_with_its_close_code(env):
     with pytest.raises(websockets.ConnectionClosed) as closed:
         await asyncio.wait_for(client.ws.recv(), 3)
     assert closed.value.rcvd.code == 4409
+
+
+# What int() would take and a sequence number is not: underscores, signs, spaces, decimals,
+# exponents, hex, full-width and other Unicode digits, a trailing newline, 19+ digits.
+NOT_SINCE = ["1_0", "+1", " 1", "1 ", "-1", "-0", "1.0", "1e3", "0x1", "\uff10", "\u0661",
+             "1\n", "9" * 19, "\u00b9"]
+
+
+@pytest.mark.parametrize("raw", NOT_SINCE)
+def test_since_is_plain_ascii_digits_only(raw):
+    with pytest.raises(ValueError):
+        parse_since(raw)
+
+
+def test_since_accepts_what_a_client_sends():
+    assert parse_since(None) is None and parse_since("") is None
+    assert [parse_since(s) for s in ("0", "42", "007", "9" * 18)] == [0, 42, 7, 10**18 - 1]
+
+
+@pytest.mark.parametrize("raw", ["1_0", "+1", " 1", "-1", "1.0", "\uff10"])
+async def test_a_since_that_is_not_plain_digits_is_refused_with_bad_since(env, raw):
+    server, seed = env
+    client = await Client.connect(server.base, seed.room_id, since=quote(raw))
+    assert client.errors[0]["code"] == "bad_since" and not client.hello
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await asyncio.wait_for(client.ws.recv(), 3)
+    assert closed.value.rcvd.code == 4400
+
+
+async def test_nul_and_control_characters_in_chat_are_refused(env):
+    server, seed = env
+    cookie = await customer_cookie(server.base, tagged("de@v.example", seed.org_id))
+    author = await Client.connect(server.base, seed.room_id, cookie=cookie, lang="de")
+    await author.send(type="chat", text="a\x00b")
+    await author.send(type="chat", text="bell\x07")
+    await author.send(type="question", text="frage\x00")
+    await author.pump(lambda c: len(c.errors) >= 3)
+    assert [e["code"] for e in author.errors] == ["invalid_characters"] * 3
+    await author.send(type="chat", text="sauber")
+    await author.pump(lambda c: any(e["data"].get("text") == "sauber" for e in c.of("chat")))
+    assert not any("\x00" in e["data"].get("text", "") or "\x07" in e["data"].get("text", "")
+                   for e in author.events)
+    await author.close()
 
 
 async def test_bad_frames_get_stable_error_codes_and_the_room_goes_on(env):

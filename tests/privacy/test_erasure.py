@@ -184,7 +184,7 @@ async def _real_redis(prefix: str, data: dict[str, list[bytes] | bytes]):
     return redis
 
 
-@pytest.mark.parametrize("kind", ["fake", "redis"])
+@pytest.mark.parametrize("kind", ["fake", pytest.param("redis", marks=pytest.mark.redis)])
 async def test_erasure_scrubs_the_persons_lines_in_the_redis_resume_log(kind: str) -> None:
     import orjson
 

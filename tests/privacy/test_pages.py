@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 
+from chuhai.core.actor import Role
 from chuhai.privacy import records
-from tests.factories import make_tenant
+from tests.factories import make_platform_staff
 
 
 async def test_the_records_of_processing_page_is_an_html_table(app_client, stores, settings):
-    tenant = await make_tenant(stores, settings)
+    tenant = await make_platform_staff(stores, settings, Role.OWNER)
     page = await app_client.get("/console/privacy/records", headers=tenant.headers)
     assert page.status_code == 200
     html = page.text

@@ -34,14 +34,14 @@ from chuhai.privacy import audit, deadlines
 from chuhai.privacy.erasure import pseudonym
 from chuhai.privacy.models import ConsentRecord, DataRequest, DataRequestDetail
 from chuhai.privacy.requests import classify, export_dir
-from tests.factories import PASSWORD, Buyer, Tenant, make_buyer, make_tenant
+from tests.factories import PASSWORD, Buyer, Tenant, make_buyer, make_platform_staff, make_tenant
 
 OFFICE = "/api/privacy/office/requests"
 
 
 @pytest.fixture
 async def officer(stores, settings) -> Tenant:
-    return await make_tenant(stores, settings, role=Role.PRIVACY_OFFICER)
+    return await make_platform_staff(stores, settings)
 
 
 @pytest.fixture
@@ -161,7 +161,7 @@ async def committed(real, settings):
     through its own connections, which would wait on the rolled-back test transaction."""
     stores, client = real
     return (stores, client, await make_buyer(stores, settings, "DE"),
-            await make_tenant(stores, settings, role=Role.PRIVACY_OFFICER))
+            await make_platform_staff(stores, settings))
 
 
 async def test_an_erasure_leaves_the_request_naming_only_the_pseudonym(committed, settings):

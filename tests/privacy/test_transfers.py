@@ -19,7 +19,6 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from chuhai.core.actor import Role
 from chuhai.core.clock import utcnow
 from chuhai.markets.profiles import default_profiles
 from chuhai.privacy import access, transfers
@@ -30,6 +29,7 @@ from tests.factories import (
     Shop,
     buy_from_drop,
     make_buyer,
+    make_platform_staff,
     make_shop,
     make_tenant,
     start_drop,
@@ -151,7 +151,7 @@ async def test_the_office_api_lists_the_flow_and_every_mechanism(
         stores, settings, app_client, de_order):
     shop, _buyer, order_id = de_order
     await _read_orders(app_client, shop, order_id)
-    officer = await make_tenant(stores, settings, role=Role.PRIVACY_OFFICER)
+    officer = await make_platform_staff(stores, settings)
     resp = await app_client.get("/api/privacy/office/transfers", headers=officer.headers,
                                 params={"year": utcnow().year})
     assert resp.status_code == 200, resp.text

@@ -25,6 +25,34 @@ def test_bad_frames_have_codes(raw, code):
     assert err.value.code == code
 
 
+@pytest.mark.parametrize("text", ["a\u0000b", "\u0000", "bell\u0007", "esc\u001b[31m",
+                                  "del\u007f", "vt\u000b"])
+@pytest.mark.parametrize("kind", ["chat", "question"])
+def test_nul_and_control_characters_are_refused_as_the_http_api_refuses_nul(kind, text):
+    # The HTTP API's code for NUL (docs/api.md); the socket refuses the other control
+    # characters too rather than strip them from a line others will read.
+    with pytest.raises(ProtocolError) as err:
+        parse_client(json.dumps({"type": kind, "text": text}))
+    assert err.value.code == "invalid_characters"
+
+
+@pytest.mark.parametrize("message", [
+    {"type": "poll.open", "question": "Colour?", "options": ["red\u0000", "blue"]},
+    {"type": "answer", "question": 1, "text": "yes\u0001"},
+    {"type": "pin", "product_id": "prd_\u0000"},
+    {"type": "chat", "text": "hi", "nonce": "n\u0000"},
+    {"type": "ping", "t\u0000": 1},
+])
+def test_control_characters_are_refused_in_every_field(message):
+    with pytest.raises(ProtocolError) as err:
+        parse_client(json.dumps(message))
+    assert err.value.code == "invalid_characters"
+
+
+def test_tabs_and_line_breaks_are_whitespace_not_control_characters():
+    assert parse_client(json.dumps({"type": "chat", "text": "a\tb\nc\r"})).text == "a\tb\nc"
+
+
 def test_good_frames_parse():
     assert parse_client('{"type": "chat", "text": "  hi  "}').text == "hi"
     assert parse_client(b'{"type": "like"}').n == 1

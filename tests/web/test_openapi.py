@@ -48,6 +48,7 @@ RATE_LIMITED = {
     ("post", "/api/drops/{drop_id}/reserve"), ("post", "/api/auctions/{auction_id}/bids"),
     ("post", "/api/checkout"), ("post", "/api/orders/{order_id}/pay"), ("post", "/api/events"),
     ("get", "/api/feed"), ("post", "/api/privacy/consent"), ("post", "/api/privacy/requests"),
+    ("post", "/api/privacy/forwarded"),
 }
 # Parts of success bodies that are free-form on purpose, or not typed yet; the test fails
 # when one is added, and when one here is typed (then take it off the list).

@@ -21,7 +21,7 @@ from chuhai.accounts.schemas import (
 )
 from chuhai.core.actor import Role
 from chuhai.core.guest import GUEST_COOKIE, issue_guest_id, read_guest_id
-from chuhai.web.deps import CurrentActor, UoW, accounts, client_ip, limit
+from chuhai.web.deps import CurrentActor, UoW, accounts, client_ip, limit, set_cookie
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -57,9 +57,7 @@ async def guest(request: Request, response: Response) -> GuestOut:
     gid = read_guest_id(key, request.cookies.get(GUEST_COOKIE))
     if gid is None:
         gid, signed = issue_guest_id(key)
-        response.set_cookie(GUEST_COOKIE, signed, httponly=True, samesite="lax",
-                            max_age=365 * 24 * 3600,
-                            secure=request.app.state.settings.secure_cookies)
+        set_cookie(response, request, GUEST_COOKIE, signed, max_age=365 * 24 * 3600)
     return GuestOut(guest_id=gid)
 
 

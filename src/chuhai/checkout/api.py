@@ -3,11 +3,13 @@ the test provider's 3-D Secure page."""
 
 from __future__ import annotations
 
-import html
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from babel import Locale, UnknownLocaleError
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
 
+from chuhai.accounts.models import Customer
 from chuhai.checkout import service
 from chuhai.checkout.models import Order, Payment
 from chuhai.checkout.payments import PaymentProvider, TestProvider
@@ -20,10 +22,12 @@ from chuhai.checkout.schemas import (
     QuoteOut,
     TransitionIn,
 )
-from chuhai.core.actor import Perm
-from chuhai.core.errors import NotFound
+from chuhai.core.actor import ActorKind, Perm
+from chuhai.core.errors import DomainError, NotFound
+from chuhai.core.money import format_minor
 from chuhai.inventory.schemas import amount_text
-from chuhai.web.deps import CurrentActor, limit
+from chuhai.web.deps import Caller, CurrentActor, UoW, limit, optional_caller
+from chuhai.web.pages import _csrf_ok, _form, _render
 
 router = APIRouter(prefix="/api", tags=["orders"])
 pages = APIRouter(include_in_schema=False)
@@ -85,22 +89,33 @@ async def quote(reservation_id: str, request: Request, actor: CurrentActor) -> Q
         expires_at=q.reservation.expires_at)
 
 
-@router.post("/checkout", response_model=OrderOut, status_code=201)
+# A key sent again with another body: FastAPI's own 422 words would hide this answer.
+KEY_REUSED: dict[int | str, dict[str, Any]] = {
+    422: {"description": "Invalid input (`errors` names each field), or "
+                         "`idempotency_key_reused`: the key was sent before with another "
+                         "body (nothing changed)"}}
+
+
+@router.post("/checkout", response_model=OrderOut, status_code=201, responses=KEY_REUSED)
 async def checkout(body: CheckoutIn, request: Request, actor: CurrentActor) -> OrderOut:
-    """Reservation → order awaiting payment. The same key returns the same order."""
+    """Reservation → order awaiting payment. The same key with the same body returns the
+    same order; with another body (another address) it is 422 ``idempotency_key_reused``."""
     await limit(request, f"checkout:{actor.subject_id}", 30, 60)
-    order = await service.checkout(request.app.state.stores, actor, body)
+    order = await service.checkout(request.app.state.stores, actor, body,
+                                   key=request.app.state.signing_key)
     return await order_out(request, order, detail=True, with_address=True)
 
 
-@router.post("/orders/{order_id}/pay", response_model=OrderOut)
+@router.post("/orders/{order_id}/pay", response_model=OrderOut, responses=KEY_REUSED)
 async def pay(order_id: str, body: PayIn, request: Request, actor: CurrentActor) -> OrderOut:
     """Charge the order. A 3-D Secure card answers with a payment whose ``action_url`` the
-    buyer must visit; a declined card leaves the order payable with another card."""
+    buyer must visit; a declined card leaves the order payable with another card. The same
+    key with another card is 422 ``idempotency_key_reused`` (nothing is charged)."""
     await limit(request, f"pay:{actor.subject_id}", 20, 60)
     order, _payment = await service.pay(request.app.state.stores, _provider(request), actor,
                                         order_id[:40], body,
-                                        return_url=f"/orders/{order_id[:40]}")
+                                        return_url=f"/orders/{order_id[:40]}",
+                                        key=request.app.state.signing_key)
     return await order_out(request, order, detail=True, with_address=True)
 
 
@@ -141,38 +156,71 @@ async def move_order(order_id: str, body: TransitionIn, request: Request,
     return await order_out(request, order, detail=True)
 
 
-@pages.get("/pay/3ds/{payment_id}")
-async def three_ds_page(payment_id: str, request: Request) -> Response:
-    """The test bank's authentication page (what a real bank shows during 3-D Secure)."""
+def _display_locale(language: str, country: str) -> str:
+    """The buyer's locale for money: their language in their country (de_AT), else their
+    language alone, else en_US."""
+    for tag in (f"{language.replace('-', '_')}_{country}", language.replace("-", "_")):
+        try:
+            return str(Locale.parse(tag))
+        except (UnknownLocaleError, ValueError, TypeError):
+            continue
+    return "en_US"
+
+
+async def _bank_page_context(request: Request, uow: UoW, payment_id: str
+                             ) -> tuple[Caller, Payment, Order, str] | Response:
+    """The signed-in buyer and their payment, or the page that refuses: the test bank's
+    page is bound to the buyer's session, so a visitor who only knows the payment id can
+    neither see it nor answer it."""
     if not isinstance(_provider(request), TestProvider):
         raise NotFound("page", "3ds", code="not_found")
-    pid = html.escape(payment_id[:40])
-    return HTMLResponse(
-        "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport "
-        "content='width=device-width'><title>Test bank · 3-D Secure</title>"
-        "<link rel=stylesheet href=/static/app.css><main class=narrow><h1>Test bank</h1>"
-        f"<p>Approve the payment <code>{pid}</code>?</p>"
-        f"<form method=post action='/pay/3ds/{pid}'>"
-        "<button name=answer value=approve id=approve>Approve</button> "
-        "<button name=answer value=decline class=secondary id=decline>Decline</button>"
-        "</form></main></html>")
+    caller = await optional_caller(request, uow)
+    if caller is None or caller.actor.kind is not ActorKind.CUSTOMER:
+        return _render(request, "error.html", 403, caller=None,
+                       message="Sign in as the buyer of this order to confirm its payment.")
+    try:
+        payment, order, merchant = await service.buyer_payment(
+            request.app.state.stores, caller.actor, payment_id[:40])
+    except DomainError as exc:
+        return _render(request, "error.html", exc.status, caller=None, message=exc.message)
+    return caller, payment, order, merchant
+
+
+@pages.get("/pay/3ds/{payment_id}")
+async def three_ds_page(payment_id: str, request: Request, uow: UoW) -> Response:
+    """The test bank's authentication page (what a real bank shows during 3-D Secure): who
+    is asking for how much, in the buyer's locale, and approve or decline."""
+    found = await _bank_page_context(request, uow, payment_id)
+    if isinstance(found, Response):
+        return found
+    caller, payment, order, merchant = found
+    assert caller.actor.region is not None  # a customer's session always has one
+    customer = await uow.region(caller.actor.region).get(Customer, caller.actor.subject_id)
+    locale = _display_locale(customer.preferred_language if customer else "en",
+                             customer.home_country if customer else "US")
+    return _render(request, "three_ds.html", payment=payment, order=order, merchant=merchant,
+                   amount=format_minor(payment.amount_minor, payment.currency, locale),
+                   lang=locale.split("_")[0], csrf=caller.csrf or "")
 
 
 @pages.post("/pay/3ds/{payment_id}")
-async def three_ds_answer(payment_id: str, request: Request, answer: str = Form("")
-                          ) -> Response:
+async def three_ds_answer(payment_id: str, request: Request, uow: UoW) -> Response:
+    """The buyer's answer: only from their own session, with its CSRF token (a page on
+    another site cannot approve a charge in their name)."""
+    found = await _bank_page_context(request, uow, payment_id)
+    if isinstance(found, Response):
+        return found
+    caller, payment, _order, _merchant = found
+    form = await _form(request)
+    if not _csrf_ok(caller, form):
+        return _render(request, "error.html", 403, caller=None,
+                       message="Your form expired; reload the bank's page and try again.")
     provider = _provider(request)
-    if not isinstance(provider, TestProvider):
-        raise NotFound("page", "3ds", code="not_found")
-    result = await provider.authenticate(payment_id[:40], answer == "approve")
-    stores = request.app.state.stores
-    for region in stores.regions:
-        async with stores.session(region) as r:
-            found = await r.get(Payment, payment_id[:40])
-        if found is not None:
-            order, _ = await service.apply_result(stores, provider, region, found.id, result)
-            return RedirectResponse(f"/orders/{order.id}", status_code=303)
-    raise NotFound("payment", payment_id[:40], code="payment_not_found")
+    assert isinstance(provider, TestProvider)
+    result = await provider.authenticate(payment.id, form.get("answer") == "approve")
+    order, _ = await service.apply_result(request.app.state.stores, provider, payment.region,
+                                          payment.id, result)
+    return RedirectResponse(f"/orders/{order.id}", status_code=303)
 
 
 @router.post("/payments/stripe", status_code=204, tags=["payments"], responses={

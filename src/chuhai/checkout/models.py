@@ -55,6 +55,10 @@ class Order(RegionalBase):
                                               info=pd("user.contact.address.country"))
     tracking: Mapped[str | None] = mapped_column(String(80), info=NOT_PERSONAL)
     idempotency_key: Mapped[str] = mapped_column(String(80), info=NOT_PERSONAL)
+    # The keyed fingerprint of the checkout body (core/idempotency.py): derived from the
+    # address, so declared with it and cleared with it on erasure. None on older rows.
+    request_hash: Mapped[str | None] = mapped_column(String(64),
+                                                     info=pd("user.contact.address"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=NOT_PERSONAL)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow,
                                                  info=NOT_PERSONAL)
@@ -98,6 +102,10 @@ class Payment(RegionalBase):
     decline_code: Mapped[str | None] = mapped_column(String(40), info=NOT_PERSONAL)
     action_url: Mapped[str | None] = mapped_column(String(300), info=NOT_PERSONAL)
     idempotency_key: Mapped[str] = mapped_column(String(80), info=NOT_PERSONAL)
+    # The keyed fingerprint of the pay body, card number included: declared and cleared
+    # like the card's last digits. None on older rows.
+    request_hash: Mapped[str | None] = mapped_column(String(64),
+                                                     info=pd("user.financial.credit_card"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=NOT_PERSONAL)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow,
                                                  info=NOT_PERSONAL)

@@ -33,9 +33,11 @@ from chuhai.core.actor import Actor, ActorKind, Perm
 from chuhai.core.clock import utcnow
 from chuhai.core.db import Stores
 from chuhai.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chuhai.core.idempotency import IdempotencyKeyReused, check_replay, fingerprint
 from chuhai.core.ids import new_id
 from chuhai.core.money import Money, to_minor
 from chuhai.core.outbox import enqueue
+from chuhai.core.secrets_store import signing_key
 from chuhai.crossborder import service as crossborder
 from chuhai.crossborder.basket import QuoteError
 from chuhai.inventory import drops, stock
@@ -137,17 +139,29 @@ def _landed(res: Reservation, hs_code: str, origin: str, weight_g: int,
             "landed": crossborder.charges_summary(q)}
 
 
-async def checkout(stores: Stores, actor: Actor, data: CheckoutIn) -> Order:
-    """Turn a held reservation into an order awaiting payment (idempotent per key)."""
+def _key(stores: Stores, key: bytes | None) -> bytes:
+    """The key of body fingerprints: the app's, or the same one read from the settings."""
+    return key if key is not None else signing_key(stores.settings)
+
+
+def _same_checkout(found: Order, data: CheckoutIn, fp: str) -> Order:
+    if found.reservation_id != data.reservation_id:  # also for rows without a fingerprint
+        raise IdempotencyKeyReused()
+    check_replay(found.request_hash, fp)
+    return found
+
+
+async def checkout(stores: Stores, actor: Actor, data: CheckoutIn, *,
+                   key: bytes | None = None) -> Order:
+    """Turn a held reservation into an order awaiting payment (idempotent per key: the same
+    key with another body — another address — is ``idempotency_key_reused``)."""
     buyer_id, region = _buyer(actor)
+    fp = fingerprint(_key(stores, key), "checkout", data)
     async with stores.session(region) as r:
         found = await r.scalar(select(Order).where(
             Order.buyer_id == buyer_id, Order.idempotency_key == data.idempotency_key))
         if found is not None:
-            if found.reservation_id != data.reservation_id:
-                raise InvalidInput("this idempotency key was used for another reservation",
-                                   code="idempotency_key_reused")
-            return found
+            return _same_checkout(found, data, fp)
         existing = await r.scalar(select(Order).where(
             Order.reservation_id == data.reservation_id, Order.buyer_id == buyer_id))
         if existing is not None:
@@ -172,7 +186,7 @@ async def checkout(stores: Stores, actor: Actor, data: CheckoutIn) -> Order:
         delivery_max_days=q.max_days, ship_name=data.ship_to.name,
         ship_street=data.ship_to.street, ship_city=data.ship_to.city,
         ship_postal_code=data.ship_to.postal_code, ship_country=data.ship_to.country,
-        idempotency_key=data.idempotency_key)
+        idempotency_key=data.idempotency_key, request_hash=fp)
     async with stores.session(region) as r:
         r.add(order)
         r.add(OrderEvent(region=region, order_id=order.id, from_status=None,
@@ -182,6 +196,10 @@ async def checkout(stores: Stores, actor: Actor, data: CheckoutIn) -> Order:
             await r.commit()
         except IntegrityError:
             await r.rollback()
+            same_key = await r.scalar(select(Order).where(
+                Order.buyer_id == buyer_id, Order.idempotency_key == data.idempotency_key))
+            if same_key is not None:  # a concurrent call with this key won
+                return _same_checkout(same_key, data, fp)
             again = await r.scalar(select(Order).where(
                 Order.reservation_id == data.reservation_id, Order.buyer_id == buyer_id))
             if again is None:
@@ -207,13 +225,18 @@ async def _own_order(r: AsyncSession, buyer_id: str, order_id: str) -> Order:
 
 
 async def pay(stores: Stores, provider: PaymentProvider, actor: Actor, order_id: str,
-              data: PayIn, return_url: str = "") -> tuple[Order, Payment]:
+              data: PayIn, return_url: str = "", *, key: bytes | None = None
+              ) -> tuple[Order, Payment]:
+    """Charge the order (idempotent per key: the same key with another card is
+    ``idempotency_key_reused``, and nothing is charged)."""
     buyer_id, region = _buyer(actor)
+    fp = fingerprint(_key(stores, key), "pay", data)
     async with stores.session(region) as r:
         order = await _own_order(r, buyer_id, order_id)
         prior = await r.scalar(select(Payment).where(
             Payment.order_id == order.id, Payment.idempotency_key == data.idempotency_key))
         if prior is not None:
+            check_replay(prior.request_hash, fp)
             if prior.status == "succeeded" and order.status == OrderStatus.PENDING_PAYMENT:
                 return await apply_result(stores, provider, region, prior.id,
                                           ChargeResult(ChargeStatus.SUCCEEDED,
@@ -233,7 +256,8 @@ async def pay(stores: Stores, provider: PaymentProvider, actor: Actor, order_id:
     payment = Payment(id=new_id("pay"), region=region, order_id=order.id,
                       provider=provider.name, status="processing",
                       amount_minor=order.total_minor, currency=order.currency,
-                      card_last4=digits[-4:], idempotency_key=data.idempotency_key)
+                      card_last4=digits[-4:], idempotency_key=data.idempotency_key,
+                      request_hash=fp)
     async with stores.session(region) as r:
         r.add(payment)
         try:
@@ -244,6 +268,7 @@ async def pay(stores: Stores, provider: PaymentProvider, actor: Actor, order_id:
                 Payment.order_id == order.id, Payment.idempotency_key == data.idempotency_key))
             if prior is None:
                 raise
+            check_replay(prior.request_hash, fp)
             return order, prior
     result = await provider.charge(payment.id, order.total_minor, order.currency,
                                    data.card_number, return_url)
@@ -446,6 +471,24 @@ async def staff_order(stores: Stores, actor: Actor, order_id: str) -> Order:
     await access.record(stores, actor, what="order", subjects=[(order.buyer_id, order.region)],
                         details={"order": order.id}, markets={order.buyer_id: order.market})
     return order
+
+
+async def buyer_payment(stores: Stores, actor: Actor, payment_id: str
+                        ) -> tuple[Payment, Order, str]:
+    """One of the buyer's own payments, its order and the merchant's (the seller org's)
+    name — what the bank's 3-D Secure page shows. Another buyer's payment answers as if it
+    did not exist; a caller who is not a customer is refused (``customer_required``)."""
+    buyer_id, region = _buyer(actor)
+    async with stores.session(region) as r:
+        row = (await r.execute(select(Payment, Order).join(
+            Order, Order.id == Payment.order_id).where(
+            Payment.id == payment_id, Order.buyer_id == buyer_id))).first()
+    if row is None:
+        raise NotFound("payment", payment_id, code="payment_not_found")
+    payment, order = row
+    async with stores.session() as s:
+        merchant = await s.scalar(select(Org.name).where(Org.id == order.org_id))
+    return payment, order, str(merchant or "")
 
 
 async def buyer_order(stores: Stores, actor: Actor, order_id: str) -> Order:

@@ -57,11 +57,20 @@ def serve(
 @app.command()
 def migrate() -> None:
     """Bring the global store and every regional store up to the latest schema."""
+    from chuhai.core.errors import DomainError
     from chuhai.core.migrate import upgrade_all
+    from chuhai.demo import ensure_platform
 
     revisions = with_stores(lambda stores: upgrade_all(stores, progress=typer.echo))
     for store, rev in revisions.items():
         typer.echo(f"  {store:<8} at {rev}")
+    try:
+        slug = with_stores(ensure_platform)
+    except DomainError as exc:  # the slug is a seller's: the operator picks another
+        _fail(exc.message)
+        return
+    typer.echo(f"  platform org: {slug} (its staff run the privacy office: chuhai user create "
+               f"--org {slug} --role privacy_officer …)")
 
 
 @stock_app.command("check")
@@ -106,9 +115,9 @@ def seed_demo() -> None:
 
 def _print_logins(logins: list[tuple[str, str, str]]) -> None:
     typer.echo("\nDemo logins (one per role):")
-    typer.echo(f"  {'role':<16} {'e-mail':<34} password")
+    typer.echo(f"  {'role':<26} {'e-mail':<34} password")
     for role, email, password in logins:
-        typer.echo(f"  {role:<16} {email:<34} {password}")
+        typer.echo(f"  {role:<26} {email:<34} {password}")
 
 
 @app.command()

@@ -34,9 +34,23 @@ class Perm(StrEnum):
     PRIVACY_MANAGE = "privacy:manage"
     SELLING = "selling:manage"  # warehouses, stock, drops, auctions, order changes, webhooks
     ORDERS_READ = "orders:read"
+    PRIVACY_FORWARD = "privacy:forward"  # hand a buyer's request on to the platform
 
 
-_EVERY_STAFF = {Perm.CATALOG_READ, Perm.MARKETS_READ, Perm.TOKENS_OWN}
+# The platform (the marketplace itself) is an org of its own with this fixed id, so the
+# check costs no look-up; its slug is a setting (CHUHAI_PLATFORM_ORG). Seller org ids are
+# ``org_`` + 26 characters (core.ids.new_id), so no seller can ever hold this one.
+PLATFORM_ORG_ID = "org_platform"
+
+# Buyers are the platform's customers, not a seller's: whatever reaches across every buyer
+# (the privacy office: requests, erasure, export, consent statistics, the transfer register,
+# the audit log) is for the platform's own staff only, whatever role a seller's staff hold.
+PLATFORM_PERMS: frozenset[Perm] = frozenset({Perm.PRIVACY_MANAGE})
+
+
+# Anyone on a seller's staff may receive a buyer's privacy request (in chat, by e-mail) and
+# must be able to pass it on; forwarding reveals nothing about the buyer.
+_EVERY_STAFF = {Perm.CATALOG_READ, Perm.MARKETS_READ, Perm.TOKENS_OWN, Perm.PRIVACY_FORWARD}
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.OWNER: frozenset(Perm),
@@ -71,15 +85,26 @@ class Actor:
         """For the CLI and seeding: full rights, optionally scoped to one org."""
         return cls(ActorKind.SYSTEM, "system", org_id=org_id, role=Role.OWNER)
 
+    @property
+    def on_platform(self) -> bool:
+        """Staff of the platform org (or the CLI), who act for the platform, not a seller."""
+        return self.kind is ActorKind.SYSTEM or (self.kind is ActorKind.STAFF
+                                                 and self.org_id == PLATFORM_ORG_ID)
+
     def can(self, perm: Perm) -> bool:
         if self.kind is ActorKind.SYSTEM:
             return True
         if self.kind is not ActorKind.STAFF or self.role is None:
             return False
+        if perm in PLATFORM_PERMS and not self.on_platform:
+            return False
         return perm in ROLE_PERMS[self.role]
 
     def require(self, perm: Perm) -> None:
         if not self.can(perm):
+            if perm in PLATFORM_PERMS and self.kind is ActorKind.STAFF and not self.on_platform:
+                raise Forbidden(f"{perm} is for the platform's own staff, not a seller's",
+                                code="platform_only")
             raise Forbidden(f"role {self.role or self.kind} may not {perm}",
                             code="permission_denied")
 

@@ -70,8 +70,21 @@ class Settings(BaseSettings):
         "127.0.0.1", description="Proxies whose X-Forwarded-For is trusted (comma-separated, "
         "or *): set it to the load balancer's address so rate limits see client addresses.")
     port: int = Field(8000, description="Port for `chuhai serve`.")
+    platform_org: str = Field(
+        "platform", pattern=r"^[a-z0-9][a-z0-9-]{1,59}$",
+        description="Slug of the platform's own org (created by `chuhai migrate`): its staff "
+        "run the privacy office; buyers belong to it, not to any seller.")
+    platform_country: str = Field(
+        "DE", pattern=r"^[A-Z]{2}$",
+        description="Where the platform is established: its staff's data lives in that "
+        "country's region.")
     session_ttl_hours: int = Field(12, ge=1, le=24 * 30, description="Console session lifetime.")
-    secure_cookies: bool = Field(False, description="Mark cookies Secure (behind HTTPS).")
+    buyer_session_ttl_hours: int = Field(
+        24 * 30, ge=1, le=24 * 90,
+        description="Buyer (customer) session lifetime: 30 days, at most 90.")
+    secure_cookies: bool = Field(
+        False, description="Mark every cookie Secure. Off, a cookie is still Secure when its "
+        "request came over HTTPS (directly, or from a proxy in forwarded_allow_ips).")
     max_body_bytes: int = Field(5 * 1024 * 1024, description="Largest request body accepted.")
     worker_threads: int = Field(
         0, ge=0, le=64, description="Threads for work that grows with its input (screening "

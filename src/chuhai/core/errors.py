@@ -54,8 +54,9 @@ class NotFound(DomainError):
     status = 404
     title = "Not found"
 
-    def __init__(self, what: str, ident: object, code: str = "not_found") -> None:
-        super().__init__(message=f"{what} {ident} was not found", code=code)
+    def __init__(self, what: str, ident: object, code: str = "not_found",
+                 message: str | None = None) -> None:
+        super().__init__(message=message or f"{what} {ident} was not found", code=code)
 
 
 class Conflict(DomainError):

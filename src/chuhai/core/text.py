@@ -26,6 +26,18 @@ def has_nul(value: Any) -> bool:
     return False
 
 
+def has_control(value: Any) -> bool:
+    """True if any string anywhere in ``value`` (keys too) holds a NUL or one of the control
+    characters ``strip_control`` drops; tab, line feed and carriage return are whitespace."""
+    if isinstance(value, str):
+        return "\x00" in value or _CONTROL.search(value) is not None
+    if isinstance(value, dict):
+        return any(has_control(k) or has_control(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_control(v) for v in value)
+    return False
+
+
 def strip_control(value: Any) -> Any:
     return _CONTROL.sub("", value) if isinstance(value, str) else value
 

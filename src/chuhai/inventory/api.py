@@ -135,13 +135,20 @@ def reservation_out(res: Reservation) -> ReservationOut:
         currency=res.currency, expires_at=res.expires_at, order_id=res.order_id)
 
 
+# A key sent again with another body: FastAPI's own 422 words would hide this answer.
+KEY_REUSED: dict[int | str, dict[str, Any]] = {
+    422: {"description": "Invalid input (`errors` names each field), or "
+                         "`idempotency_key_reused`: the key was sent before with another "
+                         "body (nothing changed)"}}
+
+
 async def _buyer_limit(request: Request, actor: Actor) -> None:
     await limit(request, f"buy:{actor.subject_id}", 30, 10)
 
 
 @router.post("/drops/{drop_id}/reserve", response_model=ReservationOut, status_code=201,
              responses={409: {"description": "sold_out, buyer_limit_reached, "
-                              "drop_not_started or drop_ended"}})
+                              "drop_not_started or drop_ended"}, **KEY_REUSED})
 async def reserve(drop_id: str, body: ReserveIn, request: Request, actor: CurrentActor
                   ) -> ReservationOut:
     """Hold units for the signed-in buyer. The same idempotency key always answers the
@@ -193,12 +200,15 @@ async def start_auction(auction_id: str, request: Request, uow: UoW, actor: Curr
     return auctions.auction_view(a)
 
 
-@router.post("/auctions/{auction_id}/bids", response_model=BidOut, status_code=201)
+@router.post("/auctions/{auction_id}/bids", response_model=BidOut, status_code=201,
+             responses=KEY_REUSED)
 async def place_bid(auction_id: str, body: BidIn, request: Request, actor: CurrentActor
                     ) -> BidOut:
-    """A proxy bid: you pay one increment over the next best, never above your maximum."""
+    """A proxy bid: you pay one increment over the next best, never above your maximum.
+    The same idempotency key with another amount is 422 ``idempotency_key_reused``."""
     await _buyer_limit(request, actor)
-    a, outcome = await auctions.bid(request.app.state.stores, actor, auction_id[:40], body)
+    a, outcome = await auctions.bid(request.app.state.stores, actor, auction_id[:40], body,
+                                    key=request.app.state.signing_key)
     if outcome is not None:
         await _selling(request).announce_auction(a, "bid", {"extended": outcome.extended})
     leading = a.leader_id == actor.subject_id

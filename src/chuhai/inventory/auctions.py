@@ -20,9 +20,11 @@ from chuhai.core.actor import Actor, ActorKind, Perm
 from chuhai.core.clock import utcnow
 from chuhai.core.db import Stores, UnitOfWork
 from chuhai.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chuhai.core.idempotency import check_replay, fingerprint
 from chuhai.core.ids import new_id
 from chuhai.core.money import minor_digits
 from chuhai.core.outbox import enqueue
+from chuhai.core.secrets_store import signing_key
 from chuhai.inventory import bidding, stock
 from chuhai.inventory.bidding import AuctionTerms, BidOutcome, Standing
 from chuhai.inventory.ledger import EntryKind
@@ -120,20 +122,24 @@ async def start_auction(uow: UnitOfWork, actor: Actor, auction_id: str,
 
 
 async def bid(stores: Stores, actor: Actor, auction_id: str, data: BidIn,
-              now: datetime | None = None) -> tuple[Auction, BidOutcome | None]:
-    """Place a (proxy) bid; returns the auction after it and the outcome (None on a replay)."""
+              now: datetime | None = None, *, key: bytes | None = None
+              ) -> tuple[Auction, BidOutcome | None]:
+    """Place a (proxy) bid; returns the auction after it and the outcome (None on a replay).
+    The same key with another amount is ``idempotency_key_reused``."""
     if actor.kind is not ActorKind.CUSTOMER or actor.region is None:
         raise Forbidden("sign in as a customer to bid", code="customer_required")
+    fp = fingerprint(key if key is not None else signing_key(stores.settings), "bid", data)
     for _ in range(MAX_RETRIES):
         at = now or utcnow()
         # Read in one short transaction, write in another whose first statement is the
         # UPDATE: SQLite then takes its write lock at once instead of failing to upgrade.
         async with stores.session() as s:
             a = await get_auction(s, None, auction_id)
-            replay = await s.scalar(select(Bid.id).where(
+            replay = (await s.execute(select(Bid.id, Bid.request_hash).where(
                 Bid.auction_id == auction_id, Bid.bidder_id == actor.subject_id,
-                Bid.idempotency_key == data.idempotency_key))
+                Bid.idempotency_key == data.idempotency_key))).first()
         if replay is not None:
+            check_replay(replay.request_hash, fp)
             return a, None
         if a.status != "live":
             code = "auction_not_started" if a.status == "scheduled" else "auction_ended"
@@ -158,7 +164,7 @@ async def bid(stores: Stores, actor: Actor, auction_id: str, data: BidIn,
             s.add(Bid(auction_id=a.id, version=a.version + 1, bidder_id=actor.subject_id,
                       max_minor=amount, price_after_minor=new.price_minor or 0,
                       leader_after=new.leader_id or "", idempotency_key=data.idempotency_key,
-                      created_at=at))
+                      request_hash=fp, created_at=at))
             try:
                 await s.commit()
             except IntegrityError:

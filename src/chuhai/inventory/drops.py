@@ -30,6 +30,7 @@ from chuhai.core.actor import Actor, ActorKind, Perm
 from chuhai.core.clock import utcnow
 from chuhai.core.db import Stores, UnitOfWork
 from chuhai.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chuhai.core.idempotency import IdempotencyKeyReused
 from chuhai.core.ids import new_id
 from chuhai.core.outbox import GlobalOutbox, enqueue, outbox_row
 from chuhai.core.sql import insert_for, insert_for_dialect
@@ -74,14 +75,16 @@ class DropNotOpen(Conflict):
             super().__init__("the drop has not been started", code="drop_not_started")
 
 
-class IdempotencyKeyReused(InvalidInput):
-    def __init__(self) -> None:
-        super().__init__("this idempotency key was used for a different request",
-                         code="idempotency_key_reused")
-
-
 def request_hash(*parts: object) -> str:
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+
+
+def reserve_fingerprint(drop_id: str, req: ReserveIn) -> str:
+    """What a reservation's idempotency key stands for: the drop, line and quantity, and
+    the waitlist flag — marked only when set, so that the fingerprints of reservations made
+    before the flag counted still match their replays."""
+    parts = ("drop", drop_id, req.line_id, req.quantity)
+    return request_hash(*parts, "waitlist") if req.waitlist else request_hash(*parts)
 
 
 async def create_drop(uow: UnitOfWork, actor: Actor, data: DropIn) -> Drop:
@@ -284,7 +287,7 @@ async def reserve(stores: Stores, actor: Actor, drop_id: str, req: ReserveIn, *,
     """
     buyer_id, region = _buyer(actor)
     now = now or utcnow()
-    fingerprint = request_hash("drop", drop_id, req.line_id, req.quantity)
+    fingerprint = reserve_fingerprint(drop_id, req)
     offer = await OFFERS.get(stores, drop_id, req.line_id, now)
     _drop, line = offer.drop, offer.line
     if gate is None:

@@ -211,6 +211,8 @@ class Bid(GlobalBase):
     price_after_minor: Mapped[int] = mapped_column(BigInteger)
     leader_after: Mapped[str] = mapped_column(String(40), info=PSEUDONYMOUS_ID)
     idempotency_key: Mapped[str] = mapped_column(String(80))
+    # The fingerprint of the bid's body (core/idempotency.py); None on older rows.
+    request_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     __table_args__ = (UniqueConstraint("auction_id", "version"),
                       UniqueConstraint("auction_id", "bidder_id", "idempotency_key"))

@@ -10,7 +10,15 @@ from pydantic import BaseModel, EmailStr, Field
 from chuhai.core.errors import NotFound
 from chuhai.live import service
 from chuhai.live.schemas import FollowOut, ReplayOut, RoomIn, RoomOut, RoomPatch
-from chuhai.web.deps import SESSION_COOKIE, CurrentActor, UoW, accounts, client_ip, limit
+from chuhai.web.deps import (
+    SESSION_COOKIE,
+    CurrentActor,
+    UoW,
+    accounts,
+    admit_sign_in,
+    set_cookie,
+    signed_in,
+)
 
 router = APIRouter(prefix="/api", tags=["live"])
 
@@ -69,19 +77,25 @@ class CustomerLogin(BaseModel):
     password: str = Field(min_length=1, max_length=256)
 
 
-@router.post("/customers/session", status_code=204)
+@router.post("/customers/session", status_code=204, responses={
+    401: {"description": "E-mail or password is wrong, or no such account "
+                         "(`bad_credentials`: the same answer for both)"},
+    429: {"description": "Too many sign-in attempts (`rate_limited`): slowed per address, "
+                         "per account and per account and address, never locked; retry "
+                         "after `retry_after` seconds (also the Retry-After header)"}})
 async def customer_sign_in(body: CustomerLogin, request: Request, response: Response,
                            uow: UoW) -> Response:
-    """A buyer signs in (cookie session) to chat, ask, vote and buy."""
-    await limit(request, f"login:ip:{client_ip(request)}", 30, 300)
+    """A buyer signs in (cookie session) to chat, ask, vote and buy. Attempts are slowed
+    per address, per account and per (account, address) — 429 ``rate_limited`` with
+    Retry-After — except from a device that signed in to the account before."""
+    attempt = await admit_sign_in(request, body.email)
     acc = accounts(request, uow)
     actor = await acc.authenticate_customer(body.email, body.password)
-    ttl = timedelta(days=30)
+    ttl = timedelta(hours=request.app.state.settings.buyer_session_ttl_hours)
     raw, _csrf = await acc.open_session(actor, ttl)
     response.status_code = 204
-    response.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="lax",
-                        secure=request.app.state.settings.secure_cookies,
-                        max_age=int(ttl.total_seconds()))
+    set_cookie(response, request, SESSION_COOKIE, raw, max_age=int(ttl.total_seconds()))
+    await signed_in(request, response, attempt)
     return response
 
 

@@ -20,6 +20,7 @@ from chuhai.inventory import auctions, drops, stock
 from chuhai.live import service
 from chuhai.live.schemas import RoomIn
 from chuhai.markets.profiles import get_profile
+from chuhai.web import browser_policy
 from chuhai.web.deps import UoW, optional_caller
 from chuhai.web.pages import _form, _render, _to_login
 
@@ -152,9 +153,12 @@ async def viewer_page(room_id: str, request: Request, uow: UoW, lang: str | None
     market = (market or room.markets[0]).upper()[:2]
     profile = get_profile(market) or get_profile(room.markets[0])
     lang = (lang or (profile.default_language if profile else "en"))[:16]
-    return _render(request, "viewer.html", caller=caller, viewer_name=name, room=room,
+    page = _render(request, "viewer.html", caller=caller, viewer_name=name, room=room,
                    lang=lang, market=market, title=room.titles.get(lang) or next(
                        iter(room.titles.values())))
+    # The playlist may be on a media server or CDN; pinned products' images are any https
+    # address the catalog holds.
+    return browser_policy.apply(page, request, media=[room.playback_url], images=["https:"])
 
 
 @router.get("/replay/{room_id}")
@@ -165,7 +169,8 @@ async def replay_page(room_id: str, request: Request, uow: UoW) -> Response:
         return _render(request, "error.html", exc.status, caller=None, message=exc.message)
     if room.status != "ended":
         return RedirectResponse(f"/live/{room.id}", status_code=303)
-    return _render(request, "replay.html", caller=None, room=room,
+    page = _render(request, "replay.html", caller=None, room=room,
                    title=next(iter(room.titles.values())),
                    started=(room.started_at or room.scheduled_at).isoformat(),
                    ended=isinstance(room.ended_at, datetime))
+    return browser_policy.apply(page, request, media=[room.recording_url])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -143,6 +144,20 @@ async def _send_loop(ws: WebSocket, conn: Connection) -> None:
             conn.last_seq = frame.last
 
 
+# Plain ASCII digits: int() would also take "1_0", "+1", " 1" and "１" (any Unicode digit).
+_SINCE = re.compile(r"[0-9]{1,18}")
+
+
+def parse_since(raw: str | None) -> int | None:
+    """``?since=``: None when absent or empty, else a non-negative integer written with
+    digits 0-9 only (at most 18, so it fits a 64-bit counter); anything else: ValueError."""
+    if raw is None or raw == "":
+        return None
+    if not _SINCE.fullmatch(raw):
+        raise ValueError("since must be digits 0-9 only")
+    return int(raw)
+
+
 def _lang(raw: str | None) -> str:
     value = (raw or "en")[:16]
     return value if value.replace("-", "").isalnum() else "en"
@@ -154,13 +169,11 @@ async def room_socket(ws: WebSocket, room_id: str) -> None:
     await ws.accept()
     lang = _lang(ws.query_params.get("lang"))
     market = (ws.query_params.get("market") or "US")[:2].upper()
-    since_raw = ws.query_params.get("since")
     try:
-        since = int(since_raw) if since_raw not in (None, "") else None
-        if since is not None and since < 0:
-            raise ValueError
+        since = parse_since(ws.query_params.get("since"))
     except ValueError:
-        await ws.send_text(error_frame("bad_since", "since must be a sequence number"))
+        await ws.send_text(error_frame("bad_since", "since must be a sequence number: "
+                                                    "digits 0-9 only"))
         await ws.close(Close.BAD_REQUEST)
         return
     try:

@@ -24,7 +24,7 @@ from chuhai.privacy.schemas import (
     DataRequestOut,
     RequestIn,
 )
-from chuhai.web.deps import UoW, client_ip, limit
+from chuhai.web.deps import UoW, client_ip, limit, set_cookie
 from chuhai.web.people import Person, identify, signed_in_customer
 
 router = APIRouter(prefix="/api/privacy", tags=["privacy"])
@@ -36,9 +36,7 @@ async def _person(request: Request, response: Response, uow: UoW, market: str | 
     person = await identify(request, uow, market, write=write)
     if person.subject_id is None:
         gid, signed = issue_guest_id(request.app.state.signing_key)
-        response.set_cookie(GUEST_COOKIE, signed, httponly=True, samesite="lax",
-                            max_age=365 * 24 * 3600,
-                            secure=request.app.state.settings.secure_cookies)
+        set_cookie(response, request, GUEST_COOKIE, signed, max_age=365 * 24 * 3600)
         person = Person(gid, _region(person.country), person.country, "guest",
                         person.language)
     return person

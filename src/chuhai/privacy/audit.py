@@ -30,8 +30,8 @@ from chuhai.privacy.models import AuditEntry, AuditHead
 GENESIS = "0" * 64
 # What is audited today; consent changes and request steps join as they are built.
 ACTIONS = frozenset({"pd.read", "pd.list", "dsr.export", "dsr.erase", "retention.sweep",
-                     "consent.change", "dsr.open", "dsr.verify", "dsr.extend", "dsr.complete",
-                     "dsr.reject", "dsr.rectify", "marketing.send"})
+                     "consent.change", "dsr.open", "dsr.forward", "dsr.verify", "dsr.extend",
+                     "dsr.complete", "dsr.reject", "dsr.rectify", "marketing.send"})
 
 
 def entry_hash(seq: int, at: datetime, actor: str, org_id: str | None, action: str,

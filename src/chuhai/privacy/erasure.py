@@ -48,6 +48,7 @@ POLICIES: dict[str, str] = {
     "room_messages": "scrub", "orders": "legal_hold", "order_events": "legal_hold",
     "payments": "legal_hold", "consent_ledger": "delete", "analytics_events": "delete",
     "marketing_messages": "delete", "data_request_details": "delete",
+    "forwarded_messages": "delete",
     # global: the request queue keeps its record (deadline met, what was done) under the
     # pseudonym; a campaign keeps its author's pseudonym
     "data_requests": "scrub", "marketing_campaigns": "scrub", "transfer_people": "scrub",

@@ -111,3 +111,17 @@ class TransferPerson(GlobalBase):
     subject_id: Mapped[str] = mapped_column(String(40), primary_key=True, info=PSEUDONYMOUS_ID)
     market: Mapped[str] = mapped_column(String(2))
     first_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ForwardedMessage(RegionalBase):
+    """What a buyer wrote to a seller (in chat, by e-mail) that the seller forwarded to the
+    platform as a data-subject request: the platform's officer reads it to verify and
+    answer. It is the buyer's own words, so it stays in their region and goes once the
+    request is closed."""
+
+    __tablename__ = "forwarded_messages"
+    request_id: Mapped[str] = mapped_column(String(40), primary_key=True, info=NOT_PERSONAL)
+    subject_id: Mapped[str] = mapped_column(String(40), index=True, info=PSEUDONYMOUS_ID)
+    received_via: Mapped[str] = mapped_column(String(16), info=NOT_PERSONAL)
+    text: Mapped[str] = mapped_column(String(2000), info=pd("user.content.private"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=NOT_PERSONAL)

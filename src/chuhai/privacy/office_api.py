@@ -1,5 +1,7 @@
 """The privacy officer's API: the request queue, consent statistics, the transfer register,
-the audit log with its verification. Every route needs ``privacy:manage``."""
+the audit log with its verification. Every route needs ``privacy:manage``, which only the
+platform's own staff hold (core.actor.PLATFORM_PERMS): a seller's owner or privacy officer
+is refused with ``platform_only``."""
 
 from __future__ import annotations
 
@@ -7,12 +9,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import Field
+from sqlalchemy import select
 
+from chuhai.accounts.models import Subject
 from chuhai.core.actor import Actor, Perm
 from chuhai.core.clock import utcnow
+from chuhai.core.errors import NotFound
 from chuhai.core.text import NonEmptyText, SafeModel
-from chuhai.privacy import audit, requests, stats, transfers
-from chuhai.privacy.schemas import AuditLogOut, ConsentStatOut, DataRequestOut, TransfersOut
+from chuhai.privacy import audit, forwarding, requests, stats, transfers
+from chuhai.privacy.schemas import (
+    AuditLogOut,
+    ConsentStatOut,
+    DataRequestOut,
+    ForwardedMessageOut,
+    TransfersOut,
+)
 from chuhai.web.deps import CurrentActor, UoW
 
 router = APIRouter(prefix="/api/privacy/office", tags=["privacy office"])
@@ -94,6 +105,20 @@ async def complete_request(request_id: str, request: Request, uow: UoW,
     req = await requests.complete(app.stores, request_id, actor, key=app.signing_key,
                                   redis=app.redis)
     return requests.classify(req, utcnow()).as_dict()
+
+
+@router.get("/requests/{request_id}/message", response_model=ForwardedMessageOut)
+async def forwarded_message(request_id: str, uow: UoW, actor: CurrentActor) -> dict[str, Any]:
+    """What the buyer wrote to the seller who forwarded the request (``channel`` seller),
+    to verify and answer it; gone once the request is closed."""
+    _officer(actor)
+    req = await requests.get(uow.global_, request_id)
+    msg = await forwarding.message(uow, req)
+    if msg is None:
+        raise NotFound("forwarded message", request_id, code="message_not_found")
+    org = await uow.global_.scalar(select(Subject.org_id).where(Subject.id == req.created_by))
+    return {"request": req.id, "received_via": msg.received_via, "text": msg.text,
+            "forwarded_at": msg.at.isoformat(), "forwarded_by_org": org}
 
 
 @router.get("/consent-stats", response_model=list[ConsentStatOut])

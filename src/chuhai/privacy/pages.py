@@ -5,16 +5,17 @@ the audit log with its verification, the records of processing."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from chuhai.core.actor import ActorKind, Perm
 from chuhai.core.clock import utcnow
-from chuhai.core.errors import DomainError
-from chuhai.privacy import audit, consent, records, requests, stats, transfers
+from chuhai.core.errors import DomainError, InvalidInput
+from chuhai.privacy import audit, consent, forwarding, records, requests, stats, transfers
 from chuhai.privacy.notice import texts
-from chuhai.web.deps import Caller, UoW, optional_caller
+from chuhai.web.deps import Caller, UoW, limit, optional_caller
 from chuhai.web.pages import _csrf_ok, _form, _render, _to_login
 from chuhai.web.people import identify
 
@@ -56,8 +57,50 @@ async def _officer(request: Request, uow: UoW) -> Caller | None:
 
 
 @router.get("/console/privacy")
-async def office_home() -> Response:
+async def office_home(request: Request, uow: UoW) -> Response:
+    caller = await _officer(request, uow)
+    if caller is not None and not caller.actor.can(Perm.PRIVACY_MANAGE):
+        return RedirectResponse("/console/privacy/forward", status_code=303)
     return RedirectResponse("/console/privacy/requests", status_code=303)
+
+
+@router.get("/console/privacy/forward")
+async def forward_page(request: Request, uow: UoW) -> Response:
+    """A seller's staff forward a buyer's request to the platform and follow it."""
+    caller = await _officer(request, uow)
+    if caller is None:
+        return _to_login(request)
+    if caller.actor.on_platform:  # the platform receives forwards; it does not send them
+        return RedirectResponse("/console/privacy/requests", status_code=303)
+    q = request.query_params
+    return _render(request, "privacy_forward.html", caller=caller,
+                   forwards=[f.as_dict() for f in await forwarding.forwarded_by(uow, caller.actor)],
+                   kinds=forwarding.FORWARDABLE, channels=forwarding.CHANNELS,
+                   error=q.get("error", "")[:300], sent=q.get("sent", "")[:40])
+
+
+@router.post("/console/privacy/forward")
+async def forward_submit(request: Request, uow: UoW) -> Response:
+    caller = await _officer(request, uow)
+    if caller is None:
+        return _to_login(request)
+    form = await _form(request)
+    back = "/console/privacy/forward"
+    if not _csrf_ok(caller, form):
+        return RedirectResponse(f"{back}?error=Your+form+expired%3B+try+again.", status_code=303)
+    try:
+        await limit(request, f"privacy:forward:{caller.actor.org()}", 30, 3600)
+        text = " ".join(form.get("text", "").replace("\x00", "").split())[:2000]
+        if not text:
+            raise InvalidInput("say what the buyer asked", code="bad_text")
+        req = await forwarding.forward(uow, caller.actor, key=request.app.state.signing_key,
+                                       buyer=form.get("buyer", "")[:254],
+                                       kind=form.get("kind", ""), text=text,
+                                       received_via=form.get("received_via", ""))
+        await uow.commit()
+    except DomainError as exc:
+        return RedirectResponse(f"{back}?error={quote(exc.message)}", status_code=303)
+    return RedirectResponse(f"{back}?sent={req.id}", status_code=303)
 
 
 @router.get("/console/privacy/{section}")
@@ -69,12 +112,19 @@ async def office_page(section: str, request: Request, uow: UoW) -> Response:
         return _render(request, "error.html", 404, caller=caller, message="No such page.")
     if not caller.actor.can(Perm.PRIVACY_MANAGE):
         return _render(request, "error.html", 403, caller=caller,
-                       message="Privacy pages are for privacy officers and owners.")
+                       message="The privacy office is run by the platform's privacy officers. "
+                       "To pass on a buyer's request, use Privacy → Forward a request.")
     ctx: dict[str, Any] = {"section": section, "sections": SECTIONS, "caller": caller,
                            "error": request.query_params.get("error", "")[:300]}
     if section == "requests":
-        ctx["items"] = [i.as_dict() for i in await requests.queue(uow.global_,
-                                                                  include_done=True)]
+        ctx["items"] = []
+        for queued in await requests.queue(uow.global_, include_done=True):
+            item, req = queued.as_dict(), queued.request
+            if req.channel == forwarding.CHANNEL and req.status in requests.OPEN:
+                msg = await forwarding.message(uow, req)  # the buyer's words, for verifying
+                item["message"] = msg.text if msg else None
+                item["received_via"] = msg.received_via if msg else None
+            ctx["items"].append(item)
     elif section == "consent":
         ctx["rows"] = stats.rates(await stats.consent_stats(request.app.state.stores))
     elif section == "transfers":
@@ -117,7 +167,5 @@ async def office_action(request_id: str, action: str, request: Request, uow: UoW
             return RedirectResponse(f"{back}?error=Unknown+action", status_code=303)
         await uow.commit()
     except DomainError as exc:
-        from urllib.parse import quote
-
         return RedirectResponse(f"{back}?error={quote(exc.message)}", status_code=303)
     return RedirectResponse(back, status_code=303)

@@ -179,6 +179,7 @@ async def reject(uow: UnitOfWork, request_id: str, actor: Actor, reason: str) ->
         raise InvalidInput("give the reason the person will be told", code="bad_reason")
     req.status, req.completed_at = "rejected", utcnow()
     req.outcome = {"rejected": reason}
+    await _drop_forwarded(uow, req)
     await audit.append(uow.global_, actor=actor.subject_id, org_id=actor.org_id,
                        action="dsr.reject", subject=req.subject_id, region=req.region,
                        details={"request": req.id, "reason": reason})
@@ -231,12 +232,20 @@ async def complete(stores: Stores, request_id: str, actor: Actor, *, key: bytes,
         if kind == "erasure":  # the queue keeps the request, but no longer names the person
             req.subject_id = outcome["pseudonym"]
         req.status, req.completed_at, req.outcome = "completed", now, outcome
+        await _drop_forwarded(uow, req)
         await audit.append(uow.global_, actor=actor.subject_id, org_id=actor.org_id,
                            action="dsr.complete", subject=req.subject_id, region=region,
                            details={"request": req.id, "kind": kind,
                                     "on_time": now <= req.due_at})
         await uow.commit()
         return req
+
+
+async def _drop_forwarded(uow: UnitOfWork, req: DataRequest) -> None:
+    """A closed request no longer needs the buyer's words a seller forwarded."""
+    from chuhai.privacy.forwarding import drop_message
+
+    await drop_message(uow, req)
 
 
 async def _rectify(uow: UnitOfWork, request_id: str, subject: str, region: str,

@@ -98,7 +98,7 @@ class DataRequestOut(BaseModel):
     status: str
     market: str
     regime: str
-    channel: str = Field(description="self_service | staff")
+    channel: str = Field(description="self_service | staff | seller (forwarded by a seller)")
     received_at: str = Field(description="ISO 8601, as are the other times")
     verified_at: str | None
     due_at: str
@@ -109,6 +109,16 @@ class DataRequestOut(BaseModel):
     days_left: float | None
     outcome: RequestOutcome
     rules: list[str]
+
+
+class ForwardedMessageOut(BaseModel):
+    """What a buyer wrote to the seller who forwarded their request."""
+
+    request: str
+    received_via: str = Field(description="chat | email | phone | letter | other")
+    text: str
+    forwarded_at: str
+    forwarded_by_org: str | None
 
 
 class ConsentStatOut(BaseModel):

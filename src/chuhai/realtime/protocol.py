@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from websockets.frames import Frame as WireFrame
 from websockets.frames import Opcode
 
+from chuhai.core.text import has_control
+
 PROTOCOL_VERSION = 1
 MAX_FRAME_BYTES = 8 * 1024
 MAX_CHAT_CHARS = 500
@@ -171,6 +173,9 @@ def parse_client(raw: str | bytes) -> Any:
         raise ProtocolError("invalid_json", "the frame is not JSON") from exc
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise ProtocolError("invalid_message", "a message is an object with a 'type'")
+    if has_control(data):  # the code the HTTP API answers NUL in an address with
+        raise ProtocolError("invalid_characters",
+                            "text must not contain NUL or other control characters")
     try:
         return _CLIENT.validate_python(data)
     except ValidationError as exc:

@@ -10,11 +10,18 @@ from __future__ import annotations
 import hmac
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from chuhai.accounts.service import Accounts
+from chuhai.accounts.throttle import (
+    DEVICE_COOKIE,
+    DEVICE_COOKIE_MAX_AGE_S,
+    Attempt,
+    SignInThrottle,
+    remember_device,
+)
 from chuhai.core.actor import Actor
 from chuhai.core.db import Stores, UnitOfWork, unit_of_work
 from chuhai.core.errors import Forbidden, Unauthenticated
@@ -88,8 +95,62 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def cookie_secure(request: Request) -> bool:
+    """Secure when the request came over HTTPS — directly, or through a proxy in
+    ``forwarded_allow_ips`` (uvicorn takes the scheme from X-Forwarded-Proto only from
+    those, as it takes the client address) — and always with ``secure_cookies`` on."""
+    return bool(request.app.state.settings.secure_cookies) or request.url.scheme == "https"
+
+
+def set_cookie(response: Response, request: Request, name: str, value: str, *,
+               max_age: int | None = None, samesite: Literal["lax", "strict"] = "lax",
+               httponly: bool = True) -> None:
+    """Every cookie the app sets goes through here, so none forgets ``Secure``."""
+    response.set_cookie(name, value, max_age=max_age, httponly=httponly, samesite=samesite,
+                        secure=cookie_secure(request))
+
+
+def forget_cookie(response: Response, request: Request, name: str, *,
+                  samesite: Literal["lax", "strict"] = "lax") -> None:
+    """Delete a cookie with the attributes it was set with (a browser keeps a Secure cookie
+    that an answer without ``Secure`` tries to overwrite)."""
+    response.delete_cookie(name, httponly=True, samesite=samesite,
+                           secure=cookie_secure(request))
+
+
 async def limit(request: Request, key: str, limit: int, window_s: int) -> None:
     """Count one hit of ``key`` for this client; 429 past ``limit`` per window."""
     from chuhai.core.ratelimit import enforce
 
     await enforce(request.app.state.limiter, key, limit, window_s)
+
+
+def _throttle(request: Request) -> SignInThrottle:
+    return SignInThrottle(request.app.state.limiter, request.app.state.signing_key)
+
+
+async def admit_sign_in(request: Request, email: str) -> Attempt:
+    """Let one sign-in attempt for ``email`` go on to the password check, or raise
+    ``RateLimited`` (429 with Retry-After): per address (30 attempts in 5 minutes), and the
+    growing delays per account and per (account, address) of ``accounts/throttle.py``. A
+    device that signed in to this account before skips all but its own delay."""
+    from chuhai.core.ratelimit import RateLimited
+
+    throttle = _throttle(request)
+    attempt = throttle.attempt(email, client_ip(request), request.cookies.get(DEVICE_COOKIE))
+    if attempt.device is None:  # a flood from the owner's network does not hold them back
+        await limit(request, f"login:ip:{client_ip(request)}", 30, 300)
+    wait = await throttle.admit(attempt)
+    if wait:
+        raise RateLimited(wait)
+    return attempt
+
+
+async def signed_in(request: Request, response: Response, attempt: Attempt) -> None:
+    """After a right password: the counts of this address or device start afresh, and the
+    browser is remembered as a known device of the account (a signed cookie)."""
+    await _throttle(request).succeeded(attempt)
+    value = remember_device(request.app.state.signing_key, attempt.account,
+                            request.cookies.get(DEVICE_COOKIE))
+    set_cookie(response, request, DEVICE_COOKIE, value, max_age=DEVICE_COOKIE_MAX_AGE_S,
+               samesite="strict")

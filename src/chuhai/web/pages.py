@@ -20,16 +20,17 @@ from chuhai.catalog.models import Listing, Product
 from chuhai.core.actor import Perm
 from chuhai.core.errors import DomainError
 from chuhai.core.ratelimit import RateLimited
-from chuhai.core.secrets_store import keyed_hash
 from chuhai.markets.profiles import default_profiles
 from chuhai.web.deps import (
     SESSION_COOKIE,
     Caller,
     UoW,
     accounts,
-    client_ip,
-    limit,
+    admit_sign_in,
+    forget_cookie,
     optional_caller,
+    set_cookie,
+    signed_in,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -76,9 +77,14 @@ async def root(request: Request, uow: UoW) -> Response:
 async def login_page(request: Request, next: str = "/console") -> Response:
     token = secrets.token_urlsafe(24)
     resp = _render(request, "login.html", login_csrf=token, next=_safe_next(next))
-    resp.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict",
-                    secure=request.app.state.settings.secure_cookies)
+    set_cookie(resp, request, LOGIN_CSRF, token, samesite="strict")
     return resp
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{-(-seconds // 60)} minutes"
 
 
 def _safe_next(target: str) -> str:
@@ -97,33 +103,28 @@ async def login(request: Request, uow: UoW) -> Response:
                                              form.get("login_csrf", "").encode()):
         return _render(request, "login.html", 403, error="Your form expired; try again.",
                        login_csrf=cookie, next=nxt)
-    email_key = keyed_hash(request.app.state.signing_key, "rl", form.get("email", "")[:254]
-                           .strip().lower())
-    limiter = request.app.state.limiter
+    email = form.get("email", "")[:254]
     try:
-        await limit(request, f"login:ip:{client_ip(request)}", 30, 300)
-        if await limiter.count(f"login:fail:{email_key}") >= 10:
-            raise RateLimited(900)
+        attempt = await admit_sign_in(request, email)
     except RateLimited as exc:
-        wait = exc.extra["retry_after"]
-        resp = _render(request, "login.html", 429, login_csrf=cookie, next=nxt,
-                       error=f"Too many sign-in attempts. Try again in {wait} s.")
-        resp.headers["Retry-After"] = str(exc.extra["retry_after"])
+        wait = int(exc.extra["retry_after"])
+        resp = _render(request, "login.html", 429, login_csrf=cookie, next=nxt, email=email,
+                       error=f"Too many sign-in attempts. Try again in {_duration(wait)}.")
+        resp.headers["Retry-After"] = str(wait)
         return resp
     try:
         actor = await accounts(request, uow).authenticate_staff(
-            form.get("email", "")[:254], form.get("password", "")[:256])
-    except DomainError:
-        await limiter.hit(f"login:fail:{email_key}", 10, 900)  # only failures count
+            email, form.get("password", "")[:256])
+    except DomainError:  # the attempt was counted when it was let through
         return _render(request, "login.html", 401, error="E-mail or password is wrong.",
-                       login_csrf=cookie, next=nxt, email=form.get("email", "")[:254])
+                       login_csrf=cookie, next=nxt, email=email)
     settings = request.app.state.settings
     ttl = timedelta(hours=settings.session_ttl_hours)
     raw, _csrf = await accounts(request, uow).open_session(actor, ttl)
     resp = RedirectResponse(nxt, status_code=303)
-    resp.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="lax",
-                    secure=settings.secure_cookies, max_age=int(ttl.total_seconds()))
-    resp.delete_cookie(LOGIN_CSRF)
+    set_cookie(resp, request, SESSION_COOKIE, raw, max_age=int(ttl.total_seconds()))
+    await signed_in(request, resp, attempt)
+    forget_cookie(resp, request, LOGIN_CSRF, samesite="strict")
     return resp
 
 
@@ -137,7 +138,7 @@ async def logout(request: Request, uow: UoW) -> Response:
     if caller:
         await accounts(request, uow).close_session(request.cookies.get(SESSION_COOKIE, ""))
     resp = RedirectResponse("/login", status_code=303)
-    resp.delete_cookie(SESSION_COOKIE)
+    forget_cookie(resp, request, SESSION_COOKIE)
     return resp
 
 
