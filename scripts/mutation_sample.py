@@ -12,8 +12,9 @@ The sample is stable: a mutant is in it when the SHA-256 of its name falls in th
 and a survivor stays a survivor until a test kills it. Each module contributes at least
 ``--min`` mutants (all of them if it has fewer), so a small module is not judged on two.
 
-Steps: (1) when mutmut has never run here, run it on the small states module, which makes
-it generate every mutant and learn which tests reach which function; (2) list every mutant
+Steps: (1) run mutmut on the small states module, which makes it generate the mutants of
+any code changed since the last run and learn which tests reach which function (the first
+time, every mutant); (2) list every mutant
 (``mutmut results --all true``); (3) run the sampled mutants that have no verdict yet, in
 one ``mutmut run`` bounded by ``--timeout`` (a later run continues); (4) print the scores
 of the sample (scripts/mutation_scores.py).
@@ -90,7 +91,9 @@ def main() -> int:
             sys.exit(proc.returncode)
         return True
 
-    if not read_results(mutmut) and not run([SEED_MODULE]):
+    # mutmut regenerates the mutants of changed code only when it runs: run the small seed
+    # module first, so the names sampled below are those of the code as it is now.
+    if not run([SEED_MODULE]):
         print(f"stopped after {args.timeout} s while mutmut learned the tests: run again")
         return 1
     results = read_results(mutmut)
@@ -108,9 +111,9 @@ def main() -> int:
     if not finished:
         print(f"mutmut stopped after {args.timeout} s: the scores below are partial; "
               "run `make mutation` again to continue")
-    score = subprocess.run([sys.executable,  # noqa: S603 str(Path(__file__).parent / "mutation_scores.py"),
-                            "--only", str(SAMPLE_FILE), "--min", str(args.score_min)],
-                           check=False)
+    scorer = str(Path(__file__).parent / "mutation_scores.py")
+    score = subprocess.run([sys.executable, scorer, "--only", str(SAMPLE_FILE),  # noqa: S603
+                            "--min", str(args.score_min)], check=False)
     return score.returncode or (0 if finished else 2)
 
 

@@ -24,7 +24,7 @@ from chuhai.privacy.schemas import (
     DataRequestOut,
     RequestIn,
 )
-from chuhai.web.deps import UoW, client_ip, limit, set_cookie
+from chuhai.web.deps import UoW, admit_sign_in, client_ip, limit, password_confirmed, set_cookie
 from chuhai.web.people import Person, identify, signed_in_customer
 
 router = APIRouter(prefix="/api/privacy", tags=["privacy"])
@@ -114,8 +114,12 @@ async def post_request(body: RequestIn, request: Request, uow: UoW) -> dict[str,
     if body.password is not None:
         customer = await uow.region(person.region).get(Customer, person.subject_id)
         hashed = customer.password_hash if customer else None
+        # A password check like sign-in's, so the same per-account throttle: a stolen
+        # session is no way round sign-in's limits to guess the password.
+        attempt = await admit_sign_in(request, customer.email if customer else "")
         if not hashed or not await verify_password_async(body.password, hashed):
             raise Unauthenticated("the password is not right", code="bad_password")
+        await password_confirmed(request, attempt)
         verification = "reauthenticated"
     req = await requests.open_request(uow, subject_id=person.subject_id, kind=body.kind,
                                       channel="self_service", created_by=person.subject_id,

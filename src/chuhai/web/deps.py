@@ -146,6 +146,12 @@ async def admit_sign_in(request: Request, email: str) -> Attempt:
     return attempt
 
 
+async def password_confirmed(request: Request, attempt: Attempt) -> None:
+    """A right password re-entered by someone already signed in (to confirm a request):
+    the counts start afresh as after a sign-in; no device cookie, nothing else changes."""
+    await _throttle(request).succeeded(attempt)
+
+
 async def signed_in(request: Request, response: Response, attempt: Attempt) -> None:
     """After a right password: the counts of this address or device start afresh, and the
     browser is remembered as a known device of the account (a signed cookie)."""
