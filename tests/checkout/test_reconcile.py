@@ -446,3 +446,35 @@ async def test_the_answer_counts_every_payment_settled_in_the_round(
         assert await lost.reconcile(now=later) == 0
     finally:
         bank.close()
+
+
+async def test_a_buyer_who_retried_after_a_lost_answer_is_charged_once(sale):
+    """The first answer was lost after the bank charged; the buyer paid again and that
+    charge succeeded too. The order is paid once: the reconciler refunds the first charge
+    (the one the order did not keep), and a second round changes nothing."""
+    sale.bank.lost_answer = True
+    first = await sale.pay_and_crash()
+    sale.bank.lost_answer = False  # the buyer tries again, with a new key
+    order, second = await sale.pay()
+    assert (order.status, second.status) == ("paid", "succeeded")
+    settled = await sale.reconcile(now=first.updated_at + GRACE + timedelta(seconds=1))
+    assert settled >= 1
+    statuses = {p.id: p.status for p in await sale.payments()}
+    assert sorted(statuses.values()) == ["refunded", "succeeded"]
+    assert sale.bank.ledger(first.id)[2] == "refunded" or \
+        sale.bank.ledger(second.id)[2] == "refunded"
+    assert (await sale.order()).status == "paid"
+    assert await sale.reconcile(now=first.updated_at + 10 * GRACE) == 0
+
+
+async def test_a_second_charge_whose_refund_did_not_go_through_is_refunded_next_round(sale):
+    sale.bank.lost_answer = True
+    first = await sale.pay_and_crash()
+    sale.bank.lost_answer = False
+    await sale.pay()
+    sale.bank.refunds = "unconfirmed"
+    await sale.reconcile(now=first.updated_at + GRACE + timedelta(seconds=1))
+    assert sorted(p.status for p in await sale.payments()) == ["succeeded", "succeeded"]
+    sale.bank.refunds = "ok"
+    assert await sale.reconcile(now=first.updated_at + 2 * GRACE) == 1
+    assert sorted(p.status for p in await sale.payments()) == ["refunded", "succeeded"]

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -295,6 +295,13 @@ async def apply_result(stores: Stores, provider: PaymentProvider, region: str,
         await _set_payment(stores, payment, "requires_action", result)
     elif result.status is ChargeStatus.FAILED:
         await _set_payment(stores, payment, "failed", result)
+    elif result.status is ChargeStatus.SUCCEEDED and order.status != OrderStatus.PENDING_PAYMENT:
+        # The order was paid by another charge meanwhile (the buyer tried again after an
+        # answer was lost, and both reached the bank), or it was cancelled: the money was
+        # taken, so say so, and give back what the order does not keep.
+        await _set_payment(stores, payment, "succeeded", result)
+        await _refund_all(stores, provider, order,
+                          keep=0 if order.status in _UNPAID_FOR else 1)
     elif result.status is ChargeStatus.SUCCEEDED:
         async with stores.session() as s:
             converted = await drops.convert(s, order.reservation_id, order.id, utcnow())
@@ -389,15 +396,22 @@ async def transition(stores: Stores, provider: PaymentProvider, actor: Actor, or
     return moved
 
 
-async def _refund_all(stores: Stores, provider: PaymentProvider, order: Order) -> int:
-    """Refund every succeeded payment of the order; the number the provider confirmed.
-    A refund the provider did not confirm leaves the payment succeeded, for ``reconcile``
-    to try again."""
+# Orders that keep no money: every succeeded payment of theirs is owed back.
+_UNPAID_FOR = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
+
+
+async def _refund_all(stores: Stores, provider: PaymentProvider, order: Order,
+                      keep: int = 0) -> int:
+    """Refund every succeeded payment of the order but the first ``keep`` (an order is paid
+    once: ``keep=1`` gives back a second charge); the number the provider confirmed. A
+    refund the provider did not confirm leaves the payment succeeded, for ``reconcile`` to
+    try again."""
     async with stores.session(order.region) as r:
         paid = list((await r.scalars(select(Payment).where(
-            Payment.order_id == order.id, Payment.status == "succeeded"))).all())
+            Payment.order_id == order.id, Payment.status == "succeeded")
+            .order_by(Payment.id))).all())
     done = 0
-    for p in paid:
+    for p in paid[keep:]:
         result = await provider.refund(p.id)
         if result.status is ChargeStatus.REFUNDED:
             await _set_payment(stores, p, "refunded", result)
@@ -516,9 +530,17 @@ async def reconcile(stores: Stores, provider: PaymentProvider,
             # Money kept for an order that was cancelled or refunded (a crash or a failed
             # refund right after the move): refund it.
             owed = list((await r.scalars(select(Order).where(
-                Order.status.in_((OrderStatus.CANCELLED, OrderStatus.REFUNDED)),
+                Order.status.in_(_UNPAID_FOR),
                 Order.id.in_(select(Payment.order_id).where(
                     Payment.status == "succeeded", Payment.provider == provider.name)))
+                .limit(200))).all())
+            # An order paid twice (a retry after a lost answer; a refund of the second
+            # charge that did not go through): the second charge is owed back.
+            twice = list((await r.scalars(select(Order).where(
+                Order.status.notin_((OrderStatus.PENDING_PAYMENT, *_UNPAID_FOR)),
+                Order.id.in_(select(Payment.order_id).where(
+                    Payment.status == "succeeded", Payment.provider == provider.name)
+                    .group_by(Payment.order_id).having(func.count() > 1)))
                 .limit(200))).all())
         for p in stuck:
             try:
@@ -527,9 +549,9 @@ async def reconcile(stores: Stores, provider: PaymentProvider,
                 settled += 1
             except Exception:
                 log.exception("could not complete paid order of payment %s", p.id)
-        for o in owed:
+        for o, keep in [(o, 0) for o in owed] + [(o, 1) for o in twice]:
             try:
-                settled += await _refund_all(stores, provider, o)
+                settled += await _refund_all(stores, provider, o, keep=keep)
             except Exception:
                 log.exception("could not refund order %s", o.id)
         for p in open_:
