@@ -1,11 +1,11 @@
 """Run mutmut over a fixed, stratified sample of the money and stock path's mutants.
 
-Why a sample: the eight modules give 4,792 mutants, and a mutant that survives costs a run
+Why a sample: the eight modules give about 4,950 mutants, and a mutant that survives costs a run
 of every test that reaches its function (landed cost: ~10 s of tests per mutant). All of
 them take hours on two cores; ``make mutation`` must finish in under 30 minutes. Sampling
-mutants uniformly at random is the standard way to bound the cost (Acree, Budd et al.
-found a 10 % random sample estimates the full score within a few points), and the
-interval printed with each score says how far it may be off.
+mutants at random is the long-studied way to bound that cost (random mutant selection,
+Acree and Budd, 1980; Wong and Mathur, 1995): the score of the sample estimates the score
+of all mutants, and the interval printed with each score says how far it may be off.
 
 The sample is stable: a mutant is in it when the SHA-256 of its name falls in the lowest
 ``--percent`` of the hash space, so every run, every machine and CI pick the same mutants
