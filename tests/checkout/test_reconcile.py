@@ -17,6 +17,7 @@ written, the bank may or may not have recorded the charge, and the app never hea
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -36,8 +37,10 @@ from chuhai.checkout.payments import (
     TestProvider,
 )
 from chuhai.checkout.schemas import PayIn, TransitionIn
+from chuhai.core.clock import utcnow
 from chuhai.core.config import Settings
 from chuhai.core.db import Stores
+from chuhai.core.ids import new_id
 from chuhai.inventory import sweeper
 from chuhai.inventory.models import Reservation
 from tests.checkout.orders import WORKED, pending_order
@@ -478,3 +481,43 @@ async def test_a_second_charge_whose_refund_did_not_go_through_is_refunded_next_
     sale.bank.refunds = "ok"
     assert await sale.reconcile(now=first.updated_at + 2 * GRACE) == 1
     assert sorted(p.status for p in await sale.payments()) == ["refunded", "succeeded"]
+
+
+async def test_a_second_charge_is_found_among_more_paid_orders_than_one_round_looks_at(
+        sale: Sale) -> None:
+    """A round looks at a batch of orders (200). A region with more paid orders than that,
+    each charged once, must not hide the one order charged twice: its second charge is
+    refunded in the first round. (The order charged twice is the newest.)"""
+    async with sale.stores.session(sale.region) as r:
+        template = await r.scalar(select(Order).where(Order.id == sale.order_id))
+        assert template is not None
+        columns = {c.key: getattr(template, c.key) for c in Order.__table__.columns}
+
+        def paid_order(n: int, charges: int) -> tuple[Order, list[Payment]]:
+            order = Order(**{**columns, "id": new_id("ord"), "status": "paid",
+                             "reservation_id": new_id("res"), "idempotency_key": f"copy-{n}"})
+            return order, [Payment(id=new_id("pay"), region=sale.region, order_id=order.id,
+                                   provider=sale.bank.name, status="succeeded",
+                                   amount_minor=TOTAL_MINOR, currency="USD", card_last4="4242",
+                                   idempotency_key=f"charge-{c}") for c in range(charges)]
+
+        for n in range(200):
+            order, payments = paid_order(n, charges=1)
+            r.add_all([order, *payments])
+        await r.flush()
+        await asyncio.sleep(0.002)  # the next ids are of a later millisecond
+        twice, charges = paid_order(200, charges=2)
+        first, second = sorted(charges, key=lambda p: p.id)
+        r.add_all([twice, *charges])
+        await r.commit()
+    for p in (first, second):
+        await sale.bank.charge(p.id, TOTAL_MINOR, "USD", SUCCEEDS, "")
+
+    assert await sale.reconcile(now=utcnow()) == 1
+
+    async with sale.stores.session(sale.region) as r:
+        kept = (await r.scalars(select(Payment).where(Payment.order_id == twice.id)
+                                .order_by(Payment.id))).all()
+    assert [(p.id, p.status) for p in kept] == [(first.id, "succeeded"), (second.id, "refunded")]
+    assert sale.bank.refund_calls == [second.id]
+    assert sale.bank.ledger(second.id) == (TOTAL_MINOR, "USD", "refunded")
