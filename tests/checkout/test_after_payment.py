@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,9 +24,7 @@ import pytest
 from sqlalchemy import select
 
 from chuhai.checkout import service
-from chuhai.checkout.models import Order, OrderEvent, Payment
-from chuhai.checkout.payments import SUCCEEDS, ChargeResult, ChargeStatus, TestProvider
-from chuhai.checkout.schemas import PayIn, TransitionIn
+from chuhai.checkout.payments import ChargeResult, ChargeStatus
 from chuhai.checkout.states import InvalidTransition
 from chuhai.core.clock import utcnow
 from chuhai.core.config import Settings
@@ -37,8 +34,9 @@ from chuhai.core.outbox import RegionalOutbox
 from chuhai.inventory import stock, sweeper
 from chuhai.inventory.ledger import Levels
 from chuhai.inventory.models import Reservation, StockEntry
+from tests.checkout import orders
 from tests.checkout.orders import WORKED, pending_order
-from tests.factories import Buyer, Shop, charge_at_test_bank, idempotency_key
+from tests.factories import idempotency_key
 
 TOTAL_MINOR = WORKED["US"][2]  # 39.13 USD
 TOTAL = WORKED["US"][1]["total"]
@@ -48,14 +46,11 @@ SHIP = ("ship", -1, 0, -1)
 RETURN = ("return", 1, 0, 0)
 
 
-class Bank:
+class Bank(orders.Bank):
     """The test provider, remembering every charge and refund it was asked for."""
 
-    name = "test"
-
     def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self._inner = TestProvider(data_dir / "testpay.db")
+        super().__init__(data_dir)
         self.charges: list[tuple[str, int, str]] = []
         self.refunds: list[str] = []
         self.while_answering: Callable[[], Awaitable[object]] | None = None
@@ -65,14 +60,10 @@ class Bank:
     async def charge(self, payment_id: str, amount_minor: int, currency: str, method: str,
                      return_url: str) -> ChargeResult:
         self.charges.append((payment_id, amount_minor, currency))
-        result = await self._inner.charge(payment_id, amount_minor, currency, method,
-                                          return_url)
+        result = await super().charge(payment_id, amount_minor, currency, method, return_url)
         if self.while_answering is not None:
             await self.while_answering()
         return result
-
-    async def retrieve(self, payment_id: str) -> ChargeResult | None:
-        return await self._inner.retrieve(payment_id)
 
     async def refund(self, payment_id: str) -> ChargeResult:
         self.refunds.append(payment_id)
@@ -82,60 +73,16 @@ class Bank:
         if self.refuse_refunds:
             self.refuse_refunds -= 1
             return ChargeResult(ChargeStatus.SUCCEEDED, f"test_{payment_id}", "refund_failed")
-        return await self._inner.refund(payment_id)
-
-    def ledger(self, payment_id: str) -> tuple[int, str, str] | None:
-        return charge_at_test_bank(self.data_dir, payment_id)
-
-    def close(self) -> None:
-        self._inner.close()
+        return await super().refund(payment_id)
 
 
-@dataclass
-class Sale:
-    shop: Shop
-    buyer: Buyer
-    order_id: str
-    bank: Bank
-    stores: Stores
-
-    @property
-    def region(self) -> str:
-        assert self.buyer.actor.region is not None
-        return self.buyer.actor.region
-
-    async def pay(self, key: str | None = None) -> tuple[Order, Payment]:
-        return await service.pay(self.stores, self.bank, self.buyer.actor, self.order_id,
-                                 PayIn(card_number=SUCCEEDS,
-                                       idempotency_key=key or idempotency_key()))
-
-    async def move(self, to: str, reason: str = "") -> Order:
-        return await service.transition(
-            self.stores, self.bank, self.shop.tenant.actor, self.order_id,
-            TransitionIn(to=to, reason=reason,  # type: ignore[arg-type]
-                         tracking="1Z999AA10123456784" if to == "shipped" else None))
-
-    async def order(self) -> Order:
-        async with self.stores.session(self.region) as r:
-            found = await r.scalar(select(Order).where(Order.id == self.order_id))
-        assert found is not None
-        return found
-
-    async def payments(self) -> list[Payment]:
-        async with self.stores.session(self.region) as r:
-            return list((await r.scalars(select(Payment).where(
-                Payment.order_id == self.order_id))).all())
-
+class Sale(orders.Sale[Bank]):
     async def entries(self) -> list[tuple[str, int, int, int]]:
         """The stock ledger's entries made for this order, in order."""
         async with self.stores.session() as s:
             rows = (await s.scalars(select(StockEntry).where(
                 StockEntry.ref == self.order_id).order_by(StockEntry.id))).all()
         return [(e.kind, e.d_on_hand, e.d_allocated, e.d_reserved) for e in rows]
-
-    async def levels(self) -> Levels:
-        async with self.stores.session() as s:
-            return await stock.levels_of(s, self.shop.sku_id, self.shop.us_west)
 
     async def webhooks(self) -> list[tuple[str, str, str]]:
         """(event type, status, total) of this order's events in the outbox, in order."""
@@ -147,13 +94,6 @@ class Sale:
             if data.get("order_id") == self.order_id:
                 out.append((row.type, data["status"], data["total"]))
         return out
-
-    async def history(self) -> list[tuple[str | None, str, str, str]]:
-        """(from, to, actor id, actor kind) of every recorded move."""
-        async with self.stores.session(self.region) as r:
-            rows = (await r.scalars(select(OrderEvent).where(
-                OrderEvent.order_id == self.order_id).order_by(OrderEvent.id))).all()
-        return [(e.from_status, e.to_status, e.actor_id, e.actor_kind) for e in rows]
 
 
 @pytest.fixture

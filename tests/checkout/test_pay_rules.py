@@ -20,119 +20,57 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from chuhai.checkout import service
-from chuhai.checkout.models import Order, OrderEvent, Payment
+from chuhai.checkout.models import Order
 from chuhai.checkout.payments import (
     DECLINED,
     SUCCEEDS,
     ChargeResult,
     ChargeStatus,
-    TestProvider,
 )
-from chuhai.checkout.schemas import PayIn, TransitionIn
 from chuhai.checkout.states import InvalidTransition
 from chuhai.core.clock import utcnow
 from chuhai.core.config import Settings
 from chuhai.core.db import Stores
 from chuhai.core.errors import NotFound
 from chuhai.core.idempotency import IdempotencyKeyReused
-from chuhai.inventory import drops, stock, sweeper
+from chuhai.inventory import drops, sweeper
 from chuhai.inventory.ledger import Levels
-from chuhai.inventory.models import Reservation
-from tests.checkout.orders import WORKED, pending_order
-from tests.factories import Buyer, Shop, idempotency_key, make_buyer
+from tests.checkout import orders
+from tests.checkout.orders import TRACKING, WORKED, pending_order
+from tests.factories import idempotency_key, make_buyer
 
 TOTAL_MINOR = WORKED["US"][2]
-TRACKING = "1Z999AA10123456784"
 
 
-class Bank:
+class Bank(orders.Bank):
     """The test provider, remembering the charges and refunds it was asked for."""
 
-    name = "test"
-
-    def __init__(self, path: Path) -> None:
-        self._inner = TestProvider(path)
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(data_dir)
         self.charges: list[str] = []
         self.refunds: list[str] = []
 
     async def charge(self, payment_id: str, amount_minor: int, currency: str, method: str,
                      return_url: str) -> ChargeResult:
         self.charges.append(payment_id)
-        return await self._inner.charge(payment_id, amount_minor, currency, method,
-                                        return_url)
-
-    async def retrieve(self, payment_id: str) -> ChargeResult | None:
-        return await self._inner.retrieve(payment_id)
+        return await super().charge(payment_id, amount_minor, currency, method, return_url)
 
     async def refund(self, payment_id: str) -> ChargeResult:
         self.refunds.append(payment_id)
-        return await self._inner.refund(payment_id)
-
-    def close(self) -> None:
-        self._inner.close()
+        return await super().refund(payment_id)
 
 
-class Sale:
-    def __init__(self, shop: Shop, buyer: Buyer, order_id: str, bank: Bank,
-                 stores: Stores) -> None:
-        self.shop, self.buyer, self.order_id, self.bank, self.stores = \
-            shop, buyer, order_id, bank, stores
-
-    @property
-    def region(self) -> str:
-        assert self.buyer.actor.region is not None
-        return self.buyer.actor.region
-
-    async def pay(self, key: str | None = None, card: str = SUCCEEDS
-                  ) -> tuple[Order, Payment]:
-        return await service.pay(self.stores, self.bank, self.buyer.actor, self.order_id,
-                                 PayIn(card_number=card,
-                                       idempotency_key=key or idempotency_key()))
-
-    async def move(self, to: str, tracking: str | None = None, reason: str = "") -> Order:
-        return await service.transition(
-            self.stores, self.bank, self.shop.tenant.actor, self.order_id,
-            TransitionIn(to=to, reason=reason, tracking=tracking))
-
-    async def order(self) -> Order:
-        async with self.stores.session(self.region) as r:
-            found = await r.scalar(select(Order).where(Order.id == self.order_id))
-        assert found is not None
-        return found
-
-    async def payments(self) -> list[Payment]:
-        async with self.stores.session(self.region) as r:
-            return list((await r.scalars(select(Payment).where(
-                Payment.order_id == self.order_id).order_by(Payment.created_at))).all())
-
-    async def reservation(self) -> Reservation:
-        order = await self.order()
-        async with self.stores.session() as s:
-            res = await s.scalar(select(Reservation).where(
-                Reservation.id == order.reservation_id))
-        assert res is not None
-        return res
-
-    async def history(self) -> list[tuple[str | None, str, str, str]]:
-        """(from, to, actor kind, reason) of every recorded move."""
-        async with self.stores.session(self.region) as r:
-            rows = (await r.scalars(select(OrderEvent).where(
-                OrderEvent.order_id == self.order_id).order_by(OrderEvent.id))).all()
-        return [(e.from_status, e.to_status, e.actor_kind, e.reason) for e in rows]
-
-    async def levels(self) -> Levels:
-        async with self.stores.session() as s:
-            return await stock.levels_of(s, self.shop.sku_id, self.shop.us_west)
+Sale = orders.Sale[Bank]
 
 
 @pytest.fixture
 async def sale(app_client: httpx.AsyncClient, stores: Stores, settings: Settings,
                tmp_path: Path) -> AsyncIterator[Sale]:
     shop, buyer, order_id = await pending_order(app_client, stores, settings, "US")
-    bank = Bank(tmp_path / "testpay.db")
+    bank = Bank(tmp_path)
     yield Sale(shop, buyer, order_id, bank, stores)
     bank.close()
 

@@ -34,23 +34,18 @@ from chuhai.checkout.payments import (
     SUCCEEDS,
     ChargeResult,
     ChargeStatus,
-    TestProvider,
 )
-from chuhai.checkout.schemas import PayIn, TransitionIn
+from chuhai.checkout.schemas import TransitionIn
 from chuhai.core.clock import utcnow
 from chuhai.core.config import Settings
 from chuhai.core.db import Stores
 from chuhai.core.ids import new_id
 from chuhai.inventory import sweeper
-from chuhai.inventory.models import Reservation
+from tests.checkout import orders
 from tests.checkout.orders import WORKED, pending_order
 from tests.factories import (
     ADDRESSES,
-    Buyer,
-    Shop,
     buy_from_drop,
-    charge_at_test_bank,
-    idempotency_key,
     make_buyer,
     make_shop,
     start_drop,
@@ -64,13 +59,11 @@ class BankDown(ConnectionError):
     """The bank did not answer (a timeout, a reset connection)."""
 
 
-class Bank:
+class Bank(orders.Bank):
     """The test provider, with a switch for each way a call can go wrong."""
 
     def __init__(self, data_dir: Path, name: str = "test") -> None:
-        self.name = name
-        self.data_dir = data_dir
-        self._inner = TestProvider(data_dir / "testpay.db")
+        super().__init__(data_dir, name)
         self.unreachable = False   # charge: the request never reached the bank
         self.lost_answer = False   # charge: the bank charged, the answer never came back
         self.refunds = "ok"        # "ok" | "unconfirmed" | "unreachable"
@@ -81,15 +74,14 @@ class Bank:
                      return_url: str) -> ChargeResult:
         if self.unreachable:
             raise BankDown("connect timeout")
-        result = await self._inner.charge(payment_id, amount_minor, currency, method,
-                                          return_url)
+        result = await super().charge(payment_id, amount_minor, currency, method, return_url)
         if self.lost_answer:
             raise BankDown("read timeout")
         return result
 
     async def retrieve(self, payment_id: str) -> ChargeResult | None:
         self.retrieved.append(payment_id)
-        return await self._inner.retrieve(payment_id)
+        return await super().retrieve(payment_id)
 
     async def refund(self, payment_id: str) -> ChargeResult:
         self.refund_calls.append(payment_id)
@@ -97,37 +89,11 @@ class Bank:
             raise BankDown("connect timeout")
         if self.refunds == "unconfirmed":
             return ChargeResult(ChargeStatus.SUCCEEDED, f"test_{payment_id}", "refund_failed")
-        return await self._inner.refund(payment_id)
-
-    async def buyer_answers_3ds(self, payment_id: str, approve: bool) -> None:
-        """The buyer answers on the bank's 3-D Secure page (our app hears nothing)."""
-        await self._inner.authenticate(payment_id, approve)
-
-    def ledger(self, payment_id: str) -> tuple[int, str, str] | None:
-        return charge_at_test_bank(self.data_dir, payment_id)
-
-    def close(self) -> None:
-        self._inner.close()
+        return await super().refund(payment_id)
 
 
-class Sale:
+class Sale(orders.Sale[Bank]):
     """A US buyer's order of one unit, awaiting payment, and the bank."""
-
-    def __init__(self, shop: Shop, buyer: Buyer, order_id: str, bank: Bank,
-                 stores: Stores) -> None:
-        self.shop, self.buyer, self.order_id, self.bank, self.stores = \
-            shop, buyer, order_id, bank, stores
-
-    @property
-    def region(self) -> str:
-        assert self.buyer.actor.region is not None
-        return self.buyer.actor.region
-
-    async def pay(self, card: str = SUCCEEDS, bank: Bank | None = None
-                  ) -> tuple[Order, Payment]:
-        return await service.pay(self.stores, bank or self.bank, self.buyer.actor,
-                                 self.order_id,
-                                 PayIn(card_number=card, idempotency_key=idempotency_key()))
 
     async def pay_and_crash(self, bank: Bank | None = None) -> Payment:
         """Pay while the bank misbehaves as set up: the call raises; the payment we
@@ -139,28 +105,9 @@ class Sale:
         assert payment.status == "processing"
         return payment
 
-    async def order(self) -> Order:
-        async with self.stores.session(self.region) as r:
-            found = await r.scalar(select(Order).where(Order.id == self.order_id))
-        assert found is not None
-        return found
-
-    async def payments(self) -> list[Payment]:
-        async with self.stores.session(self.region) as r:
-            return list((await r.scalars(select(Payment).where(
-                Payment.order_id == self.order_id).order_by(Payment.created_at))).all())
-
     async def payment(self, payment_id: str) -> Payment:
         [found] = [p for p in await self.payments() if p.id == payment_id]
         return found
-
-    async def reservation(self) -> Reservation:
-        order = await self.order()
-        async with self.stores.session() as s:
-            res = await s.scalar(select(Reservation).where(
-                Reservation.id == order.reservation_id))
-        assert res is not None
-        return res
 
     async def reconcile(self, now: datetime) -> int:
         return await service.reconcile(self.stores, self.bank, now=now)
