@@ -258,10 +258,11 @@ async def buy_from_drop(client: httpx.AsyncClient, drop: dict[str, Any], buyer: 
 # Addresses in the markets make_shop serves, for checkout.
 ADDRESSES: dict[str, dict[str, str]] = {
     "US": {"name": "Ann Buyer", "street": "1 Main St", "city": "Portland",
-           "postal_code": "97201", "country": "US"},
+           "postal_code": "97201", "region": "OR",
+           "country": "US"},
     "DE": {"name": "Lena Käufer", "street": "Hauptstr. 1", "city": "Berlin",
            "postal_code": "10115", "country": "DE"},
-    "JP": {"name": "Sato Hanako", "street": "1-1 Chiyoda", "city": "Tokyo",
+    "JP": {"name": "Sato Hanako", "street": "1-1 Chiyoda", "city": "Tokyo", "region": "東京都",
            "postal_code": "100-0001", "country": "JP"},
 }
 

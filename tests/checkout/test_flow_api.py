@@ -30,7 +30,8 @@ def key() -> str:
 
 
 ADDRESS = {"name": "Ann Buyer", "street": "1 Main St", "city": "Portland",
-           "postal_code": "97201", "country": "US"}
+           "postal_code": "97201", "region": "OR",
+           "country": "US"}
 
 
 async def live_drop(client: httpx.AsyncClient, shop: Shop, quantity: int = 3,

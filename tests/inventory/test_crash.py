@@ -79,7 +79,8 @@ CONCURRENCY = 40
 KILL_AFTER_PAID = 12     # SIGKILL once this many orders are paid (or after KILL_DEADLINE_S)
 KILL_DEADLINE_S = 8.0
 ADDRESS = {"name": "Ann Buyer", "street": "1 Main St", "city": "Portland",
-           "postal_code": "97201", "country": "US"}
+           "postal_code": "97201", "region": "OR",
+           "country": "US"}
 
 
 # -- fixtures and helpers ---------------------------------------------------------------------

@@ -36,8 +36,8 @@ from tests.factories import (
 ADDRESSES = {
     "DE": {"name": "Lena K", "street": "Unter den Linden 1", "city": "Berlin",
            "postal_code": "10117", "country": "DE"},
-    "US": {"name": "Ann B", "street": "1 Main St", "city": "Portland", "postal_code": "97201",
-           "country": "US"},
+    "US": {"name": "Ann B", "street": "1 Main St", "city": "Portland", "region": "OR",
+           "postal_code": "97201", "country": "US"},
 }
 
 

@@ -53,6 +53,12 @@ class Order(RegionalBase):
         String(20), info=pd("user.contact.address.postal_code"))
     ship_country: Mapped[str] = mapped_column(String(2),
                                               info=pd("user.contact.address.country"))
+    # The state, province or prefecture where the destination's format has one (JP, US…),
+    # and the phone the carrier calls (E.164); empty on older rows.
+    ship_region: Mapped[str] = mapped_column(String(100), default="", server_default="",
+                                             info=pd("user.contact.address.state"))
+    ship_phone: Mapped[str] = mapped_column(String(20), default="", server_default="",
+                                            info=pd("user.contact.phone_number"))
     tracking: Mapped[str | None] = mapped_column(String(80), info=NOT_PERSONAL)
     idempotency_key: Mapped[str] = mapped_column(String(80), info=NOT_PERSONAL)
     # The keyed fingerprint of the checkout body (core/idempotency.py): derived from the
@@ -63,6 +69,23 @@ class Order(RegionalBase):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow,
                                                  info=NOT_PERSONAL)
     __table_args__ = (UniqueConstraint("buyer_id", "idempotency_key"),)
+
+
+class OrderLine(RegionalBase):
+    """One SKU of an order: its quantity, the unit price it was sold at, and the stock
+    reservation that holds its units until payment converts it."""
+
+    __tablename__ = "order_lines"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True, info=NOT_PERSONAL)
+    region: Mapped[str] = mapped_column(String(16), info=NOT_PERSONAL)
+    order_id: Mapped[str] = mapped_column(String(40), index=True,
+                                          info={**NOT_PERSONAL, "refs": "orders.id"})
+    position: Mapped[int] = mapped_column(Integer, info=NOT_PERSONAL)
+    sku_id: Mapped[str] = mapped_column(String(40), info=NOT_PERSONAL)
+    quantity: Mapped[int] = mapped_column(Integer, info=NOT_PERSONAL)
+    unit_price_minor: Mapped[int] = mapped_column(BigInteger, info=NOT_PERSONAL)
+    reservation_id: Mapped[str] = mapped_column(String(40), unique=True, info=NOT_PERSONAL)
 
 
 class OrderEvent(RegionalBase):

@@ -14,11 +14,19 @@ DUTIES_PENDING = "Duties and taxes not yet calculated"
 
 
 class ShipTo(SafeModel):
+    """A ship-to address; which fields a country needs, and their format, is checked
+    against the destination's rules at checkout (``checkout/addresses.py``)."""
+
     name: NonEmptyText = Field(max_length=120)
     street: NonEmptyText = Field(max_length=200)
-    city: NonEmptyText = Field(max_length=100)
-    postal_code: NonEmptyText = Field(max_length=20)
+    city: str = Field(default="", max_length=100)
+    region: str = Field(default="", max_length=100,
+                        description="State, province, prefecture or emirate, where the "
+                        "destination's addresses have one")
+    postal_code: str = Field(default="", max_length=20)
     country: str = Field(min_length=2, max_length=2)
+    phone: str = Field(default="", max_length=32,
+                       description="A number the carrier can call (optional)")
 
     @field_validator("country")
     @classmethod
@@ -28,6 +36,11 @@ class ShipTo(SafeModel):
 
 class CheckoutIn(SafeModel):
     reservation_id: Id
+    ship_to: ShipTo
+    idempotency_key: IdempotencyKey
+
+
+class CartCheckoutIn(SafeModel):
     ship_to: ShipTo
     idempotency_key: IdempotencyKey
 

@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chuhai.accounts.models import Org
 from chuhai.catalog.models import Listing, Product, Sku
-from chuhai.checkout import states
-from chuhai.checkout.models import Order, OrderEvent, Payment
+from chuhai.checkout import addresses, states
+from chuhai.checkout.models import Order, OrderEvent, OrderLine, Payment
 from chuhai.checkout.payments import ChargeResult, ChargeStatus, PaymentProvider
 from chuhai.checkout.schemas import DUTIES_PENDING, CheckoutIn, PayIn, TransitionIn
 from chuhai.checkout.states import OrderStatus
@@ -174,6 +174,7 @@ async def checkout(stores: Stores, actor: Actor, data: CheckoutIn, *,
             raise InvalidInput(f"this offer ships to {res.market} only",
                                code="ship_to_outside_market")
         q = await _quote(s, res, stores.settings.data_dir)
+    addr = addresses.normalize(data.ship_to.model_dump())
     order = Order(
         id=new_id("ord"), region=region, org_id=res.org_id, buyer_id=buyer_id,
         reservation_id=res.id, source=res.source if res.source == "auction" else "drop",
@@ -183,12 +184,13 @@ async def checkout(stores: Stores, actor: Actor, data: CheckoutIn, *,
         duty_minor=q.duty_minor, tax_minor=q.tax_minor, fees_minor=q.fees_minor,
         landed=q.landed,
         warehouse_id=res.warehouse_id, delivery_min_days=q.min_days,
-        delivery_max_days=q.max_days, ship_name=data.ship_to.name,
-        ship_street=data.ship_to.street, ship_city=data.ship_to.city,
-        ship_postal_code=data.ship_to.postal_code, ship_country=data.ship_to.country,
+        delivery_max_days=q.max_days, **ship_columns(addr),
         idempotency_key=data.idempotency_key, request_hash=fp)
     async with stores.session(region) as r:
         r.add(order)
+        r.add(OrderLine(region=region, order_id=order.id, position=0, sku_id=res.sku_id,
+                        quantity=res.quantity, unit_price_minor=res.price_minor,
+                        reservation_id=res.id))
         r.add(OrderEvent(region=region, order_id=order.id, from_status=None,
                          to_status=order.status, actor_id=buyer_id, actor_kind="customer"))
         enqueue(r, order.org_id, "order.created", order_event(order), region=region)
@@ -206,6 +208,21 @@ async def checkout(stores: Stores, actor: Actor, data: CheckoutIn, *,
                 raise
             return again
     return order
+
+
+def ship_columns(a: addresses.Address) -> dict[str, str]:
+    return {"ship_name": a.name, "ship_street": a.street, "ship_city": a.city,
+            "ship_region": a.region, "ship_postal_code": a.postal_code,
+            "ship_country": a.country, "ship_phone": a.phone}
+
+
+async def holds_of(stores: Stores, order: Order) -> list[str]:
+    """The reservations holding an order's units: one per line (orders made before lines
+    existed hold their one reservation)."""
+    async with stores.session(order.region) as r:
+        ids = list((await r.scalars(select(OrderLine.reservation_id).where(
+            OrderLine.order_id == order.id).order_by(OrderLine.position))).all())
+    return ids or [order.reservation_id]
 
 
 def order_event(order: Order) -> dict[str, Any]:
@@ -244,8 +261,10 @@ async def pay(stores: Stores, provider: PaymentProvider, actor: Actor, order_id:
             return order, prior
         if order.status != OrderStatus.PENDING_PAYMENT:
             raise Conflict(f"the order is {order.status}", code="order_not_payable")
+    holds = await holds_of(stores, order)
     async with stores.session() as s:
-        alive = await drops.extend_hold(s, order.reservation_id, utcnow() + PAYING_HOLD)
+        until = utcnow() + PAYING_HOLD
+        alive = all([await drops.extend_hold(s, h, until) for h in holds])
         await s.commit()
     if not alive:
         await _move(stores, order, OrderStatus.CANCELLED, "system", "system",
@@ -303,14 +322,7 @@ async def apply_result(stores: Stores, provider: PaymentProvider, region: str,
         await _refund_all(stores, provider, order,
                           keep=0 if order.status in _UNPAID_FOR else 1)
     elif result.status is ChargeStatus.SUCCEEDED:
-        async with stores.session() as s:
-            converted = await drops.convert(s, order.reservation_id, order.id, utcnow())
-            if not converted:
-                res = await s.scalar(select(Reservation).where(
-                    Reservation.id == order.reservation_id))
-                converted = res is not None and res.status == "converted" \
-                    and res.order_id == order.id
-            await s.commit()
+        converted = await _convert_all(stores, order, await holds_of(stores, order))
         if converted:
             await _set_payment(stores, payment, "succeeded", result)
             order = await _move(stores, order, OrderStatus.PAID, "system", "payment",
@@ -324,6 +336,22 @@ async def apply_result(stores: Stores, provider: PaymentProvider, region: str,
         fresh = await r.scalar(select(Payment).where(Payment.id == payment_id))
         assert fresh is not None
         return order, fresh
+
+
+async def _convert_all(stores: Stores, order: Order, holds: list[str]) -> bool:
+    """Every hold of the order sold to it, in one transaction — or none (a hold lapsed:
+    the caller refunds). A hold already converted to this order counts (a replay)."""
+    now = utcnow()
+    async with stores.session() as s:
+        for rid in holds:
+            if await drops.convert(s, rid, order.id, now):
+                continue
+            res = await s.scalar(select(Reservation).where(Reservation.id == rid))
+            if res is None or res.status != "converted" or res.order_id != order.id:
+                await s.rollback()
+                return False
+        await s.commit()
+    return True
 
 
 async def _set_payment(stores: Stores, payment: Payment, status: str,

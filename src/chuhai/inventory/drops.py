@@ -34,7 +34,7 @@ from chuhai.core.idempotency import IdempotencyKeyReused
 from chuhai.core.ids import new_id
 from chuhai.core.outbox import GlobalOutbox, enqueue, outbox_row
 from chuhai.core.sql import insert_for, insert_for_dialect
-from chuhai.inventory import routing, stock
+from chuhai.inventory import routing, stock, units
 from chuhai.inventory.gate import Gate
 from chuhai.inventory.ledger import EntryKind
 from chuhai.inventory.models import (
@@ -239,12 +239,8 @@ _ID_BY_KEY = select(Reservation.__table__.c.id).where(
     Reservation.__table__.c.buyer_id == bindparam("buyer_id"),
     Reservation.__table__.c.idempotency_key == bindparam("key"))
 # Built once: a burst runs these thousands of times a second, and building and
-# cache-keying a statement per attempt cost more Python time than executing it.
-_TAKE_UNITS = (update(DropLine.__table__)
-               .where(DropLine.__table__.c.id == bindparam("line_id"),
-                      DropLine.__table__.c.remaining >= bindparam("qty"))
-               .values(remaining=DropLine.__table__.c.remaining - bindparam("qty"))
-               .returning(DropLine.__table__.c.remaining))
+# cache-keying a statement per attempt cost more Python time than executing it. Taking the
+# units is the shared primitive (inventory/units.py).
 _INSERT_RESERVATION = insert(Reservation.__table__)
 _INSERT_OUTBOX = insert(GlobalOutbox.__table__)
 
@@ -414,8 +410,7 @@ async def _take(stores: Stores, offer: Offer, buyer_id: str, region: str, req: R
     async with stores.core() as tx:
         conn = tx.conn
         try:
-            left = (await conn.execute(_TAKE_UNITS, {"line_id": line.id,
-                                                     "qty": req.quantity})).first()
+            left = await units.take(conn, units.DROP_LINE, {"id": line.id}, req.quantity)
             if left is None:
                 # Mostly there is no earlier reservation: ask for the id alone.
                 prior = (await conn.execute(_ID_BY_KEY, key)).first()
@@ -440,7 +435,7 @@ async def _take(stores: Stores, offer: Offer, buyer_id: str, region: str, req: R
                            "request_hash": fingerprint, "order_id": None,
                            "created_at": now, "settled_at": None}
                     await conn.execute(_INSERT_RESERVATION, row)
-                    if left[0] == 0:
+                    if left == 0:
                         await conn.execute(_INSERT_OUTBOX, outbox_row(
                             drop.org_id, "drop.sold_out",
                             {"drop_id": drop.id, "line_id": line.id}))
@@ -498,7 +493,13 @@ async def join_waitlist(s: AsyncSession, offer: Offer, buyer_id: str, region: st
 
 
 async def return_units(s: AsyncSession, res: Reservation) -> None:
-    """Give a lapsed drop reservation's units back to its line and the buyer's limit."""
+    """Give a lapsed drop reservation's units back to its line and the buyer's limit, or a
+    cart's back to its warehouse (ledger: release what the hold allocated)."""
+    if res.source == "cart":
+        await stock.record(s, org_id=res.org_id, sku_id=res.sku_id,
+                           warehouse_id=res.warehouse_id, kind=EntryKind.RELEASE,
+                           quantity=res.quantity, actor_id="system", ref=res.id)
+        return
     if res.line_id is None or res.drop_id is None:
         return
     await s.execute(update(DropLine).where(DropLine.id == res.line_id).values(

@@ -43,9 +43,11 @@ POLICIES: dict[str, str] = {
     "waitlist": "delete", "room_sanctions": "scrub", "auctions": "scrub",
     "drop_buyers": "scrub", "stock_entries": "scrub", "bids": "scrub",
     "reservations": "scrub", "audit_log": "keep",
+    "carts": "delete", "cart_lines": "delete",  # a cart is an intent, not a record
     # regional stores
     "customers": "delete", "staff_profiles": "delete", "follows": "delete",
     "room_messages": "scrub", "orders": "legal_hold", "order_events": "legal_hold",
+    "order_lines": "legal_hold",
     "payments": "legal_hold", "consent_ledger": "delete", "analytics_events": "delete",
     "marketing_messages": "delete", "data_request_details": "delete",
     "forwarded_messages": "delete",
