@@ -46,6 +46,8 @@ from chuhai.privacy import forward_api as privacy_forward_api
 from chuhai.privacy import office_api as privacy_office_api
 from chuhai.privacy import pages as privacy_pages
 from chuhai.realtime.bus import Bus, MemoryBus, RedisBus
+from chuhai.shop import api as shop_api
+from chuhai.shop import pages as shop_pages
 from chuhai.web import apidocs, openapi, pages, problems
 from chuhai.web.browser_policy import BrowserPolicy
 from chuhai.web.schemas import Health
@@ -208,6 +210,8 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.include_router(checkout_api.router)
     app.include_router(checkout_api.pages)
     app.include_router(checkout_pages.router)
+    app.include_router(shop_api.router)
+    app.include_router(shop_pages.router)
     app.include_router(webhooks_api.router)
     app.include_router(analytics_api.router)
     app.include_router(feed_api.router)

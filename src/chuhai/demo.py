@@ -45,6 +45,8 @@ CUSTOMERS = [
     ("camille@acheteur.example", "Camille Dubois", "FR", "fr"),
     ("rafael@comprador.example", "Rafael Souza", "BR", "pt"),
     ("siti@pembeli.example", "Siti Rahma", "ID", "id"),
+    ("noura@mushtari.example", "Noura Al-Qahtani", "SA", "ar"),
+    ("omar@mushtari.example", "Omar Haddad", "AE", "ar"),
 ]
 
 
@@ -116,6 +118,32 @@ PRODUCTS = [
 ]
 
 
+# Arabic listing titles for Saudi Arabia and the UAE (written here, not machine-translated).
+ARABIC = {
+    "SW-ANC1": "سماعات SonicWave ANC1 اللاسلكية بخاصية إلغاء الضوضاء",
+    "SW-BUDS2": "سماعات أذن SonicWave Buds 2 لاسلكية بالكامل",
+    "SW-BOOM": "مكبر صوت SonicWave Boom محمول بتقنية بلوتوث",
+    "SW-MIC": "ميكروفون SonicWave StreamMic بمنفذ USB للبث المباشر",
+    "SW-CHG65": "شاحن SonicWave GaN بقوة 65 واط USB-C",
+    "SW-DAC": "مضخم سماعات الرأس SonicWave Pocket DAC",
+    "SW-KEYS": "لوحة مفاتيح ميكانيكية SonicWave K3",
+    "SW-CASE": "حقيبة صلبة لسماعات الرأس من SonicWave",
+    "SW-TIPS": "أطراف أذن من الإسفنج الذكي من SonicWave (3 أزواج)",
+    "SW-PAD": "يد تحكم لاسلكية للألعاب SonicWave Pro",
+    "SW-LAMP": "مصباح مكتب SonicWave RGB بقاعدة مكبر صوت",
+    "SW-STAND": "حامل سماعات رأس من الألومنيوم من SonicWave",
+    "SW-CABLE": "كابل SonicWave USB-C مضفر بطول 2 م",
+}
+
+
+def gulf_price(usd: str, rate: str) -> str:
+    """A whole-riyal/dirham price from the US price at the currency's peg to the dollar
+    (SAR 3.75, AED 3.6725: see rules/fx/pegs.toml), rounded up."""
+    from decimal import ROUND_CEILING, Decimal
+
+    return str((Decimal(usd) * Decimal(rate)).quantize(Decimal(1), rounding=ROUND_CEILING))
+
+
 def product_input(p: DemoProduct) -> ProductIn:
     return ProductIn.model_validate({
         "code": p.code, "title": p.title, "brand": "SonicWave", "hs_code": p.hs,
@@ -127,6 +155,8 @@ def product_input(p: DemoProduct) -> ProductIn:
             {"market": "US", "title": p.title, "price": p.usd},
             {"market": "DE", "title": p.de, "price": p.eur},
             {"market": "JP", "title": p.ja, "price": p.jpy},
+            {"market": "SA", "title": ARABIC[p.code], "price": gulf_price(p.usd, "3.75")},
+            {"market": "AE", "title": ARABIC[p.code], "price": gulf_price(p.usd, "3.6725")},
         ],
     })
 
@@ -170,7 +200,7 @@ async def run_seed(settings: Settings, progress: Callable[[str], None] = lambda 
                 else:
                     patch = ProductPatch.model_validate(data.model_dump(exclude={"code"}))
                     await catalog.update_product(uow.global_, system, existing.id, patch)
-            progress(f"catalog: {len(PRODUCTS)} products with US, DE and JP listings")
+            progress(f"catalog: {len(PRODUCTS)} products with US, DE, JP, SA and AE listings")
             await _seed_rooms(uow, org.id, system)
             progress("live: one live room (simulated video) and one scheduled for tomorrow")
             await _seed_selling(uow, org.id, system)
@@ -216,7 +246,8 @@ async def _seed_privacy(uow: UnitOfWork, acc: Accounts, settings: Settings) -> N
 LIVE_TITLES = {"en": "SonicWave ANC1 launch — live from Shenzhen",
                "de": "SonicWave ANC1 Launch — live aus Shenzhen",
                "ja": "SonicWave ANC1 発売記念ライブ（深圳から）",
-               "zh": "SonicWave ANC1 新品发布直播"}
+               "zh": "SonicWave ANC1 新品发布直播",
+               "ar": "إطلاق سماعات SonicWave ANC1 — بث مباشر من شنتشن"}
 NEXT_TITLES = {"en": "Audio gadgets Q&A", "de": "Audio-Gadgets: Fragen & Antworten",
                "ja": "オーディオガジェット Q&A"}
 
@@ -235,7 +266,7 @@ async def _seed_rooms(uow: UnitOfWork, org_id: str, system: Actor) -> None:
     slots = [{"product_id": products[c], "planned_minutes": 8} for c in codes if c in products]
     if LIVE_TITLES["en"] not in existing:
         room = await live.create_room(uow, system, RoomIn.model_validate({
-            "titles": LIVE_TITLES, "markets": ["US", "DE", "JP"], "run_of_show": slots,
+            "titles": LIVE_TITLES, "markets": ["US", "DE", "JP", "SA", "AE"], "run_of_show": slots,
             "scheduled_at": utcnow() - timedelta(minutes=5)}))
         room.status, room.started_at = "live", utcnow()
         room.playback_url = playback_url(room.id)
@@ -250,7 +281,9 @@ WAREHOUSES = [
     ("SZ", "Shenzhen origin", "origin", "CN",
      {"US": {"min_days": 8, "max_days": 15, "cost": "4.00"},
       "DE": {"min_days": 9, "max_days": 16, "cost": "3.90"},
-      "JP": {"min_days": 4, "max_days": 7, "cost": "500"}}),
+      "JP": {"min_days": 4, "max_days": 7, "cost": "500"},
+      "SA": {"min_days": 6, "max_days": 12, "cost": "30.00"},
+      "AE": {"min_days": 5, "max_days": 10, "cost": "30.00"}}),
     ("US-W", "US West (Ontario, CA)", "overseas", "US",
      {"US": {"min_days": 2, "max_days": 4, "cost": "5.90"}}),
     ("DE-1", "Germany (Leipzig)", "overseas", "DE",

@@ -61,8 +61,9 @@ async def order_out(request: Request, order: Order, *, detail: bool = False,
         created_at=order.created_at)
     if with_address:
         out.ship_to = {"name": order.ship_name, "street": order.ship_street,
-                       "city": order.ship_city, "postal_code": order.ship_postal_code,
-                       "country": order.ship_country}
+                       "city": order.ship_city, "region": order.ship_region,
+                       "postal_code": order.ship_postal_code,
+                       "country": order.ship_country, "phone": order.ship_phone}
     if detail:
         events, payments = await service.order_detail(request.app.state.stores, order)
         out.events = [OrderEventOut(from_status=e.from_status, to_status=e.to_status,

@@ -7,14 +7,18 @@ import hmac
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 
-from chuhai.checkout import service
+from chuhai.accounts.models import Customer
+from chuhai.checkout import addresses, service
 from chuhai.checkout.schemas import TransitionIn
 from chuhai.checkout.states import STAFF_MOVES, TRANSITIONS, OrderStatus
 from chuhai.core.actor import ActorKind, Perm
+from chuhai.core.db import Stores
 from chuhai.core.errors import DomainError
 from chuhai.inventory.schemas import amount_text
-from chuhai.web.deps import UoW, optional_caller
+from chuhai.shop import views as shop_views
+from chuhai.web.deps import Caller, UoW, optional_caller
 from chuhai.web.pages import _form, _render, _to_login
 from chuhai.webhooks import service as webhooks
 
@@ -95,14 +99,24 @@ async def webhooks_page(request: Request, uow: UoW) -> Response:
                    deliveries=deliveries)
 
 
+async def _buyer_language(request: Request, caller: Caller) -> str | None:
+    stores: Stores = request.app.state.stores
+    async with stores.session(caller.actor.region or "") as r:
+        return await r.scalar(select(Customer.preferred_language).where(
+            Customer.id == caller.actor.subject_id))
+
+
 @router.get("/orders")
 async def my_orders_page(request: Request, uow: UoW) -> Response:
     caller = await optional_caller(request, uow)
     if caller is None or caller.actor.kind is not ActorKind.CUSTOMER:
         return _render(request, "error.html", 401, caller=None,
-                       message="Sign in on a live page to see your orders.")
+                       message="Sign in on a shop or live page to see your orders.")
     orders = await service.my_orders(request.app.state.stores, caller.actor)
-    return _render(request, "my_orders.html", caller=None, orders=orders, money=money)
+    lang = await _buyer_language(request, caller)
+    shown = [shop_views.order(o, shop_views.locale_for(o.market, lang)) for o in orders]
+    return _render(request, "my_orders.html", caller=None, orders=shown, shop=None,
+                   market=None, signed_in=True)
 
 
 @router.get("/orders/{order_id}")
@@ -110,10 +124,17 @@ async def my_order_page(order_id: str, request: Request, uow: UoW) -> Response:
     caller = await optional_caller(request, uow)
     if caller is None or caller.actor.kind is not ActorKind.CUSTOMER:
         return _render(request, "error.html", 401, caller=None,
-                       message="Sign in on a live page to see your orders.")
+                       message="Sign in on a shop or live page to see your orders.")
     try:
         order = await service.buyer_order(request.app.state.stores, caller.actor,
                                           order_id[:40])
     except DomainError as exc:
         return _render(request, "error.html", exc.status, caller=None, message=exc.message)
-    return _render(request, "my_orders.html", caller=None, orders=[order], money=money)
+    lang = await _buyer_language(request, caller)
+    address = addresses.lines(addresses.Address(
+        order.ship_name, order.ship_street, order.ship_city, order.ship_region,
+        order.ship_postal_code, order.ship_country, order.ship_phone))
+    return _render(request, "my_order.html", caller=None, shop=None, market=None,
+                   signed_in=True, order=shop_views.order(
+                       order, shop_views.locale_for(order.market, lang)),
+                   address=address, phone=order.ship_phone)

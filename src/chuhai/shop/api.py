@@ -1,0 +1,146 @@
+"""Shop routes: the storefront and a product for a market, the buyer's cart, its checkout,
+and the ship-to form of a country. Thin: parse, call the service, shape the answer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+
+from chuhai.checkout import addresses
+from chuhai.checkout.api import KEY_REUSED, order_out
+from chuhai.checkout.cart_checkout import checkout_cart
+from chuhai.checkout.schemas import CartCheckoutIn, OrderOut
+from chuhai.core.actor import Actor
+from chuhai.core.errors import Conflict
+from chuhai.shop import cart, catalog, views
+from chuhai.shop.schemas import (
+    AddressFieldOut,
+    CartItemIn,
+    CartOut,
+    CartQuantityIn,
+    ProductOut,
+    StorefrontOut,
+)
+from chuhai.web.deps import CurrentActor, UoW, limit, optional_caller
+
+router = APIRouter(prefix="/api", tags=["shop"])
+Slug = Annotated[str, Path(max_length=60)]
+Market = Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")]
+
+
+async def _market(request: Request, shop: catalog.Shop, actor: Actor | None,
+                  asked: str | None) -> str | None:
+    country = await cart.buyer_country(request.app.state.stores, actor) if actor else None
+    return catalog.pick_market(shop, buyer_country=country, asked=asked,
+                               accept_language=request.headers.get("accept-language"))
+
+
+@router.get("/shop/{slug}", response_model=StorefrontOut)
+async def storefront(slug: Slug, request: Request, uow: UoW, market: Market = None
+                     ) -> StorefrontOut:
+    """The seller's products listed in the visitor's market, each with its delivered price.
+    No market (none asked, none known) lists the seller's markets to choose from."""
+    shop = await catalog.shop_by_slug(uow.global_, slug)
+    caller = await optional_caller(request, uow)
+    chosen = await _market(request, shop, caller.actor if caller else None, market)
+    items = [] if chosen is None else await catalog.storefront(
+        uow.global_, shop, chosen, request.app.state.settings.data_dir)
+    loc, lang = views.locale_for(chosen or "US"), views.language_for(chosen or "US")
+    return StorefrontOut.model_validate({
+        "shop": shop.slug, "name": shop.name, "market": chosen, "markets": list(shop.markets),
+        "products": [views.product(i, shop.slug, chosen or "", loc, lang) for i in items]})
+
+
+@router.get("/shop/{slug}/products/{product_id}", response_model=ProductOut)
+async def product(slug: Slug, product_id: Annotated[str, Path(max_length=40)],
+                  request: Request, uow: UoW, market: Market = None) -> ProductOut:
+    """One product as the market sees it: title, variants, the delivered price and its
+    breakdown (with rule ids), the delivery estimate, restricted-goods notices."""
+    shop = await catalog.shop_by_slug(uow.global_, slug)
+    caller = await optional_caller(request, uow)
+    chosen = await _market(request, shop, caller.actor if caller else None, market)
+    if chosen is None:
+        raise Conflict("choose a market: " + ", ".join(shop.markets), code="market_required")
+    item = await catalog.listed(uow.global_, shop, product_id, chosen,
+                                request.app.state.settings.data_dir)
+    return ProductOut.model_validate(views.product(
+        item, shop.slug, chosen, views.locale_for(chosen), views.language_for(chosen)))
+
+
+async def _cart_out(request: Request, actor: Actor, shop: catalog.Shop) -> CartOut:
+    stores = request.app.state.stores
+    market = await cart.buyer_country(stores, actor) or ""
+    view = await cart.view(stores, actor, shop, market, request.app.state.settings.data_dir)
+    return CartOut.model_validate(views.cart(view, views.locale_for(view.market),
+                                             views.language_for(view.market)))
+
+
+async def _buyer_market(request: Request, actor: Actor, shop: catalog.Shop) -> str:
+    cart.buyer(actor)
+    market = await cart.buyer_country(request.app.state.stores, actor)
+    if not market or market not in shop.markets:
+        raise Conflict(f"this shop does not sell to {market or 'your country'} yet",
+                       code="market_not_served")
+    return market
+
+
+@router.get("/shop/{slug}/cart", response_model=CartOut)
+async def get_cart(slug: Slug, request: Request, uow: UoW, actor: CurrentActor) -> CartOut:
+    """The buyer's cart with this shop, re-quoted as one parcel: if its total differs from
+    the sum of the items' own prices, ``reasons`` says why (before checkout, not after)."""
+    shop = await catalog.shop_by_slug(uow.global_, slug)
+    cart.buyer(actor)
+    return await _cart_out(request, actor, shop)
+
+
+@router.post("/shop/{slug}/cart/items", response_model=CartOut, responses=KEY_REUSED)
+async def add_item(slug: Slug, body: CartItemIn, request: Request, uow: UoW,
+                   actor: CurrentActor) -> CartOut:
+    """Add units of a SKU and hold them (15 minutes, renewed by every change). A retry
+    with the same key changes nothing."""
+    await limit(request, f"cart:{actor.subject_id}", 120, 60)
+    shop = await catalog.shop_by_slug(uow.global_, slug)
+    market = await _buyer_market(request, actor, shop)
+    await cart.set_line(request.app.state.stores, actor, shop, market, body.sku_id,
+                        body.quantity, body.idempotency_key, add=True)
+    return await _cart_out(request, actor, shop)
+
+
+@router.put("/shop/{slug}/cart/items/{sku_id}", response_model=CartOut,
+            responses=KEY_REUSED)
+async def set_item(slug: Slug, sku_id: Annotated[str, Path(max_length=40)],
+                   body: CartQuantityIn, request: Request, uow: UoW,
+                   actor: CurrentActor) -> CartOut:
+    """Set how many units of a SKU the cart holds (0 removes it); also holds a lapsed
+    line again."""
+    await limit(request, f"cart:{actor.subject_id}", 120, 60)
+    shop = await catalog.shop_by_slug(uow.global_, slug)
+    market = await _buyer_market(request, actor, shop)
+    await cart.set_line(request.app.state.stores, actor, shop, market, sku_id,
+                        body.quantity, body.idempotency_key)
+    return await _cart_out(request, actor, shop)
+
+
+@router.post("/shop/{slug}/checkout", response_model=OrderOut, status_code=201,
+             responses=KEY_REUSED)
+async def checkout(slug: Slug, body: CartCheckoutIn, request: Request, uow: UoW,
+                   actor: CurrentActor) -> OrderOut:
+    """The cart → one order awaiting payment (pay it with ``POST /api/orders/{id}/pay``).
+    The address is checked against the destination's format: ``422 invalid_address``
+    names each field."""
+    await limit(request, f"checkout:{actor.subject_id}", 30, 60)
+    shop = await catalog.shop_by_slug(uow.global_, slug)
+    order = await checkout_cart(request.app.state.stores, actor, shop, body,
+                                key=request.app.state.signing_key)
+    return await order_out(request, order, detail=True, with_address=True)
+
+
+@router.get("/address-forms/{country}", response_model=list[AddressFieldOut])
+async def address_form(country: Annotated[str, Path(pattern=r"^[A-Za-z]{2}$")]
+                       ) -> list[AddressFieldOut]:
+    """The ship-to fields of a country in its own order, which are required, and the
+    names of its states, prefectures or emirates."""
+    return [AddressFieldOut(name=f.name, required=f.required,
+                            choices=[[v, n] for v, n in f.choices])
+            for f in addresses.form(country)]

@@ -1,0 +1,155 @@
+// The buyer's shop pages: sign in, add to cart, the cart (change, remove, hold again), the
+// destination's address form, checkout and payment. Amounts come from the server already
+// formatted in the buyer's locale; nothing here computes a price.
+import { el } from "./live-client.js";
+
+const $ = (id) => document.getElementById(id);
+const root = $("main");
+const cfg = root ? root.dataset : {};
+const key = () => `ui-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+
+async function api(method, url, body) {
+  const resp = await fetch(url, {
+    method, credentials: "same-origin",
+    headers: { "content-type": "application/json", "x-csrf-token": cfg.csrf || "" },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = resp.status === 204 ? {} : await resp.json().catch(() => ({}));
+  if (!resp.ok) throw Object.assign(new Error(data.detail || `HTTP ${resp.status}`), { code: data.code, data });
+  return data;
+}
+
+function say(text) {
+  const t = $("toast");
+  if (!t) return;
+  t.textContent = text; t.hidden = false;
+  clearTimeout(say.t); say.t = setTimeout(() => { t.hidden = true; }, 5000);
+}
+
+// ---------------------------------------------------------------- sign-in
+$("signin-form")?.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const f = e.target;
+  const resp = await fetch("/api/customers/session", { method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: f.email.value, password: f.password.value }) });
+  if (resp.ok) location.reload();
+  else say((await resp.json().catch(() => ({}))).detail || "Sign-in failed");
+});
+$("signin-to-buy")?.addEventListener("click", () => { const d = $("signin"); if (d) { d.open = true; $("email")?.focus(); } });
+
+// ---------------------------------------------------------------- product page
+$("add-to-cart")?.addEventListener("click", async (e) => {
+  const b = e.currentTarget;
+  b.disabled = true;
+  try {
+    const cart = await api("POST", `/api/shop/${cfg.shop}/cart/items`, { sku_id: $("sku").value, quantity: 1, idempotency_key: key() });
+    const n = cart.lines.reduce((s, l) => s + l.quantity, 0);
+    say(`Added — ${n} in your cart`);
+    $("added").hidden = false;
+    $("cart-link").textContent = `Cart (${n})`;
+  } catch (err) { say(err.message); } finally { b.disabled = false; }
+});
+
+// ---------------------------------------------------------------- cart page
+let cart = null;
+
+function holdText(line) {
+  if (!line.held) return "No longer held";
+  const s = Math.max(0, Math.round((new Date(line.hold_expires_at) - Date.now()) / 1000));
+  return `Held for you: ${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+async function setQuantity(line, quantity) {
+  try { cart = await api("PUT", `/api/shop/${cfg.shop}/cart/items/${line.sku_id}`, { quantity, idempotency_key: key() }); renderCart(); }
+  catch (err) { say(err.message); }
+}
+
+function renderCart() {
+  const box = $("cart");
+  if (!box) return;
+  if (!cart.lines.length) {
+    box.replaceChildren(el("p", {}, "Your cart is empty. ", el("a", { href: `/shop/${cfg.shop}` }, "Keep shopping")));
+    $("checkout-form").hidden = true;
+    return;
+  }
+  const rows = cart.lines.map((l) => el("li", { class: "cline", "data-sku": l.sku_id },
+    el("a", { href: `/shop/${cfg.shop}/products/${l.product_id}`, class: "ptitle", dir: "auto" }, l.title),
+    el("span", { class: "muted" }, Object.values(l.attributes).join(" · ")),
+    el("span", {}, `${l.quantity} × ${l.unit_price_display}`),
+    el("span", { class: l.held ? "muted hold" : "error hold" }, holdText(l)),
+    el("span", { class: "row" },
+      el("button", { type: "button", class: "secondary", "aria-label": `One less ${l.title}`, onclick: () => setQuantity(l, l.quantity - 1) }, "−"),
+      el("button", { type: "button", class: "secondary", "aria-label": `One more ${l.title}`, onclick: () => setQuantity(l, l.quantity + 1) }, "+"),
+      l.held ? null : el("button", { type: "button", onclick: () => setQuantity(l, l.quantity) }, "Hold again"),
+      el("button", { type: "button", class: "link", onclick: () => setQuantity(l, 0) }, "Remove"))));
+  const t = cart.total;
+  const parts = el("table", { class: "breakdown", id: "cart-breakdown" },
+    ...[["Items", t.goods_display], [`Delivery to ${cart.market}`, t.delivery_display],
+        ...(t.quoted ? [["Import duty", t.duty_display], ["Import VAT / GST", t.tax_display], ["Border fees", t.fees_display]] : [])]
+      .map(([k, v]) => el("tr", {}, el("th", { scope: "row" }, k), el("td", {}, v))),
+    el("tr", { class: "total" }, el("th", { scope: "row" }, "You pay"), el("td", { id: "cart-total" }, t.total_display)));
+  const why = cart.differs ? el("div", { class: "notice", id: "requote", role: "note" },
+    el("p", {}, `Bought together this costs ${t.total_display}, not ${cart.sum_of_items_display} (the items' prices added up):`),
+    el("ul", {}, ...cart.reasons.map((r) => el("li", { "data-reason": r.code }, r.text)))) : null;
+  box.replaceChildren(el("ul", { class: "clines" }, ...rows), parts,
+    el("p", { class: "muted" }, t.label),
+    cart.delivery ? el("p", {}, `Arrives in ${cart.delivery.min_days}–${cart.delivery.max_days} days after dispatch.`) : null, why);
+  $("checkout-form").hidden = false;
+  $("pay-total").textContent = `Total: ${t.total_display}`;
+  $("pay").disabled = !cart.all_held;
+}
+
+async function addressForm(country) {
+  const fields = await api("GET", `/api/address-forms/${country}`);
+  const labels = { street: "Street and number", city: "City", district: "District", region: "State / province", postal_code: "Postal code" };
+  const auto = { street: "street-address", city: "address-level2", region: "address-level1", postal_code: "postal-code", district: "address-level3" };
+  $("address-fields").replaceChildren(...fields.flatMap((f) => {
+    const id = `ship-${f.name}`;
+    const input = f.choices.length
+      ? el("select", { id, name: f.name, required: f.required, autocomplete: auto[f.name] }, el("option", { value: "" }, "—"), ...f.choices.map(([v, n]) => el("option", { value: v }, v === n ? v : `${v} (${n})`)))
+      : el("input", { id, name: f.name, required: f.required, autocomplete: auto[f.name], maxlength: f.name === "postal_code" ? 20 : 200 });
+    return [el("label", { for: id }, labels[f.name] + (f.required ? "" : " (optional)")), input, el("p", { class: "error", id: `${id}-error` })];
+  }));
+  const saved = JSON.parse(localStorage.getItem(`chuhai-ship-${country}`) || "{}");
+  for (const [k, v] of Object.entries(saved)) { const i = $(`ship-${k}`); if (i && !i.value) i.value = v; }
+}
+
+async function pay(e) {
+  e.preventDefault();
+  const f = e.target;
+  const ship = { country: cart.market };
+  for (const i of f.querySelectorAll("[name]")) ship[i.name] = i.value;
+  for (const p of f.querySelectorAll(".error")) p.textContent = "";
+  localStorage.setItem(`chuhai-ship-${cart.market}`, JSON.stringify(ship));
+  $("pay").disabled = true;
+  try {
+    const coKey = sessionStorage.getItem("chuhai-co-key") || key();
+    sessionStorage.setItem("chuhai-co-key", coKey);
+    const order = await api("POST", `/api/shop/${cfg.shop}/checkout`, { ship_to: ship, idempotency_key: coKey });
+    const paid = await api("POST", `/api/orders/${order.id}/pay`, { card_number: $("card").value, idempotency_key: key() });
+    sessionStorage.removeItem("chuhai-co-key");
+    const last = paid.payments[paid.payments.length - 1];
+    if (paid.status === "paid") location.href = `/orders/${paid.id}`;
+    else if (last && last.action_url) location.href = last.action_url;
+    else { say(`Payment failed (${last ? last.decline_code : "unknown"}) — try another card`); $("pay").disabled = false; }
+  } catch (err) {
+    if (err.code === "idempotency_key_reused") sessionStorage.removeItem("chuhai-co-key");
+    for (const p of err.data?.errors || []) {
+      const out = $(`ship-${p.field.replace("ship_to.", "")}-error`);
+      if (out) out.textContent = p.reason;
+    }
+    $("checkout-errors").textContent = err.message;
+    $("pay").disabled = false;
+  }
+}
+
+if ($("cart") && cfg.signedIn) {
+  api("GET", `/api/shop/${cfg.shop}/cart`).then(async (c) => {
+    cart = c;
+    renderCart();
+    if (cart.market) await addressForm(cart.market);
+    setInterval(() => { for (const l of cart.lines) { const h = document.querySelector(`[data-sku="${l.sku_id}"] .hold`); if (h) h.textContent = holdText(l); } }, 1000);
+  }).catch((err) => { $("cart").replaceChildren(el("p", { class: "error" }, err.message)); });
+  $("checkout-form").addEventListener("submit", pay);
+}
+window.chuhaiShopReady = true;
