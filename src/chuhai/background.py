@@ -23,6 +23,7 @@ from chuhai.inventory import drops, sweeper
 from chuhai.inventory.auctions import auction_view
 from chuhai.inventory.gate import Gate
 from chuhai.inventory.models import Auction, Drop
+from chuhai.shop import offers as shop_offers
 from chuhai.webhooks import service as webhooks
 
 log = logging.getLogger("chuhai.background")
@@ -52,16 +53,20 @@ class Selling:
             return
         async with self.stores.session() as s:
             lines = await drops.lines_of(s, drop.id)
-        await self.publish(drop.room_id, "drop", {"action": action,
-                                                  "drop": drops.drop_view(drop, lines)})
+            delivered = await shop_offers.drop_lines(s, drop, lines,
+                                                     self.stores.settings.data_dir)
+        await self.publish(drop.room_id, "drop", {
+            "action": action, "drop": drops.drop_view(drop, lines, delivered)})
 
     async def announce_auction(self, auction: Auction, action: str,
                                extra: dict[str, Any] | None = None) -> None:
         if auction.room_id is None:
             return
-        await self.publish(auction.room_id, "auction", {"action": action,
-                                                        "auction": auction_view(auction),
-                                                        **(extra or {})})
+        async with self.stores.session() as s:
+            delivered = await shop_offers.auction(s, auction, self.stores.settings.data_dir)
+        await self.publish(auction.room_id, "auction", {
+            "action": action, "auction": {**auction_view(auction), **delivered},
+            **(extra or {})})
 
     def stock_changed(self, drop_id: str) -> None:
         """Note a drop whose remaining stock moved; the ticker tells its room, at most twice

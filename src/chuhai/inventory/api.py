@@ -31,6 +31,7 @@ from chuhai.inventory.schemas import (
     amount_text,
 )
 from chuhai.live.models import Room
+from chuhai.shop import offers as shop_offers
 from chuhai.web.deps import CurrentActor, UoW, limit
 
 router = APIRouter(prefix="/api", tags=["selling"])
@@ -212,7 +213,10 @@ async def place_bid(auction_id: str, body: BidIn, request: Request, actor: Curre
     if outcome is not None:
         await _selling(request).announce_auction(a, "bid", {"extended": outcome.extended})
     leading = a.leader_id == actor.subject_id
-    return BidOut(auction=auctions.auction_view(a), leading=leading,  # type: ignore[arg-type]
+    async with request.app.state.stores.session() as s:
+        delivered = await shop_offers.auction(s, a, request.app.state.settings.data_dir)
+    return BidOut(auction={**auctions.auction_view(a), **delivered},  # type: ignore[arg-type]
+                  leading=leading,
                   extended=bool(outcome and outcome.extended),
                   you=auctions.tag(actor.subject_id) or "")
 
@@ -232,5 +236,12 @@ async def room_offers(room_id: str, uow: UoW) -> dict[str, Any]:
     au = (await uow.global_.scalars(select(Auction).where(
         Auction.room_id == room.id, Auction.status.in_(("live", "won"))).order_by(
         Auction.created_at.desc()).limit(3))).all()
-    return {"drops": [drops.drop_view(d, await drops.lines_of(uow.global_, d.id)) for d in ds],
-            "auctions": [auctions.auction_view(a) for a in au]}
+    data_dir = uow.stores.settings.data_dir
+    out_drops = []
+    for d in ds:
+        lines = await drops.lines_of(uow.global_, d.id)
+        out_drops.append(drops.drop_view(d, lines, await shop_offers.drop_lines(
+            uow.global_, d, lines, data_dir)))
+    return {"drops": out_drops,
+            "auctions": [{**auctions.auction_view(a),
+                          **await shop_offers.auction(uow.global_, a, data_dir)} for a in au]}

@@ -582,8 +582,11 @@ async def my_reservations(session: AsyncSession, actor: Actor, *, held_only: boo
                                        .limit(50))).all())
 
 
-def drop_view(drop: Drop, lines: list[DropLine]) -> dict[str, Any]:
-    """The public announcement of a drop (room event payload): no buyer data."""
+def drop_view(drop: Drop, lines: list[DropLine],
+              delivered: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The public announcement of a drop (room event payload): no buyer data. ``delivered``
+    adds each line's delivered price (``shop.offers.drop_lines``)."""
+    delivered = delivered or {}
     return {
         "id": drop.id, "title": drop.title, "status": drop.status,
         "starts_at": drop.starts_at.isoformat() if drop.starts_at else None,
@@ -591,5 +594,6 @@ def drop_view(drop: Drop, lines: list[DropLine]) -> dict[str, Any]:
         "per_buyer_limit": drop.per_buyer_limit,
         "lines": [{"id": ln.id, "sku_id": ln.sku_id, "market": ln.market,
                    "price": amount_text(ln.price_minor, ln.currency), "currency": ln.currency,
-                   "quantity": ln.quantity, "remaining": ln.remaining} for ln in lines],
+                   "quantity": ln.quantity, "remaining": ln.remaining,
+                   **delivered.get(ln.id, {})} for ln in lines],
     }

@@ -7,7 +7,7 @@ in minor units; the market fixes the currency, so a buyer can never be quoted in
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
@@ -259,6 +259,9 @@ class AuctionOut(BaseModel):
     anti_snipe_s: int
     sudden_death: bool
     reserve_met: bool
+    delivered: dict[str, Any] | None = Field(
+        None, description="The delivered price in the market: goods, delivery, duty, taxes "
+        "and fees, formatted in the market's locale, with its label")
 
 
 class BidOut(BaseModel):
@@ -282,6 +285,9 @@ class OfferLineOut(BaseModel):
     currency: str
     quantity: int
     remaining: int
+    delivered: dict[str, Any] | None = Field(
+        None, description="The delivered price in the market: goods, delivery, duty, taxes "
+        "and fees, formatted in the market's locale, with its label")
 
 
 class OfferDropOut(BaseModel):

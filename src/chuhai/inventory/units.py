@@ -47,21 +47,26 @@ class Pool:
 
 
 def _pool(name: str, table: Table, keys: tuple[str, ...], free: ColumnElement[int],
-          counter: str, sign: int) -> Pool:
+          counter: str, sign: int, ceiling: ColumnElement[int]) -> Pool:
+    """``ceiling`` bounds what may be given back: never more than was taken, so a wrong
+    give cannot mint units for the next take to oversell."""
     where = [table.c[k] == bindparam(f"k_{k}") for k in keys]
     moved = table.c[counter] + sign * bindparam("n_units")
     back = table.c[counter] - sign * bindparam("n_units")
     take_stmt = (update(table).where(*where, free >= bindparam("n_units"))
                  .values({counter: moved}).returning(free))
-    give_stmt = update(table).where(*where).values({counter: back})
+    give_stmt = (update(table).where(*where, ceiling >= bindparam("n_units"))
+                 .values({counter: back}).returning(free))
     return Pool(name, keys, take_stmt, give_stmt)
 
 
 _lines = cast(Table, DropLine.__table__)
 _levels = cast(Table, StockLevel.__table__)
-DROP_LINE = _pool("drop_line", _lines, ("id",), _lines.c.remaining, "remaining", -1)
+DROP_LINE = _pool("drop_line", _lines, ("id",), _lines.c.remaining, "remaining", -1,
+                  ceiling=_lines.c.quantity - _lines.c.remaining)
 STOCK = _pool("stock", _levels, ("sku_id", "warehouse_id"),
-              _levels.c.on_hand - _levels.c.allocated - _levels.c.reserved, "allocated", +1)
+              _levels.c.on_hand - _levels.c.allocated - _levels.c.reserved, "allocated", +1,
+              ceiling=_levels.c.allocated)
 
 
 async def take(conn: AsyncConnection, pool: Pool, key: Mapping[str, str], qty: int
@@ -74,8 +79,10 @@ async def take(conn: AsyncConnection, pool: Pool, key: Mapping[str, str], qty: i
     return None if row is None else int(row[0])
 
 
-async def give(conn: AsyncConnection, pool: Pool, key: Mapping[str, str], qty: int) -> None:
-    """Put ``qty`` units back in the pool's row (a hold let go in the same transaction)."""
+async def give(conn: AsyncConnection, pool: Pool, key: Mapping[str, str], qty: int) -> bool:
+    """Put ``qty`` units back in the pool's row (a hold let go in the same transaction);
+    False, changing nothing, when fewer than ``qty`` are out (a drop line's sold-out units
+    that were never taken, a stock level's allocation) — a give can never mint units."""
     if qty <= 0:
         raise ValueError("give back a positive number of units")
-    await conn.execute(pool.give_stmt, pool.params(key, qty))
+    return (await conn.execute(pool.give_stmt, pool.params(key, qty))).first() is not None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -22,13 +21,14 @@ from chuhai.core.db import UnitOfWork
 from chuhai.core.errors import Conflict, InvalidInput, NotFound
 from chuhai.core.ids import new_id
 from chuhai.core.money import Money
-from chuhai.crossborder import service as crossborder
-from chuhai.crossborder.basket import QuoteError
-from chuhai.crossborder.labels import INCLUDED, MAY_APPLY, NOT_SOLD, label
+from chuhai.crossborder.loader import rulebook
+from chuhai.inventory import stock
 from chuhai.live.models import Follow, Room, RoomEvent, RoomMessage, RoomSanction, RoomSlot
 from chuhai.live.schemas import RoomIn, RoomOut, RoomPatch, SlotOut
 from chuhai.live.state import RoomState
 from chuhai.markets.profiles import get_profile
+from chuhai.shop import catalog as shop_catalog
+from chuhai.shop import pricing
 
 PERSONAL_EVENTS = frozenset({"chat", "question"})
 
@@ -145,13 +145,20 @@ async def room_out(uow: UnitOfWork, room: Room) -> RoomOut:
 
 
 async def product_card(uow: UnitOfWork, room: Room, product_id: str) -> dict[str, Any]:
-    """What a viewer's pinned card shows: per market, the title and price there."""
-    product = await uow.global_.scalar(select(Product).where(
+    """What a viewer's pinned card shows: per market, the title and the delivered price
+    there (goods, delivery by the default lane, duty, taxes, fees — the same number the
+    product page and the cart show), and the SKUs its Buy button can put in a cart."""
+    s = uow.global_
+    product = await s.scalar(select(Product).where(
         Product.id == product_id, Product.org_id == room.org_id))
     if product is None:
         raise NotFound("product", product_id, code="product_not_found")
-    registrations = frozenset(await uow.global_.scalar(
-        select(Org.registrations).where(Org.id == room.org_id)) or ())
+    org = await s.scalar(select(Org).where(Org.id == room.org_id))
+    registrations = frozenset((org.registrations if org else None) or ())
+    houses = await shop_catalog.warehouses(s, room.org_id)
+    sku_ids = [k.id for k in product.skus]
+    avail = await stock.available_map(s, room.org_id, sku_ids)
+    rules = rulebook(uow.stores.settings.data_dir)
     listings = {}
     for li in product.listings:
         if not li.visible:
@@ -159,36 +166,21 @@ async def product_card(uow: UnitOfWork, room: Room, product_id: str) -> dict[str
         profile = get_profile(li.market)
         money = Money.from_minor(li.price_minor, li.currency)
         locale = profile.default_locale if profile else "en_US"
+        delivery, wh_id = shop_catalog.default_delivery(li.market, sku_ids, houses, avail)
+        shown = pricing.price(rules, li.market, utcnow().date(), [shop_catalog.goods_of(
+            product, product.skus[0] if product.skus else None, li)], delivery, registrations)
         listings[li.market] = {
             "title": li.title, "lang": li.language, "currency": li.currency,
             "price": str(money.amount), "price_display": money.format(locale),
-            **landed_price(li.market, product, money, locale, registrations,
-                           uow.stores.settings.data_dir, li.language)}
+            "landed": str(Money.from_minor(shown.total_minor, li.currency).amount),
+            "landed_display": shown.display(locale), "landed_label": shown.label(li.language),
+            "restricted": shown.restricted, "deliverable": shown.deliverable,
+            "skus": [{"id": k.id, "code": k.code, "attributes": dict(k.attributes or {}),
+                      "in_stock": bool(wh_id) and avail.get((k.id, wh_id or ""), 0) > 0}
+                     for k in product.skus]}
     return {"product_id": product.id, "code": product.code, "title": product.title,
+            "shop": org.slug if org else "",
             "image": product.images[0] if product.images else None, "listings": listings}
-
-
-def landed_price(market: str, product: Product, price: Money, locale: str,
-                 registrations: frozenset[str], data_dir: Path | None = None,
-                 language: str = "en") -> dict[str, Any]:
-    """The price a buyer in ``market`` pays with duties and taxes (before shipping).
-
-    A market the rules cannot quote shows the plain price and says duties may apply: the
-    card never pretends to include what it could not compute.
-    """
-    try:
-        q = crossborder.listing_quote(
-            market, utcnow().date(), product.hs_code, product.origin_country, price.amount,
-            price.currency, weight_g=product.weight_g,
-            registrations=registrations, data_dir=data_dir)
-    except QuoteError as exc:
-        restricted = exc.code == "restricted_goods"
-        return {"landed_display": None, "restricted": restricted,
-                "landed_label": label(NOT_SOLD if restricted else MAY_APPLY, language)}
-    total = Money(q.landed_total, price.currency)
-    return {"landed": str(total.amount), "landed_display": total.format(locale),
-            "landed_label": label(INCLUDED, language), "restricted": False,
-            "duty_tax": str(q.duty_total + q.tax_total + q.fees_total)}
 
 
 # -- persistence of events -------------------------------------------------------------

@@ -255,7 +255,9 @@ async def _let_go(conn: Any, reservation_id: str, buyer_id: str, now: datetime) 
     if row is None:
         return
     org_id, sku_id, wh_id, qty = row
-    await units.give(conn, units.STOCK, {"sku_id": sku_id, "warehouse_id": wh_id}, qty)
+    if not await units.give(conn, units.STOCK, {"sku_id": sku_id, "warehouse_id": wh_id},
+                            qty):
+        raise RuntimeError(f"hold {reservation_id} had no allocation to give back")
     await conn.execute(_INSERT_ENTRY, _entry(org_id, sku_id, wh_id, EntryKind.RELEASE, qty,
                                              buyer_id, reservation_id, now))
 

@@ -51,13 +51,26 @@ def pick_market(shop: Shop, *, buyer_country: str | None, accept_language: str |
     buyer's country, else the region of their first ``Accept-Language`` tag that names one
     the seller lists in; None means: show the chooser."""
     for candidate in (asked, buyer_country):
-        if candidate and candidate.upper()[:2] in shop.markets:
-            return candidate.upper()[:2]
+        if candidate and len(candidate) == 2 and candidate.upper() in shop.markets:
+            return candidate.upper()
     for tag in (accept_language or "").split(",")[:10]:
+        if _quality(tag) <= 0:
+            continue  # q=0 means "not acceptable"
         parts = tag.split(";")[0].strip().replace("_", "-").split("-")
         if len(parts) >= 2 and len(parts[-1]) == 2 and parts[-1].upper() in shop.markets:
             return parts[-1].upper()
     return None
+
+
+def _quality(tag: str) -> float:
+    for param in tag.split(";")[1:]:
+        name, _, value = param.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
 
 
 @dataclass(frozen=True)

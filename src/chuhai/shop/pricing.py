@@ -131,15 +131,17 @@ def price(rules: Rulebook, market: str, day: date, goods: Sequence[Goods],
         raise ValueError("price of nothing")
     currency = goods[0].currency
     goods_minor = sum(g.unit_minor * g.quantity for g in goods)
+    cost = delivery.cost_minor if delivery is not None else 0
+    try:
+        q = landed_cost(rules, _basket(market, day, goods, cost, currency, registrations))
+    except QuoteError as exc:
+        restricted = exc.code == "restricted_goods"  # "not sold" says more than "no route"
+        return Price(currency, goods_minor, cost, quoted=False, restricted=restricted,
+                     deliverable=delivery is not None,
+                     reason=exc.code if restricted or delivery is not None else "no_route")
     if delivery is None:
         return Price(currency, goods_minor, 0, quoted=False, deliverable=False,
                      reason="no_route")
-    try:
-        q = landed_cost(rules, _basket(market, day, goods, delivery.cost_minor, currency,
-                                       registrations))
-    except QuoteError as exc:
-        return Price(currency, goods_minor, delivery.cost_minor, quoted=False,
-                     restricted=exc.code == "restricted_goods", reason=exc.code)
     return _from_quote(q, currency, goods_minor, delivery.cost_minor)
 
 
@@ -165,8 +167,10 @@ def basket(rules: Rulebook, market: str, day: date, goods: Sequence[Goods],
            ) -> BasketPrice:
     """Re-quote the whole basket, and say why it differs from the prices shown per item:
     ``delivery_once`` (one parcel, one delivery charge, where each item's price included
-    its own) and ``threshold:<rule>`` for every rule the basket meets that no single item
-    did, or the other way round (a de-minimis or duty-free limit crossed)."""
+    its own), ``threshold:<rule>`` for every rule the basket meets that no single item
+    did, or the other way round (a de-minimis or duty-free limit crossed), and
+    ``per_parcel`` when duty or fees under the same rules are charged once per parcel
+    rather than per item."""
     whole = price(rules, market, day, goods, delivery, registrations)
     singles = tuple(price(rules, market, day, [g], delivery, registrations) for g in goods)
     reasons: list[str] = []
@@ -175,4 +179,10 @@ def basket(rules: Rulebook, market: str, day: date, goods: Sequence[Goods],
     seen = {r for p in singles for r in p.rules}
     for rule in sorted(set(whole.rules) ^ seen):
         reasons.append(f"threshold:{rule}")
+    per_item = sum(p.duty_minor + p.fees_minor for p in singles)
+    if len(goods) > 1 and whole.quoted and per_item != whole.duty_minor + whole.fees_minor \
+            and not any(r.startswith("threshold:") for r in reasons):
+        # the same rules, charged once per parcel (the EU's flat duty per HS heading, a
+        # border fee per consignment) rather than once per item
+        reasons.append("per_parcel")
     return BasketPrice(whole, singles, tuple(reasons))

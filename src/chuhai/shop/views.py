@@ -19,6 +19,7 @@ REASONS = {
     "delivery_once": "One parcel, one delivery: each item's price included its own delivery.",
     "threshold": "Together the items cross a customs threshold ({rule}), so duty or tax "
                  "is worked out on the whole parcel.",
+    "per_parcel": "Duty or border fees are charged once for the parcel, not once per item.",
 }
 
 

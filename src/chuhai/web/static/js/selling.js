@@ -61,7 +61,8 @@ function renderOffers() {
     if (isViewer) {
       box.append(el("div", { class: "offer drop", "data-drop": drop.id },
         el("strong", {}, drop.title),
-        el("span", { class: "price" }, money(line.price, line.currency)),
+        el("span", { class: "price" }, line.delivered ? line.delivered.total_display : money(line.price, line.currency)),
+        line.delivered ? el("span", { class: "muted delivered-label" }, line.delivered.label) : null,
         el("span", { class: "muted", "data-remaining": line.id }, `${line.remaining} of ${line.quantity} left`),
         counting ? el("span", { class: "countdown" }, `starts in ${left(drop.starts_at)}`) : null,
         open ? el("span", { class: "muted" }, `ends in ${left(drop.ends_at)}`) : null,
@@ -78,7 +79,8 @@ function renderOffers() {
     if (isViewer) {
       box.append(el("div", { class: "offer auction", "data-auction": a.id },
         el("strong", {}, a.title),
-        el("span", { class: "price", id: `price-${a.id}` }, money(a.price || a.start_price, a.currency)),
+        el("span", { class: "price", id: `price-${a.id}` }, a.delivered ? a.delivered.total_display : money(a.price || a.start_price, a.currency)),
+        a.delivered ? el("span", { class: "muted delivered-label" }, `${a.delivered.label} · bid ${money(a.price || a.start_price, a.currency)}`) : null,
         el("span", { class: "muted" }, live ? `${a.bids} bids · ${left(a.ends_at)} left` : a.status === "won" ? `won by ${a.leader}${a.leader === cfg.you ? " (you!)" : ""}` : a.status),
         live ? el("button", { type: "button", id: `bid-${a.id}`, disabled: !cfg.signedIn, onclick: () => bid(a) },
           cfg.signedIn ? `Bid ${money(a.minimum_bid, a.currency)}` : "Sign in to bid") : null));

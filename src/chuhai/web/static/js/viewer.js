@@ -58,8 +58,37 @@ function renderCards(pinned) {
       el("div", {}, el("div", { class: "ptitle" }, l.title),
         el("div", { class: "price" }, l.landed_display || l.price_display),
         el("div", { class: "landed-label muted" }, l.landed_label || "")),
-      el("button", { type: "button", class: "buy", disabled: true, title: "Checkout arrives with the selling feature" }, "Buy"));
+      buyButton(p, l));
   }));
+}
+
+// The pinned card's Buy puts the market's first SKU in stock in the buyer's cart with this
+// seller (one tap); the toast links to the cart. Signed out, it opens the sign-in form.
+function buyButton(p, l) {
+  const sku = (l.skus || []).find((k) => k.in_stock);
+  if (l.restricted || l.deliverable === false || !sku) {
+    return el("button", { type: "button", class: "buy", disabled: true }, sku ? l.landed_label : "Sold out");
+  }
+  if (cfg.signedIn !== "1") {
+    return el("button", { type: "button", class: "buy", onclick: () => { const d = $("signin"); d.open = true; $("email")?.focus(); } }, "Sign in to buy");
+  }
+  return el("button", { type: "button", class: "buy", "data-sku": sku.id, onclick: async (e) => {
+    const b = e.currentTarget;
+    b.disabled = true;
+    try {
+      const resp = await fetch(`/api/shop/${p.shop}/cart/items`, { method: "POST", credentials: "same-origin",
+        headers: { "content-type": "application/json", "x-csrf-token": cfg.csrf || "" },
+        body: JSON.stringify({ sku_id: sku.id, quantity: 1, idempotency_key: `pin-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}` }) });
+      const data = await resp.json().catch(() => ({}));
+      if (!resp.ok) throw new Error(data.detail || `HTTP ${resp.status}`);
+      const n = data.lines.reduce((s, x) => s + x.quantity, 0);
+      const link = $("cart-link");
+      link.href = `/shop/${p.shop}/cart`;
+      link.textContent = `Cart (${n}) — check out`;
+      link.parentElement.hidden = false;
+      toast(`Added to your cart — ${n} item${n === 1 ? "" : "s"}`);
+    } catch (err) { toast(err.message); } finally { b.disabled = false; }
+  } }, "Buy");
 }
 
 function renderPoll() {
