@@ -56,9 +56,10 @@ def test_viewer_and_host_talk_pin_and_survive_a_reconnect(server, browser):
     card = viewer.locator("#cards .pcard").first
     card.wait_for()
     assert "€" in card.inner_text() and "Kopfhörer" in card.inner_text()
-    # The landed price, duties and taxes included, labelled in the viewer's language:
-    # 84.99 + EUR 3 flat duty + 19 % IOSS VAT on 87.99 (16.72) = 104.71.
-    assert "104,71" in card.inner_text() and "inkl. Zoll und Steuern" in card.inner_text()
+    # The delivered price, labelled in the viewer's language: 84.99 + 4.90 delivery from
+    # Leipzig + EUR 3 flat duty + 19 % IOSS VAT on 92.89 (17.65) = 110.54.
+    assert "110,54" in card.inner_text()
+    assert "inkl. Versand, Zoll und Steuern" in card.inner_text()
 
     viewer.evaluate("window.chuhaiClient.drop()")
     for i in range(3):

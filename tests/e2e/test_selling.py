@@ -54,8 +54,12 @@ def test_buy_during_a_drop_and_bid_in_an_auction(server, browser):
     lena.wait_for_function(
         "() => { const b = document.querySelector('[data-drop] button');"
         " return b && !b.disabled && b.textContent === 'Buy'; }", timeout=30000)
+    shown = lena.locator("[data-drop] .price").inner_text()
+    assert "inkl. Versand, Zoll und Steuern" in lena.locator("[data-drop]").inner_text()
     buy.click()                                                    # click 1
     lena.locator("#co-summary").get_by_text("Total").wait_for()
+    # the drop said the price checkout asks: goods, delivery, duty and VAT (never more)
+    assert f"Total {shown}" in lena.locator("#co-summary").inner_text()
     assert "Held for you" in lena.locator("#co-hold").inner_text()
     assert "Leipzig" not in lena.locator("#co-summary").inner_text()
     assert re.search(r"arrives in \d+–\d+ days", lena.locator("#co-summary").inner_text())
