@@ -33,6 +33,8 @@ PUBLIC = {
     ("get", "/api/privacy/consent"), ("post", "/api/privacy/consent"),
     ("get", "/api/privacy/consent/history"), ("get", "/api/privacy/requests"),
     ("post", "/api/privacy/requests"), ("get", "/api/privacy/requests/{request_id}/export"),
+    ("get", "/api/shop/{slug}"), ("get", "/api/shop/{slug}/products/{product_id}"),
+    ("get", "/api/address-forms/{country}"),
 }
 # ... of which these look at a caller all the same (a token sent must be valid; a data
 # request needs a signed-in customer): 401 too.
@@ -41,6 +43,7 @@ PUBLIC_WITH_401 = {
     ("post", "/api/privacy/consent"), ("get", "/api/privacy/consent/history"),
     ("get", "/api/privacy/requests"), ("post", "/api/privacy/requests"),
     ("get", "/api/privacy/requests/{request_id}/export"),
+    ("get", "/api/shop/{slug}"), ("get", "/api/shop/{slug}/products/{product_id}"),
 }
 # Operations that call ``web.deps.limit``: they answer 429 past their limit.
 RATE_LIMITED = {
@@ -48,7 +51,8 @@ RATE_LIMITED = {
     ("post", "/api/drops/{drop_id}/reserve"), ("post", "/api/auctions/{auction_id}/bids"),
     ("post", "/api/checkout"), ("post", "/api/orders/{order_id}/pay"), ("post", "/api/events"),
     ("get", "/api/feed"), ("post", "/api/privacy/consent"), ("post", "/api/privacy/requests"),
-    ("post", "/api/privacy/forwarded"),
+    ("post", "/api/privacy/forwarded"), ("post", "/api/shop/{slug}/cart/items"),
+    ("put", "/api/shop/{slug}/cart/items/{sku_id}"), ("post", "/api/shop/{slug}/checkout"),
 }
 # Parts of success bodies that are free-form on purpose, or not typed yet; the test fails
 # when one is added, and when one here is typed (then take it off the list).
@@ -56,6 +60,8 @@ FREE_FORM = {
     "AuditEntryOut.details": "each audited action records its own details, hashed into the "
                              "chain exactly as stored",
     "SkuOut.attributes": "the seller's own attributes (name → value)",
+    "ProductSkuOut.attributes": "the seller's own attributes (name → value)",
+    "CartLineOut.attributes": "the seller's own attributes (name → value)",
     "ReplayOut.chapters[]": "not typed yet",
     "ReplayOut.chat[]": "not typed yet",
     "chuhai__crossborder__schemas__QuoteOut.lines[]": "not typed yet",

@@ -177,3 +177,23 @@ class FxRatesOut(BaseModel):
     date: str
     rates: dict[str, FxRateOut] = Field(description="Currency code → its rate")
     source: str
+
+
+class DeliveredPriceOut(BaseModel):
+    """A delivered price (``shop.pricing``): goods, delivery by the default lane, duty,
+    taxes and fees, each formatted in the buyer's locale, with the label that says so."""
+
+    currency: str
+    total: str = Field(description="Decimal amount in the currency's major unit")
+    total_display: str
+    label: str = Field(description="What the price includes, in the market's language")
+    goods_display: str
+    delivery_display: str
+    duty_display: str
+    tax_display: str
+    fees_display: str
+    quoted: bool = Field(description="False: duties and taxes could not be computed")
+    restricted: bool = Field(description="The rules forbid these goods in the market")
+    deliverable: bool = Field(description="False: no warehouse serves the market")
+    rules: list[str] = Field(description="The rule ids the duty and taxes came from")
+    reason: str = Field(description="Why duties are not included, when they are not")

@@ -7,13 +7,14 @@ in minor units; the market fixes the currency, so a buyer can never be quoted in
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from chuhai.core.money import MoneyError, to_minor
 from chuhai.core.money import parse_amount as _parse
 from chuhai.core.text import NonEmptyText, SafeModel
+from chuhai.crossborder.schemas import DeliveredPriceOut
 from chuhai.markets.profiles import get_profile
 
 Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9._-]+$")]
@@ -259,7 +260,7 @@ class AuctionOut(BaseModel):
     anti_snipe_s: int
     sudden_death: bool
     reserve_met: bool
-    delivered: dict[str, Any] | None = Field(
+    delivered: DeliveredPriceOut | None = Field(
         None, description="The delivered price in the market: goods, delivery, duty, taxes "
         "and fees, formatted in the market's locale, with its label")
 
@@ -285,7 +286,7 @@ class OfferLineOut(BaseModel):
     currency: str
     quantity: int
     remaining: int
-    delivered: dict[str, Any] | None = Field(
+    delivered: DeliveredPriceOut | None = Field(
         None, description="The delivered price in the market: goods, delivery, duty, taxes "
         "and fees, formatted in the market's locale, with its label")
 

@@ -12,7 +12,7 @@ from chuhai.checkout.api import KEY_REUSED, order_out
 from chuhai.checkout.cart_checkout import checkout_cart
 from chuhai.checkout.schemas import CartCheckoutIn, OrderOut
 from chuhai.core.actor import Actor
-from chuhai.core.errors import Conflict
+from chuhai.core.errors import Conflict, InvalidInput
 from chuhai.shop import cart, catalog, views
 from chuhai.shop.schemas import (
     AddressFieldOut,
@@ -61,7 +61,8 @@ async def product(slug: Slug, product_id: Annotated[str, Path(max_length=40)],
     caller = await optional_caller(request, uow)
     chosen = await _market(request, shop, caller.actor if caller else None, market)
     if chosen is None:
-        raise Conflict("choose a market: " + ", ".join(shop.markets), code="market_required")
+        raise InvalidInput("choose a market: " + ", ".join(shop.markets),
+                           code="market_required")
     item = await catalog.listed(uow.global_, shop, product_id, chosen,
                                 request.app.state.settings.data_dir)
     return ProductOut.model_validate(views.product(

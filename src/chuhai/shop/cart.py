@@ -93,7 +93,7 @@ async def _offer(s: AsyncSession, shop: Shop, sku_id: str, market: str) -> Offer
     listing = next((li for li in product.listings if li.market == market and li.visible),
                    None)
     if product.status != "active" or listing is None:
-        raise Conflict(f"this item is not sold in {market}", code="product_not_listed")
+        raise NotFound(f"item in {market}", sku_id, code="product_not_listed")
     return Offer(sku, product, listing)
 
 

@@ -17,7 +17,7 @@ from chuhai.accounts.models import Org
 from chuhai.catalog.models import Listing, Product, Sku
 from chuhai.core.actor import PLATFORM_ORG_ID
 from chuhai.core.clock import utcnow
-from chuhai.core.errors import Conflict, NotFound
+from chuhai.core.errors import NotFound
 from chuhai.crossborder.loader import rulebook
 from chuhai.crossborder.restricted import flags
 from chuhai.inventory import routing, stock
@@ -133,7 +133,7 @@ async def listed(s: AsyncSession, shop: Shop, product_id: str, market: str,
     listing = next((li for li in product.listings if li.market == market and li.visible),
                    None)
     if listing is None:
-        raise Conflict(f"this product is not sold in {market}", code="product_not_listed")
+        raise NotFound(f"product in {market}", product_id[:40], code="product_not_listed")
     return await _listed(s, shop, product, listing, market, data_dir)
 
 

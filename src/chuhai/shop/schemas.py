@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from chuhai.core.text import SafeModel
+from chuhai.crossborder.schemas import DeliveredPriceOut
 from chuhai.inventory.schemas import Id, IdempotencyKey
 
 
@@ -21,21 +22,41 @@ class CartQuantityIn(SafeModel):
     idempotency_key: IdempotencyKey
 
 
-class PriceOut(BaseModel):
-    currency: str
-    total: str
-    total_display: str
-    label: str
-    goods_display: str
-    delivery_display: str
-    duty_display: str
-    tax_display: str
-    fees_display: str
-    quoted: bool
-    restricted: bool
-    deliverable: bool
-    rules: list[str]
-    reason: str
+PriceOut = DeliveredPriceOut
+
+
+class LaneOut(BaseModel):
+    """Where the parcel ships from and how long it takes after dispatch."""
+
+    warehouse: str
+    min_days: int
+    max_days: int
+
+
+class ProductSkuOut(BaseModel):
+    id: str
+    code: str
+    attributes: dict[str, Any] = Field(description="The seller's own attributes")
+    available: int
+
+
+class ReasonOut(BaseModel):
+    code: str = Field(description="delivery_once | per_parcel | threshold:<rule id>")
+    text: str
+
+
+class CartLineOut(BaseModel):
+    sku_id: str
+    sku_code: str
+    title: str
+    attributes: dict[str, Any] = Field(description="The seller's own attributes")
+    image: str | None
+    product_id: str
+    quantity: int
+    held: bool = Field(description="False: the hold lapsed; set the quantity to hold again")
+    hold_expires_at: str | None
+    unit_price_display: str
+    price_alone: PriceOut = Field(description="This line's delivered price if bought alone")
 
 
 class ProductOut(BaseModel):
@@ -49,8 +70,8 @@ class ProductOut(BaseModel):
     market: str
     url: str
     price: PriceOut
-    delivery: dict[str, Any] | None
-    skus: list[dict[str, Any]]
+    delivery: LaneOut | None
+    skus: list[ProductSkuOut]
     in_stock: bool
     notices: list[str]
     markets: list[str]
@@ -67,13 +88,13 @@ class StorefrontOut(BaseModel):
 class CartOut(BaseModel):
     shop: str
     market: str
-    lines: list[dict[str, Any]]
+    lines: list[CartLineOut]
     all_held: bool
     total: PriceOut | None
     sum_of_items_display: str | None = None
     differs: bool = False
-    reasons: list[dict[str, str]]
-    delivery: dict[str, Any] | None
+    reasons: list[ReasonOut]
+    delivery: LaneOut | None
 
 
 class AddressFieldOut(BaseModel):
