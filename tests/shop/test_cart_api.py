@@ -251,9 +251,17 @@ async def test_a_cart_holds_at_most_fifty_different_items(stores, settings, app_
     other = await create_product(app_client, shop.tenant, code="X-2", title="Other",
                                  listings=[{"market": "DE", "title": "Anderes",
                                             "price": "5.00"}])
+    from chuhai.inventory import stock as stock_service
+    from chuhai.inventory.ledger import EntryKind
+    async with stores.session() as s:
+        await stock_service.record(s, org_id=shop.tenant.org_id, sku_id=other["skus"][0]["id"],
+                                   warehouse_id=shop.de, kind=EntryKind.RECEIVE, quantity=5,
+                                   actor_id="t")
+        await s.commit()
     slug = await slug_of(stores, shop.tenant.org_id)
     buyer = await make_buyer(stores, settings, "DE")
     assert (await add(app_client, slug, buyer, shop.sku_id)).status_code == 200
     full = await add(app_client, slug, buyer, other["skus"][0]["id"])
     assert (full.status_code, full.json()["code"]) == (409, "cart_full")
     assert full.json()["limit"] == 1
+    assert await held(stores, other["skus"][0]["id"], shop.de) == 0  # nothing kept held

@@ -15,12 +15,13 @@ making a second parcel with a second delivery charge.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -77,24 +78,115 @@ async def buyer_country(stores: Stores, actor: Actor) -> str | None:
 
 @dataclass(frozen=True)
 class Offer:
-    """A SKU as sold in one market: read before the write transaction."""
+    """A SKU as sold in one market, and what routing needs: read before the write
+    transaction, kept a second per node (a burst reads it thousands of times). The stock
+    snapshot only guides the choice of warehouse: the conditional UPDATE decides."""
 
     sku: Sku
     product: Product
     listing: Listing
+    refusals: tuple[tuple[str, str], ...]  # (rule id, message) of rules refusing the goods
+    houses: tuple[Warehouse, ...]
+    available: dict[tuple[str, str], int]
+    routed: dict[int, str] = field(default_factory=dict)  # quantity → warehouse id
 
 
-async def _offer(s: AsyncSession, shop: Shop, sku_id: str, market: str) -> Offer:
-    row = (await s.execute(select(Sku, Product).join(Product, Product.id == Sku.product_id)
-                           .where(Sku.id == sku_id, Sku.org_id == shop.org_id))).first()
-    if row is None:
-        raise NotFound("SKU", sku_id, code="sku_not_found")
-    sku, product = row
-    listing = next((li for li in product.listings if li.market == market and li.visible),
-                   None)
-    if product.status != "active" or listing is None:
-        raise NotFound(f"item in {market}", sku_id, code="product_not_listed")
-    return Offer(sku, product, listing)
+async def _load_offer(stores: Stores, shop: Shop, sku_id: str, market: str,
+                      now: datetime) -> Offer:
+    async with stores.session() as s:
+        row = (await s.execute(select(Sku, Product).join(
+            Product, Product.id == Sku.product_id).where(
+            Sku.id == sku_id, Sku.org_id == shop.org_id))).first()
+        if row is None:
+            raise NotFound("SKU", sku_id, code="sku_not_found")
+        sku, product = row
+        listing = next((li for li in product.listings if li.market == market and li.visible),
+                       None)
+        if product.status != "active" or listing is None:
+            raise NotFound(f"item in {market}", sku_id, code="product_not_listed")
+        houses = tuple((await s.scalars(select(Warehouse).where(
+            Warehouse.org_id == shop.org_id))).all())
+        available = await stock.available_map(s, shop.org_id, [sku_id])
+    refusals = tuple((r.id, r.message) for r in flags(
+        rulebook(stores.settings.data_dir).restrictions, market, now.date(),
+        product.hs_code, ()) if r.action == "refuse")
+    return Offer(sku, product, listing, refusals, houses, available)
+
+
+class OfferCache:
+    """Each node keeps a SKU's terms in a market for a second, and one read serves every
+    buyer arriving while it runs (as ``inventory.drops.OfferCache`` does for drops)."""
+
+    TTL_S = 1.0
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, str, str], tuple[float, Offer]] = {}
+        self._loading: dict[tuple[str, str, str], asyncio.Future[Offer]] = {}
+
+    async def get(self, stores: Stores, shop: Shop, sku_id: str, market: str,
+                  now: datetime) -> Offer:
+        key = (shop.org_id, sku_id, market)
+        clock = now.timestamp()
+        hit = self._items.get(key)
+        if hit is not None and 0 <= clock - hit[0] < self.TTL_S:
+            return hit[1]
+        pending = self._loading.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Offer] = asyncio.get_running_loop().create_future()
+        self._loading[key] = future
+        try:
+            offer = await _load_offer(stores, shop, sku_id, market, now)
+        except BaseException as exc:
+            if isinstance(exc, Exception):
+                future.set_exception(exc)
+                future.exception()  # retrieved: an unawaited failure is not logged
+            else:
+                future.cancel()
+            raise
+        finally:
+            self._loading.pop(key, None)
+        future.set_result(offer)
+        if len(self._items) > 10_000:
+            self._items.clear()
+        self._items[key] = (clock, offer)
+        return offer
+
+    def forget(self) -> None:
+        self._items.clear()
+
+
+OFFERS = OfferCache()
+
+
+@dataclass(frozen=True)
+class LineRow:
+    id: str
+    sku_id: str
+    quantity: int
+    warehouse_id: str
+    reservation_id: str | None
+
+
+_CART_LINES = (select(_carts.c.id, _carts.c.market, _lines.c.id, _lines.c.sku_id,
+                      _lines.c.quantity, _lines.c.warehouse_id, _lines.c.reservation_id)
+               .select_from(_carts.outerjoin(_lines, _lines.c.cart_id == _carts.c.id))
+               .where(_carts.c.org_id == bindparam("org_id"),
+                      _carts.c.buyer_id == bindparam("buyer_id"))
+               .order_by(_lines.c.added_at, _lines.c.id))
+
+
+async def _cart_lines(stores: Stores, org_id: str, buyer_id: str
+                      ) -> tuple[str | None, str | None, list[LineRow]]:
+    """The buyer's cart id, its market and its lines, in one statement."""
+    async with stores.core() as tx:
+        rows = (await tx.conn.execute(_CART_LINES, {"org_id": org_id,
+                                                    "buyer_id": buyer_id})).all()
+        await tx.rollback()
+    if not rows:
+        return None, None, []
+    return rows[0][0], rows[0][1], [LineRow(r[2], r[3], int(r[4]), r[5], r[6])
+                                    for r in rows if r[2] is not None]
 
 
 async def _cart(s: AsyncSession, org_id: str, buyer_id: str) -> tuple[Cart | None,
@@ -107,28 +199,34 @@ async def _cart(s: AsyncSession, org_id: str, buyer_id: str) -> tuple[Cart | Non
     return cart, list(lines)
 
 
-async def _warehouse_for(s: AsyncSession, shop: Shop, market: str, sku_id: str, qty: int,
-                         lines: list[CartLine]) -> Warehouse:
-    houses = list((await s.scalars(select(Warehouse).where(
-        Warehouse.org_id == shop.org_id))).all())
+def _warehouse_for(offer: Offer, market: str, qty: int, lines: list[LineRow]) -> Warehouse:
+    """The cart's warehouse if it already has other lines (one consignment), else the one
+    routing picks for the units."""
+    sku_id = offer.sku.id
     others = [ln for ln in lines if ln.sku_id != sku_id]
-    if others:  # one consignment: the cart's warehouse, or a clear refusal
-        wh = next((w for w in houses if w.id == others[0].warehouse_id), None)
+    if others:
+        wh = next((w for w in offer.houses if w.id == others[0].warehouse_id), None)
         if wh is not None and market in wh.lanes:
             return wh
-    available = await stock.available_map(s, shop.org_id, [sku_id])
+    available = dict(offer.available)
     for ln in lines:  # the line's own hold comes back before the new one is taken
         if ln.sku_id == sku_id and ln.reservation_id:
             key = (sku_id, ln.warehouse_id)
             available[key] = available.get(key, 0) + ln.quantity
     try:
-        leg = routing.route(market, {sku_id: qty},
-                            [stock.depot(w) for w in houses], available).legs
+        legs = routing.route(market, {sku_id: qty},
+                             [stock.depot(w) for w in offer.houses], available).legs
     except routing.NoRoute:
         raise OutOfStock(sku_id) from None
-    if len(leg) > 1:
+    if len(legs) > 1:
         raise OutOfStock(sku_id)
-    return next(w for w in houses if w.id == leg[0].warehouse_id)
+    return next(w for w in offer.houses if w.id == legs[0].warehouse_id)
+
+
+def _refuse(message: str, code: str, **extra: Any) -> Conflict:
+    exc = Conflict(message, code=code)
+    exc.extra.update(extra)
+    return exc
 
 
 async def set_line(stores: Stores, actor: Actor, shop: Shop, market: str, sku_id: str,
@@ -137,54 +235,134 @@ async def set_line(stores: Stores, actor: Actor, shop: Shop, market: str, sku_id
     """Make the buyer's line of ``sku_id`` hold ``quantity`` units (``add``: that many more;
     0 removes it). Refuses with a stable code: ``sku_not_found``, ``product_not_listed``,
     ``restricted_goods``, ``quantity_over_limit``, ``cart_full``, ``split_shipment``,
-    ``out_of_stock``, ``idempotency_key_reused``."""
+    ``cart_market_mismatch``, ``out_of_stock``, ``idempotency_key_reused``.
+
+    Two reads (the SKU's terms, mostly from this node's cache; the buyer's cart, one
+    statement) and one write transaction whose first statement takes the units."""
     buyer_id, region = buyer(actor)
     now = now or utcnow()
     if quantity < 0 or (add and quantity == 0):
         raise InvalidInput("quantity must be positive", code="invalid_quantity")
+    offer = await OFFERS.get(stores, shop, sku_id, market, now)
+    if offer.refusals:
+        raise _refuse(offer.refusals[0][1], "restricted_goods",
+                      rules=[r for r, _ in offer.refusals])
+    if add and quantity <= MAX_LINE_QUANTITY and await _add_new_line(
+            stores, shop, buyer_id, region, market, offer, quantity, key, now):
+        return
+    cart_id, cart_market, lines = await _cart_lines(stores, shop.org_id, buyer_id)
+    if cart_market is not None and cart_market != market and lines:
+        raise _refuse(f"your cart with this shop is for {cart_market}; check it out or "
+                      "empty it first", "cart_market_mismatch")
+    line = next((ln for ln in lines if ln.sku_id == sku_id), None)
+    target = (line.quantity if line is not None else 0) + quantity if add else quantity
+    if target > MAX_LINE_QUANTITY:
+        raise _refuse(f"at most {MAX_LINE_QUANTITY} of one item per order",
+                      "quantity_over_limit", limit=MAX_LINE_QUANTITY)
+    if line is None and target > 0 and len(lines) >= MAX_LINES:
+        raise _refuse(f"a cart holds at most {MAX_LINES} different items", "cart_full",
+                      limit=MAX_LINES)
+    wh = None
+    if target > 0:
+        wh = _warehouse_for(offer, market, target, lines)
+        if any(ln.warehouse_id != wh.id for ln in lines if ln.sku_id != sku_id):
+            raise _refuse("this item ships from another warehouse than the rest of your "
+                          "cart; check out your cart first, then order it", "split_shipment")
+    try:
+        await _write(stores, shop, cart_id, line, buyer_id, region, market, offer, wh,
+                     target, key, now)
+    except OutOfStock:
+        if not await _replayed(stores, buyer_id, key, sku_id):
+            raise
+
+
+_KEY_OWNER = select(_holds.c.sku_id, _holds.c.source).where(
+    _holds.c.buyer_id == bindparam("buyer_id"), _holds.c.idempotency_key == bindparam("key"))
+
+
+async def _add_new_line(stores: Stores, shop: Shop, buyer_id: str, region: str, market: str,
+                        offer: Offer, quantity: int, key: str, now: datetime) -> bool:
+    """The common add — a SKU not yet in the cart — in one transaction whose first
+    statement takes the units (a sold-out attempt costs that UPDATE, a key look-up and a
+    rollback, on one connection). The cart is read after the take, inside the transaction;
+    if it is not what this path assumes (the SKU already has a line, another market or
+    warehouse, a full cart), the transaction rolls back and False sends the caller the
+    long way round."""
+    wh_id = offer.routed.get(quantity)
+    if wh_id is None:
+        wh_id = offer.routed[quantity] = _warehouse_for(offer, market, quantity, []).id
+    wh = next(w for w in offer.houses if w.id == wh_id)
+    async with stores.core() as tx:
+        conn = tx.conn
+        try:
+            if await units.take(conn, units.STOCK, {"sku_id": offer.sku.id,
+                                                    "warehouse_id": wh.id}, quantity) is None:
+                prior = (await conn.execute(_KEY_OWNER, {"buyer_id": buyer_id,
+                                                         "key": key})).first()
+                await tx.rollback()
+                if prior is None:
+                    raise OutOfStock(offer.sku.id)
+                if prior[0] != offer.sku.id or prior[1] != "cart":
+                    raise IdempotencyKeyReused()
+                return True  # a retry of an add that was made
+            rows = (await conn.execute(_CART_LINES, {"org_id": shop.org_id,
+                                                     "buyer_id": buyer_id})).all()
+            lines = [r for r in rows if r[2] is not None]
+            if lines and (rows[0][1] != market or len(lines) >= MAX_LINES
+                          or any(r[3] == offer.sku.id or r[5] != wh.id for r in lines)):
+                await tx.rollback()
+                return False
+            cart_id = rows[0][0] if rows else await _ensure_cart(
+                conn, shop.org_id, buyer_id, region, market, now)
+            res_id = new_id("res")
+            await _hold(conn, shop, offer, wh, buyer_id, region, market, quantity, key,
+                        res_id, now)
+            await _put_line(conn, cart_id, None, offer, wh.id, quantity, res_id, now)
+            if rows:  # a cart made just now already says when and where
+                await conn.execute(_TOUCH_CART, {"cart_id": cart_id, "at": now,
+                                                 "to_market": market})
+            await tx.commit()
+            return True
+        except IntegrityError:  # the key's unique constraint: a concurrent retry won
+            await tx.rollback()
+            if not await _replayed(stores, buyer_id, key, offer.sku.id):
+                raise IdempotencyKeyReused() from None
+            return True
+        except BaseException:
+            await tx.rollback()
+            raise
+
+
+async def _hold(conn: Any, shop: Shop, offer: Offer, wh: Warehouse, buyer_id: str,
+                region: str, market: str, qty: int, key: str, res_id: str,
+                now: datetime) -> None:
+    """The ledger entry and the reservation of units just taken."""
+    await conn.execute(_INSERT_ENTRY, _entry(shop.org_id, offer.sku.id, wh.id,
+                                             EntryKind.ALLOCATE, qty, buyer_id, res_id, now))
+    await conn.execute(_INSERT_RESERVATION, {
+        "id": res_id, "org_id": shop.org_id, "drop_id": None, "line_id": None,
+        "auction_id": None, "sku_id": offer.sku.id, "warehouse_id": wh.id,
+        "market": market, "buyer_id": buyer_id, "buyer_region": region,
+        "quantity": qty, "price_minor": offer.listing.price_minor,
+        "currency": offer.listing.currency, "status": "held", "source": "cart",
+        "expires_at": now + CART_HOLD, "idempotency_key": key,
+        "request_hash": f"cart:{offer.sku.id}", "order_id": None, "created_at": now,
+        "settled_at": None})
+
+
+async def _replayed(stores: Stores, buyer_id: str, key: str, sku_id: str) -> bool:
+    """True when ``key`` already made a change of this SKU's line (a retry: nothing more
+    to do); ``idempotency_key_reused`` when it made another change."""
     async with stores.session() as s:
-        offer = await _offer(s, shop, sku_id, market)
-        refusals = [r for r in flags(rulebook(stores.settings.data_dir).restrictions, market,
-                                     now.date(), offer.product.hs_code, ())
-                    if r.action == "refuse"]
-        if refusals:
-            exc = Conflict(refusals[0].message, code="restricted_goods")
-            exc.extra["rules"] = [r.id for r in refusals]
-            raise exc
-        cart, lines = await _cart(s, shop.org_id, buyer_id)
-        if cart is not None and cart.market != market and lines:
-            raise Conflict(f"your cart with this shop is for {cart.market}; check it "
-                           f"out or empty it first", code="cart_market_mismatch")
-        line = next((ln for ln in lines if ln.sku_id == sku_id), None)
-        prior = await drops.find_by_key(s, buyer_id, key)
-        if prior is not None:  # a retry of a change already made
-            if prior.sku_id != sku_id or prior.source != "cart":
-                raise IdempotencyKeyReused()
-            return
-        target = (line.quantity if line is not None and line.reservation_id else 0) + \
-            quantity if add else quantity
-        if target > MAX_LINE_QUANTITY:
-            exc = Conflict(f"at most {MAX_LINE_QUANTITY} of one item per order",
-                           code="quantity_over_limit")
-            exc.extra["limit"] = MAX_LINE_QUANTITY
-            raise exc
-        if line is None and target > 0 and len(lines) >= MAX_LINES:
-            exc = Conflict(f"a cart holds at most {MAX_LINES} different items",
-                           code="cart_full")
-            exc.extra["limit"] = MAX_LINES
-            raise exc
-        wh = None
-        if target > 0:
-            wh = await _warehouse_for(s, shop, market, sku_id, target, lines)
-            if any(ln.warehouse_id != wh.id for ln in lines if ln.sku_id != sku_id):
-                raise Conflict("this item ships from another warehouse than the rest of "
-                               "your cart; check out your cart first, then order it",
-                               code="split_shipment")
-    await _write(stores, shop, cart, line, buyer_id, region, market, offer, wh, target, key,
-                 now)
+        found = await drops.find_by_key(s, buyer_id, key)
+    if found is None:
+        return False
+    if found.sku_id != sku_id or found.source != "cart":
+        raise IdempotencyKeyReused()
+    return True
 
 
-async def _write(stores: Stores, shop: Shop, cart: Cart | None, line: CartLine | None,
+async def _write(stores: Stores, shop: Shop, cart_id: str | None, line: LineRow | None,
                  buyer_id: str, region: str, market: str, offer: Offer,
                  wh: Warehouse | None, target: int, key: str, now: datetime) -> None:
     """The one transaction of a change: let go of the old hold, take the new one."""
@@ -208,7 +386,7 @@ async def _write(stores: Stores, shop: Shop, cart: Cart | None, line: CartLine |
                     target) is None:
                 await tx.rollback()
                 raise OutOfStock(offer.sku.id)
-            cart_id = cart.id if cart is not None else await _ensure_cart(
+            cart_id = cart_id if cart_id is not None else await _ensure_cart(
                 conn, shop.org_id, buyer_id, region, market, now)
             if target == 0:
                 await conn.execute(delete(_lines).where(
@@ -217,27 +395,15 @@ async def _write(stores: Stores, shop: Shop, cart: Cart | None, line: CartLine |
                 await tx.commit()
                 return
             assert wh is not None
-            await conn.execute(_INSERT_ENTRY, _entry(shop.org_id, offer.sku.id, wh.id,
-                                                     EntryKind.ALLOCATE, target, buyer_id,
-                                                     res_id, now))
-            await conn.execute(_INSERT_RESERVATION, {
-                "id": res_id, "org_id": shop.org_id, "drop_id": None, "line_id": None,
-                "auction_id": None, "sku_id": offer.sku.id, "warehouse_id": wh.id,
-                "market": market, "buyer_id": buyer_id, "buyer_region": region,
-                "quantity": target, "price_minor": offer.listing.price_minor,
-                "currency": offer.listing.currency, "status": "held", "source": "cart",
-                "expires_at": now + CART_HOLD, "idempotency_key": key,
-                "request_hash": f"cart:{offer.sku.id}", "order_id": None, "created_at": now,
-                "settled_at": None})
+            await _hold(conn, shop, offer, wh, buyer_id, region, market, target, key, res_id,
+                        now)
             await _put_line(conn, cart_id, line, offer, wh.id, target, res_id, now)
-            await conn.execute(update(_carts).where(_carts.c.id == cart_id)
-                               .values(updated_at=now, market=market))
+            await conn.execute(_TOUCH_CART, {"cart_id": cart_id, "at": now,
+                                             "to_market": market})
             await tx.commit()
         except IntegrityError:  # the key's unique constraint: a concurrent retry won
             await tx.rollback()
-            async with stores.session() as s:
-                found = await drops.find_by_key(s, buyer_id, key)
-            if found is None or found.sku_id != offer.sku.id:
+            if not await _replayed(stores, buyer_id, key, offer.sku.id):
                 raise IdempotencyKeyReused() from None
         except BaseException:
             await tx.rollback()
@@ -270,24 +436,39 @@ def _entry(org_id: str, sku_id: str, wh_id: str, kind: EntryKind, qty: int, acto
             "ref": ref, "note": "cart", "actor_id": actor_id, "created_at": now}
 
 
+_MAKE_CART: dict[str, Any] = {}
+_INSERT_LINE = insert(_lines)
+_TOUCH_CART = update(_carts).where(_carts.c.id == bindparam("cart_id")).values(
+    updated_at=bindparam("at"), market=bindparam("to_market"))
+_CART_ID = select(_carts.c.id).where(_carts.c.org_id == bindparam("org_id"),
+                                     _carts.c.buyer_id == bindparam("buyer_id"))
+
+
 async def _ensure_cart(conn: Any, org_id: str, buyer_id: str, region: str, market: str,
                        now: datetime) -> str:
-    t = _carts
-    await conn.execute(insert_for_dialect(conn.dialect.name, t).values(
-        id=new_id("cart"), org_id=org_id, buyer_id=buyer_id, buyer_region=region,
-        market=market, created_at=now, updated_at=now).on_conflict_do_nothing())
-    return str((await conn.execute(select(t.c.id).where(
-        t.c.org_id == org_id, t.c.buyer_id == buyer_id))).scalar_one())
+    """The buyer's cart with the shop, made now unless a concurrent change just made it.
+    (Statements are built once per dialect: a burst runs them many times a second.)"""
+    stmt = _MAKE_CART.get(conn.dialect.name)
+    if stmt is None:
+        stmt = _MAKE_CART[conn.dialect.name] = insert_for_dialect(
+            conn.dialect.name, _carts).on_conflict_do_nothing().returning(_carts.c.id)
+    made = (await conn.execute(stmt, {
+        "id": new_id("cart"), "org_id": org_id, "buyer_id": buyer_id, "buyer_region": region,
+        "market": market, "created_at": now, "updated_at": now})).first()
+    if made is not None:
+        return str(made[0])
+    return str((await conn.execute(_CART_ID, {"org_id": org_id, "buyer_id": buyer_id})
+                ).scalar_one())
 
 
-async def _put_line(conn: Any, cart_id: str, line: CartLine | None, offer: Offer,
+async def _put_line(conn: Any, cart_id: str, line: LineRow | None, offer: Offer,
                     wh_id: str, qty: int, res_id: str, now: datetime) -> None:
     t = _lines
     values = {"quantity": qty, "warehouse_id": wh_id, "reservation_id": res_id,
               "price_minor": offer.listing.price_minor, "currency": offer.listing.currency}
     if line is None:
-        await conn.execute(insert(t).values(id=new_id("cline"), cart_id=cart_id,
-                                            sku_id=offer.sku.id, added_at=now, **values))
+        await conn.execute(_INSERT_LINE, {"id": new_id("cline"), "cart_id": cart_id,
+                                          "sku_id": offer.sku.id, "added_at": now, **values})
         return
     done = await conn.execute(update(t).where(
         t.c.id == line.id, t.c.reservation_id.is_(None) if line.reservation_id is None
