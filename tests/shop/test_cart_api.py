@@ -265,3 +265,80 @@ async def test_a_cart_holds_at_most_fifty_different_items(stores, settings, app_
     assert (full.status_code, full.json()["code"]) == (409, "cart_full")
     assert full.json()["limit"] == 1
     assert await held(stores, other["skus"][0]["id"], shop.de) == 0  # nothing kept held
+
+
+async def _two_line_order(stores, settings, app_client):
+    shop = await make_shop(stores, settings, app_client)
+    second = await create_product(app_client, shop.tenant, code="CASE-2", title="Case",
+                                  listings=[{"market": "DE", "title": "Etui", "price": "9.00"}])
+    case_sku = second["skus"][0]["id"]
+    from chuhai.inventory import stock as stock_service
+    from chuhai.inventory.ledger import EntryKind
+    async with stores.session() as s:
+        await stock_service.record(s, org_id=shop.tenant.org_id, sku_id=case_sku,
+                                   warehouse_id=shop.de, kind=EntryKind.RECEIVE, quantity=5,
+                                   actor_id="t")
+        await s.commit()
+    slug = await slug_of(stores, shop.tenant.org_id)
+    lena = await make_buyer(stores, settings, "DE")
+    await add(app_client, slug, lena, shop.sku_id)
+    await add(app_client, slug, lena, case_sku, 2)
+    order = (await app_client.post(f"/api/shop/{slug}/checkout", headers=lena.headers, json={
+        "ship_to": ADDRESSES["DE"], "idempotency_key": key()})).json()
+    return shop, case_sku, lena, order
+
+
+async def test_when_one_hold_lapses_before_paying_the_order_is_cancelled_and_every_unit_freed(
+        stores, settings, app_client):
+    shop, case_sku, lena, order = await _two_line_order(stores, settings, app_client)
+    async with stores.session() as s:  # the case's hold lapsed (and was swept)
+        await s.execute(update(Reservation).where(Reservation.sku_id == case_sku)
+                        .values(expires_at=utcnow() - timedelta(seconds=1)))
+        await s.commit()
+    await sweeper.sweep(stores)
+    paid = await app_client.post(f"/api/orders/{order['id']}/pay", headers=lena.headers,
+                                 json={"card_number": "4242 4242 4242 4242",
+                                       "idempotency_key": key()})
+    assert (paid.status_code, paid.json()["code"]) == (409, "reservation_expired")
+    mine = (await app_client.get(f"/api/me/orders/{order['id']}", headers=lena.headers)).json()
+    assert mine["status"] == "cancelled" and mine["payments"] == []
+    assert await held(stores, shop.sku_id, shop.de) == 0  # the other line's hold too
+    assert await held(stores, case_sku, shop.de) == 0
+    async with stores.session() as s:
+        assert (await check(s))[1] == []
+
+
+async def test_staff_cancelling_an_unpaid_cart_order_frees_its_units_at_once(
+        stores, settings, app_client):
+    shop, case_sku, _lena, order = await _two_line_order(stores, settings, app_client)
+    assert await held(stores, case_sku, shop.de) == 2
+    moved = await app_client.post(f"/api/orders/{order['id']}/transitions",
+                                  headers=shop.tenant.headers,
+                                  json={"to": "cancelled", "reason": "buyer asked"})
+    assert moved.status_code == 200, moved.text
+    assert await held(stores, shop.sku_id, shop.de) == 0
+    assert await held(stores, case_sku, shop.de) == 0
+
+
+async def test_goods_the_destination_forbids_cannot_go_in_a_cart(stores, settings, app_client):
+    # US.restricted.vape_mail: e-cigarettes may not be mailed to US buyers (PACT Act).
+    shop = await make_shop(stores, settings, app_client)
+    vape = await create_product(app_client, shop.tenant, code="VAPE-1", title="Vape",
+                                hs_code="8543.40.00", listings=[
+                                    {"market": "US", "title": "Vape pen", "price": "30.00"}])
+    sku = vape["skus"][0]["id"]
+    from chuhai.inventory import stock as stock_service
+    from chuhai.inventory.ledger import EntryKind
+    async with stores.session() as s:
+        await stock_service.record(s, org_id=shop.tenant.org_id, sku_id=sku,
+                                   warehouse_id=shop.us_west, kind=EntryKind.RECEIVE,
+                                   quantity=5, actor_id="t")
+        await s.commit()
+    slug = await slug_of(stores, shop.tenant.org_id)
+    ann = await make_buyer(stores, settings, "US")
+    resp = await add(app_client, slug, ann, sku)
+    assert (resp.status_code, resp.json()["code"]) == (409, "restricted_goods")
+    assert resp.json()["rules"] == ["US.restricted.vape_mail"]
+    assert await held(stores, sku, shop.us_west) == 0
+    page = await app_client.get(f"/api/shop/{slug}/products/{vape['id']}?market=US")
+    assert page.json()["price"]["restricted"] is True

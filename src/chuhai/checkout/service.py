@@ -269,6 +269,7 @@ async def pay(stores: Stores, provider: PaymentProvider, actor: Actor, order_id:
     if not alive:
         await _move(stores, order, OrderStatus.CANCELLED, "system", "system",
                     "reservation expired before payment")
+        await _release_holds(stores, holds)  # the order's other units go back on sale now
         raise Conflict("the reservation expired; the units went back on sale",
                        code="reservation_expired")
     digits = "".join(ch for ch in data.card_number if ch.isdigit())
@@ -332,6 +333,7 @@ async def apply_result(stores: Stores, provider: PaymentProvider, region: str,
             await _set_payment(stores, payment, "refunded", refund)
             order = await _move(stores, order, OrderStatus.CANCELLED, "system", "system",
                                 "reservation expired during payment; charge refunded")
+            await _release_holds(stores, await holds_of(stores, order))
     async with stores.session(region) as r:
         fresh = await r.scalar(select(Payment).where(Payment.id == payment_id))
         assert fresh is not None
@@ -352,6 +354,14 @@ async def _convert_all(stores: Stores, order: Order, holds: list[str]) -> bool:
                 return False
         await s.commit()
     return True
+
+
+async def _release_holds(stores: Stores, holds: list[str]) -> None:
+    """Give back every hold of a cancelled, unpaid order that is still held."""
+    async with stores.session() as s:
+        for rid in holds:
+            await drops.release(s, rid, utcnow())
+        await s.commit()
 
 
 async def _set_payment(stores: Stores, payment: Payment, status: str,
@@ -417,6 +427,8 @@ async def transition(stores: Stores, provider: PaymentProvider, actor: Actor, or
     moved = await _move(stores, order, to, actor.subject_id, "staff", data.reason,
                         tracking=data.tracking)
     await _stock_follows(stores, order, to, actor.subject_id)
+    if to is OrderStatus.CANCELLED and order.status == OrderStatus.PENDING_PAYMENT:
+        await _release_holds(stores, await holds_of(stores, order))
     if to in (OrderStatus.CANCELLED, OrderStatus.REFUNDED) and order.status in (
             OrderStatus.PAID, OrderStatus.ALLOCATED, OrderStatus.DELIVERED,
             OrderStatus.RETURNED):

@@ -530,6 +530,21 @@ async def cancel_reservation(stores: Stores, actor: Actor, reservation_id: str) 
         return res
 
 
+async def release(s: AsyncSession, reservation_id: str, now: datetime) -> bool:
+    """Let go of a reservation that is still held (its order was cancelled before payment,
+    or another hold of the order lapsed): its units return at once. False if it was no
+    longer held — converted, or already given back — and nothing changed."""
+    done = await s.execute(update(Reservation).where(
+        Reservation.id == reservation_id, Reservation.status == "held").values(
+        status="cancelled", settled_at=now).execution_options(synchronize_session=False))
+    if getattr(done, "rowcount", 0) != 1:
+        return False
+    res = await s.scalar(select(Reservation).where(Reservation.id == reservation_id))
+    assert res is not None
+    await return_units(s, res)
+    return True
+
+
 async def convert(s: AsyncSession, reservation_id: str, order_id: str, now: datetime) -> bool:
     """Mark a held reservation sold to ``order_id`` (ledger: sell). False if it is no longer
     held — expired or cancelled — in which case nothing changed."""
