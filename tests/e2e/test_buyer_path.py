@@ -121,3 +121,28 @@ def test_a_buyer_abroad_buys_from_the_room_and_the_shop_and_reads_the_order(
     page.locator("[data-order]").first.wait_for()
     assert total in page.locator("[data-order]").first.inner_text()
     ctx.close()
+
+
+def test_a_guests_cart_follows_them_through_sign_in(server, browser):
+    ctx = browser.new_context(viewport={"width": 1100, "height": 900}, locale="de-DE")
+    page = ctx.new_page()
+    page.goto(f"{server}/shop/sonicwave")
+    page.locator(".tile", has_text="Etui").locator("a").first.click()
+    page.locator("#guest-note").wait_for()
+    price = page.locator("#price").inner_text()
+    page.locator("#add-to-cart").click()
+    page.locator("#toast", has_text="Sign in to hold it").wait_for()
+    page.locator("#added").get_by_role("link", name="Go to cart").click()
+    page.locator("#guest-cart .cline").wait_for()                      # kept in the browser
+    assert price in page.locator("#guest-cart").inner_text()
+    page.get_by_label("E-mail").fill("lena@kaeufer.example")
+    page.get_by_label("Password").fill("demo-password-1")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.locator(".cline", has_text="Etui").wait_for()                 # now in her cart
+    assert page.locator(".cline", has_text="Etui").locator(".hold").inner_text().startswith(
+        "Held for you")
+    assert page.evaluate("localStorage.getItem('chuhai-guest-cart-sonicwave')") is None
+    # leave Lena's cart as the other tests expect it: empty
+    page.locator(".cline", has_text="Etui").get_by_role("button", name="Remove").click()
+    page.get_by_text("Your cart is empty").wait_for()
+    ctx.close()

@@ -35,11 +35,62 @@ $("signin-form")?.addEventListener("submit", async (e) => {
   if (resp.ok) location.reload();
   else say((await resp.json().catch(() => ({}))).detail || "Sign-in failed");
 });
-$("signin-to-buy")?.addEventListener("click", () => { const d = $("signin"); if (d) { d.open = true; $("email")?.focus(); } });
+
+// ---------------------------------------------------------------- guest cart
+// A visitor who has not signed in keeps their cart in this browser (no stock is held for
+// anonymous visitors); signing in moves it into their account's cart, where each line is
+// held. Each line carries its own idempotency key, so a merge that is retried adds nothing.
+const guestKey = () => `chuhai-guest-cart-${cfg.shop}`;
+const guestCart = () => JSON.parse(localStorage.getItem(guestKey()) || "[]");
+
+function addToGuestCart(sku, product) {
+  const lines = guestCart();
+  const line = lines.find((l) => l.sku_id === sku);
+  if (line) { line.quantity += 1; line.key = key(); } else lines.push({ sku_id: sku, product_id: product, quantity: 1, key: key() });
+  localStorage.setItem(guestKey(), JSON.stringify(lines));
+  return lines.reduce((s, l) => s + l.quantity, 0);
+}
+
+async function mergeGuestCart() {
+  const lines = guestCart();
+  if (!lines.length || !cfg.signedIn || !cfg.shop) return;
+  const left = [];
+  for (const l of lines) {
+    try { await api("POST", `/api/shop/${cfg.shop}/cart/items`, { sku_id: l.sku_id, quantity: l.quantity, idempotency_key: `guest-${l.key}` }); }
+    catch (err) { say(err.message); if (err.code === "retry") left.push(l); }
+  }
+  if (left.length) localStorage.setItem(guestKey(), JSON.stringify(left));
+  else localStorage.removeItem(guestKey());
+}
+
+async function renderGuestCart() {
+  const box = $("guest-cart");
+  const lines = guestCart();
+  if (!box || !lines.length) return;
+  const rows = [];
+  for (const l of lines) {
+    try {
+      const p = await api("GET", `/api/shop/${cfg.shop}/products/${l.product_id}${cfg.market ? `?market=${cfg.market}` : ""}`);
+      rows.push(el("li", { class: "cline", "data-sku": l.sku_id },
+        el("a", { href: p.url, class: "ptitle", dir: "auto" }, p.title),
+        el("span", {}, `${l.quantity} × ${p.price.total_display}`),
+        el("span", { class: "muted" }, p.price.label)));
+    } catch (_) { /* no longer sold here: left out */ }
+  }
+  box.replaceChildren(el("ul", { class: "clines" }, ...rows));
+  const d = $("signin"); if (d) d.open = true;
+}
 
 // ---------------------------------------------------------------- product page
 $("add-to-cart")?.addEventListener("click", async (e) => {
   const b = e.currentTarget;
+  if (!cfg.signedIn) {
+    const n = addToGuestCart($("sku").value, root.querySelector("[data-product]").dataset.product);
+    say(`Added — ${n} in your cart. Sign in to hold it.`);
+    $("added").hidden = false;
+    $("cart-link").textContent = `Cart (${n})`;
+    return;
+  }
   b.disabled = true;
   try {
     const cart = await api("POST", `/api/shop/${cfg.shop}/cart/items`, { sku_id: $("sku").value, quantity: 1, idempotency_key: key() });
@@ -143,8 +194,9 @@ async function pay(e) {
   }
 }
 
+renderGuestCart();
 if ($("cart") && cfg.signedIn) {
-  api("GET", `/api/shop/${cfg.shop}/cart`).then(async (c) => {
+  mergeGuestCart().then(() => api("GET", `/api/shop/${cfg.shop}/cart`)).then(async (c) => {
     cart = c;
     renderCart();
     if (cart.market) await addressForm(cart.market);
@@ -152,4 +204,5 @@ if ($("cart") && cfg.signedIn) {
   }).catch((err) => { $("cart").replaceChildren(el("p", { class: "error" }, err.message)); });
   $("checkout-form").addEventListener("submit", pay);
 }
+if (!$("cart") && cfg.signedIn) mergeGuestCart().catch(() => {});
 window.chuhaiShopReady = true;
