@@ -78,8 +78,6 @@ def test_a_buyer_abroad_buys_from_the_room_and_the_shop_and_reads_the_order(
     assert tiles.count() >= 10
     prices = [_digits(t) for t in tiles.locator(".price").all_inner_texts()]
     assert _digits(card_price) in prices
-    if market == "DE":
-        page.screenshot(path=str(DOCS / "storefront.png"))
 
     # A second product from its product page; its price there is the one on its tile.
     second = tiles.filter(has_text=re.compile("USB-C")).first
@@ -127,6 +125,8 @@ def test_a_guests_cart_follows_them_through_sign_in(server, browser):
     ctx = browser.new_context(viewport={"width": 1100, "height": 900}, locale="de-DE")
     page = ctx.new_page()
     page.goto(f"{server}/shop/sonicwave")
+    assert page.locator("#market-badge").inner_text() == "DE"  # from the browser's language
+    page.screenshot(path=str(DOCS / "storefront.png"))
     page.locator(".tile", has_text="Etui").locator("a").first.click()
     page.locator("#guest-note").wait_for()
     price = page.locator("#price").inner_text()

@@ -110,7 +110,7 @@ async def _buyer_language(request: Request, caller: Caller) -> str | None:
 async def my_orders_page(request: Request, uow: UoW) -> Response:
     caller = await optional_caller(request, uow)
     if caller is None or caller.actor.kind is not ActorKind.CUSTOMER:
-        return _render(request, "error.html", 401, caller=None,
+        return _render(request, "shop_error.html", 401, shop=None, market=None,
                        message="Sign in on a shop or live page to see your orders.")
     orders = await service.my_orders(request.app.state.stores, caller.actor)
     lang = await _buyer_language(request, caller)
@@ -123,13 +123,14 @@ async def my_orders_page(request: Request, uow: UoW) -> Response:
 async def my_order_page(order_id: str, request: Request, uow: UoW) -> Response:
     caller = await optional_caller(request, uow)
     if caller is None or caller.actor.kind is not ActorKind.CUSTOMER:
-        return _render(request, "error.html", 401, caller=None,
+        return _render(request, "shop_error.html", 401, shop=None, market=None,
                        message="Sign in on a shop or live page to see your orders.")
     try:
         order = await service.buyer_order(request.app.state.stores, caller.actor,
                                           order_id[:40])
     except DomainError as exc:
-        return _render(request, "error.html", exc.status, caller=None, message=exc.message)
+        return _render(request, "shop_error.html", exc.status, shop=None, market=None,
+                       message=exc.message)
     lang = await _buyer_language(request, caller)
     address = addresses.lines(addresses.Address(
         order.ship_name, order.ship_street, order.ship_city, order.ship_region,

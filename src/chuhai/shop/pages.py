@@ -63,14 +63,17 @@ def _page(request: Request, name: str, status: int = 200, images: bool = True,
 
 
 @router.get("/shop/{slug}")
-async def storefront_page(slug: str, request: Request, uow: UoW, market: str = "") -> Response:
+async def storefront_page(slug: str, request: Request, uow: UoW, market: str = "",
+                          choose: str = "") -> Response:
     caller, country = await _who(request, uow)
     try:
         shop = await catalog.shop_by_slug(uow.global_, slug[:60])
     except DomainError as exc:
-        return _render(request, "error.html", exc.status, caller=None, message=exc.message)
-    chosen = catalog.pick_market(shop, buyer_country=country, asked=market[:2] or None,
-                                 accept_language=request.headers.get("accept-language"))
+        return _render(request, "shop_error.html", exc.status, shop=None, market=None,
+                       message=exc.message)
+    chosen = None if choose else catalog.pick_market(
+        shop, buyer_country=country, asked=market[:3] or None,
+        accept_language=request.headers.get("accept-language"))
     ctx = _ctx(caller, chosen)
     if chosen is None:
         return _page(request, "shop_markets.html", shop=shop, **ctx,
@@ -94,7 +97,7 @@ async def product_page(slug: str, product_id: str, request: Request, uow: UoW,
     caller, country = await _who(request, uow)
     try:
         shop = await catalog.shop_by_slug(uow.global_, slug[:60])
-        chosen = catalog.pick_market(shop, buyer_country=country, asked=market[:2] or None,
+        chosen = catalog.pick_market(shop, buyer_country=country, asked=market[:3] or None,
                                      accept_language=request.headers.get("accept-language"))
         ctx = _ctx(caller, chosen)
         if chosen is None:
@@ -103,7 +106,8 @@ async def product_page(slug: str, product_id: str, request: Request, uow: UoW,
         item = await catalog.listed(uow.global_, shop, product_id[:40], chosen,
                                     request.app.state.settings.data_dir)
     except DomainError as exc:
-        return _render(request, "error.html", exc.status, caller=None, message=exc.message)
+        return _render(request, "shop_error.html", exc.status, shop=None, market=None,
+                       message=exc.message)
     p = views.product(item, shop.slug, chosen, ctx["locale"], ctx["lang"])
     path = f"/shop/{shop.slug}/products/{item.product.id}"
     canonical = f"{_base(request)}{path}?market={chosen}"
@@ -135,6 +139,7 @@ async def cart_page(slug: str, request: Request, uow: UoW) -> Response:
     try:
         shop = await catalog.shop_by_slug(uow.global_, slug[:60])
     except DomainError as exc:
-        return _render(request, "error.html", exc.status, caller=None, message=exc.message)
+        return _render(request, "shop_error.html", exc.status, shop=None, market=None,
+                       message=exc.message)
     ctx = _ctx(caller, country if country in shop.markets else None)
     return _page(request, "cart.html", shop=shop, **ctx)
