@@ -180,9 +180,9 @@ async def main(args: argparse.Namespace) -> None:
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    p.add_argument("--buyers", type=int, default=3000, help="concurrent buyers (one add "
+    p.add_argument("--buyers", type=int, default=5000, help="concurrent buyers (one add "
                    "each); also the baseline's concurrency")
-    p.add_argument("--units", type=int, default=600, help="units of the SKU in stock")
+    p.add_argument("--units", type=int, default=1000, help="units of the SKU in stock")
     p.add_argument("--scenarios", default="sqlite,postgres",
                    help="comma-separated subset of sqlite, postgres")
     p.add_argument("--pg-url", default=os.environ.get(

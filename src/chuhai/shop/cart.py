@@ -305,20 +305,18 @@ async def _add_new_line(stores: Stores, shop: Shop, buyer_id: str, region: str, 
                 if prior[0] != offer.sku.id or prior[1] != "cart":
                     raise IdempotencyKeyReused()
                 return True  # a retry of an add that was made
-            rows = (await conn.execute(_CART_LINES, {"org_id": shop.org_id,
-                                                     "buyer_id": buyer_id})).all()
-            lines = [r for r in rows if r[2] is not None]
-            if lines and (rows[0][1] != market or len(lines) >= MAX_LINES
-                          or any(r[3] == offer.sku.id or r[5] != wh.id for r in lines)):
+            cart_id, cart_market, fresh = await _upsert_cart(conn, shop.org_id, buyer_id,
+                                                             region, market, now)
+            lines = [] if fresh else (await conn.execute(_LINES_OF, {"cart_id": cart_id})
+                                      ).all()
+            if lines and (cart_market != market or len(lines) >= MAX_LINES
+                          or any(r.sku_id == offer.sku.id or r.warehouse_id != wh.id
+                                 for r in lines)):
                 await tx.rollback()
                 return False
-            cart_id = rows[0][0] if rows else await _ensure_cart(
-                conn, shop.org_id, buyer_id, region, market, now)
-            res_id = new_id("res")
-            await _hold(conn, shop, offer, wh, buyer_id, region, market, quantity, key,
-                        res_id, now)
-            await _put_line(conn, cart_id, None, offer, wh.id, quantity, res_id, now)
-            if rows:  # a cart made just now already says when and where
+            await _hold_with_line(conn, shop, offer, wh, buyer_id, region, market, quantity,
+                                  key, cart_id, now)
+            if not fresh and cart_market != market:  # an empty cart changes market
                 await conn.execute(_TOUCH_CART, {"cart_id": cart_id, "at": now,
                                                  "to_market": market})
             await tx.commit()
@@ -339,15 +337,62 @@ async def _hold(conn: Any, shop: Shop, offer: Offer, wh: Warehouse, buyer_id: st
     """The ledger entry and the reservation of units just taken."""
     await conn.execute(_INSERT_ENTRY, _entry(shop.org_id, offer.sku.id, wh.id,
                                              EntryKind.ALLOCATE, qty, buyer_id, res_id, now))
-    await conn.execute(_INSERT_RESERVATION, {
-        "id": res_id, "org_id": shop.org_id, "drop_id": None, "line_id": None,
-        "auction_id": None, "sku_id": offer.sku.id, "warehouse_id": wh.id,
-        "market": market, "buyer_id": buyer_id, "buyer_region": region,
-        "quantity": qty, "price_minor": offer.listing.price_minor,
-        "currency": offer.listing.currency, "status": "held", "source": "cart",
-        "expires_at": now + CART_HOLD, "idempotency_key": key,
-        "request_hash": f"cart:{offer.sku.id}", "order_id": None, "created_at": now,
-        "settled_at": None})
+    await conn.execute(_INSERT_RESERVATION, _hold_row(shop, offer, wh, buyer_id, region,
+                                                      market, qty, key, res_id, now))
+
+
+def _hold_row(shop: Shop, offer: Offer, wh: Warehouse, buyer_id: str, region: str,
+              market: str, qty: int, key: str, res_id: str, now: datetime
+              ) -> dict[str, Any]:
+    return {"id": res_id, "org_id": shop.org_id, "drop_id": None, "line_id": None,
+            "auction_id": None, "sku_id": offer.sku.id, "warehouse_id": wh.id,
+            "market": market, "buyer_id": buyer_id, "buyer_region": region,
+            "quantity": qty, "price_minor": offer.listing.price_minor,
+            "currency": offer.listing.currency, "status": "held", "source": "cart",
+            "expires_at": now + CART_HOLD, "idempotency_key": key,
+            "request_hash": f"cart:{offer.sku.id}", "order_id": None, "created_at": now,
+            "settled_at": None}
+
+
+def _bound_insert(table: Table, prefix: str, columns: list[str]) -> Any:
+    # bound as ``<prefix><column>``: SQLAlchemy keeps a column's own name for its value
+    return insert(table).values({c: bindparam(f"{prefix}{c}") for c in columns})
+
+
+_ENTRY_COLS = ["org_id", "sku_id", "warehouse_id", "kind", "d_on_hand", "d_allocated",
+               "d_reserved", "ref", "note", "actor_id", "created_at"]
+_HOLD_COLS = ["id", "org_id", "drop_id", "line_id", "auction_id", "sku_id", "warehouse_id",
+              "market", "buyer_id", "buyer_region", "quantity", "price_minor", "currency",
+              "status", "source", "expires_at", "idempotency_key", "request_hash",
+              "order_id", "created_at", "settled_at"]
+_LINE_COLS = ["id", "cart_id", "sku_id", "added_at", "quantity", "warehouse_id",
+              "reservation_id", "price_minor", "currency"]
+# PostgreSQL writes the ledger entry, the reservation and the cart line in one round trip
+# (data-modifying WITH); SQLite, which has no such WITH, in three statements.
+_HOLD_AND_LINE_PG = _bound_insert(_lines, "l_", _LINE_COLS).add_cte(
+    _bound_insert(cast(Table, StockEntry.__table__), "e_", _ENTRY_COLS).cte("new_entry"),
+    _bound_insert(_holds, "r_", _HOLD_COLS).cte("new_hold"))
+
+
+async def _hold_with_line(conn: Any, shop: Shop, offer: Offer, wh: Warehouse,
+                          buyer_id: str, region: str, market: str, qty: int, key: str,
+                          cart_id: str, now: datetime) -> None:
+    """A new line's hold: ledger entry, reservation and cart line."""
+    res_id = new_id("res")
+    if conn.dialect.name != "postgresql":
+        await _hold(conn, shop, offer, wh, buyer_id, region, market, qty, key, res_id, now)
+        await _put_line(conn, cart_id, None, offer, wh.id, qty, res_id, now)
+        return
+    params = {f"e_{k}": v for k, v in _entry(shop.org_id, offer.sku.id, wh.id,
+                                             EntryKind.ALLOCATE, qty, buyer_id, res_id,
+                                             now).items()}
+    params.update({f"r_{k}": v for k, v in _hold_row(shop, offer, wh, buyer_id, region,
+                                                     market, qty, key, res_id, now).items()})
+    params.update({"l_id": new_id("cline"), "l_cart_id": cart_id, "l_sku_id": offer.sku.id,
+                   "l_added_at": now, "l_quantity": qty, "l_warehouse_id": wh.id,
+                   "l_reservation_id": res_id, "l_price_minor": offer.listing.price_minor,
+                   "l_currency": offer.listing.currency})
+    await conn.execute(_HOLD_AND_LINE_PG, params)
 
 
 async def _replayed(stores: Stores, buyer_id: str, key: str, sku_id: str) -> bool:
@@ -442,6 +487,29 @@ _TOUCH_CART = update(_carts).where(_carts.c.id == bindparam("cart_id")).values(
     updated_at=bindparam("at"), market=bindparam("to_market"))
 _CART_ID = select(_carts.c.id).where(_carts.c.org_id == bindparam("org_id"),
                                      _carts.c.buyer_id == bindparam("buyer_id"))
+
+
+_UPSERT_CART: dict[str, Any] = {}
+_LINES_OF = select(_lines.c.sku_id, _lines.c.warehouse_id).where(
+    _lines.c.cart_id == bindparam("cart_id"))
+
+
+async def _upsert_cart(conn: Any, org_id: str, buyer_id: str, region: str, market: str,
+                       now: datetime) -> tuple[str, str, bool]:
+    """The buyer's cart with the shop — made now, or touched — in one statement: its id,
+    its market, and whether it was made by this call (then it has no lines to read)."""
+    stmt = _UPSERT_CART.get(conn.dialect.name)
+    if stmt is None:
+        ins = insert_for_dialect(conn.dialect.name, _carts)
+        stmt = _UPSERT_CART[conn.dialect.name] = ins.on_conflict_do_update(
+            index_elements=["org_id", "buyer_id"],
+            set_={"updated_at": ins.excluded.updated_at}).returning(_carts.c.id,
+                                                                    _carts.c.market)
+    made = new_id("cart")
+    row = (await conn.execute(stmt, {
+        "id": made, "org_id": org_id, "buyer_id": buyer_id, "buyer_region": region,
+        "market": market, "created_at": now, "updated_at": now})).one()
+    return str(row[0]), str(row[1]), row[0] == made
 
 
 async def _ensure_cart(conn: Any, org_id: str, buyer_id: str, region: str, market: str,
