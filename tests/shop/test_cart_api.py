@@ -15,7 +15,8 @@ from chuhai.accounts.models import Org
 from chuhai.checkout.models import OrderLine
 from chuhai.core.clock import utcnow
 from chuhai.core.db import Stores
-from chuhai.inventory import sweeper
+from chuhai.inventory import stock, sweeper
+from chuhai.inventory.ledger import EntryKind
 from chuhai.inventory.models import Reservation
 from chuhai.inventory.stock import check, levels_of
 from tests.factories import ADDRESSES, create_product, make_buyer, make_shop, start_drop
@@ -37,6 +38,15 @@ async def add(client: httpx.AsyncClient, slug: str, buyer: Any, sku_id: str, qua
                                    "idempotency_key": k or key()})
 
 
+async def receive(stores: Stores, shop: Any, sku_id: str, warehouse_id: str, n: int) -> None:
+    """Goods arrived: ``n`` units of the SKU on hand in the warehouse."""
+    async with stores.session() as s:
+        await stock.record(s, org_id=shop.tenant.org_id, sku_id=sku_id,
+                           warehouse_id=warehouse_id, kind=EntryKind.RECEIVE, quantity=n,
+                           actor_id="t")
+        await s.commit()
+
+
 async def held(stores: Stores, sku_id: str, warehouse_id: str) -> int:
     async with stores.session() as s:
         return (await levels_of(s, sku_id, warehouse_id)).allocated
@@ -48,13 +58,7 @@ async def test_a_buyer_adds_two_products_pays_once_and_gets_one_order_with_two_l
     second = await create_product(app_client, shop.tenant, code="CASE-1", title="Case",
                                   listings=[{"market": "DE", "title": "Etui", "price": "9.00"}])
     case_sku = second["skus"][0]["id"]
-    from chuhai.inventory import stock as stock_service
-    from chuhai.inventory.ledger import EntryKind
-    async with stores.session() as s:
-        await stock_service.record(s, org_id=shop.tenant.org_id, sku_id=case_sku,
-                                   warehouse_id=shop.de, kind=EntryKind.RECEIVE, quantity=5,
-                                   actor_id="t")
-        await s.commit()
+    await receive(stores, shop, case_sku, shop.de, 5)
     slug = await slug_of(stores, shop.tenant.org_id)
     lena = await make_buyer(stores, settings, "DE")
 
@@ -251,13 +255,7 @@ async def test_a_cart_holds_at_most_fifty_different_items(stores, settings, app_
     other = await create_product(app_client, shop.tenant, code="X-2", title="Other",
                                  listings=[{"market": "DE", "title": "Anderes",
                                             "price": "5.00"}])
-    from chuhai.inventory import stock as stock_service
-    from chuhai.inventory.ledger import EntryKind
-    async with stores.session() as s:
-        await stock_service.record(s, org_id=shop.tenant.org_id, sku_id=other["skus"][0]["id"],
-                                   warehouse_id=shop.de, kind=EntryKind.RECEIVE, quantity=5,
-                                   actor_id="t")
-        await s.commit()
+    await receive(stores, shop, other["skus"][0]["id"], shop.de, 5)
     slug = await slug_of(stores, shop.tenant.org_id)
     buyer = await make_buyer(stores, settings, "DE")
     assert (await add(app_client, slug, buyer, shop.sku_id)).status_code == 200
@@ -272,13 +270,7 @@ async def _two_line_order(stores, settings, app_client):
     second = await create_product(app_client, shop.tenant, code="CASE-2", title="Case",
                                   listings=[{"market": "DE", "title": "Etui", "price": "9.00"}])
     case_sku = second["skus"][0]["id"]
-    from chuhai.inventory import stock as stock_service
-    from chuhai.inventory.ledger import EntryKind
-    async with stores.session() as s:
-        await stock_service.record(s, org_id=shop.tenant.org_id, sku_id=case_sku,
-                                   warehouse_id=shop.de, kind=EntryKind.RECEIVE, quantity=5,
-                                   actor_id="t")
-        await s.commit()
+    await receive(stores, shop, case_sku, shop.de, 5)
     slug = await slug_of(stores, shop.tenant.org_id)
     lena = await make_buyer(stores, settings, "DE")
     await add(app_client, slug, lena, shop.sku_id)
@@ -327,13 +319,7 @@ async def test_goods_the_destination_forbids_cannot_go_in_a_cart(stores, setting
                                 hs_code="8543.40.00", listings=[
                                     {"market": "US", "title": "Vape pen", "price": "30.00"}])
     sku = vape["skus"][0]["id"]
-    from chuhai.inventory import stock as stock_service
-    from chuhai.inventory.ledger import EntryKind
-    async with stores.session() as s:
-        await stock_service.record(s, org_id=shop.tenant.org_id, sku_id=sku,
-                                   warehouse_id=shop.us_west, kind=EntryKind.RECEIVE,
-                                   quantity=5, actor_id="t")
-        await s.commit()
+    await receive(stores, shop, sku, shop.us_west, 5)
     slug = await slug_of(stores, shop.tenant.org_id)
     ann = await make_buyer(stores, settings, "US")
     resp = await add(app_client, slug, ann, sku)

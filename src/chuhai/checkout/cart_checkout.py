@@ -9,33 +9,24 @@ charge that fails after. Payment goes through the same flow as a drop's order
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 
 from chuhai.checkout import addresses
-from chuhai.checkout.models import Order, OrderEvent, OrderLine
+from chuhai.checkout.models import Order, OrderLine
 from chuhai.checkout.schemas import CartCheckoutIn
-from chuhai.checkout.service import _buyer, _key, order_event, ship_columns
+from chuhai.checkout.service import _buyer, _key, place_order, ship_columns
 from chuhai.checkout.states import OrderStatus
 from chuhai.core.actor import Actor
 from chuhai.core.db import Stores
-from chuhai.core.errors import Conflict, InvalidInput
+from chuhai.core.errors import InvalidInput
 from chuhai.core.idempotency import check_replay, fingerprint
 from chuhai.core.ids import new_id
-from chuhai.core.outbox import enqueue
 from chuhai.shop import cart
+from chuhai.shop.cart import refuse as _refuse
 from chuhai.shop.catalog import Shop
 from chuhai.shop.models import CartLine
 
 INCLUDED_NOTE = "Duties and taxes included"
-
-
-def _refuse(message: str, code: str, **extra: Any) -> Conflict:
-    exc = Conflict(message, code=code)
-    exc.extra.update(extra)
-    return exc
 
 
 async def checkout_cart(stores: Stores, actor: Actor, shop: Shop, data: CartCheckoutIn, *,
@@ -87,30 +78,21 @@ async def checkout_cart(stores: Stores, actor: Actor, shop: Shop, data: CartChec
         warehouse_id=view.lines[0].line.warehouse_id,
         delivery_min_days=view.delivery.min_days, delivery_max_days=view.delivery.max_days,
         **ship_columns(addr), idempotency_key=data.idempotency_key, request_hash=fp)
-    async with stores.session(region) as r:
-        r.add(order)
-        for i, ln in enumerate(view.lines):
-            assert ln.line.reservation_id is not None
-            r.add(OrderLine(region=region, order_id=order.id, position=i,
-                            sku_id=ln.line.sku_id, quantity=ln.line.quantity,
-                            unit_price_minor=ln.line.price_minor,
-                            reservation_id=ln.line.reservation_id))
-        r.add(OrderEvent(region=region, order_id=order.id, from_status=None,
-                         to_status=order.status, actor_id=buyer_id, actor_kind="customer"))
-        enqueue(r, order.org_id, "order.created", order_event(order), region=region)
-        try:
-            await r.commit()
-        except IntegrityError:
-            await r.rollback()
-            again = await r.scalar(select(Order).where(
-                Order.buyer_id == buyer_id, Order.idempotency_key == data.idempotency_key))
-            if again is not None:  # a concurrent call with this key won
-                check_replay(again.request_hash, fp)
-                return again
-            again = await r.scalar(select(Order).where(Order.reservation_id == holds[0]))
-            if again is None:
-                raise
-            return again  # these holds already make an order (another key, same cart)
+    lines = []
+    for i, ln in enumerate(view.lines):
+        assert ln.line.reservation_id is not None
+        lines.append(OrderLine(region=region, order_id=order.id, position=i,
+                               sku_id=ln.line.sku_id, quantity=ln.line.quantity,
+                               unit_price_minor=ln.line.price_minor,
+                               reservation_id=ln.line.reservation_id))
+
+    def replay(same_key: Order) -> Order:
+        check_replay(same_key.request_hash, fp)
+        return same_key
+
+    placed = await place_order(stores, order, lines, replay)
+    if placed.id != order.id:
+        return placed  # another call made this order; its cart lines went with it
     # The holds now belong to the order: the cart lets go of its lines (not of the holds).
     async with stores.session() as s:
         await s.execute(delete(CartLine).where(CartLine.reservation_id.in_(holds))

@@ -13,6 +13,7 @@ commit together, so the order of steps is what keeps money and stock consistent:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -186,24 +187,38 @@ async def checkout(stores: Stores, actor: Actor, data: CheckoutIn, *,
         warehouse_id=res.warehouse_id, delivery_min_days=q.min_days,
         delivery_max_days=q.max_days, **ship_columns(addr),
         idempotency_key=data.idempotency_key, request_hash=fp)
-    async with stores.session(region) as r:
+    line = OrderLine(region=region, order_id=order.id, position=0, sku_id=res.sku_id,
+                     quantity=res.quantity, unit_price_minor=res.price_minor,
+                     reservation_id=res.id)
+    return await place_order(stores, order, [line],
+                             lambda same_key: _same_checkout(same_key, data, fp))
+
+
+async def place_order(stores: Stores, order: Order, lines: list[OrderLine],
+                      replay: Callable[[Order], Order]) -> Order:
+    """Record a new order, its lines, its first event and its webhook in one regional
+    transaction. When a concurrent call won — the same buyer and idempotency key
+    (``replay`` checks it is the same request), or the same first hold under another key —
+    the order that won is the answer."""
+    async with stores.session(order.region) as r:
         r.add(order)
-        r.add(OrderLine(region=region, order_id=order.id, position=0, sku_id=res.sku_id,
-                        quantity=res.quantity, unit_price_minor=res.price_minor,
-                        reservation_id=res.id))
-        r.add(OrderEvent(region=region, order_id=order.id, from_status=None,
-                         to_status=order.status, actor_id=buyer_id, actor_kind="customer"))
-        enqueue(r, order.org_id, "order.created", order_event(order), region=region)
+        r.add_all(lines)
+        r.add(OrderEvent(region=order.region, order_id=order.id, from_status=None,
+                         to_status=order.status, actor_id=order.buyer_id,
+                         actor_kind="customer"))
+        enqueue(r, order.org_id, "order.created", order_event(order), region=order.region)
         try:
             await r.commit()
         except IntegrityError:
             await r.rollback()
             same_key = await r.scalar(select(Order).where(
-                Order.buyer_id == buyer_id, Order.idempotency_key == data.idempotency_key))
+                Order.buyer_id == order.buyer_id,
+                Order.idempotency_key == order.idempotency_key))
             if same_key is not None:  # a concurrent call with this key won
-                return _same_checkout(same_key, data, fp)
+                return replay(same_key)
             again = await r.scalar(select(Order).where(
-                Order.reservation_id == data.reservation_id, Order.buyer_id == buyer_id))
+                Order.reservation_id == order.reservation_id,
+                Order.buyer_id == order.buyer_id))
             if again is None:
                 raise
             return again

@@ -16,7 +16,6 @@ write lock at once instead of failing to upgrade a read snapshot. No read preced
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +32,7 @@ from chuhai.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chuhai.core.idempotency import IdempotencyKeyReused
 from chuhai.core.ids import new_id
 from chuhai.core.outbox import GlobalOutbox, enqueue, outbox_row
+from chuhai.core.shortcache import ShortCache
 from chuhai.core.sql import insert_for, insert_for_dialect
 from chuhai.inventory import routing, stock, units
 from chuhai.inventory.gate import Gate
@@ -349,46 +349,23 @@ async def _reserve_sql(stores: Stores, offer: Offer, buyer_id: str, region: str,
 
 class OfferCache:
     """A drop's terms (window, limit, price) change rarely and are read on every attempt;
-    each node keeps them for a second. Remaining stock is never taken from here."""
+    each node keeps them for a second (``core.shortcache``). Remaining stock is never taken
+    from here."""
 
     TTL_S = 1.0
 
     def __init__(self) -> None:
-        self._items: dict[tuple[str, str], tuple[float, Offer]] = {}
-        self._loading: dict[tuple[str, str], asyncio.Future[Offer]] = {}
+        self._cache: ShortCache[tuple[str, str], Offer] = ShortCache(self.TTL_S)
 
     async def get(self, stores: Stores, drop_id: str, line_id: str, now: datetime) -> Offer:
-        key = (drop_id, line_id)
-        hit = self._items.get(key)
-        clock = now.timestamp()
-        if hit is not None and clock - hit[0] < self.TTL_S:
-            return hit[1]
-        pending = self._loading.get(key)
-        if pending is not None:  # one read serves every buyer arriving while it runs
-            return await asyncio.shield(pending)
-        future: asyncio.Future[Offer] = asyncio.get_running_loop().create_future()
-        self._loading[key] = future
-        try:
+        async def load() -> Offer:
             async with stores.session() as s:
-                offer = await _offer(s, drop_id, line_id)
-        except asyncio.CancelledError:
-            future.cancel()
-            raise
-        except Exception as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved here, so an unwaited failure is not logged
-            raise
-        finally:
-            self._loading.pop(key, None)
-        future.set_result(offer)
-        if len(self._items) > 10_000:
-            self._items.clear()
-        self._items[key] = (clock, offer)
-        return offer
+                return await _offer(s, drop_id, line_id)
+
+        return await self._cache.get((drop_id, line_id), now.timestamp(), load)
 
     def forget(self, drop_id: str) -> None:
-        for key in [k for k in self._items if k[0] == drop_id]:
-            del self._items[key]
+        self._cache.forget(lambda key: key[0] == drop_id)
 
 
 OFFERS = OfferCache()

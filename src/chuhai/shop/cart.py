@@ -15,7 +15,6 @@ making a second parcel with a second delivery charge.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,6 +32,7 @@ from chuhai.core.db import Stores
 from chuhai.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chuhai.core.idempotency import IdempotencyKeyReused
 from chuhai.core.ids import new_id
+from chuhai.core.shortcache import ShortCache
 from chuhai.core.sql import insert_for_dialect
 from chuhai.crossborder.loader import rulebook
 from chuhai.crossborder.restricted import flags
@@ -115,45 +115,20 @@ async def _load_offer(stores: Stores, shop: Shop, sku_id: str, market: str,
 
 class OfferCache:
     """Each node keeps a SKU's terms in a market for a second, and one read serves every
-    buyer arriving while it runs (as ``inventory.drops.OfferCache`` does for drops)."""
+    buyer arriving while it runs (``core.shortcache``, as drops keep theirs)."""
 
     TTL_S = 1.0
 
     def __init__(self) -> None:
-        self._items: dict[tuple[str, str, str], tuple[float, Offer]] = {}
-        self._loading: dict[tuple[str, str, str], asyncio.Future[Offer]] = {}
+        self._cache: ShortCache[tuple[str, str, str], Offer] = ShortCache(self.TTL_S)
 
     async def get(self, stores: Stores, shop: Shop, sku_id: str, market: str,
                   now: datetime) -> Offer:
-        key = (shop.org_id, sku_id, market)
-        clock = now.timestamp()
-        hit = self._items.get(key)
-        if hit is not None and 0 <= clock - hit[0] < self.TTL_S:
-            return hit[1]
-        pending = self._loading.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[Offer] = asyncio.get_running_loop().create_future()
-        self._loading[key] = future
-        try:
-            offer = await _load_offer(stores, shop, sku_id, market, now)
-        except BaseException as exc:
-            if isinstance(exc, Exception):
-                future.set_exception(exc)
-                future.exception()  # retrieved: an unawaited failure is not logged
-            else:
-                future.cancel()
-            raise
-        finally:
-            self._loading.pop(key, None)
-        future.set_result(offer)
-        if len(self._items) > 10_000:
-            self._items.clear()
-        self._items[key] = (clock, offer)
-        return offer
+        return await self._cache.get((shop.org_id, sku_id, market), now.timestamp(),
+                                     lambda: _load_offer(stores, shop, sku_id, market, now))
 
     def forget(self) -> None:
-        self._items.clear()
+        self._cache.forget()
 
 
 OFFERS = OfferCache()
@@ -223,7 +198,8 @@ def _warehouse_for(offer: Offer, market: str, qty: int, lines: list[LineRow]) ->
     return next(w for w in offer.houses if w.id == legs[0].warehouse_id)
 
 
-def _refuse(message: str, code: str, **extra: Any) -> Conflict:
+def refuse(message: str, code: str, **extra: Any) -> Conflict:
+    """A 409 with a stable code and the facts a client needs (``limit``, ``sku_ids`` …)."""
     exc = Conflict(message, code=code)
     exc.extra.update(extra)
     return exc
@@ -245,28 +221,28 @@ async def set_line(stores: Stores, actor: Actor, shop: Shop, market: str, sku_id
         raise InvalidInput("quantity must be positive", code="invalid_quantity")
     offer = await OFFERS.get(stores, shop, sku_id, market, now)
     if offer.refusals:
-        raise _refuse(offer.refusals[0][1], "restricted_goods",
+        raise refuse(offer.refusals[0][1], "restricted_goods",
                       rules=[r for r, _ in offer.refusals])
     if add and quantity <= MAX_LINE_QUANTITY and await _add_new_line(
             stores, shop, buyer_id, region, market, offer, quantity, key, now):
         return
     cart_id, cart_market, lines = await _cart_lines(stores, shop.org_id, buyer_id)
     if cart_market is not None and cart_market != market and lines:
-        raise _refuse(f"your cart with this shop is for {cart_market}; check it out or "
+        raise refuse(f"your cart with this shop is for {cart_market}; check it out or "
                       "empty it first", "cart_market_mismatch")
     line = next((ln for ln in lines if ln.sku_id == sku_id), None)
     target = (line.quantity if line is not None else 0) + quantity if add else quantity
     if target > MAX_LINE_QUANTITY:
-        raise _refuse(f"at most {MAX_LINE_QUANTITY} of one item per order",
+        raise refuse(f"at most {MAX_LINE_QUANTITY} of one item per order",
                       "quantity_over_limit", limit=MAX_LINE_QUANTITY)
     if line is None and target > 0 and len(lines) >= MAX_LINES:
-        raise _refuse(f"a cart holds at most {MAX_LINES} different items", "cart_full",
+        raise refuse(f"a cart holds at most {MAX_LINES} different items", "cart_full",
                       limit=MAX_LINES)
     wh = None
     if target > 0:
         wh = _warehouse_for(offer, market, target, lines)
         if any(ln.warehouse_id != wh.id for ln in lines if ln.sku_id != sku_id):
-            raise _refuse("this item ships from another warehouse than the rest of your "
+            raise refuse("this item ships from another warehouse than the rest of your "
                           "cart; check out your cart first, then order it", "split_shipment")
     try:
         await _write(stores, shop, cart_id, line, buyer_id, region, market, offer, wh,
