@@ -234,3 +234,29 @@ async def test_another_org_cannot_see_or_move_my_orders_drops_or_stock(
     resp = await app_client.post(f"/api/orders/{order['id']}/transitions", headers=h,
                                  json={"to": "cancelled"})
     assert resp.status_code == 404
+
+
+async def test_a_drop_checkout_asks_for_the_address_the_destination_needs(
+        stores: Stores, settings: Settings, app_client: httpx.AsyncClient, shop: Shop) -> None:
+    """A Japanese address has a prefecture and no city line; one without it is refused
+    field by field, and the reservation stays held for the corrected one."""
+    from tests.factories import start_drop
+
+    drop = await start_drop(app_client, shop, ("JP",), prices={"JP": "5480"})
+    yui = await make_buyer(stores, settings, "JP")
+    res = (await app_client.post(f"/api/drops/{drop['id']}/reserve", headers=yui.headers,
+                                 json={"line_id": drop["lines"][0]["id"], "quantity": 1,
+                                       "idempotency_key": key()})).json()
+    bad = await app_client.post("/api/checkout", headers=yui.headers, json={
+        "reservation_id": res["id"], "idempotency_key": key(),
+        "ship_to": {"name": "田中ゆい", "street": "丸の内1-1", "city": "千代田区",
+                    "postal_code": "100-0001", "country": "JP"}})
+    assert (bad.status_code, bad.json()["code"]) == (422, "invalid_address")
+    assert [e["field"] for e in bad.json()["errors"]] == ["ship_to.region"]
+    good = await app_client.post("/api/checkout", headers=yui.headers, json={
+        "reservation_id": res["id"], "idempotency_key": key(),
+        "ship_to": {"name": "田中ゆい", "street": "丸の内1-1", "city": "千代田区",
+                    "region": "東京都", "postal_code": "100-0001", "country": "JP"}})
+    assert good.status_code == 201, good.text
+    assert good.json()["ship_to"]["street"] == "千代田区 丸の内1-1"  # the ward leads the line
+    assert good.json()["ship_to"]["region"] == "東京都"

@@ -1,6 +1,8 @@
 // Drops and auctions on the viewer page (Buy → Pay, bid) and in the host console (start,
 // live stock, bids). Room events arrive as window events "chuhai:drop" / "chuhai:auction"
 // from the page's live client; everything else is plain fetch against /api.
+import { readAddress, renderAddressFields, showAddressErrors } from "./address-form.js";
+
 const $ = (id) => document.getElementById(id);
 const root = $("viewer") || $("host");
 const cfg = root ? root.dataset : {};
@@ -132,8 +134,9 @@ async function openCheckout(res) {
     ...landedLines(q),
     el("p", { class: "muted" }, q.duties),
     el("p", {}, el("strong", {}, `Total ${money(q.total, q.currency)}`)));
-  const saved = JSON.parse(localStorage.getItem("chuhai-ship") || "{}");
-  for (const f of ["name", "street", "city", "postal_code"]) if (saved[f] && !$(`co-${f}`).value) $(`co-${f}`).value = saved[f];
+  await renderAddressFields($("co-address"), res.market, "co");
+  const saved = JSON.parse(localStorage.getItem(`chuhai-ship-${res.market}`) || "{}");
+  for (const f of ["name", "phone"]) if (saved[f] && !$(`co-${f}`).value) $(`co-${f}`).value = saved[f];
   tickHold();
 }
 
@@ -147,9 +150,9 @@ function tickHold() {
 async function pay(ev) {
   ev.preventDefault();
   const r = state.reservation;
-  const ship = { name: $("co-name").value, street: $("co-street").value, city: $("co-city").value,
-    postal_code: $("co-postal_code").value, country: r.market };
-  localStorage.setItem("chuhai-ship", JSON.stringify(ship));
+  const form = $("co-form");
+  const ship = readAddress(form, r.market);
+  showAddressErrors(form, "co", {});
   try {
     state.order = state.order && state.order.reservation_id === r.id ? state.order
       : await api("POST", "/api/checkout", { reservation_id: r.id, ship_to: ship, idempotency_key: `co-${r.id}` });
@@ -158,7 +161,7 @@ async function pay(ev) {
     if (paid.status === "paid") { $("checkout").hidden = true; say(`Paid — order ${paid.id}`); $("orders-link").hidden = false; }
     else if (last && last.action_url) location.href = last.action_url;
     else say(`Payment failed: ${last ? last.decline_code : "unknown"} — try another card`);
-  } catch (e) { say(e.message); }
+  } catch (e) { showAddressErrors(form, "co", e); say(e.message); }
 }
 
 // ---------------------------------------------------------------- host

@@ -2,6 +2,7 @@
 // destination's address form, checkout and payment. Amounts come from the server already
 // formatted in the buyer's locale; nothing here computes a price.
 import { el } from "./live-client.js";
+import { readAddress, renderAddressFields, showAddressErrors } from "./address-form.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("main");
@@ -150,28 +151,11 @@ function renderCart() {
   $("pay").disabled = !cart.all_held;
 }
 
-async function addressForm(country) {
-  const fields = await api("GET", `/api/address-forms/${country}`);
-  const labels = { street: "Street and number", city: "City", district: "District", region: "State / province", postal_code: "Postal code" };
-  const auto = { street: "street-address", city: "address-level2", region: "address-level1", postal_code: "postal-code", district: "address-level3" };
-  $("address-fields").replaceChildren(...fields.flatMap((f) => {
-    const id = `ship-${f.name}`;
-    const input = f.choices.length
-      ? el("select", { id, name: f.name, required: f.required, autocomplete: auto[f.name] }, el("option", { value: "" }, "—"), ...f.choices.map(([v, n]) => el("option", { value: v }, v === n ? v : `${v} (${n})`)))
-      : el("input", { id, name: f.name, required: f.required, autocomplete: auto[f.name], maxlength: f.name === "postal_code" ? 20 : 200 });
-    return [el("label", { for: id }, labels[f.name] + (f.required ? "" : " (optional)")), input, el("p", { class: "error", id: `${id}-error` })];
-  }));
-  const saved = JSON.parse(localStorage.getItem(`chuhai-ship-${country}`) || "{}");
-  for (const [k, v] of Object.entries(saved)) { const i = $(`ship-${k}`); if (i && !i.value) i.value = v; }
-}
-
 async function pay(e) {
   e.preventDefault();
   const f = e.target;
-  const ship = { country: cart.market };
-  for (const i of f.querySelectorAll("[name]")) ship[i.name] = i.value;
-  for (const p of f.querySelectorAll(".error")) p.textContent = "";
-  localStorage.setItem(`chuhai-ship-${cart.market}`, JSON.stringify(ship));
+  const ship = readAddress(f, cart.market);
+  showAddressErrors(f, "ship", {});
   $("pay").disabled = true;
   try {
     const coKey = sessionStorage.getItem("chuhai-co-key") || key();
@@ -185,10 +169,7 @@ async function pay(e) {
     else { say(`Payment failed (${last ? last.decline_code : "unknown"}) — try another card`); $("pay").disabled = false; }
   } catch (err) {
     if (err.code === "idempotency_key_reused") sessionStorage.removeItem("chuhai-co-key");
-    for (const p of err.data?.errors || []) {
-      const out = $(`ship-${p.field.replace("ship_to.", "")}-error`);
-      if (out) out.textContent = p.reason;
-    }
+    showAddressErrors(f, "ship", err);
     $("checkout-errors").textContent = err.message;
     $("pay").disabled = false;
   }
@@ -199,7 +180,7 @@ if ($("cart") && cfg.signedIn) {
   mergeGuestCart().then(() => api("GET", `/api/shop/${cfg.shop}/cart`)).then(async (c) => {
     cart = c;
     renderCart();
-    if (cart.market) await addressForm(cart.market);
+    if (cart.market) await renderAddressFields($("address-fields"), cart.market, "ship");
     setInterval(() => { for (const l of cart.lines) { const h = document.querySelector(`[data-sku="${l.sku_id}"] .hold`); if (h) h.textContent = holdText(l); } }, 1000);
   }).catch((err) => { $("cart").replaceChildren(el("p", { class: "error" }, err.message)); });
   $("checkout-form").addEventListener("submit", pay);
