@@ -6,13 +6,14 @@ STAMP  := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test test-fast screenshots lint bench mutation chromium clean help
+.PHONY: demo test test-fast screenshots lint bench mutation chromium catalogs clean help
 
 help:
 	@echo "make demo   - install, migrate, seed the demo seller and serve on http://127.0.0.1:8000"
 	@echo "make test   - install dev extras (+ Chromium if missing) and run the whole suite"
 	@echo "make screenshots - run the browser tests and refresh docs/screenshots (test runs leave them alone)"
 	@echo "make lint   - ruff, mypy (core + pure modules), import-linter contracts"
+	@echo "make catalogs - extract buyer-facing strings and update the translation catalogs"
 	@echo "make bench  - run bench/*.py, one JSON line per figure"
 	@echo "make mutation - mutmut over a fixed 10 % sample of the money and stock path (< 30 min), scores per module"
 
@@ -52,6 +53,15 @@ screenshots: $(DEV_STAMP) chromium
 
 test-fast: $(DEV_STAMP)
 	$(BIN)/pytest -m "not e2e" -x -q
+
+# Buyer-facing strings: extract them (templates, Python, scripts) into the catalog template
+# and merge it into each language's catalog (new messages arrive untranslated; the i18n
+# tests then name them).
+catalogs: $(DEV_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k gettext --no-wrap --sort-by-file \
+	  --project chuhai --copyright-holder "chuhai contributors" -o src/chuhai/locale/messages.pot .
+	$(BIN)/pybabel update -i src/chuhai/locale/messages.pot -d src/chuhai/locale --no-wrap \
+	  --ignore-obsolete
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench

@@ -163,9 +163,10 @@ async def test_the_viewer_and_replay_pages_add_their_videos_origin_and_nothing_e
 
 # What the policy forbids, as it appears in a template: a <script> with a body (or without
 # src), <style>, style="…", an on…= handler attribute, a javascript: URL.
-# A JSON-LD data block (``type="application/ld+json"``) is never executed, so the policy
-# does not govern it (Chromium reports no violation: tests/e2e check every page).
-_DATA = r"(?![^>]*\btype=\"application/ld\+json\")"
+# A JSON data block (``type="application/ld+json"``, ``application/json``: the page's
+# script messages) is never executed, so the policy does not govern it (Chromium reports no
+# violation: tests/e2e check every page).
+_DATA = r"(?![^>]*\btype=\"application/(?:ld\+)?json\")"
 INLINE = {
     "inline script": re.compile(rf"<script\b{_DATA}(?![^>]*\bsrc=)[^>]*>"
                                 rf"|<script\b{_DATA}[^>]*>\s*[^<\s]", re.I),

@@ -18,6 +18,7 @@ from chuhai.core.db import Stores
 from chuhai.core.errors import DomainError
 from chuhai.inventory.schemas import amount_text
 from chuhai.shop import views as shop_views
+from chuhai.web import i18n
 from chuhai.web.deps import Caller, UoW, optional_caller
 from chuhai.web.pages import _form, _render, _to_login
 from chuhai.webhooks import service as webhooks
@@ -99,43 +100,57 @@ async def webhooks_page(request: Request, uow: UoW) -> Response:
                    deliveries=deliveries)
 
 
-async def _buyer_language(request: Request, caller: Caller) -> str | None:
-    stores: Stores = request.app.state.stores
-    async with stores.session(caller.actor.region or "") as r:
-        return await r.scalar(select(Customer.preferred_language).where(
-            Customer.id == caller.actor.subject_id))
+async def _buyer_language(request: Request, caller: Caller | None) -> str:
+    """The order pages' language: ``?lang=``, the remembered choice, the buyer's setting,
+    their browser's languages, English."""
+    user = None
+    if caller is not None and caller.actor.kind is ActorKind.CUSTOMER:
+        stores: Stores = request.app.state.stores
+        async with stores.session(caller.actor.region or "") as r:
+            user = await r.scalar(select(Customer.preferred_language).where(
+                Customer.id == caller.actor.subject_id))
+    return i18n.choose(asked=request.query_params.get("lang", "")[:16] or None,
+                       cookie=request.cookies.get(i18n.COOKIE, "")[:16] or None, user=user,
+                       accept_language=request.headers.get("accept-language"),
+                       market_languages=())
+
+
+def _signed_out(request: Request, lang: str) -> Response:
+    i18n.activate(lang)
+    return _render(request, "shop_error.html", 401, shop=None, market=None, buyer_page=True,
+                   lang=lang, message=i18n.gettext(
+                       "Sign in on a shop or live page to see your orders."))
 
 
 @router.get("/orders")
 async def my_orders_page(request: Request, uow: UoW) -> Response:
     caller = await optional_caller(request, uow)
-    if caller is None or caller.actor.kind is not ActorKind.CUSTOMER:
-        return _render(request, "shop_error.html", 401, shop=None, market=None,
-                       message="Sign in on a shop or live page to see your orders.")
-    orders = await service.my_orders(request.app.state.stores, caller.actor)
     lang = await _buyer_language(request, caller)
+    if caller is None or caller.actor.kind is not ActorKind.CUSTOMER:
+        return _signed_out(request, lang)
+    orders = await service.my_orders(request.app.state.stores, caller.actor)
     shown = [shop_views.order(o, shop_views.locale_for(o.market, lang)) for o in orders]
     return _render(request, "my_orders.html", caller=None, orders=shown, shop=None,
-                   market=None, signed_in=True)
+                   market=None, signed_in=True, buyer_page=True, lang=lang)
 
 
 @router.get("/orders/{order_id}")
 async def my_order_page(order_id: str, request: Request, uow: UoW) -> Response:
     caller = await optional_caller(request, uow)
+    lang = await _buyer_language(request, caller)
     if caller is None or caller.actor.kind is not ActorKind.CUSTOMER:
-        return _render(request, "shop_error.html", 401, shop=None, market=None,
-                       message="Sign in on a shop or live page to see your orders.")
+        return _signed_out(request, lang)
     try:
         order = await service.buyer_order(request.app.state.stores, caller.actor,
                                           order_id[:40])
     except DomainError as exc:
         return _render(request, "shop_error.html", exc.status, shop=None, market=None,
-                       message=exc.message)
-    lang = await _buyer_language(request, caller)
+                       message=exc.message, buyer_page=True, lang=lang)
     address = addresses.lines(addresses.Address(
         order.ship_name, order.ship_street, order.ship_city, order.ship_region,
         order.ship_postal_code, order.ship_country, order.ship_phone))
+    locale = shop_views.locale_for(order.market, lang)
     return _render(request, "my_order.html", caller=None, shop=None, market=None,
-                   signed_in=True, order=shop_views.order(
-                       order, shop_views.locale_for(order.market, lang)),
-                   address=address, phone=order.ship_phone)
+                   signed_in=True, buyer_page=True, lang=lang, locale=locale,
+                   order=shop_views.order(order, locale), address=address,
+                   phone=order.ship_phone)

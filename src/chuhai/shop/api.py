@@ -13,6 +13,7 @@ from chuhai.checkout.cart_checkout import checkout_cart
 from chuhai.checkout.schemas import CartCheckoutIn, OrderOut
 from chuhai.core.actor import Actor
 from chuhai.core.errors import Conflict, InvalidInput
+from chuhai.markets.profiles import get_profile
 from chuhai.shop import cart, catalog, views
 from chuhai.shop.schemas import (
     AddressFieldOut,
@@ -22,6 +23,7 @@ from chuhai.shop.schemas import (
     ProductOut,
     StorefrontOut,
 )
+from chuhai.web import i18n
 from chuhai.web.deps import CurrentActor, UoW, limit, optional_caller
 
 router = APIRouter(prefix="/api", tags=["shop"])
@@ -70,11 +72,18 @@ async def product(slug: Slug, product_id: Annotated[str, Path(max_length=40)],
 
 
 async def _cart_out(request: Request, actor: Actor, shop: catalog.Shop) -> CartOut:
+    """The cart in the buyer's language (their setting, else their browser's, else the
+    market's) — the words a cart page shows come from here."""
     stores = request.app.state.stores
-    market = await cart.buyer_country(stores, actor) or ""
-    view = await cart.view(stores, actor, shop, market, request.app.state.settings.data_dir)
-    return CartOut.model_validate(views.cart(view, views.locale_for(view.market),
-                                             views.language_for(view.market)))
+    market, setting = await cart.buyer_profile(stores, actor)
+    view = await cart.view(stores, actor, shop, market or "", request.app.state.settings.data_dir)
+    profile = get_profile(view.market)
+    lang = i18n.choose(asked=None, cookie=request.cookies.get(i18n.COOKIE, "")[:16] or None,
+                       user=setting, accept_language=request.headers.get("accept-language"),
+                       market_languages=profile.languages if profile else ())
+    locale = views.locale_for(view.market, lang)
+    i18n.activate(lang, locale)
+    return CartOut.model_validate(views.cart(view, locale, lang))
 
 
 async def _buyer_market(request: Request, actor: Actor, shop: catalog.Shop) -> str:

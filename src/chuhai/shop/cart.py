@@ -69,11 +69,17 @@ def buyer(actor: Actor) -> tuple[str, str]:
 
 async def buyer_country(stores: Stores, actor: Actor) -> str | None:
     """The signed-in buyer's home country (their market), or None for anyone else."""
+    return (await buyer_profile(stores, actor))[0]
+
+
+async def buyer_profile(stores: Stores, actor: Actor) -> tuple[str | None, str | None]:
+    """The signed-in buyer's home country and language, or (None, None) for anyone else."""
     if actor.kind is not ActorKind.CUSTOMER or actor.region is None:
-        return None
+        return None, None
     async with stores.session(actor.region) as r:
-        return await r.scalar(select(Customer.home_country).where(
-            Customer.id == actor.subject_id))
+        row = (await r.execute(select(Customer.home_country, Customer.preferred_language)
+                               .where(Customer.id == actor.subject_id))).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
 @dataclass(frozen=True)

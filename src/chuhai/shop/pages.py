@@ -9,6 +9,7 @@ JSON-LD and Open Graph tags.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -20,8 +21,8 @@ from chuhai.core.errors import DomainError
 from chuhai.live.models import Room
 from chuhai.markets.profiles import get_profile
 from chuhai.shop import cart, catalog, views
-from chuhai.web import browser_policy
-from chuhai.web.deps import Caller, UoW, optional_caller
+from chuhai.web import browser_policy, i18n
+from chuhai.web.deps import Caller, UoW, optional_caller, set_cookie
 from chuhai.web.pages import _render
 
 router = APIRouter(include_in_schema=False)
@@ -41,40 +42,64 @@ def _alternates(request: Request, path: str, markets: tuple[str, ...] | list[str
     return out
 
 
-async def _who(request: Request, uow: UoW) -> tuple[Caller | None, str | None]:
+@dataclass(frozen=True)
+class Who:
+    caller: Caller | None
+    country: str | None  # the signed-in buyer's
+    language: str | None  # the signed-in buyer's setting
+
+
+async def _who(request: Request, uow: UoW) -> Who:
     caller = await optional_caller(request, uow)
     if caller is None or caller.actor.kind is not ActorKind.CUSTOMER:
-        return caller, None
-    return caller, await cart.buyer_country(request.app.state.stores, caller.actor)
+        return Who(caller, None, None)
+    country, language = await cart.buyer_profile(request.app.state.stores, caller.actor)
+    return Who(caller, country, language)
 
 
-def _ctx(caller: Caller | None, market: str | None) -> dict[str, Any]:
+def page_language(request: Request, who: Who, market: str | None) -> str:
+    """The buyer page's language (``web/i18n.py`` says in which order it is chosen)."""
+    profile = get_profile(market) if market else None
+    return i18n.choose(asked=request.query_params.get("lang", "")[:16] or None,
+                       cookie=request.cookies.get(i18n.COOKIE, "")[:16] or None,
+                       user=who.language,
+                       accept_language=request.headers.get("accept-language"),
+                       market_languages=profile.languages if profile else ())
+
+
+def _ctx(request: Request, who: Who, market: str | None) -> dict[str, Any]:
+    caller = who.caller
     signed_in = caller is not None and caller.actor.kind is ActorKind.CUSTOMER
-    lang = views.language_for(market or "US")
-    return {"caller": caller, "signed_in": signed_in,
+    lang = page_language(request, who, market)
+    return {"caller": caller, "signed_in": signed_in, "buyer_page": True,
             "csrf": caller.csrf if caller and caller.csrf else "", "market": market,
-            "lang": lang, "locale": views.locale_for(market or "US")}
+            "lang": lang, "locale": views.locale_for(market or "US", lang)}
 
 
 def _page(request: Request, name: str, status: int = 200, images: bool = True,
           **ctx: Any) -> Response:
     page = _render(request, name, status, **ctx)
+    asked = request.query_params.get("lang", "")[:16]
+    if asked and asked == ctx.get("lang"):  # remembered: the next page speaks it too
+        set_cookie(page, request, i18n.COOKIE, asked, max_age=365 * 86400)
     return browser_policy.apply(page, request, images=["https:"] if images else [])
 
 
 @router.get("/shop/{slug}")
 async def storefront_page(slug: str, request: Request, uow: UoW, market: str = "",
                           choose: str = "") -> Response:
-    caller, country = await _who(request, uow)
+    who = await _who(request, uow)
+    country = who.country
     try:
         shop = await catalog.shop_by_slug(uow.global_, slug[:60])
     except DomainError as exc:
         return _render(request, "shop_error.html", exc.status, shop=None, market=None,
-                       message=exc.message)
+                       message=exc.message, buyer_page=True,
+                       lang=page_language(request, who, None))
     chosen = None if choose else catalog.pick_market(
         shop, buyer_country=country, asked=market[:3] or None,
         accept_language=request.headers.get("accept-language"))
-    ctx = _ctx(caller, chosen)
+    ctx = _ctx(request, who, chosen)
     if chosen is None:
         return _page(request, "shop_markets.html", shop=shop, **ctx,
                      choices=[(m, get_profile(m)) for m in shop.markets])
@@ -94,12 +119,13 @@ async def storefront_page(slug: str, request: Request, uow: UoW, market: str = "
 @router.get("/shop/{slug}/products/{product_id}")
 async def product_page(slug: str, product_id: str, request: Request, uow: UoW,
                        market: str = "") -> Response:
-    caller, country = await _who(request, uow)
+    who = await _who(request, uow)
+    country = who.country
     try:
         shop = await catalog.shop_by_slug(uow.global_, slug[:60])
         chosen = catalog.pick_market(shop, buyer_country=country, asked=market[:3] or None,
                                      accept_language=request.headers.get("accept-language"))
-        ctx = _ctx(caller, chosen)
+        ctx = _ctx(request, who, chosen)
         if chosen is None:
             return _page(request, "shop_markets.html", shop=shop, **ctx,
                          choices=[(m, get_profile(m)) for m in shop.markets])
@@ -107,7 +133,8 @@ async def product_page(slug: str, product_id: str, request: Request, uow: UoW,
                                     request.app.state.settings.data_dir)
     except DomainError as exc:
         return _render(request, "shop_error.html", exc.status, shop=None, market=None,
-                       message=exc.message)
+                       message=exc.message, buyer_page=True,
+                       lang=page_language(request, who, None))
     p = views.product(item, shop.slug, chosen, ctx["locale"], ctx["lang"])
     path = f"/shop/{shop.slug}/products/{item.product.id}"
     canonical = f"{_base(request)}{path}?market={chosen}"
@@ -135,11 +162,13 @@ def _ld_json(p: dict[str, Any], shop: catalog.Shop, url: str) -> str:
 
 @router.get("/shop/{slug}/cart")
 async def cart_page(slug: str, request: Request, uow: UoW) -> Response:
-    caller, country = await _who(request, uow)
+    who = await _who(request, uow)
+    country = who.country
     try:
         shop = await catalog.shop_by_slug(uow.global_, slug[:60])
     except DomainError as exc:
         return _render(request, "shop_error.html", exc.status, shop=None, market=None,
-                       message=exc.message)
-    ctx = _ctx(caller, country if country in shop.markets else None)
+                       message=exc.message, buyer_page=True,
+                       lang=page_language(request, who, None))
+    ctx = _ctx(request, who, country if country in shop.markets else None)
     return _page(request, "cart.html", shop=shop, **ctx)

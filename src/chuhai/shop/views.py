@@ -13,13 +13,16 @@ from chuhai.core.money import Money
 from chuhai.markets.profiles import get_profile
 from chuhai.shop.cart import CartView
 from chuhai.shop.catalog import Listed
+from chuhai.web.i18n import N_, gettext
 
 # What a reason for a basket price differing from its items' prices means to a buyer.
 REASONS = {
-    "delivery_once": "One parcel, one delivery: each item's price included its own delivery.",
-    "threshold": "Together the items cross a customs threshold ({rule}), so duty or tax "
-                 "is worked out on the whole parcel.",
-    "per_parcel": "Duty or border fees are charged once for the parcel, not once per item.",
+    "delivery_once": N_("One parcel, one delivery: each item's price included its own "
+                        "delivery."),
+    "threshold": N_("Together the items cross a customs threshold (%(rule)s), so duty or "
+                    "tax is worked out on the whole parcel."),
+    "per_parcel": N_("Duty or border fees are charged once for the parcel, not once per "
+                     "item."),
 }
 
 
@@ -67,9 +70,10 @@ def product(item: Listed, slug: str, market: str, locale: str, language: str
 
 
 def reason_text(code: str) -> str:
+    """A reason, in the language active for this request (``web.i18n``)."""
     if code.startswith("threshold:"):
-        return REASONS["threshold"].format(rule=code.split(":", 1)[1])
-    return REASONS.get(code, code)
+        return gettext(REASONS["threshold"], rule=code.split(":", 1)[1])
+    return gettext(REASONS[code]) if code in REASONS else code
 
 
 def cart(view: CartView, locale: str, language: str) -> dict[str, Any]:

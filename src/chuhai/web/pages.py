@@ -21,6 +21,7 @@ from chuhai.core.actor import Perm
 from chuhai.core.errors import DomainError
 from chuhai.core.ratelimit import RateLimited
 from chuhai.markets.profiles import default_profiles
+from chuhai.web import i18n
 from chuhai.web.deps import (
     SESSION_COOKIE,
     Caller,
@@ -35,13 +36,24 @@ from chuhai.web.deps import (
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.gettext, i18n.ngettext, newstyle=True)
+templates.env.globals.update(country_name=i18n.country_name, num=i18n.num, when=i18n.when,
+                             day=i18n.day, status_name=i18n.status_name)
 FAVICON = Path(__file__).parent / "static" / "favicon.svg"
 LOGIN_CSRF = "chuhai_login_csrf"
 MAX_FORM_TEXT = 20_000
 
 
 def _render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    """A page; in ``ctx["lang"]`` for buyer pages (``shop_base.html``), else English (the
+    console's language this turn) — set on every render, so no page inherits another's."""
     ctx.setdefault("markets", sorted(default_profiles().values(), key=lambda m: m.code))
+    lang = ctx.get("lang") if ctx.get("buyer_page") else "en"
+    i18n.activate(str(lang or "en"), ctx.get("locale"))
+    ctx.setdefault("dir", i18n.direction(str(lang or "en")))
+    ctx.setdefault("js_messages", i18n.js_messages(i18n.current()))
     return templates.TemplateResponse(request, name, ctx, status_code=status)
 
 

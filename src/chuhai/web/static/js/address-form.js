@@ -2,9 +2,10 @@
 // names of its states, prefectures or emirates (GET /api/address-forms/{country}), shared
 // by the cart's checkout and the live room's drop checkout. `prefix` keeps ids unique.
 import { el } from "./live-client.js";
+import { _ } from "./i18n.js";
 
-const LABELS = { street: "Street and number", city: "City", district: "District",
-  region: "State / province", postal_code: "Postal code" };
+const LABELS = { street: _("Street and number"), city: _("City"), district: _("District"),
+  region: _("State / province"), postal_code: _("Postal code") };
 const AUTOCOMPLETE = { street: "street-address", city: "address-level2", region: "address-level1",
   postal_code: "postal-code", district: "address-level3" };
 
@@ -20,7 +21,7 @@ export async function renderAddressFields(box, country, prefix) {
         ...f.choices.map(([v, n]) => el("option", { value: v }, v === n ? v : `${v} (${n})`)))
       : el("input", { id, name: f.name, required: f.required, autocomplete: AUTOCOMPLETE[f.name],
         maxlength: f.name === "postal_code" ? 20 : 200 });
-    return [el("label", { for: id }, LABELS[f.name] + (f.required ? "" : " (optional)")), input,
+    return [el("label", { for: id }, f.required ? LABELS[f.name] : _("%(field)s (optional)", { field: LABELS[f.name] })), input,
       el("p", { class: "error", id: `${id}-error` })];
   }));
   const saved = JSON.parse(localStorage.getItem(`chuhai-ship-${country}`) || "{}");

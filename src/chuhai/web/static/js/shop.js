@@ -2,6 +2,7 @@
 // destination's address form, checkout and payment. Amounts come from the server already
 // formatted in the buyer's locale; nothing here computes a price.
 import { el } from "./live-client.js";
+import { _, num } from "./i18n.js";
 import { readAddress, renderAddressFields, showAddressErrors } from "./address-form.js";
 
 const $ = (id) => document.getElementById(id);
@@ -34,7 +35,7 @@ $("signin-form")?.addEventListener("submit", async (e) => {
   const resp = await fetch("/api/customers/session", { method: "POST", headers: { "content-type": "application/json" },
     body: JSON.stringify({ email: f.email.value, password: f.password.value }) });
   if (resp.ok) location.reload();
-  else say((await resp.json().catch(() => ({}))).detail || "Sign-in failed");
+  else say((await resp.json().catch(() => ({}))).detail || _("Sign-in failed"));
 });
 
 // ---------------------------------------------------------------- guest cart
@@ -87,18 +88,18 @@ $("add-to-cart")?.addEventListener("click", async (e) => {
   const b = e.currentTarget;
   if (!cfg.signedIn) {
     const n = addToGuestCart($("sku").value, root.querySelector("[data-product]").dataset.product);
-    say(`Added — ${n} in your cart. Sign in to hold it.`);
+    say(_("Added — %(n)s in your cart. Sign in to hold it.", { n: num(n) }));
     $("added").hidden = false;
-    $("cart-link").textContent = `Cart (${n})`;
+    $("cart-link").textContent = _("Cart (%(n)s)", { n: num(n) });
     return;
   }
   b.disabled = true;
   try {
     const cart = await api("POST", `/api/shop/${cfg.shop}/cart/items`, { sku_id: $("sku").value, quantity: 1, idempotency_key: key() });
     const n = cart.lines.reduce((s, l) => s + l.quantity, 0);
-    say(`Added — ${n} in your cart`);
+    say(_("Added — %(n)s in your cart", { n: num(n) }));
     $("added").hidden = false;
-    $("cart-link").textContent = `Cart (${n})`;
+    $("cart-link").textContent = _("Cart (%(n)s)", { n: num(n) });
   } catch (err) { say(err.message); } finally { b.disabled = false; }
 });
 
@@ -106,9 +107,9 @@ $("add-to-cart")?.addEventListener("click", async (e) => {
 let cart = null;
 
 function holdText(line) {
-  if (!line.held) return "No longer held";
+  if (!line.held) return _("No longer held");
   const s = Math.max(0, Math.round((new Date(line.hold_expires_at) - Date.now()) / 1000));
-  return `Held for you: ${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  return _("Held for you: %(left)s", { left: `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}` });
 }
 
 async function setQuantity(line, quantity) {
@@ -120,34 +121,34 @@ function renderCart() {
   const box = $("cart");
   if (!box) return;
   if (!cart.lines.length) {
-    box.replaceChildren(el("p", {}, "Your cart is empty. ", el("a", { href: `/shop/${cfg.shop}` }, "Keep shopping")));
+    box.replaceChildren(el("p", {}, _("Your cart is empty."), " ", el("a", { href: `/shop/${cfg.shop}` }, _("Keep shopping"))));
     $("checkout-form").hidden = true;
     return;
   }
   const rows = cart.lines.map((l) => el("li", { class: "cline", "data-sku": l.sku_id },
     el("a", { href: `/shop/${cfg.shop}/products/${l.product_id}`, class: "ptitle", dir: "auto" }, l.title),
     el("span", { class: "muted" }, Object.values(l.attributes).join(" · ")),
-    el("span", {}, `${l.quantity} × ${l.unit_price_display}`),
+    el("span", {}, el("bdi", {}, `${num(l.quantity)} × ${l.unit_price_display}`)),
     el("span", { class: l.held ? "muted hold" : "error hold" }, holdText(l)),
     el("span", { class: "row" },
-      el("button", { type: "button", class: "secondary", "aria-label": `One less ${l.title}`, onclick: () => setQuantity(l, l.quantity - 1) }, "−"),
-      el("button", { type: "button", class: "secondary", "aria-label": `One more ${l.title}`, onclick: () => setQuantity(l, l.quantity + 1) }, "+"),
-      l.held ? null : el("button", { type: "button", onclick: () => setQuantity(l, l.quantity) }, "Hold again"),
-      el("button", { type: "button", class: "link", onclick: () => setQuantity(l, 0) }, "Remove"))));
+      el("button", { type: "button", class: "secondary", "aria-label": _("One less %(item)s", { item: l.title }), onclick: () => setQuantity(l, l.quantity - 1) }, "−"),
+      el("button", { type: "button", class: "secondary", "aria-label": _("One more %(item)s", { item: l.title }), onclick: () => setQuantity(l, l.quantity + 1) }, "+"),
+      l.held ? null : el("button", { type: "button", onclick: () => setQuantity(l, l.quantity) }, _("Hold again")),
+      el("button", { type: "button", class: "link", onclick: () => setQuantity(l, 0) }, _("Remove")))));
   const t = cart.total;
   const parts = el("table", { class: "breakdown", id: "cart-breakdown" },
-    ...[["Items", t.goods_display], [`Delivery to ${cart.market}`, t.delivery_display],
-        ...(t.quoted ? [["Import duty", t.duty_display], ["Import VAT / GST", t.tax_display], ["Border fees", t.fees_display]] : [])]
-      .map(([k, v]) => el("tr", {}, el("th", { scope: "row" }, k), el("td", {}, v))),
-    el("tr", { class: "total" }, el("th", { scope: "row" }, "You pay"), el("td", { id: "cart-total" }, t.total_display)));
+    ...[[_("Items"), t.goods_display], [_("Delivery"), t.delivery_display],
+        ...(t.quoted ? [[_("Import duty"), t.duty_display], [_("Import VAT / GST"), t.tax_display], [_("Border fees"), t.fees_display]] : [])]
+      .map(([k, v]) => el("tr", {}, el("th", { scope: "row" }, k), el("td", {}, el("bdi", {}, v)))),
+    el("tr", { class: "total" }, el("th", { scope: "row" }, _("You pay")), el("td", { id: "cart-total" }, el("bdi", {}, t.total_display))));
   const why = cart.differs ? el("div", { class: "notice", id: "requote", role: "note" },
-    el("p", {}, `Bought together this costs ${t.total_display}, not ${cart.sum_of_items_display} (the items' prices added up):`),
+    el("p", {}, _("Bought together this costs %(total)s, not %(sum)s (the items' prices added up):", { total: t.total_display, sum: cart.sum_of_items_display })),
     el("ul", {}, ...cart.reasons.map((r) => el("li", { "data-reason": r.code }, r.text)))) : null;
   box.replaceChildren(el("ul", { class: "clines" }, ...rows), parts,
     el("p", { class: "muted" }, t.label),
-    cart.delivery ? el("p", {}, `Arrives in ${cart.delivery.min_days}–${cart.delivery.max_days} days after dispatch.`) : null, why);
+    cart.delivery ? el("p", {}, _("Arrives in %(min)s–%(max)s days after dispatch.", { min: num(cart.delivery.min_days), max: num(cart.delivery.max_days) })) : null, why);
   $("checkout-form").hidden = false;
-  $("pay-total").textContent = `Total: ${t.total_display}`;
+  $("pay-total").textContent = _("Total: %(total)s", { total: t.total_display });
   $("pay").disabled = !cart.all_held;
 }
 
@@ -166,7 +167,7 @@ async function pay(e) {
     const last = paid.payments[paid.payments.length - 1];
     if (paid.status === "paid") location.href = `/orders/${paid.id}`;
     else if (last && last.action_url) location.href = last.action_url;
-    else { say(`Payment failed (${last ? last.decline_code : "unknown"}) — try another card`); $("pay").disabled = false; }
+    else { say(_("Payment failed (%(code)s) — try another card", { code: last ? last.decline_code : "?" })); $("pay").disabled = false; }
   } catch (err) {
     if (err.code === "idempotency_key_reused") sessionStorage.removeItem("chuhai-co-key");
     showAddressErrors(f, "ship", err);

@@ -1,0 +1,169 @@
+"""The buyer's language (web/i18n.py): which one a page speaks, that its words come from
+the catalogs, that every catalog shipped is complete and really translated, and that bad
+input or a broken catalog falls back to English instead of failing.
+
+The buyer pages covered so far: the storefront, product, cart, checkout and order pages and
+their scripts (the live room's viewer, replay, consent and sign-up pages are not yet)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from chuhai.web import i18n
+
+SRC = Path(i18n.__file__).resolve().parent.parent
+ROOT = SRC.parent.parent
+BUYER_TEMPLATES = ["shop_base.html", "storefront.html", "shop_markets.html", "product.html",
+                   "cart.html", "my_orders.html", "my_order.html", "shop_error.html"]
+BUYER_SCRIPTS = ["shop.js", "address-form.js", "i18n.js"]
+SHIPPED = ["de", "ja", "ar"]  # the catalogs written so far
+# Words that are the same in a language and in English (not "translated by copying").
+SAME_AS_ENGLISH = {"de": {"Name", "Status:", "LIVE", "%(field)s (optional)"}}
+
+
+def template_messages() -> set[str]:
+    with (i18n.LOCALE_DIR / "messages.pot").open("rb") as f:
+        return {str(m.id) for m in read_po(f) if m.id}
+
+
+# --- choosing the language -------------------------------------------------------------
+
+def test_a_language_asked_for_wins_then_the_remembered_one_then_the_buyers_setting():
+    base = {"accept_language": "ja-JP", "market_languages": ["de"]}
+    assert i18n.choose(asked="ar", cookie="ja", user="de", **base) == "ar"
+    assert i18n.choose(asked=None, cookie="ja", user="de", **base) == "ja"
+    assert i18n.choose(asked=None, cookie=None, user="de", **base) == "de"
+
+
+def test_the_browsers_languages_are_matched_to_the_markets_first_then_the_projects():
+    # A Swiss visitor preferring French, shopping the German market: German is the market's
+    # language, French is the project's — the market's comes first.
+    assert i18n.choose(asked=None, cookie=None, user=None, accept_language="fr-CH, de;q=0.8",
+                       market_languages=["de"]) == "de"
+    assert i18n.choose(asked=None, cookie=None, user=None, accept_language="fr-CH",
+                       market_languages=["de"]) == "fr"
+    assert i18n.choose(asked=None, cookie=None, user=None, accept_language=None,
+                       market_languages=["ar", "en"]) == "ar"
+    assert i18n.choose(asked=None, cookie=None, user=None, accept_language="",
+                       market_languages=[]) == "en"
+
+
+@pytest.mark.parametrize("header", [
+    "x" * 10_000, "de-DE;q=abc", ";;;,,,", "zz-ZZ", "*", "de-DE;q=0", "1234-56",
+    "qqqqqqqqq-" + "A" * 5000, "\u0000ja",
+])
+def test_odd_accept_language_headers_fall_back_without_failing(header):
+    got = i18n.choose(asked=None, cookie=None, user=None, accept_language=header,
+                      market_languages=["ja"])
+    assert got == "ja"  # nothing usable in the header: the market's language
+
+
+def test_an_unsupported_language_asked_for_is_ignored():
+    assert i18n.choose(asked="xx", cookie="<script>", user="klingon",
+                       accept_language=None, market_languages=["ja"]) == "ja"
+
+
+def test_arabic_is_written_right_to_left():
+    assert (i18n.direction("ar"), i18n.direction("de"), i18n.direction("ar-SA")) == (
+        "rtl", "ltr", "rtl")
+
+
+# --- the catalogs ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_every_shipped_catalog_translates_every_message_without_copying_english(lang):
+    with (i18n.LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f, locale=lang)
+    got = {str(m.id): str(m.string) for m in catalog if m.id}
+    missing = sorted(template_messages() - {k for k, v in got.items() if v})
+    assert missing == [], f"{lang}: no translation for {missing}"
+    copied = sorted(k for k, v in got.items()
+                    if v == k and k not in SAME_AS_ENGLISH.get(lang, set()))
+    assert copied == [], f"{lang}: English copied as the translation: {copied}"
+    for msgid, text in got.items():  # the same placeholders, or the page would break
+        assert sorted(re.findall(r"%\(\w+\)s", msgid)) == sorted(
+            re.findall(r"%\(\w+\)s", text)), (lang, msgid, text)
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_every_catalog_says_how_far_it_was_reviewed(lang):
+    head = (i18n.LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po").read_text("utf-8")[:400]
+    assert re.search(r"^# Review state: (machine-drafted|reviewed by .+ on \d{4}-\d\d-\d\d)",
+                     head, re.M), head
+
+
+def test_the_catalog_template_holds_every_message_the_code_marks(tmp_path):
+    out = tmp_path / "messages.pot"
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F",
+                    str(ROOT / "babel.cfg"), "-k", "_", "-k", "N_", "-k", "gettext",
+                    "--no-wrap", "-o", str(out), str(ROOT)], check=True, cwd=ROOT,
+                   capture_output=True)
+    with out.open("rb") as f:
+        fresh = {str(m.id) for m in read_po(f) if m.id}
+    assert sorted(fresh - template_messages()) == [], "run `make catalogs`"
+
+
+def test_a_missing_or_broken_catalog_speaks_english(tmp_path, monkeypatch):
+    broken = tmp_path / "de" / "LC_MESSAGES"
+    broken.mkdir(parents=True)
+    (broken / "messages.po").write_bytes(b'msgid "Cart"\nmsgstr "Warenkorb\n\x00\xff')
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.translations.cache_clear()
+    try:
+        i18n.activate("de")
+        assert i18n.gettext("Cart") == "Cart"
+        i18n.activate("ja")  # no file at all
+        assert i18n.gettext("Your cart") == "Your cart"
+    finally:
+        i18n.translations.cache_clear()
+        i18n.activate("en")
+
+
+def test_messages_are_translated_and_filled_in():
+    i18n.activate("de", "de_DE")
+    try:
+        assert i18n.gettext("Delivery to %(country)s", country=i18n.country_name("JP")) == \
+            "Versand nach Japan"
+        assert i18n.num(1234) == "1.234"
+        assert i18n.status_name("paid") == "bezahlt"
+    finally:
+        i18n.activate("en")
+
+
+# --- nothing left in English by accident ------------------------------------------------
+
+@pytest.mark.parametrize("name", BUYER_TEMPLATES)
+def test_a_buyer_template_has_no_words_outside_the_catalogs(name):
+    source = (SRC / "web" / "templates" / name).read_text("utf-8")
+    text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", " ", source, flags=re.S)
+    text = re.sub(r"<script\b.*?</script>|<[^>]+>", " ", text, flags=re.S)
+    words = [w for w in re.findall(r"[A-Za-z]{2,}", text.replace("&amp;", " "))
+             if w != "chuhai"]  # the brand
+    assert words == [], f"{name}: words not marked for translation: {words}"
+
+
+# A string literal in a buyer script that reads like words (two words, or a capitalised
+# one) must be the argument of _(…); these are not words a buyer reads.
+NOT_WORDS = re.compile(r"^(?:[a-z-]+(?: [a-z-]+)*|[A-Z][A-Z_]+|[\w./:${}()\-]+)$")
+
+
+@pytest.mark.parametrize("name", BUYER_SCRIPTS)
+def test_a_buyer_script_shows_no_words_outside_the_catalogs(name):
+    source = (SRC / "web" / "static" / "js" / name).read_text("utf-8")
+    source = re.sub(r"^\s*//.*$", "", source, flags=re.M)
+    bad = []
+    for m in re.finditer(r'"((?:[^"\\\n]|\\.)*)"', source):
+        literal = m.group(1)
+        before = source[max(0, m.start() - 2):m.start()]
+        if before.endswith("_(") or not re.search(r"[A-Za-z]", literal):
+            continue
+        if re.search(r"[A-Z][a-z]+\s|\s[a-z]+\s|[A-Z][a-z]+$", literal) and \
+                not NOT_WORDS.match(literal):
+            bad.append(literal)
+    assert bad == [], f"{name}: {bad}"
