@@ -22,9 +22,15 @@ ROOT = SRC.parent.parent
 BUYER_TEMPLATES = ["shop_base.html", "storefront.html", "shop_markets.html", "product.html",
                    "cart.html", "my_orders.html", "my_order.html", "shop_error.html"]
 BUYER_SCRIPTS = ["shop.js", "address-form.js", "i18n.js"]
-SHIPPED = ["de", "ja", "ar"]  # the catalogs written so far
+SHIPPED = [lang for lang in i18n.LANGUAGES if lang != "en"]  # every market's language
 # Words that are the same in a language and in English (not "translated by copying").
-SAME_AS_ENGLISH = {"de": {"Name", "Status:", "LIVE", "%(field)s (optional)"}}
+SAME_AS_ENGLISH = {
+    "de": {"Name", "Status:", "LIVE", "%(field)s (optional)"},
+    "fr": {"E-mail"}, "es": {"Total: %(total)s"}, "it": {"E-mail", "Password"},
+    "nl": {"E-mail", "LIVE", "Status:", "Variant"}, "pl": {"E-mail"},
+    "pt": {"E-mail", "Item", "Total: %(total)s"}, "id": {"Status:", "Total: %(total)s"},
+    "ms": {"Status:"},
+}
 
 
 def template_messages() -> set[str]:
