@@ -94,3 +94,36 @@ async def test_concurrent_carts_and_drops_never_oversell_or_leak_a_hold(real, wa
     # reset for the next example: every hold let go, every drop cancelled
     for who in range(8):
         await _wish(stores, found, shop, who, 0)
+
+
+async def test_a_burst_of_cart_requests_from_one_buyer_is_answered_not_starved(
+        real: tuple[Stores, Shop, catalog.Shop], migrated_settings: Settings,
+        tmp_path: Path) -> None:
+    """Twenty adds and reads at once (a double-clicking buyer, a drop's rush) on a real
+    connection pool: each answered at once — none waits out the pool's timeout because a
+    request held one connection while waiting for another."""
+    import httpx
+
+    from chuhai.app import create_app
+    from tests.factories import make_buyer
+
+    stores, shop, found = real
+    yui = await make_buyer(stores, stores.settings, "JP")
+    app = create_app(stores.settings, stores=stores)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t",
+                                 timeout=20) as client:
+        async def add(i: int) -> int:
+            resp = await client.post(f"/api/shop/{found.slug}/cart/items", headers=yui.headers,
+                                     json={"sku_id": shop.sku_id, "quantity": 1,
+                                           "idempotency_key": f"burst-{i:03d}"})
+            return resp.status_code
+
+        async def read(_i: int) -> int:
+            return (await client.get(f"/api/shop/{found.slug}/cart", headers=yui.headers)
+                    ).status_code
+
+        statuses = await asyncio.wait_for(asyncio.gather(
+            *[add(i) for i in range(20)], *[read(i) for i in range(20)]), timeout=25)
+    assert set(statuses) <= {200, 409}, statuses  # 409: out of stock, or a lost race
+    async with stores.session() as s:
+        assert (await stock.check(s))[1] == []
