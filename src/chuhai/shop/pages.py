@@ -85,6 +85,13 @@ def _page(request: Request, name: str, status: int = 200, images: bool = True,
     return browser_policy.apply(page, request, images=["https:"] if images else [])
 
 
+def _problem_page(request: Request, who: Who, exc: DomainError) -> Response:
+    """An unknown shop or product, in the buyer's layout and language."""
+    return _render(request, "shop_error.html", exc.status, shop=None, market=None,
+                   message=exc.message, buyer_page=True,
+                   lang=page_language(request, who, None))
+
+
 @router.get("/shop/{slug}")
 async def storefront_page(slug: str, request: Request, uow: UoW, market: str = "",
                           choose: str = "") -> Response:
@@ -93,9 +100,7 @@ async def storefront_page(slug: str, request: Request, uow: UoW, market: str = "
     try:
         shop = await catalog.shop_by_slug(uow.global_, slug[:60])
     except DomainError as exc:
-        return _render(request, "shop_error.html", exc.status, shop=None, market=None,
-                       message=exc.message, buyer_page=True,
-                       lang=page_language(request, who, None))
+        return _problem_page(request, who, exc)
     chosen = None if choose else catalog.pick_market(
         shop, buyer_country=country, asked=market[:3] or None,
         accept_language=request.headers.get("accept-language"))
@@ -132,9 +137,7 @@ async def product_page(slug: str, product_id: str, request: Request, uow: UoW,
         item = await catalog.listed(uow.global_, shop, product_id[:40], chosen,
                                     request.app.state.settings.data_dir)
     except DomainError as exc:
-        return _render(request, "shop_error.html", exc.status, shop=None, market=None,
-                       message=exc.message, buyer_page=True,
-                       lang=page_language(request, who, None))
+        return _problem_page(request, who, exc)
     p = views.product(item, shop.slug, chosen, ctx["locale"], ctx["lang"])
     path = f"/shop/{shop.slug}/products/{item.product.id}"
     canonical = f"{_base(request)}{path}?market={chosen}"
@@ -167,8 +170,6 @@ async def cart_page(slug: str, request: Request, uow: UoW) -> Response:
     try:
         shop = await catalog.shop_by_slug(uow.global_, slug[:60])
     except DomainError as exc:
-        return _render(request, "shop_error.html", exc.status, shop=None, market=None,
-                       message=exc.message, buyer_page=True,
-                       lang=page_language(request, who, None))
+        return _problem_page(request, who, exc)
     ctx = _ctx(request, who, country if country in shop.markets else None)
     return _page(request, "cart.html", shop=shop, **ctx)
