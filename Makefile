@@ -13,7 +13,7 @@ help:
 	@echo "make test   - install dev extras (+ Chromium if missing) and run the whole suite"
 	@echo "make screenshots - run the browser tests and refresh docs/screenshots (test runs leave them alone)"
 	@echo "make lint   - ruff, mypy (core + pure modules), import-linter contracts"
-	@echo "make catalogs - extract buyer-facing strings and update the translation catalogs"
+	@echo "make catalogs - extract the marked strings (buyer pages: messages.pot and every catalog; console: console.pot)"
 	@echo "make bench  - run bench/*.py, one JSON line per figure"
 	@echo "make mutation - mutmut over a fixed 10 % sample of the money and stock path (< 30 min), scores per module"
 
@@ -61,7 +61,9 @@ catalogs: $(DEV_STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k gettext --no-wrap --sort-by-file \
 	  --project chuhai --copyright-holder "chuhai contributors" -o src/chuhai/locale/messages.pot .
 	$(BIN)/pybabel update -i src/chuhai/locale/messages.pot -d src/chuhai/locale --no-wrap \
-	  --ignore-obsolete
+	  --ignore-obsolete --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel-console.cfg -k _ -k N_ -k gettext --no-wrap --sort-by-file \
+	  --project chuhai --copyright-holder "chuhai contributors" -o src/chuhai/locale/console.pot .
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench

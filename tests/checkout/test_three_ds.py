@@ -16,6 +16,7 @@ from babel.numbers import format_currency
 from chuhai.checkout.payments import NEEDS_3DS
 from chuhai.core.config import Settings
 from chuhai.core.db import Stores
+from chuhai.web import i18n
 from tests.factories import (
     ADDRESSES,
     Buyer,
@@ -108,6 +109,8 @@ async def test_the_page_shows_the_amount_in_the_buyers_locale_and_the_merchant(
     assert re.search(r'<strong id="amount">([^<]*)</strong>', page.text)[1] == amount
     assert amount.endswith("€") and "," in amount  # 39,71 € — not 39.71 EUR
     assert re.search(r'<strong id="merchant">([^<]*)</strong>', page.text)[1] == merchant
-    assert '<html lang="de">' in page.text
+    assert '<html lang="de" dir="ltr">' in page.text  # the buyer's setting
+    approve = i18n.translations("de").gettext("Approve")
+    assert approve != "Approve" and f'id="approve">{approve}<' in page.text
     csrf = re.search(r'name="csrf_token" value="([^"]*)"', page.text)
     assert csrf and csrf[1] == buyer.headers["x-csrf-token"]

@@ -188,3 +188,13 @@ def console_page(browser: Any, server: str, email: str = EMAIL) -> Any:
     page.keyboard.press("Enter")
     page.wait_for_url(f"{server}/console")
     return page
+
+
+def viewer_sign_in(page: Any, email: str) -> None:
+    """Sign in on a live room's viewer page (by the form's ids: the page speaks the
+    buyer's language) and wait for it to reload signed in."""
+    page.locator("#signin summary").click()
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#signin-form button[type=submit]").click()
+    page.locator("#signed-in-as").wait_for()

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, console_page
+from tests.e2e.conftest import ARTIFACTS, console_page, viewer_sign_in
 
 pytestmark = pytest.mark.e2e
 LIVE_ROOM = "live from Shenzhen"
@@ -100,13 +100,9 @@ def test_buyer_pages_keep_to_the_policy(server, browser):
     # What hls.js does to play (the demo's stream needs ffmpeg, so it may not run here): a
     # worker from a blob: URL, and a MediaSource behind a blob: URL on a <video>.
     assert page.evaluate(HLS_NEEDS) == ["worker up", True]
-    page.get_by_text("Sign in to chat, ask and buy").click()
-    page.get_by_label("E-mail").fill("lena@kaeufer.example")
-    page.get_by_label("Password").fill("demo-password-1")
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.get_by_text("Signed in as").wait_for()
-    page.get_by_placeholder("Say hi (de)").fill("Hallo unter der CSP")
-    page.get_by_role("button", name="Send").click()
+    viewer_sign_in(page, "lena@kaeufer.example")
+    page.locator("#text").fill("Hallo unter der CSP")
+    page.locator("#send").click()
     page.locator("#chat").get_by_text("Hallo unter der CSP").wait_for()  # the socket works
     assert page.evaluate("() => window.__cspViolations") == []
     page.screenshot(path=str(ARTIFACTS / "csp-viewer.png"), full_page=False)

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from chuhai.web import i18n
 from tests.e2e.conftest import console_page, screenshot_dir
 from tests.e2e.test_live_room import _host_page, _viewer_page
 
@@ -37,9 +38,10 @@ def test_translation_and_screening_in_the_live_room(server, browser):
     finding.wait_for()
     assert "urgency" in finding.inner_text() and "→" in finding.inner_text()
 
-    viewer.get_by_placeholder("Say hi (de)").fill("Sieg Heil")
-    viewer.get_by_role("button", name="Send").click()
-    viewer.get_by_text(re.compile("not sent")).wait_for()
+    viewer.locator("#text").fill("Sieg Heil")
+    viewer.locator("#send").click()
+    viewer.locator("#toast", has_text=i18n.translations("de").gettext(
+        "Not sent: the message breaks the rules of this room.")).wait_for()
     host.wait_for_timeout(500)
     assert "Sieg Heil" not in host.locator("#chat").inner_text()
 

@@ -10,11 +10,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot_dir
+from chuhai.web import i18n
+from tests.e2e.conftest import screenshot_dir, viewer_sign_in
 from tests.e2e.test_live_room import _host_page
 
 pytestmark = pytest.mark.e2e
 DOCS = screenshot_dir()  # docs/screenshots only under `make screenshots`
+de = i18n.translations("de").gettext  # Lena's language
 
 
 def _owner_console(browser, server):
@@ -29,11 +31,7 @@ def _buyer(browser, server, room_id, email, market, lang):
                               has_touch=True)
     page = ctx.new_page()
     page.goto(f"{server}/live/{room_id}?lang={lang}&market={market}")
-    page.get_by_text("Sign in to chat, ask and buy").click()
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill("demo-password-1")
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.get_by_text("Signed in as").wait_for()  # the page reloads signed in
+    viewer_sign_in(page, email)  # the page reloads signed in
     page.wait_for_function("() => window.chuhaiSellingReady === true")
     return page
 
@@ -53,25 +51,28 @@ def test_buy_during_a_drop_and_bid_in_an_auction(server, browser):
     buy.wait_for()
     lena.wait_for_function(
         "() => { const b = document.querySelector('[data-drop] button');"
-        " return b && !b.disabled && b.textContent === 'Buy'; }", timeout=30000)
+        f" return b && !b.disabled && b.textContent === '{de('Buy')}'; }}", timeout=30000)
     shown = lena.locator("[data-drop] .price").inner_text()
     assert "inkl. Versand, Zoll und Steuern" in lena.locator("[data-drop]").inner_text()
     buy.click()                                                    # click 1
-    lena.locator("#co-summary").get_by_text("Total").wait_for()
-    # the drop said the price checkout asks: goods, delivery, duty and VAT (never more)
-    assert f"Total {shown}" in lena.locator("#co-summary").inner_text()
-    assert "Held for you" in lena.locator("#co-hold").inner_text()
+    total = de("Total %(amount)s") % {"amount": shown}
+    lena.locator("#co-summary").get_by_text(total).wait_for()
+    # the drop said the price checkout asks: goods, delivery, duty and VAT (never more),
+    # in the buyer's language
+    assert lena.evaluate("document.documentElement.lang") == "de"
+    assert de("Held for you: %(left)s").split("%")[0] in lena.locator("#co-hold").inner_text()
     assert "Leipzig" not in lena.locator("#co-summary").inner_text()
-    assert re.search(r"arrives in \d+–\d+ days", lena.locator("#co-summary").inner_text())
-    lena.get_by_label("Name").fill("Lena Becker")
-    lena.get_by_label("Street").fill("Karl-Liebknecht-Str. 1")
-    lena.get_by_label("City").fill("Leipzig")
-    lena.get_by_label("Postal code").fill("04107")
+    lena.locator("#co-name").fill("Lena Becker")
+    lena.locator("#co-street").fill("Karl-Liebknecht-Str. 1")
+    lena.locator("#co-city").fill("Leipzig")
+    lena.locator("#co-postal_code").fill("04107")
     lena.screenshot(path=str(DOCS / "drop-checkout.png"))
-    lena.get_by_role("button", name="Pay").click()                 # click 2
-    lena.get_by_text(re.compile("Paid — order ord_")).wait_for()
+    lena.locator("#co-pay").click()                                # click 2
+    paid = de("Paid — order %(order)s").split("%")[0]
+    lena.locator("#toast", has_text=re.compile(re.escape(paid) + "ord_")).wait_for()
     # The room hears the new stock from the server's ticker (at most twice a second).
-    lena.locator("[data-drop] [data-remaining]", has_text="49 of 50").wait_for(timeout=5000)
+    left = de("%(left)s of %(total)s left") % {"left": "49", "total": "50"}
+    lena.locator("[data-drop] [data-remaining]", has_text=left).wait_for(timeout=5000)
 
     host.get_by_role("button", name="Start auction").click()
     host.locator("#offers li[data-auction]").wait_for()

@@ -138,22 +138,26 @@ async def test_a_german_browser_without_a_market_gets_the_german_storefront(
     assert f'/shop/{slug}/products/{shop.product_id}?market=DE' in tags.anchors
 
 
-async def test_the_storefront_names_one_hreflang_alternate_per_market_the_shop_lists(
+async def test_the_storefront_names_one_hreflang_alternate_per_market_and_language(
         stores, settings, app_client):
     _, slug = await seller(stores, settings, app_client)
     tags = Tags(assert_page(await app_client.get(f"/shop/{slug}", headers=GERMAN)))
     hreflangs = [ln["hreflang"] for ln in tags.links
                  if ln.get("rel") == "alternate" and "hreflang" in ln]
-    assert sorted(hreflangs) == ["de-DE", "en-US", "ja-JP"]  # once each, nothing else
+    # once each: the US market is sold in English and Spanish
+    assert sorted(hreflangs) == ["de-DE", "en-US", "es-US", "ja-JP", "x-default"]
+    base = f"http://testserver/shop/{slug}"
     assert tags.alternates() == {
-        f"{lang}-{m}": f"http://testserver/shop/{slug}?market={m}"
-        for lang, m in (("de", "DE"), ("en", "US"), ("ja", "JP"))}
+        "de-DE": f"{base}?market=DE", "en-US": f"{base}?market=US",
+        "es-US": f"{base}?market=US&lang=es", "ja-JP": f"{base}?market=JP",
+        "x-default": f"{base}?market=DE"}
 
 
 async def test_the_market_in_the_link_wins_over_accept_language(stores, settings, app_client):
     _, slug = await seller(stores, settings, app_client)
     html = assert_page(await app_client.get(f"/shop/{slug}?market=JP", headers=GERMAN))
-    assert Tags(html).canonical() == f"http://testserver/shop/{slug}?market=JP"
+    # the canonical address of this page: Japan's prices, in German
+    assert Tags(html).canonical() == f"http://testserver/shop/{slug}?market=JP&lang=de"
     assert 'data-market="JP"' in html
     assert '<html lang="de"' in html  # the visitor's language, the market's prices
     prices = re.findall(r'<span class="price">([^<]*)</span>', html)
@@ -200,6 +204,7 @@ async def test_a_signed_in_buyer_sees_their_own_countrys_market(stores, settings
     yui = await make_buyer(stores, settings, "JP")
     html = assert_page(await app_client.get(f"/shop/{slug}",
                                             headers={**yui.headers, **GERMAN}))
+    # her country's market, in her language (her setting wins over the browser's)
     assert Tags(html).canonical() == f"http://testserver/shop/{slug}?market=JP"
     assert 'data-market="JP"' in html and 'data-signed-in="1"' in html
     assert "€" not in html
@@ -287,7 +292,11 @@ async def test_the_product_page_has_its_canonical_and_one_alternate_per_listed_m
     url = f"http://testserver/shop/{slug}/products/{shop.product_id}"
     assert tags.canonical() == f"{url}?market=DE"
     assert tags.alternates() == {"de-DE": f"{url}?market=DE", "ja-JP": f"{url}?market=JP",
-                                 "en-US": f"{url}?market=US"}
+                                 "en-US": f"{url}?market=US",
+                                 "es-US": f"{url}?market=US&lang=es",
+                                 "x-default": tags.alternates()["x-default"]}
+    others = {k: v for k, v in tags.alternates().items() if k != "x-default"}
+    assert tags.alternates()["x-default"] in others.values()
     assert tags.meta("og:type") == "product"
     assert tags.meta("og:title") == "Kabellose Ohrhörer"
     assert tags.meta("og:url") == f"{url}?market=DE"
@@ -300,7 +309,7 @@ async def test_a_products_alternates_name_only_the_markets_it_is_listed_in(
         {"market": "DE", "title": "Nur hier", "price": "10.00"}])
     tags = Tags(assert_page(await app_client.get(
         f"/shop/{slug}/products/{only_de['id']}?market=DE")))
-    assert list(tags.alternates()) == ["de-DE"]
+    assert list(tags.alternates()) == ["de-DE", "x-default"]
 
 
 async def test_the_breakdown_adds_up_to_what_you_pay(stores, settings, app_client):

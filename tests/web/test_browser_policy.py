@@ -210,5 +210,5 @@ def test_the_console_templates_load_the_form_helpers():
     for name, text in (("host.html", "End the stream? It becomes a replay."),
                        ("product_form.html", "Delete this product and its listings?")):
         source = (SRC / "web" / "templates" / name).read_text("utf-8")
-        assert f'data-confirm="{text}"' in source, name
+        assert f"data-confirm=\"{{{{ _('{text}') }}}}\"" in source, name  # (marked)
     assert "data-autosubmit" in (SRC / "web" / "templates" / "orders.html").read_text("utf-8")

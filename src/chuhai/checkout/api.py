@@ -26,6 +26,7 @@ from chuhai.core.actor import ActorKind, Perm
 from chuhai.core.errors import DomainError, NotFound
 from chuhai.core.money import format_minor
 from chuhai.inventory.schemas import amount_text
+from chuhai.web import i18n, problem_text
 from chuhai.web.deps import Caller, CurrentActor, UoW, limit, optional_caller
 from chuhai.web.pages import _csrf_ok, _form, _render
 
@@ -177,14 +178,24 @@ async def _bank_page_context(request: Request, uow: UoW, payment_id: str
         raise NotFound("page", "3ds", code="not_found")
     caller = await optional_caller(request, uow)
     if caller is None or caller.actor.kind is not ActorKind.CUSTOMER:
-        return _render(request, "error.html", 403, caller=None,
-                       message="Sign in as the buyer of this order to confirm its payment.")
+        return _bank_problem(request, None, 403, i18n.N_(
+            "Sign in as the buyer of this order to confirm its payment."))
     try:
         payment, order, merchant = await service.buyer_payment(
             request.app.state.stores, caller.actor, payment_id[:40])
     except DomainError as exc:
-        return _render(request, "error.html", exc.status, caller=None, message=exc.message)
+        return _bank_problem(request, caller, exc.status, exc.message, exc)
     return caller, payment, order, merchant
+
+
+def _bank_problem(request: Request, caller: Caller | None, status: int, message: str,
+                  exc: DomainError | None = None) -> Response:
+    """The bank page's refusal, in the buyer's language and layout."""
+    lang = i18n.from_request(request)
+    text = (problem_text.detail(exc.code, exc.message, lang, exc.extra) if exc is not None
+            else i18n.translations(lang).gettext(message))
+    return _render(request, "shop_error.html", status, shop=None, market=None,
+                   buyer_page=True, lang=lang, message=text)
 
 
 @pages.get("/pay/3ds/{payment_id}")
@@ -197,11 +208,11 @@ async def three_ds_page(payment_id: str, request: Request, uow: UoW) -> Response
     caller, payment, order, merchant = found
     assert caller.actor.region is not None  # a customer's session always has one
     customer = await uow.region(caller.actor.region).get(Customer, caller.actor.subject_id)
-    locale = _display_locale(customer.preferred_language if customer else "en",
-                             customer.home_country if customer else "US")
+    lang = i18n.from_request(request, user=customer.preferred_language if customer else None)
+    locale = _display_locale(lang, customer.home_country if customer else "US")
     return _render(request, "three_ds.html", payment=payment, order=order, merchant=merchant,
                    amount=format_minor(payment.amount_minor, payment.currency, locale),
-                   lang=locale.split("_")[0], csrf=caller.csrf or "")
+                   buyer_page=True, lang=lang, locale=locale, csrf=caller.csrf or "")
 
 
 @pages.post("/pay/3ds/{payment_id}")
@@ -214,8 +225,8 @@ async def three_ds_answer(payment_id: str, request: Request, uow: UoW) -> Respon
     caller, payment, _order, _merchant = found
     form = await _form(request)
     if not _csrf_ok(caller, form):
-        return _render(request, "error.html", 403, caller=None,
-                       message="Your form expired; reload the bank's page and try again.")
+        return _bank_problem(request, caller, 403, i18n.N_(
+            "Your form expired; reload the bank's page and try again."))
     provider = _provider(request)
     assert isinstance(provider, TestProvider)
     result = await provider.authenticate(payment.id, form.get("answer") == "approve")

@@ -109,10 +109,7 @@ async def _buyer_language(request: Request, caller: Caller | None) -> str:
         async with stores.session(caller.actor.region or "") as r:
             user = await r.scalar(select(Customer.preferred_language).where(
                 Customer.id == caller.actor.subject_id))
-    return i18n.choose(asked=request.query_params.get("lang", "")[:16] or None,
-                       cookie=request.cookies.get(i18n.COOKIE, "")[:16] or None, user=user,
-                       accept_language=request.headers.get("accept-language"),
-                       market_languages=())
+    return i18n.from_request(request, user=user)
 
 
 def _signed_out(request: Request, lang: str) -> Response:
@@ -129,7 +126,7 @@ async def my_orders_page(request: Request, uow: UoW) -> Response:
     if caller is None or caller.actor.kind is not ActorKind.CUSTOMER:
         return _signed_out(request, lang)
     orders = await service.my_orders(request.app.state.stores, caller.actor)
-    shown = [shop_views.order(o, shop_views.locale_for(o.market, lang)) for o in orders]
+    shown = [shop_views.order(o, i18n.locale_for(o.market, lang)) for o in orders]
     return _render(request, "my_orders.html", caller=None, orders=shown, shop=None,
                    market=None, signed_in=True, buyer_page=True, lang=lang)
 
@@ -149,7 +146,7 @@ async def my_order_page(order_id: str, request: Request, uow: UoW) -> Response:
     address = addresses.lines(addresses.Address(
         order.ship_name, order.ship_street, order.ship_city, order.ship_region,
         order.ship_postal_code, order.ship_country, order.ship_phone))
-    locale = shop_views.locale_for(order.market, lang)
+    locale = i18n.locale_for(order.market, lang)
     return _render(request, "my_order.html", caller=None, shop=None, market=None,
                    signed_in=True, buyer_page=True, lang=lang, locale=locale,
                    order=shop_views.order(order, locale), address=address,

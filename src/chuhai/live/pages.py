@@ -20,9 +20,9 @@ from chuhai.inventory import auctions, drops, stock
 from chuhai.live import service
 from chuhai.live.schemas import RoomIn
 from chuhai.markets.profiles import get_profile
-from chuhai.web import browser_policy
+from chuhai.web import browser_policy, i18n, problem_text
 from chuhai.web.deps import UoW, optional_caller
-from chuhai.web.pages import _form, _render, _to_login
+from chuhai.web.pages import _form, _render, _to_login, remember_language
 
 router = APIRouter(include_in_schema=False)
 
@@ -134,31 +134,56 @@ async def host_page(room_id: str, request: Request, uow: UoW) -> Response:
 
 
 @router.get("/live/{room_id}")
-async def viewer_page(room_id: str, request: Request, uow: UoW, lang: str | None = None,
+async def viewer_page(room_id: str, request: Request, uow: UoW,
                       market: str | None = None) -> Response:
+    """The viewer page, in the buyer's language (web/i18n.py: ``?lang=``, remembered, their
+    setting, their browser's against the market's languages, the market's); the chat is
+    translated into the same language."""
     caller = await optional_caller(request, uow)
-    try:
-        room = await service.public_room(uow, room_id)
-    except DomainError as exc:
-        return _render(request, "error.html", exc.status, caller=None, message=exc.message)
-    if room.status == "ended":
-        return RedirectResponse(f"/replay/{room.id}", status_code=303)
-    name = None
+    name, setting = None, None
     if caller is not None and caller.actor.kind is ActorKind.CUSTOMER and caller.actor.region:
         customer = await uow.region(caller.actor.region).get(Customer, caller.actor.subject_id)
         if customer is not None:
-            name = customer.display_name
+            name, setting = customer.display_name, customer.preferred_language
             market = market or customer.home_country
-            lang = lang or customer.preferred_language
+    try:
+        room = await service.public_room(uow, room_id)
+    except DomainError as exc:
+        return _buyer_problem(request, exc, setting, market)
+    if room.status == "ended":
+        return RedirectResponse(f"/replay/{room.id}", status_code=303)
     market = (market or room.markets[0]).upper()[:2]
     profile = get_profile(market) or get_profile(room.markets[0])
-    lang = (lang or (profile.default_language if profile else "en"))[:16]
+    languages = profile.languages if profile else []
+    lang = i18n.from_request(request, user=setting, market_languages=languages)
     page = _render(request, "viewer.html", caller=caller, viewer_name=name, room=room,
-                   lang=lang, market=market, title=room.titles.get(lang) or next(
-                       iter(room.titles.values())))
+                   buyer_page=True, lang=lang, locale=i18n.locale_for(market, lang), market=market,
+                   language_name=i18n.language_name(lang),
+                   other_languages=i18n.alternatives(lang, languages),
+                   title=_title(room.titles, lang, languages))
+    remember_language(page, request, lang)
     # The playlist may be on a media server or CDN; pinned products' images are any https
     # address the catalog holds.
     return browser_policy.apply(page, request, media=[room.playback_url], images=["https:"])
+
+
+def _title(titles: dict[str, str], lang: str, market_languages: list[str]) -> str:
+    """The room's title in the page's language, else the market's, else English, else any."""
+    for want in (lang, *(m.split("-")[0] for m in market_languages), "en"):
+        if titles.get(want):
+            return titles[want]
+    return next(iter(titles.values()), "")
+
+
+def _buyer_problem(request: Request, exc: DomainError, setting: str | None,
+                   market: str | None) -> Response:
+    """An unknown room, in the buyer's layout and language."""
+    profile = get_profile(market.upper()[:2]) if market else None
+    lang = i18n.from_request(request, user=setting,
+                             market_languages=profile.languages if profile else ())
+    return _render(request, "shop_error.html", exc.status, shop=None, market=None,
+                   buyer_page=True, lang=lang,
+                   message=problem_text.detail(exc.code, exc.message, lang, exc.extra))
 
 
 @router.get("/replay/{room_id}")
@@ -166,11 +191,16 @@ async def replay_page(room_id: str, request: Request, uow: UoW) -> Response:
     try:
         room = await service.public_room(uow, room_id)
     except DomainError as exc:
-        return _render(request, "error.html", exc.status, caller=None, message=exc.message)
+        return _buyer_problem(request, exc, None, None)
     if room.status != "ended":
         return RedirectResponse(f"/live/{room.id}", status_code=303)
-    page = _render(request, "replay.html", caller=None, room=room,
-                   title=next(iter(room.titles.values())),
+    profile = get_profile(room.markets[0])
+    languages = profile.languages if profile else []
+    lang = i18n.from_request(request, market_languages=languages)
+    page = _render(request, "replay.html", caller=None, room=room, buyer_page=True, lang=lang,
+                   locale=i18n.locale_for(room.markets[0], lang),
+                   title=_title(room.titles, lang, languages),
                    started=(room.started_at or room.scheduled_at).isoformat(),
                    ended=isinstance(room.ended_at, datetime))
+    remember_language(page, request, lang)
     return browser_policy.apply(page, request, media=[room.recording_url])

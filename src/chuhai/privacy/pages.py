@@ -13,10 +13,12 @@ from fastapi.responses import RedirectResponse, Response
 from chuhai.core.actor import ActorKind, Perm
 from chuhai.core.clock import utcnow
 from chuhai.core.errors import DomainError, InvalidInput
+from chuhai.markets.profiles import get_profile
 from chuhai.privacy import audit, consent, forwarding, records, requests, stats, transfers
 from chuhai.privacy.notice import texts
+from chuhai.web import i18n, problem_text
 from chuhai.web.deps import Caller, UoW, limit, optional_caller
-from chuhai.web.pages import _csrf_ok, _form, _render, _to_login
+from chuhai.web.pages import _csrf_ok, _form, _render, _to_login, remember_language
 from chuhai.web.people import identify
 
 router = APIRouter(include_in_schema=False)
@@ -24,13 +26,22 @@ SECTIONS = ("requests", "consent", "transfers", "audit", "records")
 
 
 @router.get("/privacy")
-async def privacy_settings(request: Request, uow: UoW, market: str | None = None,
-                           lang: str | None = None) -> Response:
+async def privacy_settings(request: Request, uow: UoW, market: str | None = None) -> Response:
+    """The buyer's privacy choices and requests. The page speaks the buyer's language
+    (web/i18n.py); the notice's own words are the reviewed ones in
+    rules/privacy/notice_text.toml, versioned with the policy (docs/decisions/0011)."""
     try:
         person = await identify(request, uow, market or "US")
     except DomainError as exc:
-        return _render(request, "error.html", exc.status, caller=None, message=exc.message)
-    used, words = texts(lang or person.language)
+        lang = i18n.from_request(request)
+        return _render(request, "shop_error.html", exc.status, shop=None, market=None,
+                       buyer_page=True, lang=lang,
+                       message=problem_text.detail(exc.code, exc.message, lang, exc.extra))
+    profile = get_profile(person.market) if person.market else None
+    used = i18n.from_request(request,
+                             user=person.language if person.kind == "customer" else None,
+                             market_languages=profile.languages if profile else ())
+    _notice_lang, words = texts(used)
     gpc = consent.gpc_signal(request.headers)
     version = request.app.state.settings.privacy_policy_version
     mine: list[dict[str, Any]] = []
@@ -43,9 +54,12 @@ async def privacy_settings(request: Request, uow: UoW, market: str | None = None
         await uow.commit()
     else:  # a first visit: show the market's defaults; the first save issues a guest id
         state = consent.defaults(person.country, gpc=gpc, policy_version=version)
-    return _render(request, "privacy_settings.html", lang=used, t=words, state=state,
+    page = _render(request, "privacy_settings.html", buyer_page=True, lang=used,
+                   locale=i18n.locale_for(person.market or "US", used), t=words, state=state,
                    ask_age=consent.age_to_ask(state), gpc=gpc,
                    customer=person.kind == "customer", requests=mine, csrf=person.csrf)
+    remember_language(page, request, used)
+    return page
 
 
 

@@ -48,7 +48,7 @@ async def storefront(slug: Slug, request: Request, uow: UoW, market: Market = No
     chosen = await _market(request, shop, caller.actor if caller else None, market)
     items = [] if chosen is None else await catalog.storefront(
         uow.global_, shop, chosen, request.app.state.settings.data_dir)
-    loc, lang = views.locale_for(chosen or "US"), views.language_for(chosen or "US")
+    loc, lang = i18n.locale_for(chosen or "US"), views.language_for(chosen or "US")
     return StorefrontOut.model_validate({
         "shop": shop.slug, "name": shop.name, "market": chosen, "markets": list(shop.markets),
         "products": [views.product(i, shop.slug, chosen or "", loc, lang) for i in items]})
@@ -68,7 +68,7 @@ async def product(slug: Slug, product_id: Annotated[str, Path(max_length=40)],
     item = await catalog.listed(uow.global_, shop, product_id, chosen,
                                 request.app.state.settings.data_dir)
     return ProductOut.model_validate(views.product(
-        item, shop.slug, chosen, views.locale_for(chosen), views.language_for(chosen)))
+        item, shop.slug, chosen, i18n.locale_for(chosen), views.language_for(chosen)))
 
 
 async def _shop(request: Request, slug: str) -> catalog.Shop:
@@ -89,7 +89,7 @@ async def _cart_out(request: Request, actor: Actor, shop: catalog.Shop) -> CartO
     lang = i18n.choose(asked=None, cookie=request.cookies.get(i18n.COOKIE, "")[:16] or None,
                        user=setting, accept_language=request.headers.get("accept-language"),
                        market_languages=profile.languages if profile else ())
-    locale = views.locale_for(view.market, lang)
+    locale = i18n.locale_for(view.market, lang)
     i18n.activate(lang, locale)
     return CartOut.model_validate(views.cart(view, locale, lang))
 

@@ -22,8 +22,8 @@ from chuhai.live.models import Room
 from chuhai.markets.profiles import get_profile
 from chuhai.shop import cart, catalog, views
 from chuhai.web import browser_policy, i18n
-from chuhai.web.deps import Caller, UoW, optional_caller, set_cookie
-from chuhai.web.pages import _render
+from chuhai.web.deps import Caller, UoW, optional_caller
+from chuhai.web.pages import _render, remember_language
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,13 +32,28 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
+def _languages(market: str) -> list[str]:
+    """The market's languages that have buyer pages (its first: the market's own)."""
+    profile = get_profile(market)
+    codes = [t.split("-")[0] for t in (profile.languages if profile else [])]
+    return list(dict.fromkeys(c for c in codes if c in i18n.LANGUAGES)) or ["en"]
+
+
+def _address(request: Request, path: str, market: str, lang: str) -> str:
+    """A page's address in ``market`` and ``lang`` (the market's own language: no ``lang``)."""
+    own = _languages(market)[0]
+    return f"{_base(request)}{path}?market={market}" + ("" if lang == own else f"&lang={lang}")
+
+
 def _alternates(request: Request, path: str, markets: tuple[str, ...] | list[str]
                 ) -> list[dict[str, str]]:
-    out = []
-    for m in markets:
-        profile = get_profile(m)
-        lang = profile.default_language if profile else "en"
-        out.append({"hreflang": f"{lang}-{m}", "href": f"{_base(request)}{path}?market={m}"})
+    """One ``hreflang`` alternate per market and language it is sold in (``de-CH``,
+    ``fr-CH`` …), and ``x-default``: the first market's."""
+    out = [{"hreflang": f"{lang}-{m}", "href": _address(request, path, m, lang)}
+           for m in markets for lang in _languages(m)]
+    if markets:
+        out.append({"hreflang": "x-default",
+                    "href": _address(request, path, markets[0], _languages(markets[0])[0])})
     return out
 
 
@@ -60,11 +75,8 @@ async def _who(request: Request, uow: UoW) -> Who:
 def page_language(request: Request, who: Who, market: str | None) -> str:
     """The buyer page's language (``web/i18n.py`` says in which order it is chosen)."""
     profile = get_profile(market) if market else None
-    return i18n.choose(asked=request.query_params.get("lang", "")[:16] or None,
-                       cookie=request.cookies.get(i18n.COOKIE, "")[:16] or None,
-                       user=who.language,
-                       accept_language=request.headers.get("accept-language"),
-                       market_languages=profile.languages if profile else ())
+    return i18n.from_request(request, user=who.language,
+                             market_languages=profile.languages if profile else ())
 
 
 def _ctx(request: Request, who: Who, market: str | None) -> dict[str, Any]:
@@ -73,15 +85,14 @@ def _ctx(request: Request, who: Who, market: str | None) -> dict[str, Any]:
     lang = page_language(request, who, market)
     return {"caller": caller, "signed_in": signed_in, "buyer_page": True,
             "csrf": caller.csrf if caller and caller.csrf else "", "market": market,
-            "lang": lang, "locale": views.locale_for(market or "US", lang)}
+            "lang": lang, "locale": i18n.locale_for(market or "US", lang),
+            "other_languages": i18n.alternatives(lang, _languages(market) if market else [])}
 
 
 def _page(request: Request, name: str, status: int = 200, images: bool = True,
           **ctx: Any) -> Response:
     page = _render(request, name, status, **ctx)
-    asked = request.query_params.get("lang", "")[:16]
-    if asked and asked == ctx.get("lang"):  # remembered: the next page speaks it too
-        set_cookie(page, request, i18n.COOKIE, asked, max_age=365 * 86400)
+    remember_language(page, request, str(ctx.get("lang")))
     return browser_policy.apply(page, request, images=["https:"] if images else [])
 
 
@@ -117,7 +128,7 @@ async def storefront_page(slug: str, request: Request, uow: UoW, market: str = "
         .order_by(Room.scheduled_at))).all() if chosen in (r.markets or [])]
     path = f"/shop/{shop.slug}"
     return _page(request, "storefront.html", shop=shop, products=products, rooms=rooms,
-                 canonical=f"{_base(request)}{path}?market={chosen}",
+                 canonical=_address(request, path, chosen, ctx["lang"]),
                  alternates=_alternates(request, path, shop.markets), **ctx)
 
 
@@ -140,7 +151,7 @@ async def product_page(slug: str, product_id: str, request: Request, uow: UoW,
         return _problem_page(request, who, exc)
     p = views.product(item, shop.slug, chosen, ctx["locale"], ctx["lang"])
     path = f"/shop/{shop.slug}/products/{item.product.id}"
-    canonical = f"{_base(request)}{path}?market={chosen}"
+    canonical = _address(request, path, chosen, ctx["lang"])
     return _page(request, "product.html", shop=shop, product=p, canonical=canonical,
                  alternates=_alternates(request, path, p["markets"]),
                  ld_json=_ld_json(p, shop, canonical), **ctx)

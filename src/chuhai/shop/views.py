@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
-
 from chuhai.checkout.models import Order
 from chuhai.core.money import Money
 from chuhai.markets.profiles import get_profile
@@ -24,20 +22,6 @@ REASONS = {
     "per_parcel": N_("Duty or border fees are charged once for the parcel, not once per "
                      "item."),
 }
-
-
-def locale_for(market: str, language: str | None = None) -> str:
-    """The buyer's locale for numbers and money: their language in the market's country
-    (de_AT), else the market's own locale, else en_US."""
-    profile = get_profile(market)
-    tags = [f"{language.replace('-', '_')}_{market}"] if language else []
-    tags += [profile.default_locale] if profile else []
-    for tag in tags:
-        try:
-            return str(Locale.parse(tag))
-        except (UnknownLocaleError, ValueError, TypeError):
-            continue
-    return "en_US"
 
 
 def language_for(market: str, language: str | None = None) -> str:

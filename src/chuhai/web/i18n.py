@@ -15,18 +15,20 @@ from __future__ import annotations
 import gettext as gettext_module
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+
+from chuhai.markets.profiles import get_profile
 
 log = logging.getLogger("chuhai.i18n")
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -52,6 +54,12 @@ STATUSES = {
     "pending_payment": N_("awaiting payment"), "paid": N_("paid"),
     "allocated": N_("being packed"), "shipped": N_("shipped"), "delivered": N_("delivered"),
     "cancelled": N_("cancelled"), "refunded": N_("refunded"), "returned": N_("returned"),
+    # a payment's (the test bank's page)
+    "succeeded": N_("approved"), "failed": N_("declined"),
+    "requires_action": N_("waiting for your confirmation"),
+    # a privacy request's (the privacy settings page)
+    "open": N_("being handled"), "awaiting_verification": N_("waiting for you to confirm"),
+    "completed": N_("completed"), "rejected": N_("declined"),
 }
 
 
@@ -122,6 +130,16 @@ def gettext(message: str, **params: Any) -> str:
     return text % params if params else text
 
 
+def template_gettext(message: str) -> str:
+    """For Jinja's newstyle gettext, which fills in the placeholders itself."""
+    return translations(_current.get()).gettext(message)
+
+
+def template_ngettext(singular: str, plural: str, n: int) -> str:
+    """For Jinja's newstyle ngettext, which fills in ``num`` and the other placeholders."""
+    return translations(_current.get()).ngettext(singular, plural, n)
+
+
 def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
     text = translations(_current.get()).ngettext(singular, plural, n)
     return text % {"num": n, **params}
@@ -171,6 +189,28 @@ def parse_accept_language(header: str | None) -> list[str]:
     return [t for _, _, t in sorted(tags)]
 
 
+class _Request(Protocol):
+    @property
+    def query_params(self) -> Mapping[str, str]: ...
+    @property
+    def cookies(self) -> Mapping[str, str]: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+
+def asked_for(request: _Request) -> str | None:
+    """The language the address asks for (``?lang=``), bounded; unchecked."""
+    return request.query_params.get("lang", "")[:16] or None
+
+
+def from_request(request: _Request, *, user: str | None = None,
+                 market_languages: Sequence[str] = ()) -> str:
+    """The language of a page or answer to ``request`` (see ``choose``)."""
+    return choose(asked=asked_for(request), cookie=request.cookies.get(COOKIE, "")[:16] or None,
+                  user=user, accept_language=request.headers.get("accept-language"),
+                  market_languages=market_languages)
+
+
 def choose(*, asked: str | None, cookie: str | None, user: str | None,
            accept_language: str | None, market_languages: Sequence[str]) -> str:
     """The page's language (see the module's docstring for the order)."""
@@ -187,3 +227,36 @@ def choose(*, asked: str | None, cookie: str | None, user: str | None,
         if m in LANGUAGES:
             return m
     return "en"
+
+
+def language_name(code: str) -> str:
+    """A language's name in itself ("Deutsch", "日本語", "العربية"): what a switcher shows."""
+    try:
+        name = Locale.parse(code).get_display_name(code) or code
+    except (UnknownLocaleError, ValueError, TypeError):
+        return code
+    return name[:1].upper() + name[1:]
+
+
+def alternatives(current: str, market_languages: Sequence[str]) -> list[tuple[str, str]]:
+    """The other languages a page offers: the market's, then English; each with its name."""
+    codes: list[str] = []
+    for tag in [*market_languages, "en"]:
+        code = tag.split("-")[0].lower()
+        if code in LANGUAGES and code != current and code not in codes:
+            codes.append(code)
+    return [(c, language_name(c)) for c in codes]
+
+
+def locale_for(market: str, language: str | None = None) -> str:
+    """The buyer's locale for numbers and money: their language in the market's country
+    (de_AT), else the market's own locale, else en_US."""
+    profile = get_profile(market)
+    tags = [f"{language.replace('-', '_')}_{market}"] if language else []
+    tags += [profile.default_locale] if profile else []
+    for tag in tags:
+        try:
+            return str(Locale.parse(tag))
+        except (UnknownLocaleError, ValueError, TypeError):
+            continue
+    return "en_US"

@@ -38,7 +38,7 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
-    i18n.gettext, i18n.ngettext, newstyle=True)
+    i18n.template_gettext, i18n.template_ngettext, newstyle=True)
 templates.env.globals.update(country_name=i18n.country_name, num=i18n.num, when=i18n.when,
                              day=i18n.day, status_name=i18n.status_name)
 FAVICON = Path(__file__).parent / "static" / "favicon.svg"
@@ -55,6 +55,13 @@ def _render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLR
     ctx.setdefault("dir", i18n.direction(str(lang or "en")))
     ctx.setdefault("js_messages", i18n.js_messages(i18n.current()))
     return templates.TemplateResponse(request, name, ctx, status_code=status)
+
+
+def remember_language(page: Response, request: Request, lang: str) -> None:
+    """A language asked for with ``?lang=`` and spoken is remembered (a year): the next page
+    speaks it too, without the query string."""
+    if (i18n.asked_for(request) or "").split("-")[0].lower() == lang:
+        set_cookie(page, request, i18n.COOKIE, lang, max_age=365 * 86400)
 
 
 def _to_login(request: Request) -> RedirectResponse:

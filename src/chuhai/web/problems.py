@@ -15,6 +15,7 @@ from starlette.requests import ClientDisconnect
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from chuhai.core.errors import DomainError
+from chuhai.web import i18n, problem_text
 
 log = logging.getLogger("chuhai.http")
 MEDIA_TYPE = "application/problem+json"
@@ -51,10 +52,17 @@ class Problem(TypedDict):
 
 
 def problem(status: int, code: str, title: str, detail: str, instance: str,
-            **extra: Any) -> JSONResponse:
-    body = {"type": f"/problems/{code}", "title": title, "status": status, "detail": detail,
-            "instance": instance, "code": code, **extra}
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+            request: Request | None = None, **extra: Any) -> JSONResponse:
+    """The answer; with ``request``, its ``detail`` in the buyer's language where there is a
+    buyer text for ``code`` (web/problem_text.py), said in ``Content-Language``."""
+    body: dict[str, Any] = {"type": f"/problems/{code}", "title": title, "status": status,
+                            "detail": detail, "instance": instance, "code": code, **extra}
+    language = i18n.from_request(request) if request is not None else "en"
+    body = problem_text.localize(body, language)
+    resp = JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+    if body["detail"] != detail:
+        resp.headers["Content-Language"] = language
+    return resp
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -82,7 +90,8 @@ def install(app: FastAPI) -> None:
             extra["errors"] = [p.as_dict() for p in exc.problems]
         if exc.status >= 500:
             log.error("domain error %s on %s: %s", exc.code, request.url.path, exc.message)
-        resp = problem(exc.status, exc.code, exc.title, exc.message, request.url.path, **extra)
+        resp = problem(exc.status, exc.code, exc.title, exc.message, request.url.path, request,
+                       **extra)
         if "retry_after" in exc.extra:
             resp.headers["Retry-After"] = str(exc.extra["retry_after"])
         return resp
@@ -93,14 +102,15 @@ def install(app: FastAPI) -> None:
                    "reason": str(e.get("msg", "invalid")).removeprefix("Value error, ")}
                   for e in exc.errors()]
         return problem(422, "invalid_input", "Invalid input",
-                       f"{len(errors)} field(s) are invalid", request.url.path, errors=errors)
+                       f"{len(errors)} field(s) are invalid", request.url.path, request,
+                       errors=errors)
 
     @app.exception_handler(DataError)
     async def _data(request: Request, exc: DataError) -> JSONResponse:
         # The database refused a value validation let through (a backstop, logged).
         log.warning("database refused a value on %s: %s", request.url.path, exc.orig)
         return problem(422, "invalid_input", "Invalid input",
-                       "a value could not be stored as given", request.url.path)
+                       "a value could not be stored as given", request.url.path, request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -108,11 +118,11 @@ def install(app: FastAPI) -> None:
             return _client_gone(request)
         code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
         return problem(exc.status_code, code, str(exc.detail), str(exc.detail),
-                       request.url.path)
+                       request.url.path, request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s", request.url.path)
         return problem(500, "internal_error", "Internal error",
                        "Something went wrong on our side; it has been logged.",
-                       request.url.path)
+                       request.url.path, request)

@@ -1,6 +1,7 @@
 // Planning a room: presentation advice for each market ticked in the form, fetched from
 // /api/culture/advice (seller culture → market) and shown beside the form.
 import { el } from "./live-client.js";
+import { _ } from "./i18n.js";
 
 const box = document.getElementById("advice");
 const list = document.getElementById("advice-list");
@@ -21,13 +22,13 @@ async function render() {
     const a = await adviceFor(m);
     if (!a) continue;
     items.push(el("details", { open: items.length === 0 ? "" : null },
-      el("summary", {}, el("strong", {}, a.target.name), ` (${a.target.code}) — ${a.advice.length} point(s)`),
+      el("summary", {}, el("strong", {}, a.target.name), " ", _("(%(code)s) — %(count)s point(s)", { code: a.target.code, count: a.advice.length })),
       el("ul", {}, ...(a.advice.length ? a.advice.map((r) => el("li", {},
         el("strong", {}, r.dimension_name), `: ${r.advice}`,
-        r.do.length ? el("div", {}, el("small", {}, `Do: ${r.do.join("; ")}`)) : null))
-        : [el("li", {}, "No large cultural gap on these dimensions.")]))));
+        r.do.length ? el("div", {}, el("small", {}, _("Do: %(items)s", { items: r.do.join("; ") }))) : null))
+        : [el("li", {}, _("No large cultural gap on these dimensions."))]))));
   }
-  list.replaceChildren(...(items.length ? items : [el("p", { class: "muted" }, "Tick a market to see advice.")]));
+  list.replaceChildren(...(items.length ? items : [el("p", { class: "muted" }, _("Tick a market to see advice."))]));
 }
 
 if (box) {

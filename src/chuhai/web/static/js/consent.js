@@ -25,6 +25,7 @@ export async function banner(root, market, lang) {
   const res = await fetch(`/api/privacy/consent?${q}`, {credentials: "same-origin"});
   if (!res.ok) return;
   const state = await res.json();
+  root.dataset.consent = state.decided ? "decided" : "asked";  // for tests and styles
   if (state.decided) return;
   const t = state.text;
   const box = document.createElement("section");

@@ -1,6 +1,7 @@
 // The host console: chat with moderation, the question queue, pin/unpin from the run of
 // show, polls, live counters. Same socket protocol as viewers, with host/moderator rights.
 import { LiveClient, el } from "./live-client.js";
+import { _ } from "./i18n.js";
 
 const root = document.getElementById("host");
 const cfg = root.dataset;
@@ -17,7 +18,7 @@ function showFindings(findings, blocked) {
   if (!box) return;
   box.hidden = false;
   box.prepend(el("div", { class: blocked ? "finding blocked" : "finding" },
-    el("strong", {}, blocked ? "Not sent" : "Flagged"), " ",
+    el("strong", {}, blocked ? _("Not sent") : _("Flagged")), " ",
     ...findings.map((f) => el("div", {},
       el("span", { class: "badge" }, f.market || ""), " ", el("code", {}, f.rule), ` ${f.category} «${f.match}» → `,
       el("em", {}, f.suggestion)))));
@@ -30,12 +31,12 @@ function chatLine(ev) {
   const item = el("li", { "data-seq": ev.seq },
     el("small", { class: "muted" }, `#${ev.seq} `), el("b", {}, d.author), " ",
     el("span", { class: "text" }, d.text),
-    d.flags ? el("span", { class: "badge flag", title: "screening flagged this line" }, d.flags.join(", ")) : null,
-    d.redacted ? el("span", { class: "badge", title: "personal data was hidden" }, "PII hidden") : null,
+    d.flags ? el("span", { class: "badge flag", title: _("screening flagged this line") }, d.flags.join(", ")) : null,
+    d.redacted ? el("span", { class: "badge", title: _("personal data was hidden") }, _("PII hidden")) : null,
     mod ? el("span", { class: "mod" },
-      el("button", { type: "button", onclick: () => client.send({ type: "mod.delete", seq: ev.seq }) }, "Delete"),
-      el("button", { type: "button", onclick: () => client.send({ type: "mod.mute", subject: d.author_id, minutes: muteMinutes() }) }, "Mute"),
-      el("button", { type: "button", onclick: () => { if (confirm(`Ban ${d.author} from this room?`)) client.send({ type: "mod.ban", subject: d.author_id }); } }, "Ban")) : null);
+      el("button", { type: "button", onclick: () => client.send({ type: "mod.delete", seq: ev.seq }) }, _("Delete")),
+      el("button", { type: "button", onclick: () => client.send({ type: "mod.mute", subject: d.author_id, minutes: muteMinutes() }) }, _("Mute")),
+      el("button", { type: "button", onclick: () => { if (confirm(_("Ban %(author)s from this room?", { author: d.author }))) client.send({ type: "mod.ban", subject: d.author_id }); } }, _("Ban"))) : null);
   chat.append(item);
   while (chat.children.length > 300) chat.firstChild.remove();
   chat.scrollTop = chat.scrollHeight;
@@ -43,21 +44,21 @@ function chatLine(ev) {
 
 function question(q) {
   if (questions.querySelector(`[data-seq="${q.seq}"]`)) return;
-  const input = el("input", { "aria-label": `Answer to question ${q.seq}`, placeholder: "Answer (pinned on screen)", maxlength: "500" });
+  const input = el("input", { "aria-label": _("Answer to question %(number)s", { number: q.seq }), placeholder: _("Answer (pinned on screen)"), maxlength: "500" });
   questions.append(el("li", { "data-seq": q.seq },
     el("b", {}, q.author || ""), " ", el("span", {}, q.text || ""),
     cfg.canHost === "1" ? el("form", { class: "answer", onsubmit: (e) => {
       e.preventDefault();
       if (input.value.trim()) client.send({ type: "answer", question: q.seq, text: input.value.trim() });
-    } }, input, el("button", { type: "submit" }, "Answer"),
-      el("button", { type: "button", onclick: () => client.send({ type: "question.answered", question: q.seq }) }, "Mark answered")) : null));
+    } }, input, el("button", { type: "submit" }, _("Answer")),
+      el("button", { type: "button", onclick: () => client.send({ type: "question.answered", question: q.seq }) }, _("Mark answered"))) : null));
   $("qcount").textContent = questions.children.length;
 }
 
 function renderPins() {
   document.querySelectorAll("[data-pin]").forEach((b) => {
     const on = pinned.some((p) => p.product_id === b.dataset.pin);
-    b.textContent = on ? "Unpin" : "Pin";
+    b.textContent = on ? _("Unpin") : _("Pin");
     b.setAttribute("aria-pressed", on ? "true" : "false");
   });
   $("pinned").replaceChildren(...pinned.map((p) => el("li", {}, p.title)));
@@ -70,7 +71,7 @@ function renderCounters(c, viewers) {
   $("questions-total").textContent = counters.questions || 0;
   const box = $("poll-tally");
   if (poll) {
-    box.replaceChildren(el("b", {}, poll.question, poll.open ? "" : " (closed)"),
+    box.replaceChildren(el("b", {}, poll.open ? poll.question : _("%(question)s (closed)", { question: poll.question })),
       ...poll.options.map((o, i) => el("div", {}, `${o}: ${counters[`poll:${poll.id}:${i}`] || 0}`)));
     if ($("poll-close")) $("poll-close").hidden = !poll.open;
   } else box.replaceChildren();
@@ -95,7 +96,8 @@ const client = new LiveClient(cfg.room, {
       case "chat.translation": {
         // The host reads the original and, below it, the line in the host's own language.
         const item = chat.querySelector(`[data-seq="${d.seq}"]`);
-        if (item && !item.querySelector(".tr")) item.append(el("div", { class: "tr muted", lang: d.lang }, `${d.machine ? "MT" : "Tr"} (${d.lang}): ${d.text}`));
+        if (item && !item.querySelector(".tr")) item.append(el("div", { class: "tr muted", lang: d.lang },
+          d.machine ? _("MT (%(lang)s): %(text)s", { lang: d.lang, text: d.text }) : _("Tr (%(lang)s): %(text)s", { lang: d.lang, text: d.text })));
         break;
       }
       case "question": chatLine(ev); question({ seq: ev.seq, text: d.text, author: d.author }); break;
@@ -105,8 +107,8 @@ const client = new LiveClient(cfg.room, {
       case "unpin": pinned = pinned.filter((p) => p.product_id !== d.product_id); renderPins(); break;
       case "poll.open": poll = { ...d, open: true }; renderCounters(); break;
       case "poll.close": if (poll) poll.open = false; renderCounters(); break;
-      case "moderation": log(`moderation: ${d.action}${d.seconds !== undefined ? " " + d.seconds + " s" : ""}`); break;
-      case "room.status": log(`room is ${d.status}`); break;
+      case "moderation": log(d.seconds !== undefined ? _("moderation: %(action)s %(seconds)s s", { action: d.action, seconds: d.seconds }) : _("moderation: %(action)s", { action: d.action })); break;
+      case "room.status": log(_("room is %(status)s", { status: d.status })); break;
       case "drop": case "auction": window.dispatchEvent(new CustomEvent(`chuhai:${ev.type}`, { detail: d })); break;
     }
   },

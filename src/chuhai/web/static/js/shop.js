@@ -4,29 +4,11 @@
 import { el } from "./live-client.js";
 import { _, num } from "./i18n.js";
 import { readAddress, renderAddressFields, showAddressErrors } from "./address-form.js";
+import { api, newKey, say } from "./page-api.js";
 
 const $ = (id) => document.getElementById(id);
-const root = $("main");
-const cfg = root ? root.dataset : {};
-const key = () => `ui-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
-
-async function api(method, url, body) {
-  const resp = await fetch(url, {
-    method, credentials: "same-origin",
-    headers: { "content-type": "application/json", "x-csrf-token": cfg.csrf || "" },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = resp.status === 204 ? {} : await resp.json().catch(() => ({}));
-  if (!resp.ok) throw Object.assign(new Error(data.detail || `HTTP ${resp.status}`), { code: data.code, data });
-  return data;
-}
-
-function say(text) {
-  const t = $("toast");
-  if (!t) return;
-  t.textContent = text; t.hidden = false;
-  clearTimeout(say.t); say.t = setTimeout(() => { t.hidden = true; }, 5000);
-}
+const cfg = $("main")?.dataset || {};
+const key = newKey;
 
 // ---------------------------------------------------------------- sign-in
 $("signin-form")?.addEventListener("submit", async (e) => {
@@ -87,7 +69,7 @@ async function renderGuestCart() {
 $("add-to-cart")?.addEventListener("click", async (e) => {
   const b = e.currentTarget;
   if (!cfg.signedIn) {
-    const n = addToGuestCart($("sku").value, root.querySelector("[data-product]").dataset.product);
+    const n = addToGuestCart($("sku").value, $("main").querySelector("[data-product]").dataset.product);
     say(_("Added — %(n)s in your cart. Sign in to hold it.", { n: num(n) }));
     $("added").hidden = false;
     $("cart-link").textContent = _("Cart (%(n)s)", { n: num(n) });

@@ -1,6 +1,7 @@
 // The viewer page: video, chat in the viewer's language, likes, questions, polls, the pinned
 // product card in the viewer's market and currency, and a share link.
 import { LiveClient, el, attachVideo } from "./live-client.js";
+import { _, num } from "./i18n.js";
 
 const root = document.getElementById("viewer");
 const cfg = root.dataset;
@@ -29,14 +30,14 @@ function markTranslated(item, text, original, machine) {
   const span = item.querySelector(".text");
   span.textContent = text;
   let showingOriginal = false;
-  const label = machine ? "MT" : "Tr";
+  const label = machine ? _("MT") : _("Tr");
   const b = el("button", { class: "orig", type: "button", "aria-pressed": "false",
-    title: machine ? "Machine translated — show the original" : "Translated — show the original",
+    title: machine ? _("Machine translated — show the original") : _("Translated — show the original"),
     onclick: () => {
       showingOriginal = !showingOriginal;
       span.textContent = showingOriginal ? original : text;
       b.setAttribute("aria-pressed", String(showingOriginal));
-      b.textContent = showingOriginal ? "Original" : label;
+      b.textContent = showingOriginal ? _("Original") : label;
     } }, label);
   item.append(b);
 }
@@ -67,10 +68,10 @@ function renderCards(pinned) {
 function buyButton(p, l) {
   const sku = (l.skus || []).find((k) => k.in_stock);
   if (l.restricted || l.deliverable === false || !sku) {
-    return el("button", { type: "button", class: "buy", disabled: true }, sku ? l.landed_label : "Sold out");
+    return el("button", { type: "button", class: "buy", disabled: true }, sku ? l.landed_label : _("Sold out"));
   }
   if (cfg.signedIn !== "1") {
-    return el("button", { type: "button", class: "buy", onclick: () => { const d = $("signin"); d.open = true; $("email")?.focus(); } }, "Sign in to buy");
+    return el("button", { type: "button", class: "buy", onclick: () => { const d = $("signin"); d.open = true; $("email")?.focus(); } }, _("Sign in to buy"));
   }
   return el("button", { type: "button", class: "buy", "data-sku": sku.id, onclick: async (e) => {
     const b = e.currentTarget;
@@ -84,11 +85,11 @@ function buyButton(p, l) {
       const n = data.lines.reduce((s, x) => s + x.quantity, 0);
       const link = $("cart-link");
       link.href = `/shop/${p.shop}/cart`;
-      link.textContent = `Cart (${n}) — check out`;
+      link.textContent = _("Cart (%(count)s) — check out", { count: num(n) });
       link.parentElement.hidden = false;
-      toast(`Added to your cart — ${n} item${n === 1 ? "" : "s"}`);
+      toast(n === 1 ? _("Added to your cart — 1 item") : _("Added to your cart — %(count)s items", { count: num(n) }));
     } catch (err) { toast(err.message); } finally { b.disabled = false; }
-  } }, "Buy");
+  } }, _("Buy"));
 }
 
 function renderPoll() {
@@ -96,12 +97,12 @@ function renderPoll() {
   if (!poll) { box.hidden = true; return; }
   box.hidden = false;
   const total = poll.options.reduce((s, _o, i) => s + (counters[`poll:${poll.id}:${i}`] || 0), 0);
-  box.replaceChildren(el("p", { class: "pq" }, poll.question, poll.open ? "" : " (closed)"),
+  box.replaceChildren(el("p", { class: "pq" }, poll.question, poll.open ? "" : " " + _("(closed)")),
     ...poll.options.map((o, i) => {
       const n = counters[`poll:${poll.id}:${i}`] || 0;
       return el("button", { type: "button", disabled: !poll.open || you?.kind !== "customer",
         onclick: () => client.send({ type: "vote", poll: poll.id, option: i }) },
-        `${o} · ${total ? Math.round((100 * n) / total) : 0}%`);
+        `${o} · ${pct(total ? n / total : 0)}`);
     }));
 }
 
@@ -109,18 +110,18 @@ function renderAnswer(a) {
   const box = $("answer");
   if (!a) { box.hidden = true; return; }
   box.hidden = false;
-  box.replaceChildren(el("small", {}, "Q: ", a.question_text), el("div", {}, "A: ", a.text));
+  box.replaceChildren(el("small", {}, _("Q: %(text)s", { text: a.question_text })), el("div", {}, _("A: %(text)s", { text: a.text })));
 }
 
 function setCounters(c, viewers) {
   Object.assign(counters, c || {});
-  if (viewers !== undefined) $("viewers").textContent = viewers;
-  $("likes").textContent = counters.likes || 0;
+  if (viewers !== undefined) $("viewers").textContent = num(viewers);
+  $("likes").textContent = num(counters.likes || 0);
   renderPoll();
 }
 
 function status(s) {
-  $("status").textContent = s === "live" ? "" : s === "connecting" ? "connecting…" : "reconnecting…";
+  $("status").textContent = s === "live" ? "" : s === "connecting" ? _("connecting…") : _("reconnecting…");
 }
 
 const client = new LiveClient(cfg.room, {
@@ -140,7 +141,7 @@ const client = new LiveClient(cfg.room, {
     setCounters(h.counters, h.viewers);
     $("compose").hidden = !h.you.can_chat;
     $("signin").hidden = h.you.kind !== "guest";
-    if (h.room.status !== "live") $("status").textContent = h.room.status === "scheduled" ? "starting soon" : h.room.status;
+    if (h.room.status !== "live") $("status").textContent = h.room.status === "scheduled" ? _("starting soon") : _("ended");
   },
   onEvent(ev) {
     const d = ev.data;
@@ -158,16 +159,41 @@ const client = new LiveClient(cfg.room, {
       case "poll.close": if (poll && poll.id === d.poll) { poll.open = false; renderPoll(); } break;
       case "answer": renderAnswer(d); break;
       case "moderation":
-        if (d.action === "mute" && you && d.subject === you.subject) toast("A moderator muted you for a while.");
-        if (d.action === "slow") toast(d.seconds ? `Slow mode: one message every ${d.seconds} s` : "Slow mode is off");
+        if (d.action === "mute" && you && d.subject === you.subject) toast(_("A moderator muted you for a while."));
+        if (d.action === "slow") toast(d.seconds ? _("Slow mode: one message every %(seconds)s s", { seconds: num(d.seconds) }) : _("Slow mode is off"));
         break;
       case "room.status": if (d.status === "ended") location.href = `/replay/${cfg.room}`; break;
       case "drop": case "auction": window.dispatchEvent(new CustomEvent(`chuhai:${ev.type}`, { detail: d })); break;
     }
   },
   onAgg(a) { setCounters(a.counters, a.viewers); },
-  onError(e) { toast(e.message); },
+  onError(e) { toast(said(e)); },
 });
+
+// What the room's server refused, in the page's language (its code is stable; its English
+// message is the fallback for a code this page does not know).
+const REFUSALS = {
+  muted: () => _("A moderator muted you for a while."),
+  banned: () => _("You cannot take part in this room."),
+  rate_limited: () => _("Slow down: too many messages. Try again in a moment."),
+  slow_mode: () => _("Slow mode is on; wait a moment before the next message."),
+  blocked: () => _("Not sent: the message breaks the rules of this room."),
+  too_long: () => _("The message is too long."),
+  sign_in_required: () => _("Sign in to chat, ask and buy"),
+  followers_only: () => _("Only followers can chat right now."),
+  invalid_characters: () => _("The message has characters that cannot be sent."),
+  frame_too_large: () => _("The message is too long."),
+  poll_closed: () => _("The poll is closed."),
+  already_voted: () => _("You have already voted."),
+  room_ended: () => _("The live has ended."),
+  forbidden: () => _("You cannot do that here."),
+};
+function said(e) { return REFUSALS[e.code]?.() || e.message; }
+
+function pct(share) {
+  try { return new Intl.NumberFormat(document.documentElement.lang || "en", { style: "percent" }).format(share); }
+  catch (_e) { return `${Math.round(share * 100)}%`; }
+}
 
 function toast(text) {
   const t = $("toast");
@@ -184,7 +210,7 @@ attachVideo($("video"), cfg.playback);
 $("like").addEventListener("click", () => {
   client.send({ type: "like", n: 1 });
   counters.likes = (counters.likes || 0) + 1;
-  $("likes").textContent = counters.likes;
+  $("likes").textContent = num(counters.likes);
 });
 $("compose").addEventListener("submit", (e) => {
   e.preventDefault();
@@ -197,7 +223,7 @@ $("compose").addEventListener("submit", (e) => {
 $("share").addEventListener("click", async () => {
   const url = `${location.origin}/live/${cfg.room}`;
   if (navigator.share) { try { await navigator.share({ title: document.title, url }); return; } catch (_) { /* fall through */ } }
-  try { await navigator.clipboard.writeText(url); toast("Link copied"); } catch (_) { toast(url); }
+  try { await navigator.clipboard.writeText(url); toast(_("Link copied")); } catch (_) { toast(url); }
 });
 $("signin-form")?.addEventListener("submit", async (e) => {
   e.preventDefault();
@@ -205,5 +231,5 @@ $("signin-form")?.addEventListener("submit", async (e) => {
   const resp = await fetch("/api/customers/session", { method: "POST", headers: { "content-type": "application/json" },
     body: JSON.stringify({ email: f.email.value, password: f.password.value }) });
   if (resp.ok) location.reload();
-  else toast((await resp.json()).detail || "Sign-in failed");
+  else toast((await resp.json().catch(() => ({}))).detail || _("Sign-in failed"));
 });

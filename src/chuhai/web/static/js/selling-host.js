@@ -1,0 +1,90 @@
+// Drops and auctions in the host console: create them, start them, watch stock, bids and
+// orders move. Room events arrive as window events "chuhai:drop" / "chuhai:auction" from the
+// console's live client. The console stays English this turn; its words are marked.
+import { _ } from "./i18n.js";
+import { api, cfg, left, loadOffers, money, say } from "./page-api.js";
+
+const $ = (id) => document.getElementById(id);
+const state = { drops: new Map(), auctions: new Map() };
+
+function renderOffers() {
+  const box = $("offers");
+  if (!box) return;
+  box.replaceChildren();
+  for (const drop of state.drops.values()) {
+    const li = document.createElement("li");
+    li.dataset.drop = drop.id;
+    li.textContent = _("%(title)s — %(status)s · %(lines)s", { title: drop.title, status: drop.status,
+      lines: drop.lines.map((l) => `${l.market} ${l.remaining}/${l.quantity}`).join(" · ") });
+    box.append(li);
+  }
+  for (const a of state.auctions.values()) {
+    const li = document.createElement("li");
+    li.dataset.auction = a.id;
+    const parts = [_("%(title)s — %(status)s", { title: a.title, status: a.status }), money(a.price || a.start_price, a.currency),
+      _("%(bids)s bids", { bids: a.bids })];
+    if (a.leader) parts.push(_("leader %(name)s", { name: a.leader }));
+    if (a.status === "live") parts.push(left(a.ends_at));
+    li.textContent = parts.join(" · ");
+    box.append(li);
+  }
+}
+
+// The console's line for a drop or auction shows its status as it changes (started,
+// ended, won …) without a reload; once it is no longer scheduled its Start button goes.
+function markLine(offer) {
+  const line = document.querySelector(`[data-line="${offer.id}"]`);
+  if (!line) return;
+  const status = line.querySelector("[data-status]");
+  if (status) status.textContent = offer.status;
+  if (offer.status !== "scheduled") line.querySelector("[data-start]")?.remove();
+}
+
+async function hostStart(kind, id) {
+  try {
+    const out = await api("POST", `/api/${kind}/${id}/start`, kind === "drops" ? { countdown_s: Number(($("countdown") || {}).value || 10) } : undefined);
+    (kind === "drops" ? state.drops : state.auctions).set(out.id, out);
+    markLine(out);
+    renderOffers();
+    say(kind === "drops" ? _("Drop started") : _("Auction started"));
+  } catch (e) { say(e.message); }
+}
+
+async function create(form) {
+  const f = Object.fromEntries(new FormData(form).entries());
+  try {
+    if (form.dataset.kind === "drop") {
+      await api("POST", "/api/drops", { title: f.title, room_id: cfg.room, per_buyer_limit: Number(f.per_buyer_limit),
+        lines: [{ sku_id: f.sku_id, market: f.market, quantity: Number(f.quantity), price: f.price }] });
+    } else {
+      await api("POST", "/api/auctions", { title: f.title, room_id: cfg.room, sku_id: f.sku_id, warehouse_id: f.warehouse_id,
+        market: f.market, start_price: f.start_price, duration_s: Number(f.duration_s),
+        anti_snipe_s: Number(f.anti_snipe_s), sudden_death: Number(f.anti_snipe_s) === 0 });
+    }
+    location.reload();
+  } catch (err) {
+    const details = err.data && err.data.errors ? ": " + err.data.errors.map((x) => `${x.field} ${x.reason}`).join("; ") : "";
+    say(err.message + details);
+  }
+}
+
+async function orderTiles() {
+  try {
+    const orders = (await api("GET", "/api/orders")).filter((o) => o.room_id === cfg.room && !["cancelled", "refunded", "pending_payment"].includes(o.status));
+    $("orders-count").textContent = orders.length;
+    const gmv = {};
+    for (const o of orders) gmv[o.currency] = (gmv[o.currency] || 0) + Number(o.total);
+    $("gmv").textContent = Object.entries(gmv).map(([c, v]) => money(v.toFixed(2), c)).join(" · ") || "—";
+  } catch { /* no orders permission: the tile stays empty */ }
+}
+
+window.addEventListener("chuhai:drop", (e) => { state.drops.set(e.detail.drop.id, e.detail.drop); markLine(e.detail.drop); renderOffers(); });
+window.addEventListener("chuhai:auction", (e) => { state.auctions.set(e.detail.auction.id, e.detail.auction); markLine(e.detail.auction); renderOffers(); });
+document.addEventListener("click", (e) => {
+  const b = e.target.closest("[data-start]");
+  if (b) hostStart(b.dataset.kind, b.dataset.start);
+});
+document.querySelectorAll("form.js-create").forEach((form) => form.addEventListener("submit", (e) => { e.preventDefault(); create(form); }));
+if (cfg.room) loadOffers(cfg.room, state, renderOffers);
+if ($("orders-count")) { orderTiles(); setInterval(orderTiles, 5000); }
+window.chuhaiSellingReady = true;
