@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, console_page, viewer_sign_in
+from tests.e2e.conftest import ARTIFACTS, console_page, screenshot_dir, viewer_sign_in
 
 pytestmark = pytest.mark.e2e
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
@@ -78,8 +78,8 @@ def test_viewer_and_host_talk_pin_and_survive_a_reconnect(server, browser):
     assert host.evaluate("window.__xss === undefined")
     assert host.locator("#chat img").count() == 0
 
-    viewer.screenshot(path=str(ARTIFACTS / "live-viewer.png"))
-    host.screenshot(path=str(ARTIFACTS / "live-host.png"), full_page=True)
+    viewer.screenshot(path=str(screenshot_dir() / "live-viewer.png"))
+    host.screenshot(path=str(screenshot_dir() / "live-host.png"), full_page=True)
     host.locator("[data-pin]").first.click()  # unpin: leave the demo room as we found it
     host.context.close()
     viewer.context.close()

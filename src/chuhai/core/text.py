@@ -8,6 +8,7 @@ validation so length limits apply to what will be stored.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
@@ -36,6 +37,23 @@ def has_control(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return any(has_control(v) for v in value)
     return False
+
+
+def ascii_digits(value: Any) -> Any:
+    """Digits of any script as ASCII ("٤٢٤٢", "４２４２", "๔๒๔๒" → "4242"), and full-width
+    spaces and hyphens as ASCII ones: what a buyer's own keyboard types into a card number,
+    a postal code or a phone number must mean the same number."""
+    if not isinstance(value, str) or value.isascii():
+        return value
+    out = []
+    for ch in value:
+        d = unicodedata.decimal(ch, None)
+        out.append(str(d) if d is not None else _WIDE.get(ch, ch))
+    return "".join(out)
+
+
+_WIDE = {"\u3000": " ", "\uff0d": "-", "\u2212": "-", "\u30fc": "-", "\u2010": "-",
+         "\u2011": "-", "\u2012": "-", "\u2013": "-"}
 
 
 def strip_control(value: Any) -> Any:
