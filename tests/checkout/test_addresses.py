@@ -240,7 +240,8 @@ def test_lines_leave_out_blank_lines() -> None:
 
 
 def test_a_postal_code_and_phone_typed_in_full_width_or_arabic_digits_are_the_same() -> None:
-    japan = normalize({**JP, "postal_code": "１００－０００１", "phone": "０３－１２３４－５６７８"})
+    japan = normalize({**JP, "postal_code": "１００－０００１",
+                       "phone": "０３－１２３４－５６７８"})
     assert (japan.postal_code, japan.phone) == ("100-0001", "+81312345678")
     riyadh = normalize({"name": "Noura", "street": "King Fahd Rd 1", "city": "Riyadh",
                         "postal_code": "١٢٢١١", "country": "SA", "phone": "٠٥٠١٢٣٤٥٦٧"})
