@@ -46,6 +46,7 @@ from chuhai.privacy import forward_api as privacy_forward_api
 from chuhai.privacy import office_api as privacy_office_api
 from chuhai.privacy import pages as privacy_pages
 from chuhai.realtime.bus import Bus, MemoryBus, RedisBus
+from chuhai.search import api as search_api
 from chuhai.shop import api as shop_api
 from chuhai.shop import pages as shop_pages
 from chuhai.web import apidocs, openapi, pages, problems
@@ -211,6 +212,7 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.include_router(checkout_api.pages)
     app.include_router(checkout_pages.router)
     app.include_router(shop_api.router)
+    app.include_router(search_api.router)
     app.include_router(shop_pages.router)
     app.include_router(webhooks_api.router)
     app.include_router(analytics_api.router)

@@ -34,7 +34,7 @@ PUBLIC = {
     ("get", "/api/privacy/consent/history"), ("get", "/api/privacy/requests"),
     ("post", "/api/privacy/requests"), ("get", "/api/privacy/requests/{request_id}/export"),
     ("get", "/api/shop/{slug}"), ("get", "/api/shop/{slug}/products/{product_id}"),
-    ("get", "/api/address-forms/{country}"),
+    ("get", "/api/address-forms/{country}"), ("get", "/api/search"),
 }
 # ... of which these look at a caller all the same (a token sent must be valid; a data
 # request needs a signed-in customer): 401 too.
@@ -53,6 +53,7 @@ RATE_LIMITED = {
     ("get", "/api/feed"), ("post", "/api/privacy/consent"), ("post", "/api/privacy/requests"),
     ("post", "/api/privacy/forwarded"), ("post", "/api/shop/{slug}/cart/items"),
     ("put", "/api/shop/{slug}/cart/items/{sku_id}"), ("post", "/api/shop/{slug}/checkout"),
+    ("get", "/api/search"),
 }
 # Parts of success bodies that are free-form on purpose, or not typed yet; the test fails
 # when one is added, and when one here is typed (then take it off the list).

@@ -41,7 +41,8 @@ class Product(GlobalBase):
     images: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(12), default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow,
+                                                 index=True)  # the search index follows it
 
     skus: Mapped[list[Sku]] = relationship(
         back_populates="product", cascade="all, delete-orphan", order_by="Sku.code",

@@ -177,6 +177,7 @@ async def update_product(session: AsyncSession, actor: Actor, product_id: str,
         _replace_skus(product, patch.skus, merge=merge)
     if patch.listings is not None:
         _replace_listings(product, patch.listings, merge=merge)
+    product.updated_at = utcnow()  # also when only SKUs or listings changed: search follows
     await flush_or_conflict(session)
     return product
 

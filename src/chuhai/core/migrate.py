@@ -31,6 +31,7 @@ def target_metadata(kind: str) -> MetaData:
     import chuhai.live.models
     import chuhai.marketing.models
     import chuhai.privacy.models
+    import chuhai.search.models
     import chuhai.shop.models
     import chuhai.webhooks.models  # noqa: F401
 

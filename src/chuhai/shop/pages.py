@@ -20,8 +20,10 @@ from chuhai.core.actor import ActorKind
 from chuhai.core.errors import DomainError
 from chuhai.live.models import Room
 from chuhai.markets.profiles import get_profile
+from chuhai.search import api as search_api
+from chuhai.search import service as search_service
 from chuhai.shop import cart, catalog, views
-from chuhai.web import browser_policy, i18n
+from chuhai.web import browser_policy, i18n, problem_text
 from chuhai.web.deps import Caller, UoW, optional_caller
 from chuhai.web.pages import _render, remember_language
 
@@ -119,8 +121,13 @@ async def storefront_page(slug: str, request: Request, uow: UoW, market: str = "
     if chosen is None:
         return _page(request, "shop_markets.html", shop=shop, **ctx,
                      choices=[(m, get_profile(m)) for m in shop.markets])
-    items = await catalog.storefront(uow.global_, shop, chosen,
-                                     request.app.state.settings.data_dir)
+    found = None
+    if "q" in request.query_params:  # the search box: this shop's listings in the market
+        found = await _search(request, uow, shop, chosen, ctx["lang"])
+        items = []
+    else:
+        items = await catalog.storefront(uow.global_, shop, chosen,
+                                         request.app.state.settings.data_dir)
     products = [views.product(i, shop.slug, chosen, ctx["locale"], ctx["lang"])
                 for i in items]
     rooms = [r for r in (await uow.global_.scalars(select(Room).where(
@@ -128,8 +135,30 @@ async def storefront_page(slug: str, request: Request, uow: UoW, market: str = "
         .order_by(Room.scheduled_at))).all() if chosen in (r.markets or [])]
     path = f"/shop/{shop.slug}"
     return _page(request, "storefront.html", shop=shop, products=products, rooms=rooms,
+                 found=found, q=request.query_params.get("q", "")[:200],
                  canonical=_address(request, path, chosen, ctx["lang"]),
                  alternates=_alternates(request, path, shop.markets), **ctx)
+
+
+async def _search(request: Request, uow: UoW, shop: catalog.Shop, market: str,
+                  lang: str) -> dict[str, Any]:
+    """The storefront's search (search/service.py), shaped as the API answers it; a bad
+    filter or cursor is said on the page, in the buyer's language."""
+    p = request.query_params
+    try:
+        await search_api.fresh_index(request, uow)
+        page = await search_service.search(
+            uow.global_, q=p.get("q", "")[:200], market=market, org_id=shop.org_id,
+            filters=search_service.Filters(
+                chapter=p.get("chapter") if (p.get("chapter") or "").isdigit() else None,
+                price_min=search_api._amount(p.get("price_min"), "price_min"),
+                price_max=search_api._amount(p.get("price_max"), "price_max")),
+            cursor=p.get("cursor") or None, secret=request.app.state.settings.secret_key or "",
+            dialect=uow.global_.get_bind().dialect.name)
+    except DomainError as exc:
+        return {"error": problem_text.detail(exc.code, exc.message, lang, exc.extra),
+                "results": [], "facets": {"price": [], "category": []}}
+    return await search_api.shaped(uow, page, lang)
 
 
 @router.get("/shop/{slug}/products/{product_id}")
