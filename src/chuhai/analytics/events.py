@@ -11,7 +11,10 @@ from chuhai.core.errors import InvalidInput
 
 EVENT_TYPES: frozenset[str] = frozenset({
     "room.view", "product.view", "product.click", "feed.impression", "feed.click",
+    "search.click",  # a result opened from a search: what attribution credits to search
 })
+# Recorded by the server itself, never sent by a page: a search (with its query text).
+SERVER_TYPES: frozenset[str] = frozenset({"search"})
 MAX_BATCH = 50
 ID_PATTERN = r"^[a-z]{2,5}_[A-Za-z0-9_-]{4,34}$"
 _ID = re.compile(ID_PATTERN)
@@ -22,6 +25,7 @@ class Event:
     type: str
     room_id: str | None
     product_id: str | None
+    query: str | None = None  # a search's text (server-recorded ``search`` events only)
 
 
 def parse_batch(raw: Any) -> list[Event]:

@@ -26,6 +26,9 @@ class AnalyticsEvent(RegionalBase):
         String(40), info=pd("user.behavior.browsing_history"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True,
                                          info=NOT_PERSONAL)
+    # What a search asked (``search`` events): only here, with consent; never in the counts.
+    query: Mapped[str | None] = mapped_column(
+        String(200), info=pd("user.behavior.search_history"))
 
 
 class AnalyticsCount(GlobalBase):

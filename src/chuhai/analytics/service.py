@@ -42,7 +42,8 @@ async def record(uow: UnitOfWork, events: list[Event], *, market: str,
         assert subject_id is not None and region is not None
         uow.region(region).add_all([
             AnalyticsEvent(subject_id=subject_id, market=market, type=e.type,
-                           room_id=e.room_id, product_id=e.product_id, at=now)
+                           room_id=e.room_id, product_id=e.product_id, at=now,
+                           query=e.query[:200] if e.query else None)
             for e in events])
     await _count(uow, market, now.date(), Counter(
         (e.type, e.room_id or "", e.product_id or "") for e in events))

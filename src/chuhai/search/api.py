@@ -11,13 +11,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from chuhai.analytics import service as analytics
+from chuhai.analytics.events import Event
 from chuhai.core.errors import InvalidInput
 from chuhai.core.money import Money
+from chuhai.privacy.consent import gpc_signal
 from chuhai.search import index, service
 from chuhai.shop import catalog
 from chuhai.web import i18n
 from chuhai.web.deps import UoW, client_ip
 from chuhai.web.deps import limit as rate_limit
+from chuhai.web.people import identify
 
 router = APIRouter(prefix="/api", tags=["search"])
 
@@ -84,6 +88,20 @@ async def fresh_index(request: Request, uow: UoW) -> None:
         service.forget_vocabulary()
 
 
+async def note_search(request: Request, uow: UoW, market: str, q: str) -> None:
+    """A search is an analytics event (what attribution credits to search): its text kept
+    only in the person's own regional events and only with analytics consent; without it,
+    an anonymous count for the day and market, with no text."""
+    if not q.strip():
+        return
+    person = await identify(request, uow, market)
+    await analytics.record(uow, [Event("search", None, None, query=q[:200])],
+                           market=person.market, country=person.country,
+                           subject_id=person.subject_id, region=person.region,
+                           gpc=gpc_signal(request.headers))
+    await uow.commit()
+
+
 def _amount(raw: str | None, field: str) -> Decimal | None:
     if raw is None or raw == "":
         return None
@@ -122,6 +140,7 @@ async def search(request: Request, uow: UoW,
         uow.global_, q=q, market=market, org_id=org_id, filters=filters, cursor=cursor,
         limit=limit, secret=request.app.state.settings.secret_key or "",
         dialect=uow.global_.get_bind().dialect.name)
+    await note_search(request, uow, page.market, q)
     lang = i18n.from_request(request, market_languages=service.languages_of(page.market))
     return SearchOut.model_validate(await shaped(uow, page, lang))  # by alias: "as"
 

@@ -155,6 +155,7 @@ async def _search(request: Request, uow: UoW, shop: catalog.Shop, market: str,
                 price_max=search_api._amount(p.get("price_max"), "price_max")),
             cursor=p.get("cursor") or None, secret=request.app.state.settings.secret_key or "",
             dialect=uow.global_.get_bind().dialect.name)
+        await search_api.note_search(request, uow, market, p.get("q", "")[:200])
     except DomainError as exc:
         return {"error": problem_text.detail(exc.code, exc.message, lang, exc.extra),
                 "results": [], "facets": {"price": [], "category": []}}

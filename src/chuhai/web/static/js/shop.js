@@ -170,3 +170,15 @@ if ($("cart") && cfg.signedIn) {
 }
 if (!$("cart") && cfg.signedIn) mergeGuestCart().catch(() => {});
 window.chuhaiShopReady = true;
+
+// A result opened from a search is counted as search's (kept with the buyer's id only with
+// analytics consent; the server decides): what attribution credits to search.
+for (const a of document.querySelectorAll("#results .result a")) {
+  a.addEventListener("click", () => {
+    const product = a.closest("[data-product]")?.dataset.product;
+    if (!product) return;
+    fetch("/api/events", { method: "POST", keepalive: true, credentials: "same-origin",
+      headers: { "content-type": "application/json", "x-csrf-token": cfg.csrf || "" },
+      body: JSON.stringify({ market: cfg.market, events: [{ type: "search.click", product_id: product }] }) }).catch(() => {});
+  });
+}
