@@ -60,6 +60,9 @@ class Order(RegionalBase):
     ship_phone: Mapped[str] = mapped_column(String(20), default="", server_default="",
                                             info=pd("user.contact.phone_number"))
     tracking: Mapped[str | None] = mapped_column(String(80), info=NOT_PERSONAL)
+    # While one payment of the order is being charged: no second charge starts before this
+    # (checkout/service.py ``pay``); it lapses on its own if the node dies mid-charge.
+    paying_until: Mapped[datetime | None] = mapped_column(UTCDateTime, info=NOT_PERSONAL)
     idempotency_key: Mapped[str] = mapped_column(String(80), info=NOT_PERSONAL)
     # The keyed fingerprint of the checkout body (core/idempotency.py): derived from the
     # address, so declared with it and cleared with it on erasure. None on older rows.

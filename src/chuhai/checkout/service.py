@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,6 +49,7 @@ from chuhai.privacy import access
 
 log = logging.getLogger("chuhai.checkout")
 PAYING_HOLD = timedelta(minutes=5)  # a buyer in the middle of paying keeps their units
+PAY_CLAIM = timedelta(seconds=90)  # the longest a charge may take before another may start
 
 
 def _buyer(actor: Actor) -> tuple[str, str]:
@@ -305,9 +306,38 @@ async def pay(stores: Stores, provider: PaymentProvider, actor: Actor, order_id:
                 raise
             check_replay(prior.request_hash, fp)
             return order, prior
-    result = await provider.charge(payment.id, order.total_minor, order.currency,
-                                   data.card_number, return_url)
-    return await apply_result(stores, provider, region, payment.id, result)
+    if not await _claim(stores, region, order.id):
+        # Another charge of this order is at the bank right now (a second tab, a double
+        # tap with a fresh key): this one is never sent, so nobody pays twice.
+        await _set_payment(stores, payment, "failed", ChargeResult(
+            ChargeStatus.FAILED, "", decline_code="payment_in_progress"))
+        raise Conflict("another payment of this order is in progress; wait for its answer",
+                       code="payment_in_progress")
+    try:
+        result = await provider.charge(payment.id, order.total_minor, order.currency,
+                                       data.card_number, return_url)
+        return await apply_result(stores, provider, region, payment.id, result)
+    finally:
+        await _unclaim(stores, region, order.id)
+
+
+async def _claim(stores: Stores, region: str, order_id: str) -> bool:
+    """The order's one charge slot, taken atomically: only while the order is unpaid and no
+    other charge holds it (or that charge's node died and its claim lapsed)."""
+    now = utcnow()
+    async with stores.session(region) as r:
+        taken = await r.execute(update(Order).where(
+            Order.id == order_id, Order.status == OrderStatus.PENDING_PAYMENT,
+            or_(Order.paying_until.is_(None), Order.paying_until < now),
+        ).values(paying_until=now + PAY_CLAIM))
+        await r.commit()
+    return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def _unclaim(stores: Stores, region: str, order_id: str) -> None:
+    async with stores.session(region) as r:
+        await r.execute(update(Order).where(Order.id == order_id).values(paying_until=None))
+        await r.commit()
 
 
 async def apply_result(stores: Stores, provider: PaymentProvider, region: str,

@@ -46,6 +46,7 @@ DETAILS: dict[str, str] = {
     "rate_limited": N_("Too many attempts; wait a moment and try again."),
     "order_not_payable": N_("This order can no longer be paid."),
     "payment_params_changed": N_("The payment changed; start paying again."),
+    "payment_in_progress": N_("Your payment is already being processed; wait for its answer."),
     "idempotency_key_reused": N_("This was already sent with other details; reload the page."),
     "shop_not_found": N_("This shop was not found."),
     "product_not_found": N_("This product was not found."),
