@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from chuhai.web import i18n
 from tests.e2e.conftest import console_page, screenshot_dir
@@ -24,12 +25,14 @@ def test_translation_and_screening_in_the_live_room(server, browser):
 
     host.get_by_placeholder("Say something as host").fill("Thanks for watching!")
     host.get_by_role("button", name="Send").click()
-    line = viewer.locator("#chat li").filter(has=viewer.locator("button.orig")).last
-    line.wait_for(timeout=10000)
-    assert line.locator(".text").inner_text() == "Danke fürs Zuschauen!"
+    translated = viewer.locator("#chat li").filter(has_text="Danke fürs Zuschauen!").filter(
+        has=viewer.locator("button.orig")).last
+    translated.wait_for(timeout=10000)
+    line = viewer.locator(f'#chat li[data-seq="{translated.get_attribute("data-seq")}"]')
     line.locator("button.orig").click()
-    assert line.locator(".text").inner_text() == "Thanks for watching!"
+    expect(line.locator(".text")).to_have_text("Thanks for watching!")
     line.locator("button.orig").click()
+    expect(line.locator(".text")).to_have_text("Danke fürs Zuschauen!")
 
     host.get_by_placeholder("Say something as host").fill(
         "Only 3 left, the number one brand in America!")

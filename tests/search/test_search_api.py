@@ -38,8 +38,11 @@ async def shop(stores, settings, app_client):
     return tenant, slug
 
 
-async def find(client: httpx.AsyncClient, q: str, market: str = "DE", **params) -> dict:
-    resp = await client.get("/api/search", params={"q": q, "market": market, **params})
+async def find(client: httpx.AsyncClient, shop: tuple, q: str, market: str = "DE",
+               **params) -> dict:
+    """The shop's listings for ``q`` (other tests' listings may share the database)."""
+    resp = await client.get("/api/search", params={"q": q, "market": market,
+                                                   "shop": shop[1], **params})
     assert resp.status_code == 200, resp.text
     return resp.json()
 
@@ -49,43 +52,45 @@ def titles(body: dict) -> list[str]:
 
 
 async def test_words_inside_compounds_without_accents_are_found_and_said(shop, app_client):
-    body = await find(app_client, "verstarker")
+    body = await find(app_client, shop, "verstarker")
     assert titles(body)[0] == "SonicWave Pocket-DAC Kopfhörerverstärker"
     assert body["results"][0]["matched"] == [
         {"word": "verstarker", "how": "compound", "as": "verstarker", "field": "title"}]
-    assert titles(await find(app_client, "lampe"))[0].startswith("RGB-Schreibtischlampe")
-    assert titles(await find(app_client, "GERAUSCHUNTERDRUCKUNG"))[0].startswith(
+    assert titles(await find(app_client, shop, "lampe"))[0].startswith("RGB-Schreibtischlampe")
+    assert titles(await find(app_client, shop, "GERAUSCHUNTERDRUCKUNG"))[0].startswith(
         "Kabellose Kopfhörer")
 
 
 async def test_two_characters_of_japanese_and_half_width_katakana_are_found(shop, app_client):
-    assert titles(await find(app_client, "充電", "JP")) == ["65W GaN USB-C 充電器"]
-    assert titles(await find(app_client, "ｽﾋﾟｰｶｰ", "JP")) == ["ポータブル Bluetooth スピーカー"]
+    assert titles(await find(app_client, shop, "充電", "JP")) == ["65W GaN USB-C 充電器"]
+    assert titles(await find(app_client, shop, "ｽﾋﾟｰｶｰ", "JP")) == [
+        "ポータブル Bluetooth スピーカー"]
 
 
 async def test_a_typo_is_corrected_against_the_words_the_index_knows(shop, app_client):
-    body = await find(app_client, "tastatr")
+    body = await find(app_client, shop, "tastatr")
     assert titles(body) == ["Mechanische Tastatur"]
     assert body["corrections"] == {"tastatr": ["tastatur"]}
     assert body["results"][0]["matched"][0]["how"] == "typo"
 
 
 async def test_prices_are_delivered_in_the_buyers_currency_with_facets(shop, app_client):
-    body = await find(app_client, "")  # nothing asked: the popular listings
+    body = await find(app_client, shop, "")  # nothing asked: the popular listings
     assert body["fallback"] == "popular" and body["total"] == len(CATALOG)
     assert all(r["price_display"].endswith("€") for r in body["results"])
     chapters = {c["chapter"]: c for c in body["facets"]["category"]}
     assert chapters["85"]["count"] == 4 and chapters["85"]["name"] != "85"
     assert sum(b["count"] for b in body["facets"]["price"]) == len(CATALOG)
-    narrowed = await find(app_client, "", chapter="94")
+    narrowed = await find(app_client, shop, "", chapter="94")
     assert titles(narrowed) == ["RGB-Schreibtischlampe mit Lautsprechersockel"]
     band = body["facets"]["price"][0]
-    cheap = await find(app_client, "", price_max=band["max"])
+    cheap = await find(app_client, shop, "", price_max=band["max"])
     assert cheap["total"] == band["count"]
 
 
 async def test_facet_names_and_bands_are_in_the_buyers_language(shop, app_client):
-    resp = await app_client.get("/api/search", params={"q": "", "market": "DE"},
+    resp = await app_client.get("/api/search", params={"q": "", "market": "DE",
+                                                       "shop": shop[1]},
                                 headers={"Accept-Language": "de-DE"})
     body = resp.json()
     names = {c["chapter"]: c["name"] for c in body["facets"]["category"]}
@@ -95,16 +100,17 @@ async def test_facet_names_and_bands_are_in_the_buyers_language(shop, app_client
 
 
 async def test_pages_follow_a_cursor_and_a_forged_one_is_refused(shop, app_client):
-    first = await find(app_client, "", limit=4)
+    first = await find(app_client, shop, "", limit=4)
     assert len(first["results"]) == 4 and first["next_cursor"]
-    second = await find(app_client, "", limit=4, cursor=first["next_cursor"])
+    second = await find(app_client, shop, "", limit=4, cursor=first["next_cursor"])
     assert len(second["results"]) == 2 and second["next_cursor"] is None
     assert not set(titles(first)) & set(titles(second))
     for bad in ("forged", first["next_cursor"][:-2] + "xx"):
         resp = await app_client.get("/api/search", params={"q": "", "market": "DE",
-                                                           "cursor": bad})
+                                                           "shop": shop[1], "cursor": bad})
         assert (resp.status_code, resp.json()["code"]) == (422, "invalid_cursor")
     other = await app_client.get("/api/search", params={"q": "lampe", "market": "DE",
+                                                        "shop": shop[1],
                                                         "cursor": first["next_cursor"]})
     assert other.json()["code"] == "invalid_cursor"  # a cursor of another search
 
@@ -115,15 +121,15 @@ async def test_the_index_follows_the_catalog(shop, app_client):
                                    hs_code="850980",
                                    listings=[{"market": "DE", "title": "Schallzahnbürste",
                                               "price": "19.00"}])
-    assert titles(await find(app_client, "zahnburste")) == ["Schallzahnbürste"]
+    assert titles(await find(app_client, shop, "zahnburste")) == ["Schallzahnbürste"]
     patched = await app_client.patch(f"/api/products/{created['id']}", headers=tenant.headers,
                                      json={"listings": [{"market": "DE", "price": "19.00",
                                                          "title": "Elektrische Zahnbürste"}]})
     assert patched.status_code == 200, patched.text
-    assert titles(await find(app_client, "elektrische")) == ["Elektrische Zahnbürste"]
+    assert titles(await find(app_client, shop, "elektrische")) == ["Elektrische Zahnbürste"]
     assert (await app_client.delete(f"/api/products/{created['id']}",
                                     headers=tenant.headers)).status_code == 204
-    assert "Elektrische Zahnbürste" not in titles(await find(app_client, "zahnburste"))
+    assert "Elektrische Zahnbürste" not in titles(await find(app_client, shop, "zahnburste"))
 
 
 @pytest.mark.parametrize("q", [
@@ -131,7 +137,8 @@ async def test_the_index_follows_the_catalog(shop, app_client):
     "'; DROP TABLE search_documents; --", "\u202etastatur",
 ])
 async def test_hostile_or_meaningless_queries_answer_without_failing(shop, app_client, q):
-    resp = await app_client.get("/api/search", params={"q": q, "market": "DE"})
+    resp = await app_client.get("/api/search", params={"q": q, "market": "DE",
+                                                       "shop": shop[1]})
     assert resp.status_code == 200, resp.text
     assert resp.json()["results"]  # popular listings at worst
 

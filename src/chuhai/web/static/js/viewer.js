@@ -26,19 +26,21 @@ function line(ev) {
 // A translated line shows the translation; a button flips to the original and back. Machine
 // translation is labelled as such ("MT"); a reviewed memory translation as "Translated".
 function markTranslated(item, text, original, machine) {
+  // A later translation of the same line (a reviewed one after the machine's) keeps what
+  // the viewer chose to see.
+  let showingOriginal = item.querySelector(".orig")?.getAttribute("aria-pressed") === "true";
   item.querySelector(".orig")?.remove();
   const span = item.querySelector(".text");
-  span.textContent = text;
-  let showingOriginal = false;
+  span.textContent = showingOriginal ? original : text;
   const label = machine ? _("MT") : _("Tr");
-  const b = el("button", { class: "orig", type: "button", "aria-pressed": "false",
+  const b = el("button", { class: "orig", type: "button", "aria-pressed": String(showingOriginal),
     title: machine ? _("Machine translated — show the original") : _("Translated — show the original"),
     onclick: () => {
       showingOriginal = !showingOriginal;
       span.textContent = showingOriginal ? original : text;
       b.setAttribute("aria-pressed", String(showingOriginal));
       b.textContent = showingOriginal ? _("Original") : label;
-    } }, label);
+    } }, showingOriginal ? _("Original") : label);
   item.append(b);
 }
 
