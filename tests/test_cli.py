@@ -27,7 +27,8 @@ def env(tmp_path, monkeypatch):
 @pytest.mark.parametrize("args", [[], ["serve"], ["migrate"], ["demo"], ["seed-demo"],
                                   ["rules"], ["rules", "check"], ["user"], ["user", "create"],
                                   ["stock", "check"], ["sweep"], ["search"],
-                                  ["search", "reindex"], ["search", "query"]])
+                                  ["search", "reindex"], ["search", "query"],
+                                  ["rules", "review"]])
 def test_every_command_has_help(args):
     result = runner.invoke(app, [*args, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 
+from chuhai import rules_review
 from chuhai.core import datamap
 from chuhai.core.config import Settings
 from chuhai.core.db import GlobalBase, RegionalBase
@@ -57,6 +58,16 @@ def check_all(settings: Settings) -> tuple[list[str], list[str]]:
                      if m in profiles and r.currency != profiles[m].currency.code]
     except (OSError, ValueError) as exc:
         problems.append(f"crossborder: {exc}")
+    try:
+        facts = rules_review.facts()
+        problems += [f"labels: {p}" for p in rules_review.problems(facts)]
+        labels = {c: sum(1 for f in facts if f.confidence == c)
+                  for c in ("primary", "secondary", "unverified")}
+        summary.append(f"labels: {len(facts)} facts ({labels['primary']} primary, "
+                       f"{labels['secondary']} secondary, {labels['unverified']} unverified; "
+                       f"`chuhai rules review` lists the queue)")
+    except (OSError, ValueError, KeyError, tomllib.TOMLDecodeError) as exc:
+        problems.append(f"labels: {exc}")
     problems += _check_comms(summary)
     problems += _check_privacy(summary, profiles)
     return problems, summary

@@ -202,6 +202,35 @@ def rules_check() -> None:
     typer.secho("rules OK", fg=typer.colors.GREEN)
 
 
+@rules_app.command("review")
+def rules_review(
+    market: Annotated[str | None, typer.Option("--market", help="Only this market (or union, "
+                                               "e.g. EU).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, every fact listed.")]
+    = False,
+) -> None:
+    """The facts that need a person: unverified, secondary, not reviewed in 180 days, citing
+    no official source, ending within 90 days."""
+    import json as _json
+
+    from chuhai import rules_review as review
+    from chuhai.core.clock import utcnow
+
+    report = review.summary(review.facts(), utcnow().date(), market)
+    if as_json:
+        typer.echo(_json.dumps(report, ensure_ascii=False, indent=1))
+        return
+    typer.echo(f"{report['facts']} facts{' in ' + market.upper() if market else ''} on "
+               f"{report['date']}: " + ", ".join(f"{n} {c}" for c, n in sorted(
+                   report["by_confidence"].items())))
+    for reason, items in report["items"].items():
+        typer.echo(f"{reason}: {len(items)}")
+        for f in items[:20]:
+            typer.echo(f"  {f['id']}  ({f['confidence']}, reviewed {f['last_reviewed']})")
+        if len(items) > 20:
+            typer.echo(f"  … {len(items) - 20} more (--json lists all)")
+
+
 @app.command()
 def quote(
     input: Annotated[str, typer.Option("--input", "-i", help="Basket JSON file ('-' for stdin); "
