@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
-from importlib.resources.abc import Traversable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -52,7 +51,7 @@ def official(url: str) -> bool:
     return any(host == s or host.endswith("." + s) for s in official_suffixes())
 
 
-def facts(root: Traversable | None = None) -> list[Fact]:
+def facts() -> list[Fact]:
     """Every fact the rulebook holds, with its label, sources and dates."""
     book = build()
     out: list[Fact] = []
@@ -65,7 +64,7 @@ def facts(root: Traversable | None = None) -> list[Fact]:
     for x in book.restrictions:
         out.append(Fact(x.id, ",".join(x.markets), "restriction", x.confidence,
                         tuple(str(s) for s in x.source), x.last_reviewed, x.effective_to))
-    base = root or resources.files("chuhai") / "rules" / "tariffs"
+    base = resources.files("chuhai") / "rules" / "tariffs"
     for path in sorted(base.iterdir(), key=lambda p: p.name):
         if path.name.endswith(".csv"):
             out += _tariff_facts(path.name.removesuffix(".csv"), path.read_text("utf-8"))

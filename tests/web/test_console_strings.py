@@ -186,19 +186,11 @@ def test_the_script_check_finds_an_unmarked_string():
 
 
 def test_the_console_template_holds_every_message_the_console_marks(tmp_path):
-    import subprocess
-    import sys
-
     from babel.messages.pofile import read_po
 
-    root = SRC.parent.parent
-    out = tmp_path / "console.pot"
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F",
-                    str(root / "babel-console.cfg"), "-k", "_", "-k", "N_", "-k", "gettext",
-                    "--no-wrap", "-o", str(out), str(root)], check=True, cwd=root,
-                   capture_output=True)
-    with out.open("rb") as f:
-        fresh = {str(m.id) for m in read_po(f) if m.id}
+    from tests.web.catalogs import extracted
+
+    fresh = extracted("babel-console.cfg", tmp_path)
     with (i18n.LOCALE_DIR / "console.pot").open("rb") as f:
         shipped = {str(m.id) for m in read_po(f) if m.id}
     assert sorted(fresh ^ shipped) == [], "run `make catalogs`"

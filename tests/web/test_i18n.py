@@ -9,14 +9,13 @@ hosts' pages are English this turn; tests/web/test_console_strings.py keeps them
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
 
 from chuhai.web import i18n
+from tests.web.catalogs import extracted
 
 SRC = Path(i18n.__file__).resolve().parent.parent
 ROOT = SRC.parent.parent
@@ -112,13 +111,7 @@ def test_every_catalog_says_how_far_it_was_reviewed(lang):
 
 
 def test_the_catalog_template_holds_every_message_the_code_marks(tmp_path):
-    out = tmp_path / "messages.pot"
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F",
-                    str(ROOT / "babel.cfg"), "-k", "_", "-k", "N_", "-k", "gettext",
-                    "--no-wrap", "-o", str(out), str(ROOT)], check=True, cwd=ROOT,
-                   capture_output=True)
-    with out.open("rb") as f:
-        fresh = {str(m.id) for m in read_po(f) if m.id}
+    fresh = extracted("babel.cfg", tmp_path)
     assert sorted(fresh - template_messages()) == [], "run `make catalogs`"
 
 

@@ -102,6 +102,14 @@ async def note_search(request: Request, uow: UoW, market: str, q: str) -> None:
     await uow.commit()
 
 
+def filters(chapter: str | None, price_min: str | None, price_max: str | None
+            ) -> service.Filters:
+    """The facet filters of a search as the API and the storefront's links send them."""
+    return service.Filters(chapter=chapter if chapter and chapter.isdigit() else None,
+                           price_min=_amount(price_min, "price_min"),
+                           price_max=_amount(price_max, "price_max"))
+
+
 def _amount(raw: str | None, field: str) -> Decimal | None:
     if raw is None or raw == "":
         return None
@@ -134,10 +142,9 @@ async def search(request: Request, uow: UoW,
     await rate_limit(request, f"search:{client_ip(request)}", 240, 60)
     org_id = (await catalog.shop_by_slug(uow.global_, shop)).org_id if shop else None
     await fresh_index(request, uow)
-    filters = service.Filters(chapter=chapter, price_min=_amount(price_min, "price_min"),
-                              price_max=_amount(price_max, "price_max"))
     page = await service.search(
-        uow.global_, q=q, market=market, org_id=org_id, filters=filters, cursor=cursor,
+        uow.global_, q=q, market=market, org_id=org_id,
+        filters=filters(chapter, price_min, price_max), cursor=cursor,
         limit=limit, secret=request.app.state.settings.secret_key or "",
         dialect=uow.global_.get_bind().dialect.name)
     await note_search(request, uow, page.market, q)

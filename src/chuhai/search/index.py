@@ -50,7 +50,7 @@ async def stale_products(s: AsyncSession, limit: int | None = None) -> list[str]
         select(SearchDocument.product_id, func.min(SearchDocument.source_updated_at))
         .where(SearchDocument.product_id.in_([r[0] for r in rows]))
         .group_by(SearchDocument.product_id))).all())
-    return [pid for pid, at in rows if built.get(pid) != at or mark is None]
+    return [pid for pid, at in rows if built.get(pid) != at]
 
 
 async def refresh(s: AsyncSession, data_dir: Path | None = None,
@@ -76,16 +76,18 @@ async def index_products(s: AsyncSession, product_ids: list[str],
     progress.removed = int(gone.rowcount or 0)  # type: ignore[attr-defined]
     products = (await s.scalars(select(Product).where(Product.id.in_(product_ids)))).all()
     sold = await _units_sold(s, [k.id for p in products for k in p.skus])
-    shops: dict[str, catalog.Shop | None] = {}
+    shops: dict[str, tuple[catalog.Shop, list[Warehouse]] | None] = {}
     for product in products:
         if product.status != "active":
             continue
-        shop = shops.get(product.org_id) if product.org_id in shops else await _shop(
-            s, product.org_id)
-        shops[product.org_id] = shop
-        if shop is None:
+        if product.org_id not in shops:  # each seller read once per batch
+            shop = await _shop(s, product.org_id)
+            shops[product.org_id] = None if shop is None else (
+                shop, await catalog.warehouses(s, shop.org_id))
+        seller = shops[product.org_id]
+        if seller is None:
             continue
-        houses = await catalog.warehouses(s, shop.org_id)
+        shop, houses = seller
         for listing in product.listings:
             if not listing.visible:
                 continue
@@ -117,7 +119,7 @@ async def _document(s: AsyncSession, shop: catalog.Shop, product: Product, listi
                     houses: list[Warehouse], data_dir: Path | None,
                     popularity: int) -> SearchDocument:
     try:
-        shown = await catalog._listed(s, shop, product, listing, listing.market, data_dir,
+        shown = await catalog.listed_with_price(s, shop, product, listing, listing.market, data_dir,
                                       houses)
         landed = shown.price.total_minor
     except Exception:  # no rules for the market yet: the listed price, said so in the log

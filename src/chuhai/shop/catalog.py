@@ -134,10 +134,10 @@ async def listed(s: AsyncSession, shop: Shop, product_id: str, market: str,
                    None)
     if listing is None:
         raise NotFound(f"product in {market}", product_id[:40], code="product_not_listed")
-    return await _listed(s, shop, product, listing, market, data_dir)
+    return await listed_with_price(s, shop, product, listing, market, data_dir)
 
 
-async def _listed(s: AsyncSession, shop: Shop, product: Product, listing: Listing,
+async def listed_with_price(s: AsyncSession, shop: Shop, product: Product, listing: Listing,
                   market: str, data_dir: Path | None,
                   houses: list[Warehouse] | None = None) -> Listed:
     skus = tuple(product.skus)
@@ -168,5 +168,5 @@ async def storefront(s: AsyncSession, shop: Shop, market: str, data_dir: Path | 
     out = []
     for p in rows:
         listing = next(li for li in p.listings if li.market == market)
-        out.append(await _listed(s, shop, p, listing, market, data_dir, houses))
+        out.append(await listed_with_price(s, shop, p, listing, market, data_dir, houses))
     return out

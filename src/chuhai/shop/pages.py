@@ -149,10 +149,8 @@ async def _search(request: Request, uow: UoW, shop: catalog.Shop, market: str,
         await search_api.fresh_index(request, uow)
         page = await search_service.search(
             uow.global_, q=p.get("q", "")[:200], market=market, org_id=shop.org_id,
-            filters=search_service.Filters(
-                chapter=p.get("chapter") if (p.get("chapter") or "").isdigit() else None,
-                price_min=search_api._amount(p.get("price_min"), "price_min"),
-                price_max=search_api._amount(p.get("price_max"), "price_max")),
+            filters=search_api.filters(p.get("chapter"), p.get("price_min"),
+                                       p.get("price_max")),
             cursor=p.get("cursor") or None, secret=request.app.state.settings.secret_key or "",
             dialect=uow.global_.get_bind().dialect.name)
         await search_api.note_search(request, uow, market, p.get("q", "")[:200])

@@ -130,11 +130,6 @@ def gettext(message: str, **params: Any) -> str:
     return text % params if params else text
 
 
-def template_gettext(message: str) -> str:
-    """For Jinja's newstyle gettext, which fills in the placeholders itself."""
-    return translations(_current.get()).gettext(message)
-
-
 def template_ngettext(singular: str, plural: str, n: int) -> str:
     """For Jinja's newstyle ngettext, which fills in ``num`` and the other placeholders."""
     return translations(_current.get()).ngettext(singular, plural, n)

@@ -38,7 +38,7 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
-    i18n.template_gettext, i18n.template_ngettext, newstyle=True)
+    i18n.gettext, i18n.template_ngettext, newstyle=True)
 templates.env.globals.update(country_name=i18n.country_name, num=i18n.num, when=i18n.when,
                              day=i18n.day, status_name=i18n.status_name)
 FAVICON = Path(__file__).parent / "static" / "favicon.svg"
