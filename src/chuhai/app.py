@@ -31,6 +31,7 @@ from chuhai.core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimit
 from chuhai.core.redis_client import connect
 from chuhai.core.secrets_store import signing_key
 from chuhai.crossborder import api as crossborder_api
+from chuhai.crossborder import loader as crossborder_rules
 from chuhai.feed import api as feed_api
 from chuhai.inventory import api as inventory_api
 from chuhai.inventory.gate import RedisGate
@@ -145,6 +146,7 @@ def payment_provider(settings: Settings) -> PaymentProvider:
 def create_app(settings: Settings | None = None, stores: Stores | None = None) -> FastAPI:
     settings = settings or Settings()
     workers.configure(settings.worker_threads)
+    crossborder_rules.configure(fx_max_age_days=settings.fx_max_age_days)
     # Fail at start, not at the first erasure request, if the data map is unsound.
     datamap.validate(GlobalBase.metadata, RegionalBase.metadata)
     # Every market's region must be a configured store, or sign-ups there would fail later.
@@ -164,7 +166,9 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     gate = RedisGate(redis) if (redis is not None and settings.drop_gate) else None
     selling = Selling(the_stores, live.publish, provider, gate,
                       sweep_s=settings.sweep_interval_ms / 1000,
-                      allow_private_webhooks=settings.webhook_allow_private)
+                      allow_private_webhooks=settings.webhook_allow_private,
+                      fx_refresh_url=settings.fx_refresh_url,
+                      fx_refresh_s=settings.fx_refresh_hours * 3600)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

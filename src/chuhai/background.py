@@ -1,5 +1,5 @@
 """The app's background work on every node: the sweeper, payment reconciliation, webhook
-dispatch and delivery, and the live stock ticker of running drops.
+dispatch and delivery, the live stock ticker of running drops, and fresh exchange rates.
 
 Each loop is safe on several nodes at once (conditional UPDATEs claim the work), so scaling
 out needs no leader election; each logs and survives its own failures.
@@ -19,6 +19,7 @@ from chuhai.checkout import service as checkout
 from chuhai.checkout.payments import PaymentProvider
 from chuhai.core.db import Stores
 from chuhai.core.errors import NotFound
+from chuhai.crossborder import fx_refresh
 from chuhai.inventory import drops, sweeper
 from chuhai.inventory.auctions import auction_view
 from chuhai.inventory.gate import Gate
@@ -36,7 +37,8 @@ class Selling:
 
     def __init__(self, stores: Stores, publish: Publish, provider: PaymentProvider,
                  gate: Gate | None, *, sweep_s: float = 1.0, ticker_s: float = 0.5,
-                 allow_private_webhooks: bool = False) -> None:
+                 allow_private_webhooks: bool = False, fx_refresh_url: str = "",
+                 fx_refresh_s: float = 6 * 3600) -> None:
         self.stores = stores
         self.publish = publish
         self.provider = provider
@@ -44,6 +46,8 @@ class Selling:
         self.sweep_s = sweep_s
         self.ticker_s = ticker_s
         self.allow_private_webhooks = allow_private_webhooks
+        self.fx_refresh_url = fx_refresh_url
+        self.fx_refresh_s = fx_refresh_s
         self.dirty: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._http: httpx.AsyncClient | None = None
@@ -103,6 +107,14 @@ class Selling:
             asyncio.create_task(self._loop(self.reconcile, 15.0)),
             asyncio.create_task(self._loop(self.webhooks, 1.0)),
         ]
+        if self.fx_refresh_url:
+            self._tasks.append(asyncio.create_task(self._loop(self.refresh_fx,
+                                                              self.fx_refresh_s)))
+
+    async def refresh_fx(self) -> None:
+        assert self._http is not None
+        await fx_refresh.refresh_logged(self._http, self.fx_refresh_url,
+                                        self.stores.settings.data_dir)
 
     async def reconcile(self) -> None:
         await checkout.reconcile(self.stores, self.provider)

@@ -46,8 +46,12 @@ def _with(**changes: object) -> dict[str, object]:
     (_with(extra="field"), "invalid_basket"),
     (_with(destination="CN"), "market_unknown"),
     (_with(destination="TH", items=[{**CONTRACT["items"][0], "currency": "THB",  # type: ignore[index]
-                                     "unit_value": "1000.00"}], shipping=None, currency=None),
-     "duty_rate_unknown"),
+                                     "hs_code": "010121", "unit_value": "1000.00"}],
+           shipping=None, currency=None),
+     "duty_rate_unknown"),  # pure-bred horses: no row in the shipped Thai schedule
+    (_with(destination="DE", items=[{**CONTRACT["items"][0], "hs_code": "420292",  # type: ignore[index]
+                                     "unit_value": "300.00"}]),
+     "hs_code_ambiguous"),  # lines at 2.7 %–9.7 % under it; the API refuses by default
     (_with(items=[{**CONTRACT["items"][0], "currency": "XAF", "unit_value": "100"}]),  # type: ignore[index]
      "fx_rate_unknown"),
     (_with(destination="JP", items=[{**CONTRACT["items"][0], "hs_code": "610910",  # type: ignore[index]

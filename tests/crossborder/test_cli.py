@@ -54,22 +54,23 @@ def test_quote_errors_exit_non_zero_with_a_message_and_no_traceback(
     assert missing.exit_code == 1 and "cannot read" in missing.stderr
 
 
-def test_tariffs_import_installs_a_schedule_that_quotes_then_use(env: Path) -> None:
+def test_tariffs_import_replaces_the_shipped_schedule_of_that_market(env: Path) -> None:
     th = {**BASKET, "destination": "TH", "currency": None, "registrations": [],
           "shipping": None,
           "items": [{**BASKET["items"][0], "currency": "THB", "unit_value": "1000.00"}]}  # type: ignore[index]
     f = env / "basket.json"
     f.write_text(json.dumps(th))
-    assert runner.invoke(app, ["quote", "--input", str(f)]).exit_code == 1
+    shipped = json.loads(runner.invoke(app, ["quote", "--input", str(f)]).stdout)
+    assert shipped["duty_total"] == "100.00"  # rules/tariffs/TH.csv: 10 %
     csv = env / "th.csv"
-    csv.write_text(HEAD + "851822,base,,ad_valorem,10,,,,2022-01-01,,speakers,"
+    csv.write_text(HEAD + "851822,base,,ad_valorem,20,,,,2022-01-01,,speakers,"
                    "https://www.customs.go.th/,2026-11-24,unverified,test\n")
     result = runner.invoke(app, ["tariffs", "import", str(csv), "--market", "TH"])
     assert result.exit_code == 0, result.output
     out = runner.invoke(app, ["quote", "--input", str(f)])
     assert out.exit_code == 0, out.stderr
     q = json.loads(out.stdout)
-    assert (q["duty_total"], q["tax_total"]) == ("100.00", "77.00")  # 10 %; VAT 7 % of 1,100
+    assert (q["duty_total"], q["tax_total"]) == ("200.00", "84.00")  # 20 %; VAT 7 % of 1,200
 
 
 def test_a_bad_schedule_is_refused_whole_with_line_numbers(env: Path) -> None:

@@ -64,3 +64,21 @@ def test_hostile_or_broken_files_are_refused_with_a_code(data: bytes) -> None:
     with pytest.raises(FxError) as err:
         parse_rates(data)
     assert err.value.code == "fx_file_invalid"
+
+
+def test_a_dated_central_bank_reference_converts_through_its_anchor_and_shows_its_age(
+        ) -> None:
+    from chuhai.crossborder.fx import parse_references
+    t = parse_rates(XML)
+    refs = parse_references('[[reference]]\ncurrency = "VND"\nanchor = "USD"\n'
+                            'units_per_anchor = "25000"\ndate = 2025-10-06\n'
+                            'source = ["https://www.sbv.gov.vn/"]\n')
+    t.add_reference(refs[0])
+    used = t.per_eur("VND", date(2026, 11, 24))
+    # the anchor's rate of the day (USD 1.2 on 2026-11-23), dated as old as the reference
+    assert (used.on, used.per_eur) == (date(2025, 10, 6), Decimal("30000.0000"))
+    with pytest.raises(FxError, match="the first is 2025-10-06"):
+        t.per_eur("VND", date(2025, 1, 1))
+    with pytest.raises(FxError, match="needs a date and a source"):
+        parse_references('[[reference]]\ncurrency = "VND"\nanchor = "USD"\n'
+                         'units_per_anchor = "1"\ndate = "soon"\nsource = ["x"]\n')

@@ -24,7 +24,8 @@ app.add_typer(live_app, name="live")
 app.add_typer(stock_app, name="stock")
 tariffs_app = typer.Typer(help="Duty schedules: import a full tariff for a market.",
                           no_args_is_help=True)
-fx_app = typer.Typer(help="Exchange rates: import ECB reference rates.", no_args_is_help=True)
+fx_app = typer.Typer(help="Exchange rates: fetch or import ECB reference rates.",
+                     no_args_is_help=True)
 app.add_typer(tariffs_app, name="tariffs")
 app.add_typer(fx_app, name="fx")
 
@@ -252,8 +253,12 @@ def quote(
     except orjson.JSONDecodeError as exc:
         _fail(f"{input} is not JSON: {exc}")
         return
+    from chuhai.crossborder.loader import configure
+
+    settings = Settings()
+    configure(fx_max_age_days=settings.fx_max_age_days)
     try:
-        out = service.quote_json(data, Settings().data_dir)
+        out = service.quote_json(data, settings.data_dir)
     except DomainError as exc:
         details = "".join(f"\n  {p.field}: {p.reason}" for p in exc.problems
                           if p.reason != exc.message)
@@ -292,6 +297,37 @@ def fx_import(
         return
     typer.secho(f"imported {days} day(s) of rates for {currencies} currencies into {path}",
                 fg=typer.colors.GREEN)
+
+
+@fx_app.command("fetch")
+def fx_fetch(
+    url: Annotated[str | None, typer.Option(help="Where to fetch (default: the setting "
+                                                 "fx_refresh_url, the ECB's daily XML).")] = None,
+) -> None:
+    """Fetch the ECB's latest reference rates now and install them if they are newer
+    (what the server's background job does every fx_refresh_hours)."""
+    import asyncio
+
+    import httpx
+
+    from chuhai.crossborder.fx_refresh import RefreshFailed, refresh
+
+    settings = Settings()
+    where = url if url is not None else settings.fx_refresh_url
+    if not where:
+        _fail("no address: set CHUHAI_FX_REFRESH_URL or pass --url")
+        return
+
+    async def run() -> str:
+        async with httpx.AsyncClient() as client:
+            return (await refresh(client, where, settings.data_dir)).describe()
+
+    try:
+        said = asyncio.run(run())
+    except RefreshFailed as exc:
+        _fail(f"{exc}; the rates already installed are unchanged")
+        return
+    typer.secho(said, fg=typer.colors.GREEN)
 
 
 @user_app.command("create")

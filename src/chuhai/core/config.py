@@ -89,6 +89,19 @@ class Settings(BaseSettings):
     worker_threads: int = Field(
         0, ge=0, le=64, description="Threads for work that grows with its input (screening "
         "long texts, script checks, imports, exports); 0 = min(4, CPUs + 1).")
+    fx_max_age_days: int | None = Field(
+        None, ge=1, le=3650,
+        description="Refuse to quote duties and taxes with an exchange rate older than this "
+        "many days (fx_rate_stale). Unset: a rate older than 7 days still quotes, marked "
+        "approximate, with a warning.")
+    fx_refresh_url: str = Field(
+        "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml",
+        description="Where the background job fetches the ECB reference rates (every "
+        "fx_refresh_hours, when the network allows). Empty: never fetch.")
+    fx_refresh_hours: float = Field(
+        6.0, gt=0, le=24 * 7,
+        description="How often to look for new ECB reference rates (published once a "
+        "working day, around 16:00 CET).")
     sql_echo: bool = Field(False, description="Log SQL statements.")
     ws_impl: str = Field(
         "chuhai", pattern=r"^(chuhai|websockets-sansio|websockets|wsproto|auto)$",

@@ -12,6 +12,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
+from chuhai.crossborder.fx import STALE_FX_DAYS
+
 Channel = Literal["own_site", "marketplace"]
 Incoterm = Literal["DDP", "DAP"]
 Mode = Literal["courier", "postal"]
@@ -44,6 +46,11 @@ class Basket:
     registrations: frozenset[str] = frozenset()
     ship_from: str | None = None  # where the parcel is sent from (CA/KR thresholds)
     mode: Mode = "courier"
+    # A code shorter than national lines with different rates: "refuse" answers
+    # hs_code_ambiguous with the lines to choose from; "highest" quotes the line with the
+    # highest duty and warns — what a shop does, so a product classified to six digits is
+    # sellable everywhere and never under-quoted.
+    ambiguous_hs: Literal["refuse", "highest"] = "refuse"
 
 
 class QuoteError(ValueError):
@@ -107,6 +114,18 @@ class Quote:
     warnings: tuple[str, ...] = ()
     restrictions: tuple[dict[str, str], ...] = field(default=())
 
+    @property
+    def rate_date(self) -> date | None:
+        """The oldest exchange-rate publication the quote used (None: no conversion)."""
+        return min((on for _, _, on in self.fx), default=None)
+
+    @property
+    def approximate(self) -> bool:
+        """An exchange rate used is older than a week: the buyer is told the price is
+        approximate (the rules' snapshot, not today's rate)."""
+        on = self.rate_date
+        return on is not None and (self.day - on).days > STALE_FX_DAYS
+
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract: amounts as decimal strings in the quote currency."""
         return {
@@ -131,6 +150,8 @@ class Quote:
             "rules": list(self.rules), "rules_version": self.rules_version,
             "fx": [{"currency": cur, "per_eur": str(rate), "date": on.isoformat()}
                    for cur, rate, on in self.fx],
+            "rate_date": self.rate_date.isoformat() if self.rate_date else None,
+            "approximate": self.approximate,
             "warnings": list(self.warnings),
             "restrictions": [dict(r) for r in self.restrictions],
         }

@@ -24,6 +24,9 @@ import pycountry
 
 ECB_SOURCE = "https://www.ecb.europa.eu/stats/policy_and_exchange_rates/euro_reference_exchange_rates/html/index.en.html"
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# A quote whose rate is older than this is marked approximate and warns; the ECB publishes
+# every TARGET working day, so a week covers the longest run of holidays (Easter).
+STALE_FX_DAYS = 7
 
 
 class FxError(ValueError):
@@ -40,6 +43,19 @@ class Peg:
     anchor: str
     units_per_anchor: Decimal
     effective_from: date
+    source: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A central bank's published rate against an anchor on one day (VND: the State Bank of
+    Vietnam's central rate per USD) — for currencies the ECB does not publish and that float.
+    It becomes a rate of that day, so its age shows in quotes like any other."""
+
+    currency: str
+    anchor: str
+    units_per_anchor: Decimal
+    on: date
     source: tuple[str, ...]
 
 
@@ -61,6 +77,7 @@ class RateTable:
     rates: dict[tuple[str, date], Decimal] = field(default_factory=dict)
     pegs: dict[str, Peg] = field(default_factory=dict)
     sources: dict[tuple[str, date], str] = field(default_factory=dict)
+    references: dict[str, list[Reference]] = field(default_factory=dict)
 
     def add(self, currency: str, day: date, per_eur: Decimal, source: str = ECB_SOURCE) -> None:
         if per_eur <= 0:
@@ -74,9 +91,19 @@ class RateTable:
         for (cur, day), rate in other.rates.items():
             self.add(cur, day, rate, other.sources.get((cur, day), ECB_SOURCE))
         self.pegs.update(other.pegs)
+        for refs in other.references.values():
+            for ref in refs:
+                self.add_reference(ref)
+
+    def add_reference(self, ref: Reference) -> None:
+        """A dated cross rate: converts through its anchor's rate of the quote's day, and
+        counts as old as the older of the two (a year-old VND figure reads as a year old)."""
+        refs = self.references.setdefault(ref.currency, [])
+        refs.append(ref)
+        refs.sort(key=lambda r: r.on)
 
     def currencies(self) -> set[str]:
-        return {"EUR", *self.days, *self.pegs}
+        return {"EUR", *self.days, *self.pegs, *self.references}
 
     def latest(self) -> date | None:
         return max((d[-1] for d in self.days.values() if d), default=None)
@@ -90,6 +117,15 @@ class RateTable:
             anchor = self.per_eur(peg.anchor, day)
             return Used(currency, anchor.per_eur * peg.units_per_anchor, anchor.on,
                         peg.source[0])
+        refs = self.references.get(currency)
+        if refs and currency not in self.days:
+            ref = next((r for r in reversed(refs) if r.on <= day), None)
+            if ref is None:
+                raise FxError(f"no exchange rate for {currency} on or before {day} "
+                              f"(the first is {refs[0].on})")
+            anchor = self.per_eur(ref.anchor, day)
+            return Used(currency, anchor.per_eur * ref.units_per_anchor,
+                        min(ref.on, anchor.on), ref.source[0])
         days = self.days.get(currency)
         if not days:
             raise FxError(f"no exchange rate for {currency}")
@@ -201,3 +237,19 @@ def parse_pegs(text: str) -> dict[str, Peg]:
                         _rate(str(p["units_per_anchor"]), f"pegs.toml {cur}"),
                         p["effective_from"], tuple(p["source"]))
     return pegs
+
+
+def parse_references(text: str) -> list[Reference]:
+    """The ``[[reference]]`` tables of pegs.toml (dated central-bank rates)."""
+    data = tomllib.loads(text)
+    refs = []
+    for r in data.get("reference", []):
+        cur = _currency(r["currency"], "pegs.toml reference")
+        on = r["date"]
+        if not isinstance(on, date) or not r.get("source"):
+            raise FxError(f"pegs.toml reference {cur}: needs a date and a source",
+                          code="fx_file_invalid")
+        refs.append(Reference(cur, _currency(r["anchor"], "pegs.toml reference"),
+                              _rate(str(r["units_per_anchor"]), f"pegs.toml {cur}"), on,
+                              tuple(r["source"])))
+    return refs

@@ -35,7 +35,8 @@ def _read(file: str) -> bytes:
 
 def _install(data: bytes, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(target.suffix + ".part")
+    # a name of this process's own: two nodes installing the same day never share a file
+    tmp = target.with_suffix(f"{target.suffix}.{os.getpid()}.part")
     tmp.write_bytes(data)
     os.replace(tmp, target)
     reset()
@@ -67,11 +68,15 @@ def import_tariff(data_dir: Path, market: str, file: str,
 
 
 def import_fx(data_dir: Path, file: str) -> tuple[int, int, Path]:
-    data = _read(file)
+    return install_fx(data_dir, _read(file), file)
+
+
+def install_fx(data_dir: Path, data: bytes, name: str) -> tuple[int, int, Path]:
+    """Validate ECB rates (XML or CSV) and add them: (days, currencies, installed file)."""
     try:
         table = parse_rates(data)
     except FxError as exc:
-        raise ImportFailed(f"{file}: {exc}; nothing imported") from None
+        raise ImportFailed(f"{name}: {exc}; nothing imported") from None
     latest = table.latest()
     suffix = ".xml" if data.lstrip()[:1] == b"<" else ".csv"
     target = data_dir / "fx" / f"imported-{latest}{suffix}"

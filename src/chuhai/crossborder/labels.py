@@ -85,3 +85,19 @@ NOT_DELIVERED = {
     "vi": "chưa giao hàng tới thị trường này", "ar": "لا يتوفر التوصيل إلى هذا البلد بعد",
     "tl": "wala pang padala sa bansang ito",
 }
+DELIVERED_APPROX = {
+    "en": "incl. delivery; duties and taxes estimated",
+    "de": "inkl. Versand; Zoll und Steuern geschätzt",
+    "fr": "livraison incluse ; droits et taxes estimés",
+    "it": "spedizione inclusa; dazi e tasse stimati",
+    "es": "envío incluido; aranceles e impuestos estimados",
+    "nl": "inclusief verzending; invoerrechten en btw geschat",
+    "pl": "z dostawą; cło i podatki szacunkowe", "pt": "frete incluído; impostos e taxas estimados",
+    "ja": "送料込み・関税と消費税は概算", "ko": "배송비 포함, 관세·세금은 추정치",
+    "zh": "含运费，关税和税费为估算", "th": "รวมค่าจัดส่ง ภาษีและอากรเป็นค่าประมาณ",
+    "id": "termasuk ongkir; bea dan pajak perkiraan",
+    "ms": "termasuk penghantaran; duti dan cukai anggaran",
+    "vi": "đã gồm phí giao hàng; thuế và phí nhập khẩu là ước tính",
+    "ar": "شامل التوصيل؛ الرسوم الجمركية والضرائب تقديرية",
+    "tl": "kasama ang padala; tantiya ang buwis at taripa",
+}

@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from chuhai.core.money import minor_step, quantize
 from chuhai.crossborder.basket import Basket, Charge, Item, Line, Quote, QuoteError
-from chuhai.crossborder.fx import FxError, Used
+from chuhai.crossborder.fx import STALE_FX_DAYS, FxError, Used
 from chuhai.crossborder.regime import (
     Band,
     Component,
@@ -41,7 +41,6 @@ from chuhai.crossborder.tariffs import MissingRate, TariffRow
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 TWELVE = Decimal(12)
-STALE_FX_DAYS = 7
 
 
 def _excepted(hs: str, prefixes: list[str]) -> bool:
@@ -77,6 +76,14 @@ class _Calc:
                 used = self.book.fx.per_eur(currency, self.b.day)
             except FxError as exc:
                 raise QuoteError(str(exc), code=exc.code, field="currency") from None
+            limit = self.book.fx_max_age_days
+            if limit is not None and (self.b.day - used.on).days > limit:
+                raise QuoteError(
+                    f"the {currency} exchange rate is from {used.on}, "
+                    f"{(self.b.day - used.on).days} days before the quote date; this server "
+                    f"refuses rates older than {limit} days (CHUHAI_FX_MAX_AGE_DAYS): import "
+                    f"fresh rates with `chuhai fx fetch` or `chuhai fx import`",
+                    code="fx_rate_stale", field="currency")
             self.per[currency] = used
         return used.per_eur
 
@@ -322,11 +329,43 @@ def _tariff_duty(c: _Calc, i: int, it: Item, customs: Decimal) -> list[Charge]:
                 it.hs_code, d.except_hs_prefixes):
             return [Charge("duty", "import duty", customs * d.rate / HUNDRED, "border",
                            c.use(d.id), i)]
+        if exc.code == "hs_code_ambiguous" and c.b.ambiguous_hs == "highest":
+            highest = _highest_line(c, i, it, customs, exc.choices)
+            if highest is not None:
+                return highest
         raise QuoteError(f"item {i}: {exc}", code=exc.code, field=f"items[{i}].hs_code",
                          extra={"choices": list(exc.choices)} if exc.choices else {}) from None
-    rows = [row, *extra]
+    return _charges(c, i, it, customs, [row, *extra])
+
+
+def _charges(c: _Calc, i: int, it: Item, customs: Decimal, rows: list[TariffRow]
+             ) -> list[Charge]:
     return [Charge("duty", "import duty" if r.kind == "base" else "additional duty",
                    _row_duty(c, r, i, it, customs), "border", c.use(r.id), i) for r in rows]
+
+
+def _highest_line(c: _Calc, i: int, it: Item, customs: Decimal, lines: tuple[str, ...]
+                  ) -> list[Charge] | None:
+    """The duty of the national line under a short code that costs the most, and a warning
+    naming the lines (None when a line cannot be priced: then the code is refused)."""
+    tariff = c.view.tariff
+    assert tariff is not None
+    best: tuple[Decimal, str, list[TariffRow]] | None = None
+    for line in lines:
+        try:
+            rows = [tariff.base(line, c.b.day), *tariff.additional(line, it.origin, c.b.day)]
+        except MissingRate:
+            return None
+        total = sum((_row_duty(c, r, i, it, customs) for r in rows), ZERO)
+        if best is None or total > best[0]:
+            best = (total, line, rows)
+    if best is None:
+        return None
+    shown = ", ".join(lines[:8]) + (f" and {len(lines) - 8} more" if len(lines) > 8 else "")
+    c.warnings.append(f"item {i}: HS {it.hs_code} covers {tariff.market} tariff lines with "
+                      f"different duties ({shown}); quoted at the highest, "
+                      f"{best[1]} — give the full code for the exact duty")
+    return _charges(c, i, it, customs, best[2])
 
 
 def _row_duty(c: _Calc, r: TariffRow, i: int, it: Item, customs: Decimal) -> Decimal:

@@ -15,7 +15,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from chuhai.crossborder.fx import RateTable, parse_pegs, parse_rates
+from chuhai.crossborder.fx import RateTable, parse_pegs, parse_rates, parse_references
 from chuhai.crossborder.regime import parse_regimes
 from chuhai.crossborder.restricted import Restriction, parse_restrictions
 from chuhai.crossborder.rulebook import Rulebook
@@ -60,7 +60,10 @@ def build(root: Path | None = None, data_dir: Path | None = None) -> Rulebook:
         fx.merge(parse_rates(read(path)))
     pegs = root / "fx" / "pegs.toml"
     if pegs.exists():
-        fx.pegs.update(parse_pegs(read(pegs).decode("utf-8")))
+        text = read(pegs).decode("utf-8")
+        fx.pegs.update(parse_pegs(text))
+        for ref in parse_references(text):
+            fx.add_reference(ref)
     restrictions: list[Restriction] = []
     for path in sorted((root / "restricted").glob("*.toml")):
         restrictions += parse_restrictions(read(path).decode("utf-8"), path.name)
@@ -88,6 +91,19 @@ def _imports(data_dir: Path | None) -> tuple[tuple[str, int, int], ...]:
 
 _checked: dict[str, tuple[float, tuple[tuple[str, int, int], ...]]] = {}
 RECHECK_S = 2.0
+_fx_max_age_days: int | None = None
+
+
+def configure(*, fx_max_age_days: int | None) -> None:
+    """The operator's policy for every rulebook this process hands out.
+
+    Set once at start-up (``create_app``, the CLI) from ``Settings``, because the rulebook is
+    a process-wide cache reached from many call sites that only know the data directory.
+    """
+    global _fx_max_age_days
+    if fx_max_age_days is not None and fx_max_age_days < 1:
+        raise ValueError("fx_max_age_days must be at least 1 (or None)")
+    _fx_max_age_days = fx_max_age_days
 
 
 def rulebook(data_dir: Path | None = None) -> Rulebook:
@@ -102,13 +118,15 @@ def rulebook(data_dir: Path | None = None) -> Rulebook:
     if seen is None or now - seen[0] > RECHECK_S:
         seen = (now, _imports(data_dir))
         _checked[str(data_dir)] = seen
-    key = seen[1]
+    key = (*seen[1], ("fx_max_age_days", _fx_max_age_days or 0, 0))
     book = _books.get(key)
     if book is None:
         with _lock:
             book = _books.get(key)
             if book is None:
-                book = _books[key] = build(data_dir=data_dir)
+                book = build(data_dir=data_dir)
+                book.fx_max_age_days = _fx_max_age_days
+                _books[key] = book
     return book
 
 

@@ -86,6 +86,9 @@ class Rulebook:
     fx: RateTable
     restrictions: list[Restriction] = field(default_factory=list)
     version: str = "unversioned"
+    # None: a stale rate still quotes (approximate, with a warning); N: a quote whose rate is
+    # more than N days old is refused (fx_rate_stale) — the operator's choice
+    fx_max_age_days: int | None = None
 
     def __post_init__(self) -> None:
         self.view = lru_cache(maxsize=4096)(self._view)

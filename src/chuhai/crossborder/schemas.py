@@ -94,6 +94,10 @@ class QuoteIn(SafeModel):
     insurance: MoneyIn | None = None
     ship_from: Country | None = None
     mode: Literal["courier", "postal"] = "courier"
+    ambiguous_hs: Literal["refuse", "highest"] = Field(
+        "refuse", description="An HS code shorter than national lines with different rates: "
+        "`refuse` (hs_code_ambiguous, with the lines) or `highest` (the highest duty, with a "
+        "warning naming the lines).")
     items: list[ItemIn] = Field(min_length=1, max_length=MAX_ITEMS)
 
     @field_validator("registrations")
@@ -124,7 +128,7 @@ class QuoteIn(SafeModel):
             insurance_currency=ins.currency if ins else "",
             currency=self.currency, channel=self.channel, incoterm=self.incoterm,
             registrations=frozenset(self.registrations), ship_from=self.ship_from,
-            mode=self.mode)
+            mode=self.mode, ambiguous_hs=self.ambiguous_hs)
 
 
 class QuoteOut(BaseModel):

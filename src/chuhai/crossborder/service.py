@@ -74,7 +74,7 @@ def listing_quote(destination: str, day: date, hs_code: str, origin: str, price:
     basket = Basket(destination, day, (Item(hs_code, origin, price, currency, quantity,
                                             weight_kg),),
                     shipping=shipping, shipping_currency=currency, currency=currency,
-                    registrations=registrations)
+                    registrations=registrations, ambiguous_hs="highest")
     return landed_cost(rulebook(data_dir), basket)
 
 
@@ -83,7 +83,8 @@ def charges_summary(q: Quote) -> dict[str, Any]:
     d = q.as_dict()
     return {k: d[k] for k in ("incoterm", "collection", "duty_total", "tax_total",
                               "fees_total", "landed_total", "charges", "rules",
-                              "rules_version", "warnings", "restrictions", "date")}
+                              "rules_version", "warnings", "restrictions", "date",
+                              "rate_date", "approximate")}
 
 
 def restrictions_for(destination: str, day: date, hs_code: str, tags: tuple[str, ...] = (),

@@ -21,6 +21,7 @@ from chuhai.core.money import Money, to_minor
 from chuhai.crossborder.basket import Basket, Item, Quote, QuoteError
 from chuhai.crossborder.labels import (
     DELIVERED,
+    DELIVERED_APPROX,
     DELIVERED_MAY_APPLY,
     NOT_DELIVERED,
     NOT_SOLD,
@@ -68,6 +69,8 @@ class Price:
     rules: tuple[str, ...] = ()
     charges: tuple[dict[str, Any], ...] = ()
     reason: str = ""  # why duties are not included, when they are not
+    rate_date: date | None = None  # the exchange-rate publication the duties were priced at
+    approximate: bool = False  # that rate is more than a week old: said on the label
 
     @property
     def total_minor(self) -> int:
@@ -79,7 +82,9 @@ class Price:
             return label(NOT_SOLD, language)
         if not self.deliverable:
             return label(NOT_DELIVERED, language)
-        return label(DELIVERED if self.quoted else DELIVERED_MAY_APPLY, language)
+        if not self.quoted:
+            return label(DELIVERED_MAY_APPLY, language)
+        return label(DELIVERED_APPROX if self.approximate else DELIVERED, language)
 
     def display(self, locale: str) -> str:
         return Money.from_minor(self.total_minor, self.currency).format(locale)
@@ -97,7 +102,9 @@ class Price:
                 "duty_display": fmt(self.duty_minor), "tax_display": fmt(self.tax_minor),
                 "fees_display": fmt(self.fees_minor), "quoted": self.quoted,
                 "restricted": self.restricted, "deliverable": self.deliverable,
-                "rules": list(self.rules), "reason": self.reason}
+                "rules": list(self.rules), "reason": self.reason,
+                "approximate": self.approximate,
+                "rate_date": self.rate_date.isoformat() if self.rate_date else None}
 
 
 def _basket(market: str, day: date, goods: Sequence[Goods], delivery_minor: int,
@@ -107,7 +114,8 @@ def _basket(market: str, day: date, goods: Sequence[Goods], delivery_minor: int,
                        None if g.weight_g is None else Decimal(g.weight_g) / 1000)
                   for g in goods)
     return Basket(market, day, items, shipping=Money.from_minor(delivery_minor, currency).amount,
-                  shipping_currency=currency, currency=currency, registrations=registrations)
+                  shipping_currency=currency, currency=currency, registrations=registrations,
+                  ambiguous_hs="highest")
 
 
 def _from_quote(q: Quote, currency: str, goods_minor: int, delivery_minor: int) -> Price:
@@ -116,7 +124,8 @@ def _from_quote(q: Quote, currency: str, goods_minor: int, delivery_minor: int) 
                  tax_minor=to_minor(q.tax_total, currency),
                  fees_minor=to_minor(q.fees_total, currency), rules=tuple(q.rules),
                  charges=tuple({"kind": c.kind, "name": c.name, "amount": str(c.amount),
-                                "rule": c.rule} for c in q.charges))
+                                "rule": c.rule} for c in q.charges),
+                 rate_date=q.rate_date, approximate=q.approximate)
 
 
 def price(rules: Rulebook, market: str, day: date, goods: Sequence[Goods],

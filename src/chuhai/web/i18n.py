@@ -17,7 +17,7 @@ import io
 import logging
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -113,8 +113,10 @@ def when(at: datetime) -> str:
     return f"{format_datetime(at, 'medium', tzinfo=UTC, locale=_locale.get())} UTC"
 
 
-def day(at: datetime) -> str:
-    return format_date(at, "medium", locale=_locale.get())
+def day(at: datetime | date | str) -> str:
+    """A calendar day in the page's locale (an ISO string as JSON views carry it, too)."""
+    return format_date(date.fromisoformat(at) if isinstance(at, str) else at, "medium",
+                       locale=_locale.get())
 
 
 def status_name(status: str) -> str:
