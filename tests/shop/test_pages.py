@@ -506,3 +506,34 @@ async def test_seller_staff_are_not_buyers_on_the_orders_pages(stores, settings,
     shop, _ = await seller(stores, settings, app_client)
     for path in ("/orders", "/orders/ord_nope"):
         assert_page(await app_client.get(path, headers=shop.tenant.headers), 401)
+
+
+async def test_a_price_worked_out_at_an_old_exchange_rate_says_it_is_estimated(
+        stores, settings, app_client, monkeypatch):
+    """KR judges its duty-free limit in US dollars: a price in won goes through the shipped
+    ECB rates of 2026-10-06, two months old on the page's day, so the page says "estimated"
+    and names the rate's date, in the buyer's language."""
+    from datetime import UTC, datetime
+
+    from chuhai.core.db import UnitOfWork
+    from chuhai.inventory import stock as stock_service
+    from chuhai.inventory.schemas import WarehouseIn
+    from chuhai.shop import catalog
+
+    shop, slug = await seller(stores, settings, app_client)
+    product = await create_product(app_client, shop.tenant, code="KR-1", listings=[
+        {"market": "KR", "title": "무선 이어폰", "price": "52000"}])
+    uow = UnitOfWork(stores)
+    wh = await stock_service.create_warehouse(uow, shop.tenant.actor, WarehouseIn.model_validate(
+        {"code": "SZ-KR", "name": "SZ-KR", "kind": "origin", "country": "CN",
+         "lanes": {"KR": {"min_days": 3, "max_days": 6, "cost": "4000"}}}))
+    await uow.commit()
+    await uow.close()
+    await receive(stores, shop, product["skus"][0]["id"], wh.id)
+    monkeypatch.setattr(catalog, "utcnow", lambda: datetime(2026, 12, 6, 12, tzinfo=UTC))
+    tags = Tags(assert_page(await app_client.get(
+        f"/shop/{slug}/products/{product['id']}?market=KR&lang=ko")))
+    assert "추정치" in assert_page(await app_client.get(
+        f"/shop/{slug}/products/{product['id']}?market=KR&lang=ko"))
+    note = tags.by_id["fx-note"]
+    assert "2026. 10. 6." in note, note  # the rate's date, in Korean
