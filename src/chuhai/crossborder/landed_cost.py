@@ -263,7 +263,7 @@ def _duties(c: _Calc, passes: Callable[[Threshold], bool],
                if passes(r.threshold)]
     flat = None if reliefs else next((f for f in view.pick("flats", b.ship_from, b.mode)
                                       if passes(f.threshold)), None)
-    band_rule, band = _band(c, view.pick("bands", b.ship_from, b.mode), value)
+    bands = _bands(c, view.pick("bands", b.ship_from, b.mode), value)
     out: list[Charge] = []
     if flat is not None:
         c.use(flat.id)
@@ -283,8 +283,9 @@ def _duties(c: _Calc, passes: Callable[[Threshold], bool],
         if relief is not None:
             c.use(relief.id)
             continue
-        if band_rule is not None and band is not None and not _excepted(
-                it.hs_code, band_rule.except_hs_prefixes):
+        band_rule, band = next(((r, bd) for r, bd in bands if _covers(r, it.hs_code)),
+                               (None, None))
+        if band_rule is not None and band is not None:
             deduct = c.conv(band.deduct, band_rule.currency, cur)
             on = band_rule.charge_basis or band_rule.basis
             out.append(Charge("duty", "import duty",
@@ -300,9 +301,11 @@ def _banded(value: Decimal, rate: Decimal, deduct: Decimal) -> Decimal:
     return max(value * rate / HUNDRED - deduct, ZERO)
 
 
-def _band(c: _Calc, rules: list[DutyBand], value: Callable[[str, str], Decimal]
-          ) -> tuple[DutyBand | None, Band | None]:
+def _bands(c: _Calc, rules: list[DutyBand], value: Callable[[str, str], Decimal]
+           ) -> list[tuple[DutyBand, Band]]:
+    """The band rules that hold for this parcel (registration, value), in file order."""
     regs = c.b.registrations
+    out = []
     for r in rules:
         if r.registration is not None:
             held = r.registration in regs
@@ -311,8 +314,13 @@ def _band(c: _Calc, rules: list[DutyBand], value: Callable[[str, str], Decimal]
         v = value(r.basis, r.currency)
         band = next((bd for bd in r.bands if bd.holds(v)), None)
         if band is not None:
-            return r, band
-    return None, None
+            out.append((r, band))
+    return out
+
+
+def _covers(rule: DutyBand, hs: str) -> bool:
+    return (not rule.hs_prefixes or any(hs.startswith(p) for p in rule.hs_prefixes)) and \
+        not _excepted(hs, rule.except_hs_prefixes)
 
 
 def _tariff_duty(c: _Calc, i: int, it: Item, customs: Decimal) -> list[Charge]:

@@ -156,11 +156,14 @@ class _Banded(_Rule):
 
 
 class DutyBand(_Banded):
-    """An all-goods ad-valorem duty by value band instead of the tariff (ID 7.5 %, BR)."""
+    """An ad-valorem duty by value band instead of the tariff (ID 7.5 %, BR); with
+    ``hs_prefixes`` only for those lines (ID: 15 % or 25 % for listed goods), each line
+    taking the first band rule that covers it."""
 
     kind: Literal["duty_band"]
     registration: str | None = None  # holds only for sellers with it (BR Remessa Conforme)
     without_registration: bool = False  # holds only for sellers *without* it
+    hs_prefixes: list[HsPrefix] = []  # empty: every line (but the excepted ones)
     except_hs_prefixes: list[HsPrefix] = []
 
 
