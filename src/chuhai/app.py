@@ -50,6 +50,10 @@ from chuhai.realtime.bus import Bus, MemoryBus, RedisBus
 from chuhai.search import api as search_api
 from chuhai.shop import api as shop_api
 from chuhai.shop import pages as shop_pages
+from chuhai.video import api as video_api
+from chuhai.video import pages as video_pages
+from chuhai.video import uploads as video_uploads
+from chuhai.video.jobs import Jobs
 from chuhai.web import apidocs, openapi, pages, problems
 from chuhai.web.browser_policy import BrowserPolicy
 from chuhai.web.schemas import Health
@@ -61,20 +65,27 @@ STATIC = Path(__file__).parent / "web" / "static"
 class BodyLimit:
     """Refuse bodies over the limit with 413 problem+json, chunked uploads included."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app: ASGIApp, max_bytes: int, chunk_paths: tuple[str, ...] = (),
+                 chunk_bytes: int = 0) -> None:
+        self.app, self.default_max = app, max_bytes
+        # resumable-upload chunks (PATCH /api/videos/uploads/…) may be larger; the upload
+        # service bounds them itself
+        self.chunk_paths, self.chunk_bytes = chunk_paths, chunk_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        chunked = scope.get("method") == "PATCH" and str(scope.get("path", "")).startswith(
+            self.chunk_paths) if self.chunk_paths else False
+        limit = self.chunk_bytes if chunked else self.default_max
         if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
             await _refuse(scope, send, 400, "invalid_characters", "Bad request",
                           "NUL characters are not allowed in addresses")
             return
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await self._reject(scope, send)
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await self._reject(scope, send, limit)
             return
         seen = 0
         rejected = False
@@ -83,11 +94,11 @@ class BodyLimit:
             nonlocal seen, rejected
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.max_bytes and not rejected:
+            if seen > limit and not rejected:
                 # A chunked body grew past the limit: answer 413 now, then tell the app the
                 # client went away so it stops reading; whatever it answers is dropped.
                 rejected = True
-                await self._reject(scope, send)
+                await self._reject(scope, send, limit)
                 return {"type": "http.disconnect"}
             return message
 
@@ -97,9 +108,10 @@ class BodyLimit:
 
         await self.app(scope, limited, guarded_send)
 
-    async def _reject(self, scope: Scope, send: Send) -> None:
+    @staticmethod
+    async def _reject(scope: Scope, send: Send, limit: int) -> None:
         await _refuse(scope, send, 413, "payload_too_large", "Payload too large",
-                      f"request bodies are limited to {self.max_bytes} bytes")
+                      f"request bodies are limited to {limit} bytes")
 
 
 async def _refuse(scope: Scope, send: Send, status: int, code: str, title: str,
@@ -163,12 +175,14 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     media = settings.data_dir / "media"
     media.mkdir(parents=True, exist_ok=True)
     provider = payment_provider(settings)
+    jobs = Jobs(settings)
     gate = RedisGate(redis) if (redis is not None and settings.drop_gate) else None
     selling = Selling(the_stores, live.publish, provider, gate,
                       sweep_s=settings.sweep_interval_ms / 1000,
                       allow_private_webhooks=settings.webhook_allow_private,
                       fx_refresh_url=settings.fx_refresh_url,
-                      fx_refresh_s=settings.fx_refresh_hours * 3600)
+                      fx_refresh_s=settings.fx_refresh_hours * 3600,
+                      jobs=jobs, video_workers=settings.video_workers)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -198,6 +212,7 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.state.live = live
     app.state.comms = comms
     app.state.selling = selling
+    app.state.jobs = jobs
     app.state.payments = provider
     app.state.redis = redis
     problems.install(app)
@@ -208,6 +223,9 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.include_router(catalog_pages.router)
     app.include_router(markets_api.router)
     app.include_router(crossborder_api.router)
+    app.include_router(video_api.router)
+    app.include_router(video_pages.router)
+    app.include_router(video_pages.api)
     app.include_router(comms_api.router)
     app.include_router(comms_pages.router)
     app.include_router(live_api.router)
@@ -238,7 +256,8 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
         return {"status": "ok", "version": __version__}
 
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
+                       chunk_paths=("/api/videos/uploads/",), chunk_bytes=video_uploads.MAX_CHUNK)
     # Outermost, so that even BodyLimit's refusals carry the Content-Security-Policy.
     app.add_middleware(BrowserPolicy)
     return app

@@ -25,6 +25,7 @@ from chuhai.inventory.auctions import auction_view
 from chuhai.inventory.gate import Gate
 from chuhai.inventory.models import Auction, Drop
 from chuhai.shop import offers as shop_offers
+from chuhai.video.jobs import Jobs
 from chuhai.webhooks import service as webhooks
 
 log = logging.getLogger("chuhai.background")
@@ -38,7 +39,8 @@ class Selling:
     def __init__(self, stores: Stores, publish: Publish, provider: PaymentProvider,
                  gate: Gate | None, *, sweep_s: float = 1.0, ticker_s: float = 0.5,
                  allow_private_webhooks: bool = False, fx_refresh_url: str = "",
-                 fx_refresh_s: float = 6 * 3600) -> None:
+                 fx_refresh_s: float = 6 * 3600, jobs: Jobs | None = None,
+                 video_workers: int = 0) -> None:
         self.stores = stores
         self.publish = publish
         self.provider = provider
@@ -48,6 +50,8 @@ class Selling:
         self.allow_private_webhooks = allow_private_webhooks
         self.fx_refresh_url = fx_refresh_url
         self.fx_refresh_s = fx_refresh_s
+        self.jobs = jobs
+        self.video_workers = video_workers if jobs is not None else 0
         self.dirty: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._http: httpx.AsyncClient | None = None
@@ -107,9 +111,28 @@ class Selling:
             asyncio.create_task(self._loop(self.reconcile, 15.0)),
             asyncio.create_task(self._loop(self.webhooks, 1.0)),
         ]
+        if self.video_workers:
+            assert self.jobs is not None
+            await asyncio.to_thread(self.jobs.requeue_stale)  # what a restart left behind
+            self._tasks += [asyncio.create_task(self._videos()) for _ in
+                            range(self.video_workers)]
         if self.fx_refresh_url:
             self._tasks.append(asyncio.create_task(self._loop(self.refresh_fx,
                                                               self.fx_refresh_s)))
+
+    async def _videos(self) -> None:
+        """One in-process video worker: take the next job, run it in a thread, repeat."""
+        assert self.jobs is not None
+        while True:
+            try:
+                worked = await asyncio.to_thread(self.jobs.work_one)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("a video job failed; it is retried or found again")
+                worked = True
+            if not worked:
+                await asyncio.sleep(1.0)
 
     async def refresh_fx(self) -> None:
         assert self._http is not None

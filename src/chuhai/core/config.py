@@ -102,6 +102,28 @@ class Settings(BaseSettings):
         6.0, gt=0, le=24 * 7,
         description="How often to look for new ECB reference rates (published once a "
         "working day, around 16:00 CET).")
+    storage_url: str = Field(
+        "", description="Where videos are stored: empty for the local media folder "
+        "(data_dir/media, served at /media), or s3://bucket[/prefix] for any S3-compatible "
+        "store.")
+    storage_endpoint: str | None = Field(
+        None, description="S3 endpoint URL (MinIO, SeaweedFS, R2 …); unset for AWS.")
+    storage_key_id: str | None = Field(None, description="S3 access key id.")
+    storage_secret: str | None = Field(None, description="S3 secret access key.")
+    storage_region: str | None = Field(None, description="S3 region (default us-east-1).")
+    storage_public_url: str | None = Field(
+        None, description="Public base URL buyers load video files from (a CDN in front of "
+        "the bucket); default: the endpoint and bucket.")
+    jobs_url: str = Field(
+        "", description="Job queue for video processing: empty for a SQLite file in "
+        "data_dir (one machine), or redis://… so workers on several machines share it.")
+    video_workers: int = Field(
+        1, ge=0, le=16, description="Video processing threads inside `chuhai serve` (0: "
+        "leave the queue to `chuhai worker` processes).")
+    video_max_seconds: int = Field(180, ge=5, le=3600,
+                                   description="Longest short video accepted, in seconds.")
+    video_max_bytes: int = Field(2 * 1024 ** 3, ge=1024 ** 2, le=20 * 1024 ** 3,
+                                 description="Largest video upload accepted, in bytes.")
     sql_echo: bool = Field(False, description="Log SQL statements.")
     ws_impl: str = Field(
         "chuhai", pattern=r"^(chuhai|websockets-sansio|websockets|wsproto|auto)$",

@@ -33,6 +33,7 @@ def target_metadata(kind: str) -> MetaData:
     import chuhai.privacy.models
     import chuhai.search.models
     import chuhai.shop.models
+    import chuhai.video.models
     import chuhai.webhooks.models  # noqa: F401
 
     return GlobalBase.metadata if kind == GLOBAL else RegionalBase.metadata

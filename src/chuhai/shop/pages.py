@@ -23,6 +23,8 @@ from chuhai.markets.profiles import get_profile
 from chuhai.search import api as search_api
 from chuhai.search import service as search_service
 from chuhai.shop import cart, catalog, views
+from chuhai.video import service as video_service
+from chuhai.video.storage import storage_for
 from chuhai.web import browser_policy, i18n, problem_text
 from chuhai.web.deps import Caller, UoW, optional_caller
 from chuhai.web.pages import _render, remember_language
@@ -92,10 +94,11 @@ def _ctx(request: Request, who: Who, market: str | None) -> dict[str, Any]:
 
 
 def _page(request: Request, name: str, status: int = 200, images: bool = True,
-          **ctx: Any) -> Response:
+          media: tuple[str, ...] = (), **ctx: Any) -> Response:
     page = _render(request, name, status, **ctx)
     remember_language(page, request, str(ctx.get("lang")))
-    return browser_policy.apply(page, request, images=["https:"] if images else [])
+    extra = ["https:"] if images else []
+    return browser_policy.apply(page, request, images=[*extra, *media], media=list(media))
 
 
 def _problem_page(request: Request, who: Who, exc: DomainError) -> Response:
@@ -133,8 +136,14 @@ async def storefront_page(slug: str, request: Request, uow: UoW, market: str = "
     rooms = [r for r in (await uow.global_.scalars(select(Room).where(
         Room.org_id == shop.org_id, Room.status.in_(("live", "scheduled")))
         .order_by(Room.scheduled_at))).all() if chosen in (r.markets or [])]
+    store = storage_for(request.app.state.settings)
+    videos = [{"id": v.id, "title": video_service.text_for(v, ctx["lang"]).get("title", ""),
+               "poster_url": store.url(f"{v.media_prefix}/poster.jpg"),
+               "url": f"/shop/{shop.slug}/videos?market={chosen}&v={v.id}"}
+              for v in await video_service.published_in(uow.global_, shop.org_id, chosen, 12)]
     path = f"/shop/{shop.slug}"
     return _page(request, "storefront.html", shop=shop, products=products, rooms=rooms,
+                 videos=videos,
                  found=found, q=request.query_params.get("q", "")[:200],
                  canonical=_address(request, path, chosen, ctx["lang"]),
                  alternates=_alternates(request, path, shop.markets), **ctx)

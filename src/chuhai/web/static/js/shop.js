@@ -5,6 +5,7 @@ import { el } from "./live-client.js";
 import { _, num } from "./i18n.js";
 import { readAddress, renderAddressFields, showAddressErrors } from "./address-form.js";
 import { api, newKey, say } from "./page-api.js";
+import { addToGuestCart as sharedAddToGuestCart, guestCart as sharedGuestCart, guestKey as sharedGuestKey } from "./guest-cart.js";
 
 const $ = (id) => document.getElementById(id);
 const cfg = $("main")?.dataset || {};
@@ -24,16 +25,9 @@ $("signin-form")?.addEventListener("submit", async (e) => {
 // A visitor who has not signed in keeps their cart in this browser (no stock is held for
 // anonymous visitors); signing in moves it into their account's cart, where each line is
 // held. Each line carries its own idempotency key, so a merge that is retried adds nothing.
-const guestKey = () => `chuhai-guest-cart-${cfg.shop}`;
-const guestCart = () => JSON.parse(localStorage.getItem(guestKey()) || "[]");
-
-function addToGuestCart(sku, product) {
-  const lines = guestCart();
-  const line = lines.find((l) => l.sku_id === sku);
-  if (line) { line.quantity += 1; line.key = key(); } else lines.push({ sku_id: sku, product_id: product, quantity: 1, key: key() });
-  localStorage.setItem(guestKey(), JSON.stringify(lines));
-  return lines.reduce((s, l) => s + l.quantity, 0);
-}
+const guestKey = () => sharedGuestKey(cfg.shop);
+const guestCart = () => sharedGuestCart(cfg.shop);
+const addToGuestCart = (sku, product) => sharedAddToGuestCart(cfg.shop, sku, product);
 
 async function mergeGuestCart() {
   const lines = guestCart();

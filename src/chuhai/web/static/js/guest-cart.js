@@ -1,0 +1,15 @@
+// A visitor's cart before they sign in: kept in this browser (no stock is held for anonymous
+// visitors); signing in moves it into their account's cart. Shared by the shop pages and the
+// video player.
+import { newKey } from "./page-api.js";
+
+export const guestKey = (shop) => `chuhai-guest-cart-${shop}`;
+export const guestCart = (shop) => JSON.parse(localStorage.getItem(guestKey(shop)) || "[]");
+
+export function addToGuestCart(shop, sku, product) {
+  const lines = guestCart(shop);
+  const line = lines.find((l) => l.sku_id === sku);
+  if (line) { line.quantity += 1; line.key = newKey(); } else lines.push({ sku_id: sku, product_id: product, quantity: 1, key: newKey() });
+  localStorage.setItem(guestKey(shop), JSON.stringify(lines));
+  return lines.reduce((s, l) => s + l.quantity, 0);
+}

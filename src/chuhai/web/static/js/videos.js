@@ -1,0 +1,108 @@
+// The buyer's short-video player: one clip per screen, swipe (scroll) to the next. A clip
+// shows its poster first and loads its HLS ladder only when on screen (muted, inline, as
+// phones require to autoplay); during a tagged product's range its card appears with the
+// delivered price for the buyer's market, and Buy puts it in the cart. Prices arrive
+// formatted by the server; nothing here computes one.
+import { el } from "./live-client.js";
+import { _, num } from "./i18n.js";
+import { api, newKey, say } from "./page-api.js";
+import { addToGuestCart } from "./guest-cart.js";
+
+const $ = (id) => document.getElementById(id);
+const cfg = $("main")?.dataset || {};
+const clips = [...document.querySelectorAll(".clip")];
+const players = new Map();
+
+function attach(video, url) {
+  if (players.has(video)) return;
+  if (video.canPlayType("application/vnd.apple.mpegurl")) { video.src = url; players.set(video, null); return; }
+  if (window.Hls && window.Hls.isSupported()) {
+    const hls = new window.Hls({ capLevelToPlayerSize: true, startLevel: -1 });
+    hls.loadSource(url);
+    hls.attachMedia(video);
+    players.set(video, hls);
+    return;
+  }
+  video.src = url;
+  players.set(video, null);
+}
+
+function card(tag) {
+  const p = tag.product;
+  const sku = (p.skus.find((k) => k.available > 0) || p.skus[0] || {}).id;
+  const buy = el("button", { type: "button", class: "buy", "data-buy": p.id, disabled: !p.in_stock || !sku }, p.in_stock ? _("Buy") : _("out of stock"));
+  buy.addEventListener("click", () => addToCart(sku, p.id, buy));
+  return el("div", { class: "vcard", "data-product": p.id },
+    p.images && p.images[0] ? el("img", { src: p.images[0], alt: "" }) : null,
+    el("div", { class: "vinfo" },
+      el("a", { href: p.url, class: "vtitle", lang: p.language, dir: "auto" }, p.title),
+      el("span", { class: "vprice" }, el("bdi", {}, p.price.total_display)),
+      el("span", { class: "muted vlabel" }, p.price.label)),
+    buy);
+}
+
+async function addToCart(sku, product, button) {
+  if (!cfg.signedIn) {
+    const n = addToGuestCart(cfg.shop, sku, product);
+    say(_("Added — %(n)s in your cart. Sign in to hold it.", { n: num(n) }));
+    return;
+  }
+  button.disabled = true;
+  try {
+    const cart = await api("POST", `/api/shop/${cfg.shop}/cart/items`, { sku_id: sku, quantity: 1, idempotency_key: newKey() });
+    say(_("Added — %(n)s in your cart", { n: num(cart.lines.reduce((s, l) => s + l.quantity, 0)) }));
+  } catch (err) { say(err.message); } finally { button.disabled = false; }
+}
+
+for (const clip of clips) {
+  const video = clip.querySelector("video");
+  const tags = JSON.parse(clip.querySelector("script[type='application/json']").textContent);
+  const slot = clip.querySelector(".vslot");
+  let shown = null;
+  video.addEventListener("timeupdate", () => {
+    const t = video.currentTime;
+    const tag = tags.find((x) => t >= x.start_s && t < x.end_s) || null;
+    if (tag === shown) return;
+    shown = tag;
+    slot.replaceChildren(...(tag ? [card(tag)] : []));
+  });
+  clip.querySelector(".sound")?.addEventListener("click", (e) => {
+    video.muted = !video.muted;
+    e.currentTarget.textContent = video.muted ? _("Tap for sound") : _("Mute");
+  });
+  clip.querySelector(".like")?.addEventListener("click", async (e) => {
+    const b = e.currentTarget;
+    if (b.getAttribute("aria-pressed") === "true") return;
+    try {
+      const r = await api("POST", `/api/shop/videos/${clip.dataset.id}/like`);
+      b.setAttribute("aria-pressed", "true");
+      b.querySelector(".n").textContent = num(r.likes);
+    } catch (err) { say(err.message); }
+  });
+  clip.querySelector(".share")?.addEventListener("click", async () => {
+    const url = clip.dataset.url;
+    try {
+      if (navigator.share) await navigator.share({ url, title: clip.dataset.title });
+      else { await navigator.clipboard.writeText(url); say(_("Link copied")); }
+    } catch (_err) { /* the buyer closed the share sheet */ }
+  });
+}
+
+const seen = new Set();
+const watch = new IntersectionObserver((entries) => {
+  for (const e of entries) {
+    const clip = e.target;
+    const video = clip.querySelector("video");
+    if (e.isIntersecting && e.intersectionRatio >= 0.6) {
+      attach(video, clip.dataset.master);
+      video.play().catch(() => { /* autoplay refused: the poster stays, a tap plays */ });
+      if (!seen.has(clip.dataset.id)) {
+        seen.add(clip.dataset.id);
+        fetch(`/api/shop/videos/${clip.dataset.id}/view`, { method: "POST", credentials: "same-origin", keepalive: true }).catch(() => {});
+      }
+    } else {
+      video.pause();
+    }
+  }
+}, { threshold: [0, 0.6, 1] });
+clips.forEach((c) => watch.observe(c));
