@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -208,10 +209,64 @@ async def run_seed(settings: Settings, progress: Callable[[str], None] = lambda 
                      "live room (start them from the host console)")
             await _seed_privacy(uow, acc, settings)
             progress("privacy: consent choices of three buyers, a data request to verify")
+        if await _seed_video(stores, org.id):
+            progress("video: a shoppable short video with the ANC1 headphones tagged, "
+                     "published in every market")
     finally:
         await stores.dispose()
     return [(r.value, e, DEMO_PASSWORD) for r, e, _ in STAFF] + [
         (f"platform {r.value}", e, DEMO_PASSWORD) for r, e, _ in PLATFORM_STAFF]
+
+
+VIDEO_TEXTS = {
+    "en": {"title": "SonicWave ANC1: quiet in one tap",
+           "description": "Noise cancelling on the train, 30 hours of battery."},
+    "de": {"title": "SonicWave ANC1: Ruhe mit einem Tipp",
+           "description": "Geräuschunterdrückung in der Bahn, 30 Stunden Akku."},
+    "ja": {"title": "SonicWave ANC1：ワンタップで静寂",
+           "description": "電車でもノイズキャンセリング、バッテリー30時間。"},
+    "ar": {"title": "SonicWave ANC1: هدوء بلمسة واحدة",
+           "description": "إلغاء الضوضاء في القطار، وبطارية تدوم 30 ساعة."},
+}
+
+
+async def _seed_video(stores: Stores, org_id: str) -> bool:
+    """A published clip (made here with the bundled ffmpeg: a test pattern and a tone) with
+    the ANC1 headphones tagged; nothing when the seller already has a video."""
+    import subprocess
+    import tempfile
+
+    from chuhai.live.simulate import ffmpeg_exe
+    from chuhai.video import service as videos
+    from chuhai.video.models import Video
+
+    async with stores.session() as s:
+        if await s.scalar(select(Video.id).where(Video.org_id == org_id).limit(1)):
+            return False
+        anc1 = await s.scalar(select(Product.id).where(Product.org_id == org_id,
+                                                       Product.code == "SW-ANC1"))
+    system = Actor.system(org_id)
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = Path(tmp) / "anc1.mp4"
+        subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",  # noqa: S603
+                        "-f", "lavfi", "-i", "testsrc2=size=540x960:rate=25",
+                        "-f", "lavfi", "-i", "sine=frequency=330:sample_rate=48000",
+                        "-t", "8", "-c:v", "libx264", "-preset", "ultrafast",
+                        "-pix_fmt", "yuv420p", "-c:a", "aac", str(clip)],
+                       check=True, timeout=120)
+        async with stores.session() as s:
+            video = await videos.create_from_file(
+                s, system, stores.settings, clip, language="en", texts=VIDEO_TEXTS,
+                markets=["US", "DE", "JP", "SA", "AE"], filename="anc1.mp4")
+            await s.commit()
+            vid = video.id
+    await videos.process(stores, vid)
+    async with stores.session() as s:
+        if anc1 is not None:
+            await videos.add_tag(s, system, vid, anc1, 1.0, 7.0)
+        await videos.publish(s, system, vid)
+        await s.commit()
+    return True
 
 
 async def _seed_privacy(uow: UnitOfWork, acc: Accounts, settings: Settings) -> None:

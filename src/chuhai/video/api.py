@@ -151,6 +151,7 @@ async def create_video(request: Request, body: VideoIn, uow: UoW, actor: Current
     await uow.commit()  # the row exists before a worker looks for it
     path.unlink(missing_ok=True)
     request.app.state.jobs.enqueue(video.id)
+    video = await service.get_video(uow.global_, actor, video.id)
     response.headers["Location"] = f"/api/videos/{video.id}"
     return _view(request, video)
 

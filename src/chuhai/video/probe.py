@@ -63,6 +63,9 @@ def probe(path: Path, *, max_duration_s: float = MAX_DURATION_S,
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except av.error.InvalidDataError:
+        if _looks_like_media(path):
+            raise VideoRejected("video_corrupt", "the file is damaged or incomplete (an "
+                                "interrupted upload?); send it again") from None
         raise VideoRejected("not_a_video", "this is not a video file FFmpeg can read") from None
     except av.error.FFmpegError as exc:
         raise VideoRejected("video_corrupt", f"the file cannot be read: {exc}") from None
@@ -105,3 +108,11 @@ def _duration(container: av.container.InputContainer,
     if container.duration is not None:
         return container.duration / av.time_base
     return 0.0
+
+
+def _looks_like_media(path: Path) -> bool:
+    """The first bytes of an MP4/MOV (``ftyp``), Matroska/WebM, AVI or MPEG-TS file."""
+    with path.open("rb") as f:
+        head = f.read(12)
+    return (head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free")
+            or head.startswith((b"\x1aE\xdf\xa3", b"RIFF")) or head[:1] == b"G")

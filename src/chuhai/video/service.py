@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import shutil
+import socket
 import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
@@ -37,7 +39,7 @@ from chuhai.video.storage import Storage, storage_for
 from chuhai.video.transcode import transcode
 
 log = logging.getLogger("chuhai.video")
-LEASE = timedelta(minutes=15)
+LEASE = timedelta(minutes=2)  # renewed every second while a worker transcodes
 MAX_ATTEMPTS = 3
 MAX_TAGS = 50
 MAX_TITLE = 150
@@ -119,7 +121,8 @@ async def create_from_file(session: AsyncSession, actor: Actor, settings: Settin
 async def get_video(session: AsyncSession, actor: Actor, video_id: str) -> Video:
     actor.require(Perm.CATALOG_READ)
     video = await session.scalar(select(Video).where(Video.id == video_id[:40],
-                                                     Video.org_id == actor.org()))
+                                                     Video.org_id == actor.org())
+                                 .execution_options(populate_existing=True))
     if video is None:
         raise NotFound("video", video_id[:40], code="video_not_found")
     return video
@@ -265,8 +268,8 @@ async def claim(session: AsyncSession, video_id: str) -> Claim | None:
     res = await session.execute(
         update(Video).where(Video.id == video_id, Video.status == "processing",
                             or_(Video.lease_until.is_(None), Video.lease_until < now))
-        .values(lease_until=now + LEASE, attempts=Video.attempts + 1, step="transcoding",
-                progress=0.0))
+        .values(lease_until=now + LEASE, lease_owner=worker_id(), attempts=Video.attempts + 1,
+                step="transcoding", progress=0.0))
     if res.rowcount != 1:  # type: ignore[attr-defined]
         return None
     video = await session.get(Video, video_id, populate_existing=True)
@@ -275,16 +278,45 @@ async def claim(session: AsyncSession, video_id: str) -> Claim | None:
                  {"rotation": video.rotation})
 
 
+def worker_id() -> str:
+    return f"{socket.gethostname()[:100]}:{os.getpid()}"
+
+
+def _dead_here(owner: str | None) -> bool:
+    """A lease held by a process of this machine that no longer runs (a killed worker)."""
+    host, _, pid = (owner or "").rpartition(":")
+    if host != socket.gethostname()[:100] or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 async def stale(session: AsyncSession, older_than: timedelta = timedelta(minutes=2)
                 ) -> list[str]:
-    """Videos that should be processing but nobody holds: queued long ago, or whose worker's
-    lease lapsed (the worker died) — what a restarting worker queues again."""
+    """Videos that should be processing but nobody works on: queued long ago, whose
+    worker's lease lapsed, or whose worker on this machine is gone (killed) — what a
+    restarting worker queues again. A dead local worker's lease is released at once."""
     now = utcnow()
-    rows = await session.scalars(select(Video.id).where(
-        Video.status == "processing",
-        or_(Video.lease_until < now,
-            Video.lease_until.is_(None) & (Video.updated_at < now - older_than))))
-    return list(rows)
+    rows = (await session.execute(select(Video.id, Video.lease_until, Video.lease_owner,
+                                         Video.updated_at)
+                                  .where(Video.status == "processing"))).all()
+    out = []
+    for vid, until, owner, updated in rows:
+        if until is not None and until >= now and _dead_here(owner):
+            await session.execute(update(Video).where(Video.id == vid,
+                                                      Video.lease_owner == owner)
+                                  .values(lease_until=None, step="queued"))
+            out.append(vid)
+        elif (until is not None and until < now) or (until is None and updated < now
+                                                     - older_than):
+            out.append(vid)
+    await session.commit()
+    return out
 
 
 async def process(stores: Stores, video_id: str, *, storage: Storage | None = None) -> str:

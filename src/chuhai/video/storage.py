@@ -141,8 +141,9 @@ class S3Storage:
                    Key=self._key(key), Filename=str(dst))
 
     def delete_prefix(self, prefix: str) -> None:
+        # a folder, not a text prefix: "videos/vid_1/" never reaches "videos/vid_10/…"
         pages = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=self._key(prefix))
+            Bucket=self.bucket, Prefix=self._key(prefix).rstrip("/") + "/")
         for page in pages:
             keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
             if keys:

@@ -22,7 +22,7 @@ import av
 import m3u8
 
 from chuhai.video.ladder import AUDIO_KBPS, Rendition, plan
-from chuhai.video.probe import Probe
+from chuhai.video.probe import Probe, VideoRejected
 
 SEGMENT_S = 4
 STRIP_FRAMES = 10
@@ -198,7 +198,7 @@ def transcode(src: Path, out_dir: Path, info: Probe, *,
         rungs = [_Rung(out_dir, r, fps, tb, ain is not None, threads) for r in ladder]
         turn = _upright(vin, info.rotation)
         resampler = av.AudioResampler(format="fltp", layout="stereo", rate=48000)
-        last = -1.0
+        last = last_t = -1.0
         try:
             for packet in inp.demux(*(s for s in (vin, ain) if s is not None)):
                 for frame in packet.decode():
@@ -212,6 +212,7 @@ def transcode(src: Path, out_dir: Path, info: Probe, *,
                     for rung in rungs:
                         rung.picture(up)
                     t = float(frame.time) if frame.time is not None else 0.0
+                    last_t = max(last_t, t)
                     if poster is None and t >= poster_at:
                         poster = up.reformat(format="yuv420p")
                     if len(strip) < STRIP_FRAMES and t >= strip_at[len(strip)]:
@@ -225,8 +226,10 @@ def transcode(src: Path, out_dir: Path, info: Probe, *,
         finally:
             for rung in rungs:
                 rung.close()
-    if poster is None:
-        raise ValueError("no picture was decoded")
+    if poster is None or last_t < info.duration_s * 0.8 - 1.0:
+        raise VideoRejected("video_corrupt", f"the file ends early: pictures stop at "
+                            f"{max(last_t, 0):.1f} s of {info.duration_s:.1f} s (an "
+                            f"interrupted upload?); send it again")
     top = ladder[0]
     scale = min(1.0, POSTER_SHORT_SIDE / min(top.width, top.height))
     pw, ph = max(2, int(top.width * scale) // 2 * 2), max(2, int(top.height * scale) // 2 * 2)

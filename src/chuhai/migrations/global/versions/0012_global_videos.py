@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column('error', sa.Text(), nullable=True),
         sa.Column('attempts', sa.Integer(), nullable=False),
         sa.Column('lease_until', UTC(timezone=True), nullable=True),
+        sa.Column('lease_owner', sa.String(length=120), nullable=True),
         sa.Column('likes', sa.Integer(), nullable=False),
         sa.Column('views', sa.Integer(), nullable=False),
         sa.Column('created_at', UTC(timezone=True), nullable=False),
