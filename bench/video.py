@@ -264,7 +264,7 @@ def bare_app(media_dir: Path, upload_dir: Path) -> Any:
             "<!doctype html><html><head><meta charset=utf-8>"
             "<meta name=viewport content='width=device-width,initial-scale=1'>"
             "<title>bare player</title><style>body{margin:0}video{display:block;"
-            "width:100vw;height:100vh;object-fit:cover;background:#000}</style></head><body>"
+            "width:100vw;height:90vh;object-fit:cover;background:#000}</style></head><body>"
             f"<video muted playsinline autoplay loop poster='{poster}' src='{master}'>"
             "</video></body></html>")
 
@@ -440,10 +440,13 @@ INIT = """
       mark(e.name === "first-paint" ? "first_paint" : "fcp", e.startTime); } })
       .observe({ type: "paint", buffered: true });
     new PerformanceObserver((l) => { for (const e of l.getEntries()) {
-      if (e.url && e.url.includes("poster")) mark("poster_painted", e.renderTime || e.startTime);
+      const at = e.renderTime || e.startTime;
+      if (e.url && e.url.includes("poster")) mark("poster_painted", at);
+      (t.lcp = t.lcp || []).push([at, (e.url || e.element?.tagName || "").slice(-40)]);
       } }).observe({ type: "largest-contentful-paint", buffered: true });
     new PerformanceObserver((l) => { for (const e of l.getEntries()) {
       if (e.name.includes("poster")) mark("poster_loaded", e.responseEnd);
+      if (e.name.includes("hls.min.js")) mark("hls_js_loaded", e.responseEnd);
       if (e.name.includes(".m3u8")) mark("first_playlist", e.responseEnd);
       if (e.name.includes(".ts")) mark("first_segment", e.responseEnd);
       } }).observe({ type: "resource", buffered: true });
@@ -459,10 +462,14 @@ INIT = """
   addEventListener("timeupdate", (e) => {
     if (e.target.currentTime > 0) { mark("timeupdate"); t.src = e.target.currentSrc; }
   }, true);
-  addEventListener("DOMContentLoaded", () => mark("dcl"));
+  addEventListener("DOMContentLoaded", () => {
+    mark("dcl");
+    const nav = performance.getEntriesByType("navigation")[0];
+    if (nav) { mark("html_first_byte", nav.responseStart); mark("html_loaded", nav.responseEnd); }
+  });
 })();
 """
-KEYS = ("poster_loaded", "poster_painted", "first_paint", "fcp", "dcl", "loadstart",
+KEYS = ("html_first_byte", "html_loaded", "hls_js_loaded", "poster_loaded", "poster_painted", "first_paint", "fcp", "dcl", "loadstart",
         "first_playlist", "first_segment", "playing", "timeupdate", "first_frame")
 
 
@@ -523,6 +530,8 @@ def bench_ttff(srv: Servers, clip: Path, runs: int) -> None:
         "chuhai_ms": chuhai, "bare_ms": base,
         "chuhai_timeupdate_ms_all": [round(r["timeupdate"]) for r in found["chuhai"]],
         "bare_timeupdate_ms_all": [round(r["timeupdate"]) for r in found["bare"]],
+        "lcp_entries_first_load": {s: [[round(a), u] for a, u in found[s][0].get("lcp", [])]
+                                   for s in found},
         "played_width": {s: sorted({r.get("width") for r in found[s]}) for s in found},
         "played_src": found["chuhai"][0].get("src", "")[-60:],
         "clip_s": video["duration_s"], "ingest_s": round(ingest_s, 1),

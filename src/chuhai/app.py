@@ -51,6 +51,7 @@ from chuhai.search import api as search_api
 from chuhai.shop import api as shop_api
 from chuhai.shop import pages as shop_pages
 from chuhai.video import api as video_api
+from chuhai.video import console as video_console
 from chuhai.video import pages as video_pages
 from chuhai.video import uploads as video_uploads
 from chuhai.video.jobs import Jobs
@@ -226,6 +227,7 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.include_router(video_api.router)
     app.include_router(video_pages.router)
     app.include_router(video_pages.api)
+    app.include_router(video_console.router)
     app.include_router(comms_api.router)
     app.include_router(comms_pages.router)
     app.include_router(live_api.router)

@@ -21,9 +21,9 @@ CONSOLE_TEMPLATES = [
     "base.html", "console_home.html", "products_list.html", "product_form.html", "rooms.html",
     "host.html", "import.html", "orders.html", "order.html", "tokens.html", "webhooks.html",
     "privacy_office.html", "privacy_forward.html", "glossary.html", "login.html",
-    "script_check.html", "api_docs.html", "error.html",
+    "script_check.html", "api_docs.html", "error.html", "console_videos.html",
 ]
-CONSOLE_SCRIPTS = ["host.js", "advice.js", "selling-host.js"]
+CONSOLE_SCRIPTS = ["host.js", "advice.js", "selling-host.js", "console-videos.js"]
 
 # Left as they are, everything else is marked:
 #  - "chuhai": the brand, in every language;

@@ -22,14 +22,15 @@ ROOT = SRC.parent.parent
 BUYER_TEMPLATES = ["shop_base.html", "storefront.html", "shop_markets.html", "product.html",
                    "cart.html", "my_orders.html", "my_order.html", "shop_error.html",
                    "live_base.html", "viewer.html", "replay.html", "three_ds.html",
-                   "privacy_settings.html"]
+                   "privacy_settings.html", "videos.html"]
 BUYER_SCRIPTS = ["shop.js", "address-form.js", "i18n.js", "viewer.js", "selling.js",
                  "page-api.js", "replay.js", "live-client.js", "consent.js",
-                 "consent-banner.js", "privacy-settings.js", "forms.js"]
+                 "consent-banner.js", "privacy-settings.js", "forms.js", "videos.js",
+                 "guest-cart.js"]
 SHIPPED = [lang for lang in i18n.LANGUAGES if lang != "en"]  # every market's language
 # Words that are the same in a language and in English (not "translated by copying").
 SAME_AS_ENGLISH = {
-    "de": {"Name", "Status:", "LIVE", "%(field)s (optional)", "Chat"},
+    "de": {"Name", "Status:", "LIVE", "%(field)s (optional)", "Chat", "Videos"},
     "fr": {"E-mail"}, "es": {"Total: %(total)s", "Chat"},
     "it": {"E-mail", "Password", "Chat"},
     "nl": {"E-mail", "LIVE", "Status:", "Variant", "Chat"}, "pl": {"E-mail"},

@@ -201,3 +201,8 @@ class DeliveredPriceOut(BaseModel):
     deliverable: bool = Field(description="False: no warehouse serves the market")
     rules: list[str] = Field(description="The rule ids the duty and taxes came from")
     reason: str = Field(description="Why duties are not included, when they are not")
+    approximate: bool = Field(False, description="The exchange rate the duties and taxes "
+                              "were worked out with is more than 7 days old (the label says "
+                              "they are estimated)")
+    rate_date: str | None = Field(None, description="The exchange-rate publication used "
+                                  "(ISO date); null when no conversion was needed")

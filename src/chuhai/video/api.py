@@ -15,6 +15,7 @@ from starlette.requests import ClientDisconnect
 from chuhai.core.errors import InvalidInput
 from chuhai.core.text import SafeModel
 from chuhai.video import service, uploads
+from chuhai.video.schemas import VideoListOut, VideoOut
 from chuhai.video.storage import storage_for
 from chuhai.web.deps import CurrentActor, UoW
 
@@ -75,14 +76,14 @@ def _filename(metadata: str | None) -> str:
     return ""
 
 
-@router.options("/uploads")
+@router.options("/uploads", response_class=Response, status_code=204)
 async def upload_options() -> Response:
     return Response(status_code=204, headers={
         **TUS, "Tus-Version": uploads.TUS_VERSION, "Tus-Extension": "creation",
         "Tus-Max-Chunk-Size": str(uploads.MAX_CHUNK)})
 
 
-@router.post("/uploads", status_code=201)
+@router.post("/uploads", status_code=201, response_class=Response)
 async def create_upload(request: Request, uow: UoW, actor: CurrentActor,
                         upload_length: Annotated[str, Header(max_length=20)],
                         upload_metadata: Annotated[str | None, Header(max_length=2000)] = None
@@ -99,7 +100,7 @@ async def create_upload(request: Request, uow: UoW, actor: CurrentActor,
         "Upload-Length": str(up.length)})
 
 
-@router.head("/uploads/{upload_id}")
+@router.head("/uploads/{upload_id}", response_class=Response)
 async def upload_offset(upload_id: str, uow: UoW, actor: CurrentActor) -> Response:
     up = await uploads.get(uow.global_, actor, upload_id)
     return Response(status_code=200, headers={
@@ -107,7 +108,7 @@ async def upload_offset(upload_id: str, uow: UoW, actor: CurrentActor) -> Respon
         "Cache-Control": "no-store"})
 
 
-@router.patch("/uploads/{upload_id}", status_code=204)
+@router.patch("/uploads/{upload_id}", status_code=204, response_class=Response)
 async def upload_chunk(request: Request, upload_id: str, uow: UoW, actor: CurrentActor,
                        upload_offset: Annotated[str, Header(max_length=20)],
                        content_type: Annotated[str, Header(max_length=100)] = "") -> Response:
@@ -130,7 +131,7 @@ async def upload_chunk(request: Request, upload_id: str, uow: UoW, actor: Curren
     return Response(status_code=204, headers={**TUS, "Upload-Offset": str(up.offset)})
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=VideoOut)
 async def create_video(request: Request, body: VideoIn, uow: UoW, actor: CurrentActor,
                        response: Response) -> dict[str, Any]:
     """Turn a complete upload into a video (refused at once if it is not one), and queue
@@ -156,19 +157,19 @@ async def create_video(request: Request, body: VideoIn, uow: UoW, actor: Current
     return _view(request, video)
 
 
-@router.get("")
+@router.get("", response_model=VideoListOut)
 async def list_videos(request: Request, uow: UoW, actor: CurrentActor) -> dict[str, Any]:
     videos = await service.list_videos(uow.global_, actor)
     return {"items": [_view(request, v) for v in videos]}
 
 
-@router.get("/{video_id}")
+@router.get("/{video_id}", response_model=VideoOut)
 async def get_video(request: Request, video_id: str, uow: UoW,
                     actor: CurrentActor) -> dict[str, Any]:
     return _view(request, await service.get_video(uow.global_, actor, video_id))
 
 
-@router.patch("/{video_id}")
+@router.patch("/{video_id}", response_model=VideoOut)
 async def update_video(request: Request, video_id: str, body: VideoPatch, uow: UoW,
                        actor: CurrentActor) -> dict[str, Any]:
     video = await service.update_video(uow.global_, actor, video_id,
@@ -177,7 +178,7 @@ async def update_video(request: Request, video_id: str, body: VideoPatch, uow: U
     return _view(request, video)
 
 
-@router.post("/{video_id}/tags", status_code=201)
+@router.post("/{video_id}/tags", status_code=201, response_model=VideoOut)
 async def add_tag(request: Request, video_id: str, body: TagIn, uow: UoW,
                   actor: CurrentActor) -> dict[str, Any]:
     await service.add_tag(uow.global_, actor, video_id, body.product_id, body.start_s,
@@ -185,13 +186,13 @@ async def add_tag(request: Request, video_id: str, body: TagIn, uow: UoW,
     return _view(request, await service.get_video(uow.global_, actor, video_id))
 
 
-@router.delete("/{video_id}/tags/{tag_id}", status_code=204)
+@router.delete("/{video_id}/tags/{tag_id}", status_code=204, response_class=Response)
 async def remove_tag(video_id: str, tag_id: str, uow: UoW, actor: CurrentActor) -> Response:
     await service.remove_tag(uow.global_, actor, video_id, tag_id)
     return Response(status_code=204)
 
 
-@router.post("/{video_id}/captions", status_code=201)
+@router.post("/{video_id}/captions", status_code=201, response_model=VideoOut)
 async def add_captions(request: Request, video_id: str, body: CaptionsIn, uow: UoW,
                        actor: CurrentActor) -> dict[str, Any]:
     await service.add_captions(uow.global_, actor, request.app.state.settings, video_id,
@@ -199,14 +200,14 @@ async def add_captions(request: Request, video_id: str, body: CaptionsIn, uow: U
     return _view(request, await service.get_video(uow.global_, actor, video_id))
 
 
-@router.post("/{video_id}/publish")
+@router.post("/{video_id}/publish", response_model=VideoOut)
 async def publish(request: Request, video_id: str, body: MarketsIn, uow: UoW,
                   actor: CurrentActor) -> dict[str, Any]:
     return _view(request, await service.publish(uow.global_, actor, video_id,
                                                 body.markets or None))
 
 
-@router.post("/{video_id}/unpublish")
+@router.post("/{video_id}/unpublish", response_model=VideoOut)
 async def unpublish(request: Request, video_id: str, body: MarketsIn, uow: UoW,
                     actor: CurrentActor) -> dict[str, Any]:
     return _view(request, await service.unpublish(uow.global_, actor, video_id, body.markets))

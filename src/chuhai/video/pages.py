@@ -20,6 +20,7 @@ from chuhai.shop import catalog, views
 from chuhai.shop.pages import _address, _ctx, _page, _problem_page, _who
 from chuhai.video import service
 from chuhai.video.models import Video
+from chuhai.video.schemas import CountOut, FeedOut
 from chuhai.video.storage import Storage, storage_for
 from chuhai.web import i18n
 from chuhai.web.browser_policy import origin_of
@@ -49,9 +50,7 @@ async def feed_items(request: Request, uow: UoW, shop: catalog.Shop, market: str
                     cards[t.product_id] = None  # not sold in this market: no card
             card = cards[t.product_id]
             if card is not None:
-                tags.append({"start_s": t.start_s, "end_s": t.end_s, "product": {
-                    k: card[k] for k in ("id", "title", "url", "price", "images", "skus",
-                                         "in_stock", "language")}})
+                tags.append({"start_s": t.start_s, "end_s": t.end_s, "product": card})
         text = service.text_for(v, lang)
         out.append({
             "id": v.id, "title": text.get("title", ""), "description": text.get(
@@ -91,7 +90,7 @@ async def videos_page(slug: str, request: Request, uow: UoW, market: str = "",
                  **ctx)
 
 
-@api.get("/{slug}/videos")
+@api.get("/{slug}/videos", response_model=FeedOut)
 async def videos_feed(slug: str, request: Request, uow: UoW, market: str = ""
                       ) -> dict[str, Any]:
     """The published videos of a shop in ``market`` (``?lang=`` picks the language)."""
@@ -121,12 +120,12 @@ async def _count(request: Request, uow: UoW, video_id: str, column: str) -> dict
     return {column: int(getattr(video, column))}
 
 
-@api.post("/videos/{video_id}/like")
+@api.post("/videos/{video_id}/like", response_model=CountOut)
 async def like(video_id: str, request: Request, uow: UoW) -> dict[str, int]:
     """A like (counted, not tied to a person; a few per address and hour)."""
     return await _count(request, uow, video_id, "likes")
 
 
-@api.post("/videos/{video_id}/view")
+@api.post("/videos/{video_id}/view", response_model=CountOut)
 async def viewed(video_id: str, request: Request, uow: UoW) -> dict[str, int]:
     return await _count(request, uow, video_id, "views")
