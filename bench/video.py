@@ -23,20 +23,25 @@ frame. Three measurements, each one JSON line with a baseline measured in the sa
    ``PUT`` of the same bytes to a bare Starlette app on the same uvicorn stack (uvloop,
    httptools) in another subprocess, which writes the body to a file and fsyncs it once
    (chuhai fsyncs once per chunk: that is what makes a chunk's offset safe to resume from).
-   Same client (httpx, one keep-alive connection). The uploaded file is checked
-   byte-for-byte (sha256). Figure: MB/s (10^6 bytes), best of ``--repeat``; target
+   Same client (httpx, one keep-alive connection per server, Content-Length set, the body
+   written in 1 MiB pieces on both sides). The uploaded file is checked byte-for-byte
+   (sha256). Figure: MB/s (10^6 bytes), best of ``--repeat``; target
    ≥ 0.5× the bare PUT.
 3. ``ttff``: Chromium (Playwright, /usr/bin/chromium, headless) opens the buyer's player page
    ``/shop/sonicwave/videos?market=DE`` of the same server, where one video (a 1080×1920
-   clip like the one above, ``--ttff-seconds`` long, default 10) was ingested with ``chuhai video ingest --org
-   sonicwave --markets DE --publish --wait``. Measured inside the page with
+   clip like the one above, ``--ttff-seconds`` long, default 10) was ingested with
+   ``chuhai video ingest --org sonicwave --markets DE --publish --wait`` (the demo's own
+   clip, seeded by ``seed-demo``, is the page's second). Measured inside the page with
    ``performance.now()`` (0 = navigation start), a fresh browser context (empty cache) per
    load: the poster's bytes loaded (Resource Timing), the poster painted (its
    largest-contentful-paint entry), first paint, the <video>'s first ``playing``, its first
    ``timeupdate`` with ``currentTime > 0``, and the first frame handed to the compositor
    (``requestVideoFrameCallback``). Baseline, same run: a bare page from the bare Starlette
    app, ``<video muted autoplay playsinline poster=… src=master.m3u8>`` over the same media
-   files, nothing else. Median of ``--ttff-runs`` loads each, alternating. Figure: ms to the
+   files, nothing else (90 % of the viewport's height: Chromium reports no
+   largest-contentful-paint for an image covering the whole viewport). This Chromium plays
+   HLS natively (``canPlayType`` says "maybe"), so both pages play through the browser's own
+   HLS, not hls.js. Median of ``--ttff-runs`` loads each, alternating. Figure: ms to the
    first ``timeupdate`` (lower is better; ratio > 1 means chuhai's page is slower).
 
 The machine's load matters to every figure here: the load average at the start and the CPU
@@ -63,6 +68,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+
+from _common import report  # noqa: E402
 
 CHROMIUM = os.environ.get("CHUHAI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -220,8 +227,6 @@ def bench_transcode(work: Path, repeat: int, src: Path) -> None:
               f"({chuhai_cpu[-1]:.1f} s CPU), ffmpeg {ffmpeg_s[-1]:.1f} s "
               f"({ffmpeg_cpu[-1]:.1f} s CPU)", file=sys.stderr, flush=True)
     c_rtf, f_rtf = duration / min(chuhai_s), duration / min(ffmpeg_s)
-    from _common import report
-
     report("video_transcode_rtf", c_rtf, "s of video per s of wall time", f_rtf, {
         "seconds": round(duration, 2), "source": f"{info.width}x{info.height} "
         f"{info.fps:g} fps {info.video_codec}, audio {info.has_audio}",
@@ -310,7 +315,8 @@ class Servers:
         t0 = time.perf_counter()
         for step in (["migrate"], ["seed-demo"]):
             self.cli(*step)
-        out = self.cli("tokens", "create", "--org", ORG, "--email", OWNER, "--name", "bench", "--json")
+        out = self.cli("tokens", "create", "--org", ORG, "--email", OWNER, "--name", "bench",
+                       "--json")
         self.token = json.loads(out)["token"]
         self.setup_s = time.perf_counter() - t0
         self.port, self.bare_port = free_port(), free_port()
@@ -351,22 +357,39 @@ class Servers:
 # --------------------------------------------------------------------------- 2. upload
 
 
-def tus_upload(client: Any, chunks: list[bytes]) -> str:
-    """POST the length, PATCH each chunk at the server's offset; the upload's id."""
-    length = sum(len(c) for c in chunks)
-    r = client.post("/api/videos/uploads", headers={"Upload-Length": str(length),
+PIECE = 1024 * 1024
+
+
+def pieces(data: memoryview) -> Any:
+    """The body as 1 MiB pieces, for both sides. (httpx given one big ``bytes`` writes it
+    with ``buffer = buffer[sent:]`` after each send: quadratic copying, 58-75 MB/s for one
+    200 MB body here, which would measure the client.)"""
+    for o in range(0, len(data), PIECE):
+        yield bytes(data[o:o + PIECE])
+
+
+def tus_upload(client: Any, data: memoryview, chunk: int) -> str:
+    """POST the length, PATCH chunk after chunk at the server's offset; the upload's id."""
+    r = client.post("/api/videos/uploads", headers={"Upload-Length": str(len(data)),
                                                     "Tus-Resumable": "1.0.0"})
     assert r.status_code == 201, r.text[:300]
     location = r.headers["Location"]
     offset = 0
-    for body in chunks:
-        r = client.patch(location, content=body, headers={
+    while offset < len(data):
+        body = data[offset:offset + chunk]
+        r = client.patch(location, content=pieces(body), headers={
             "Tus-Resumable": "1.0.0", "Upload-Offset": str(offset),
+            "Content-Length": str(len(body)),
             "Content-Type": "application/offset+octet-stream"})
         assert r.status_code == 204, r.text[:300]
         offset = int(r.headers["Upload-Offset"])
-    assert offset == length
-    return location.rsplit("/", 1)[1]
+    assert offset == len(data)
+    return str(location.rsplit("/", 1)[1])
+
+
+def bare_put(client: Any, name: str, data: memoryview) -> Any:
+    return client.put(f"/put/{name}", content=pieces(data),
+                      headers={"Content-Length": str(len(data))})
 
 
 def sha256_file(path: Path) -> str:
@@ -380,12 +403,9 @@ def sha256_file(path: Path) -> str:
 def bench_upload(srv: Servers, size_mb: int, chunk_mib: int, repeat: int) -> None:
     import httpx
 
-    from _common import report
-
-    data = os.urandom(size_mb * MB)
+    data = memoryview(os.urandom(size_mb * MB))
     want = hashlib.sha256(data).hexdigest()
     chunk = chunk_mib * 1024 * 1024
-    chunks = [data[o:o + chunk] for o in range(0, len(data), chunk)]  # outside the clock
     auth = {"Authorization": f"Bearer {srv.token}"}
     tus_s: list[float] = []
     put_s: list[float] = []
@@ -393,11 +413,11 @@ def bench_upload(srv: Servers, size_mb: int, chunk_mib: int, repeat: int) -> Non
     put_cpu: list[float] = []
     with httpx.Client(base_url=srv.base, headers=auth, timeout=600) as tus, \
             httpx.Client(base_url=srv.bare, timeout=600) as bare:
-        tus_upload(tus, chunks[:2])  # warm both (first use of each route, the connection)
-        bare.put("/put/warm", content=chunks[0])
+        tus_upload(tus, data[:chunk + 1], chunk)  # warm both: first use of each route
+        bare_put(bare, "warm", data[:chunk])
         for k in range(repeat):
             cpu0, t0 = proc_cpu_s(srv.proc.pid), time.perf_counter()
-            upload_id = tus_upload(tus, chunks)
+            upload_id = tus_upload(tus, data, chunk)
             tus_s.append(time.perf_counter() - t0)
             tus_cpu.append(proc_cpu_s(srv.proc.pid) - cpu0)
             part = srv.data / "uploads" / f"{upload_id}.part"
@@ -405,7 +425,7 @@ def bench_upload(srv: Servers, size_mb: int, chunk_mib: int, repeat: int) -> Non
             part.unlink()
 
             cpu0, t0 = proc_cpu_s(srv.bare_proc.pid), time.perf_counter()
-            r = bare.put(f"/put/run{k}", content=data)
+            r = bare_put(bare, f"run{k}", data)
             put_s.append(time.perf_counter() - t0)
             put_cpu.append(proc_cpu_s(srv.bare_proc.pid) - cpu0)
             assert r.status_code == 204 and int(r.headers["X-Written"]) == len(data)
@@ -416,7 +436,7 @@ def bench_upload(srv: Servers, size_mb: int, chunk_mib: int, repeat: int) -> Non
                   f"PUT {len(data) / MB / put_s[-1]:.0f} MB/s", file=sys.stderr, flush=True)
     tus_rate, put_rate = len(data) / MB / min(tus_s), len(data) / MB / min(put_s)
     report("video_upload_tus_mb_s", tus_rate, "MB/s", put_rate, {
-        "mb": size_mb, "chunk_mib": chunk_mib, "chunks": len(chunks),
+        "mb": size_mb, "chunk_mib": chunk_mib, "chunks": -(-len(data) // chunk),
         "chuhai_mb_s": round(tus_rate, 1), "bare_put_mb_s": round(put_rate, 1),
         "chuhai_wall_s": [round(x, 2) for x in tus_s],
         "bare_wall_s": [round(x, 2) for x in put_s],
@@ -469,7 +489,8 @@ INIT = """
   });
 })();
 """
-KEYS = ("html_first_byte", "html_loaded", "hls_js_loaded", "poster_loaded", "poster_painted", "first_paint", "fcp", "dcl", "loadstart",
+KEYS = ("html_first_byte", "html_loaded", "hls_js_loaded", "poster_loaded", "poster_painted",
+        "first_paint", "fcp", "dcl", "loadstart",
         "first_playlist", "first_segment", "playing", "timeupdate", "first_frame")
 
 
@@ -492,8 +513,6 @@ def one_load(browser: Any, url: str) -> dict[str, Any]:
 
 def bench_ttff(srv: Servers, clip: Path, runs: int) -> None:
     from playwright.sync_api import sync_playwright
-
-    from _common import report
 
     t0 = time.perf_counter()
     out = srv.cli("video", "ingest", str(clip), "--org", ORG, "--markets", "DE", "--publish",
@@ -551,8 +570,10 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30.0,
                     help="length of the 1080x1920 test clip to transcode (default 30)")
     ap.add_argument("--repeat", type=int, default=2,
-                    help="runs of each side for transcode and upload; best kept (default 2)")
+                    help="transcode runs of each side; best kept (default 2)")
     ap.add_argument("--upload-mb", type=int, default=200, help="upload size in MB (200)")
+    ap.add_argument("--upload-repeat", type=int, default=3,
+                    help="uploads of each side; best kept (default 3)")
     ap.add_argument("--chunk-mib", type=int, default=16, help="tus PATCH size in MiB (16)")
     ap.add_argument("--ttff-runs", type=int, default=3,
                     help="page loads of each side for time to first frame (default 3)")
@@ -571,7 +592,7 @@ def main() -> None:
             srv = Servers(work)
             try:
                 if "upload" in only:
-                    bench_upload(srv, args.upload_mb, args.chunk_mib, args.repeat)
+                    bench_upload(srv, args.upload_mb, args.chunk_mib, args.upload_repeat)
                 if "ttff" in only:
                     clip = make_clip(work / "ttff.mp4", args.ttff_seconds)
                     bench_ttff(srv, clip, args.ttff_runs)

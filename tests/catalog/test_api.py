@@ -275,6 +275,7 @@ async def test_listings_show_the_landed_price_with_duties_and_taxes(app_client, 
     # DE, under EUR 150: EUR 3 flat duty; VAT 19 % on 36.99 + 3 = 39.99 -> 7.60. 47.59.
     assert listings["DE"]["landed"] == "47.59"
     assert listings["DE"]["landed_note"] == "duties and taxes included"
-    # Thailand from 2026 has no de minimis and no Thai tariff is loaded: said, not guessed.
-    assert listings["TH"]["landed"] is None
-    assert "duty_rate_unknown" in listings["TH"]["landed_note"]
+    # Thailand from 2026 has no de minimis: the Thai tariff's 10 % on earphones (8518.30.20)
+    # = 129.00; VAT 7 % on 1,419.00 = 99.33. 1,518.33.
+    assert listings["TH"]["landed"] == "1518.33"
+    assert listings["TH"]["landed_note"] == "duties and taxes included"

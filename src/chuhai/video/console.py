@@ -28,4 +28,5 @@ async def videos_page(request: Request, uow: UoW) -> Response:
     products, _ = await catalog.list_products(uow.global_, caller.actor, per_page=100)
     markets = sorted(m for m in default_profiles() if m != "CN")
     return _render(request, "console_videos.html", caller=caller, videos=videos,
-                   products=[(p.id, p.code, p.title) for p in products], markets=markets)
+                   products=[(p.id, p.code, p.title) for p in products], markets=markets,
+                   product_codes={p.id: p.code for p in products})

@@ -1,0 +1,89 @@
+"""Shoppable short video, end to end in Chromium: a seller uploads a vertical clip in the
+console (resumable, with a progress bar), waits for processing, tags a product and
+publishes to DE and JP; a buyer in Germany watches it on a phone, sees the card with the
+delivered euro price during the tag's range, and buys it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import console_page, screenshot_dir
+from tests.e2e.test_buyer_path import BUYERS
+from tests.video.conftest import make_clip
+
+pytestmark = pytest.mark.e2e
+TITLE = "ANC1 im Zug — 4 Sekunden"
+
+
+def test_a_seller_publishes_a_clip_and_a_buyer_in_germany_buys_from_it(
+        server, browser, tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "zug.mp4", size="540x960", seconds=4.0)
+    seller = console_page(browser, server)
+    seller.goto(f"{server}/console/videos")
+    seller.locator("#file").set_input_files(str(clip))
+    seller.locator("#title").fill(TITLE)
+    seller.locator("#lang").fill("de")
+    for box in seller.locator("input[name=markets]").all():
+        box.set_checked(box.get_attribute("value") in ("DE", "JP"))
+    seller.get_by_role("button", name="Upload").click()
+    mine = seller.locator("li.video", has_text=TITLE)
+    mine.wait_for(timeout=120_000)  # the page reloads once the worker is done
+    assert mine.get_attribute("data-status") == "ready", mine.inner_text()
+    screenshot = screenshot_dir()
+    seller.screenshot(path=str(screenshot / "console-videos.png"))
+
+    anc1 = mine.locator("select[name=product] option", has_text="SW-ANC1 ").first
+    mine.locator("select[name=product]").select_option(anc1.get_attribute("value"))
+    mine.locator("input[name=start]").fill("0.5")
+    mine.locator("input[name=end]").fill("3.5")
+    mine.get_by_role("button", name="Tag").click()
+    mine = seller.locator("li.video", has_text=TITLE)
+    mine.locator("[data-role=tags] li").wait_for()
+    mine.get_by_role("button", name="Publish to its markets").click()
+    seller.locator("li.video", has_text=TITLE).filter(has_text="DE published").wait_for()
+    assert "JP published" in seller.locator("li.video", has_text=TITLE).inner_text()
+    seller.context.close()
+
+    locale, email, _lang, address, sign = BUYERS["DE"]
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                              has_touch=True, locale=locale)
+    page = ctx.new_page()
+    page.goto(f"{server}/shop/sonicwave?market=DE")
+    page.locator("#signin summary").click()
+    page.locator("#email").fill(email)
+    page.locator("#password").fill("demo-password-1")
+    page.locator("#signin-form button[type=submit]").click()
+    page.locator("#signin").wait_for(state="detached")  # reloaded, signed in
+    page.locator("#videos").wait_for()  # the storefront shows the shop's videos
+    page.locator("#videos a", has_text=TITLE).click()
+    clip_el = page.locator(".clip", has_text=TITLE)
+    clip_el.wait_for()
+    assert page.locator("html").get_attribute("lang") == "de"
+    card = clip_el.locator(".vcard")
+    card.wait_for(timeout=30_000)  # appears while the video plays through 0.5–3.5 s
+    played = clip_el.locator("video").evaluate("v => v.currentTime")
+    assert played > 0
+    price = card.locator(".vprice").inner_text()
+    assert sign in price and re.search(r"\d+,\d{2}", price), price
+    assert card.locator(".vlabel").inner_text().startswith("inkl.")
+    page.screenshot(path=str(screenshot / "video-player-de.png"))
+    card.locator("button.buy").click()
+    page.locator("#toast", has_text="Warenkorb").wait_for()
+    assert "Melden Sie sich an" not in page.locator("#toast").inner_text()  # held, signed in
+
+    page.goto(f"{server}/shop/sonicwave/cart")
+    page.locator(".cline", has_text="ANC1").wait_for()
+    page.locator("#cart-total").wait_for()
+    page.screenshot(path=str(screenshot / "video-cart-de.png"), full_page=True)
+    page.locator("#ship-postal_code").wait_for()
+    page.locator("#ship-name").fill("Lena")
+    for field_id, value in address.items():
+        page.locator(f"#{field_id}").fill(value)
+    page.locator("#pay").click()
+    page.wait_for_url(re.compile(r".*/orders/ord_\w+"))
+    assert page.locator(".order-status").get_attribute("data-status") == "paid"
+    assert "ANC1" in page.locator(".order-lines").inner_text()
+    ctx.close()
