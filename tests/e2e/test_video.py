@@ -77,7 +77,6 @@ def test_a_seller_publishes_a_clip_and_a_buyer_in_germany_buys_from_it(
     page.goto(f"{server}/shop/sonicwave/cart")
     page.locator(".cline", has_text="ANC1").wait_for()
     page.locator("#cart-total").wait_for()
-    page.screenshot(path=str(screenshot / "video-cart-de.png"), full_page=True)
     page.locator("#ship-postal_code").wait_for()
     page.locator("#ship-name").fill("Lena")
     for field_id, value in address.items():

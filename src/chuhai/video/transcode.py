@@ -106,8 +106,10 @@ def _upright(stream: av.video.stream.VideoStream, rotation: int
         return None
     graph = av.filter.Graph()
     nodes = [graph.add_buffer(template=stream)]
-    steps = {90: [("transpose", "cclock")], 270: [("transpose", "clock")],
-             180: [("hflip", None), ("vflip", None)]}[rotation]
+    turns: dict[int, list[tuple[str, str | None]]] = {
+        90: [("transpose", "cclock")], 270: [("transpose", "clock")],
+        180: [("hflip", None), ("vflip", None)]}
+    steps = turns[rotation]
     for name, arg in steps:
         nodes.append(graph.add(name, arg) if arg else graph.add(name))
     nodes.append(graph.add("buffersink"))
