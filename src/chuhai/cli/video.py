@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -148,13 +149,9 @@ def ingest(
         raise typer.Exit(1)
 
 
-@video_app.command("tag")
-def tag(video_id: str, org: Annotated[str, typer.Option(help="The seller's org slug.")],
-        product: Annotated[str, typer.Option(help="Product id.")],
-        start: Annotated[float, typer.Option("--from", help="Seconds.")],
-        end: Annotated[float, typer.Option("--to", help="Seconds.")],
-        as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Show --product's card from --from to --to seconds."""
+def _act_and_show(org: str, video_id: str, as_json: bool,
+                  act: Callable[[Any, Any], Awaitable[object]] | None = None) -> None:
+    """Run ``act(session, actor)`` on the org's video (committed), then print the video."""
     from chuhai.video import service
     from chuhai.video.storage import storage_for
 
@@ -163,8 +160,9 @@ def tag(video_id: str, org: Annotated[str, typer.Option(help="The seller's org s
     async def run(stores: Stores) -> dict[str, Any]:
         actor = await _system(stores, org)
         async with stores.session() as s:
-            await service.add_tag(s, actor, video_id, product, start, end)
-            await s.commit()
+            if act is not None:
+                await act(s, actor)
+                await s.commit()
             return service.view(await service.get_video(s, actor, video_id),
                                 storage_for(settings))
 
@@ -173,6 +171,19 @@ def tag(video_id: str, org: Annotated[str, typer.Option(help="The seller's org s
     except DomainError as exc:
         fail(f"{exc.code}: {exc.message}")
     _print(_contract(out) if as_json else out, as_json)
+
+
+@video_app.command("tag")
+def tag(video_id: str, org: Annotated[str, typer.Option(help="The seller's org slug.")],
+        product: Annotated[str, typer.Option(help="Product id.")],
+        start: Annotated[float, typer.Option("--from", help="Seconds.")],
+        end: Annotated[float, typer.Option("--to", help="Seconds.")],
+        as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show --product's card from --from to --to seconds."""
+    from chuhai.video import service
+
+    _act_and_show(org, video_id, as_json, lambda s, actor: service.add_tag(
+        s, actor, video_id, product, start, end))
 
 
 @video_app.command("publish")
@@ -182,46 +193,17 @@ def publish_cmd(video_id: str, org: Annotated[str, typer.Option(help="Org slug."
                 as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show a ready video to buyers of its markets."""
     from chuhai.video import service
-    from chuhai.video.storage import storage_for
 
-    settings = Settings()
-
-    async def run(stores: Stores) -> dict[str, Any]:
-        actor = await _system(stores, org)
-        async with stores.session() as s:
-            chosen = [m for m in markets.split(",") if m.strip()] or None
-            await service.publish(s, actor, video_id, chosen)
-            await s.commit()
-            return service.view(await service.get_video(s, actor, video_id),
-                                storage_for(settings))
-
-    try:
-        out = with_stores(run, settings)
-    except DomainError as exc:
-        fail(f"{exc.code}: {exc.message}")
-    _print(_contract(out) if as_json else out, as_json)
+    chosen = [m for m in markets.split(",") if m.strip()] or None
+    _act_and_show(org, video_id, as_json,
+                  lambda s, actor: service.publish(s, actor, video_id, chosen))
 
 
 @video_app.command("show")
 def show(video_id: str, org: Annotated[str, typer.Option(help="Org slug.")],
          as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """A video's state, renditions, tags and markets."""
-    from chuhai.video import service
-    from chuhai.video.storage import storage_for
-
-    settings = Settings()
-
-    async def run(stores: Stores) -> dict[str, Any]:
-        actor = await _system(stores, org)
-        async with stores.session() as s:
-            return service.view(await service.get_video(s, actor, video_id),
-                                storage_for(settings))
-
-    try:
-        out = with_stores(run, settings)
-    except DomainError as exc:
-        fail(f"{exc.code}: {exc.message}")
-    _print(_contract(out) if as_json else out, as_json)
+    _act_and_show(org, video_id, as_json)
 
 
 def worker(threads: Annotated[int, typer.Option(help="Jobs at once.")] = 1) -> None:
