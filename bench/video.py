@@ -15,7 +15,8 @@ frame. Three measurements, each one JSON line with a baseline measured in the sa
    count: x264 picks its own (auto) in both; what each used is read back from the SEI x264
    writes into the first segment. Figure: seconds of video per second of wall time (best of
    ``--repeat``, runs alternating); target chuhai ≥ 0.9× ffmpeg. What the baseline does not
-   do: the poster, the strip and the master playlist (a few hundred ms together).
+   do: the poster, the strip and the master playlist (two small JPEGs and a text file, not
+   timed apart).
 2. ``upload``: ``--upload-mb`` MB (default 200) of random bytes through tus — ``POST
    /api/videos/uploads`` then ``PATCH`` chunks of ``--chunk-mib`` MiB (default 16) — to a
    real ``chuhai serve`` (subprocess, fresh SQLite data dir after ``chuhai migrate`` and
@@ -25,7 +26,7 @@ frame. Three measurements, each one JSON line with a baseline measured in the sa
    (chuhai fsyncs once per chunk: that is what makes a chunk's offset safe to resume from).
    Same client (httpx, one keep-alive connection per server, Content-Length set, the body
    written in 1 MiB pieces on both sides). The uploaded file is checked byte-for-byte
-   (sha256). Figure: MB/s (10^6 bytes), best of ``--repeat``; target
+   (sha256). Figure: MB/s (10^6 bytes), best of ``--upload-repeat`` (default 3); target
    ≥ 0.5× the bare PUT.
 3. ``ttff``: Chromium (Playwright, /usr/bin/chromium, headless) opens the buyer's player page
    ``/shop/sonicwave/videos?market=DE`` of the same server, where one video (a 1080×1920
@@ -525,6 +526,7 @@ def bench_ttff(srv: Servers, clip: Path, runs: int) -> None:
     found: dict[str, list[dict[str, Any]]] = {"chuhai": [], "bare": []}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        version = browser.version
         try:
             one_load(browser, page)  # warm: server-side first-use work and the browser
             one_load(browser, bare)
@@ -533,7 +535,6 @@ def bench_ttff(srv: Servers, clip: Path, runs: int) -> None:
                 found["bare"].append(one_load(browser, bare))
         finally:
             browser.close()
-        version = browser.version
 
     def med(side: str, key: str) -> float | None:
         xs = [r[key] for r in found[side] if isinstance(r.get(key), int | float)]
@@ -582,6 +583,12 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = ap.parse_args()
     only = set(args.only or ["transcode", "upload", "ttff"])
+    if "ttff" in only and not Path(CHROMIUM).exists():
+        if args.only:
+            sys.exit(f"Chromium not found at {CHROMIUM} (CHUHAI_CHROMIUM); `make test` "
+                     "installs it")
+        print(f"# ttff skipped: no Chromium at {CHROMIUM}", file=sys.stderr)
+        only.discard("ttff")
     work = Path(tempfile.mkdtemp(prefix="chuhai-bench-video-"))
     try:
         if "transcode" in only:

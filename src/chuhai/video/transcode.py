@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import av
+import av.video.reformatter
 import m3u8
 
 from chuhai.video.ladder import AUDIO_KBPS, Rendition, plan
@@ -71,8 +72,12 @@ class _Rung:
         self.v.width, self.v.height, self.v.pix_fmt = r.width, r.height, "yuv420p"
         self.v.bit_rate = r.video_kbps * 1000
         self.v.codec_context.time_base = time_base
+        # frame threads: PyAV's default (slices) makes each encode() wait for its picture,
+        # so decoding, scaling and the other rungs queue behind it (bench/video.py)
+        self.v.codec_context.thread_type = "FRAME"
         if threads:
             self.v.codec_context.thread_count = threads
+        self.scaler = av.video.reformatter.VideoReformatter()  # one per size, reused
         self.a = None
         if with_audio:
             self.a = self.out.add_stream("aac", rate=48000)
@@ -80,7 +85,8 @@ class _Rung:
             self.a.layout = "stereo"
 
     def picture(self, frame: av.VideoFrame) -> None:
-        scaled = frame.reformat(width=self.r.width, height=self.r.height, format="yuv420p")
+        scaled = self.scaler.reformat(frame, width=self.r.width, height=self.r.height,
+                                      format="yuv420p")
         scaled.pts, scaled.time_base = frame.pts, frame.time_base
         for packet in self.v.encode(scaled):
             self.out.mux(packet)

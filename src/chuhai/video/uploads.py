@@ -10,6 +10,7 @@ conditional UPDATE, so two requests appending at once cannot both win.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -27,6 +28,7 @@ from chuhai.video.models import VideoUpload
 TUS_VERSION = "1.0.0"
 EXPIRES_AFTER = timedelta(hours=24)
 MAX_CHUNK = 64 * 1024 * 1024
+WRITE_BLOCK = 1024 * 1024
 
 
 class UploadTooLarge(InvalidInput):
@@ -78,19 +80,24 @@ async def append(session: AsyncSession, actor: Actor, data_dir: Path, upload_id:
                        code="upload_offset_mismatch")
     path = part_path(data_dir, up.id)
     written = 0
+    pending = bytearray()
     fd = os.open(path, os.O_WRONLY)
     try:
         os.lseek(fd, offset, os.SEEK_SET)
         async for chunk in chunks:
-            if offset + written + len(chunk) > up.length:
+            if offset + written + len(pending) + len(chunk) > up.length:
                 raise InvalidInput(f"more bytes than the declared Upload-Length {up.length}",
                                    code="upload_too_long")
-            if written + len(chunk) > MAX_CHUNK:
+            if written + len(pending) + len(chunk) > MAX_CHUNK:
                 raise UploadTooLarge(f"send at most {MAX_CHUNK} bytes per request",
                                      code="upload_chunk_too_large")
-            os.write(fd, chunk)
-            written += len(chunk)
-        os.fsync(fd)
+            pending += chunk
+            if len(pending) >= WRITE_BLOCK:  # disk writes off the event loop, 1 MiB a time
+                written += await asyncio.to_thread(_write_all, fd, bytes(pending))
+                pending.clear()
+        if pending:
+            written += await asyncio.to_thread(_write_all, fd, bytes(pending))
+        await asyncio.to_thread(os.fsync, fd)
     finally:
         os.close(fd)
     res = await session.execute(
@@ -101,6 +108,13 @@ async def append(session: AsyncSession, actor: Actor, data_dir: Path, upload_id:
                        code="upload_offset_mismatch")
     await session.refresh(up)
     return up
+
+
+def _write_all(fd: int, data: bytes) -> int:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    return len(data)
 
 
 def complete(up: VideoUpload) -> bool:

@@ -12,19 +12,41 @@ const $ = (id) => document.getElementById(id);
 const cfg = $("main")?.dataset || {};
 const clips = [...document.querySelectorAll(".clip")];
 const players = new Map();
+const seen = new Set();
 
-function attach(video, url) {
+// hls.js (624 KB) only for browsers that cannot play HLS themselves, fetched once, when a
+// clip first needs it: the page paints its poster without waiting for it.
+let hlsLoading = null;
+function hlsJs() {
+  if (window.Hls) return Promise.resolve(window.Hls);
+  hlsLoading ||= new Promise((resolve, reject) => {
+    const s = document.createElement("script");
+    s.src = "/static/vendor/hls.js/hls.min.js";
+    s.onload = () => resolve(window.Hls);
+    s.onerror = reject;
+    document.head.append(s);
+  });
+  return hlsLoading;
+}
+
+async function attach(video, url) {
   if (players.has(video)) return;
-  if (video.canPlayType("application/vnd.apple.mpegurl")) { video.src = url; players.set(video, null); return; }
-  if (window.Hls && window.Hls.isSupported()) {
-    const hls = new window.Hls({ capLevelToPlayerSize: true, startLevel: -1 });
+  players.set(video, null);
+  if (video.canPlayType("application/vnd.apple.mpegurl")) { video.src = url; return; }
+  const Hls = await hlsJs().catch(() => null);
+  if (Hls && Hls.isSupported()) {
+    const hls = new Hls({ capLevelToPlayerSize: true, startLevel: -1 });
     hls.loadSource(url);
     hls.attachMedia(video);
     players.set(video, hls);
     return;
   }
   video.src = url;
-  players.set(video, null);
+}
+
+function start(clip) {
+  const video = clip.querySelector("video");
+  attach(video, clip.dataset.master).then(() => video.play()).catch(() => { /* autoplay refused: the poster stays, a tap plays */ });
 }
 
 function card(tag) {
@@ -56,6 +78,12 @@ async function addToCart(sku, product, button) {
 
 for (const clip of clips) {
   const video = clip.querySelector("video");
+  // counted once it plays, so the count never competes with the first segment
+  video.addEventListener("playing", () => {
+    if (seen.has(clip.dataset.id)) return;
+    seen.add(clip.dataset.id);
+    fetch(`/api/shop/videos/${clip.dataset.id}/view`, { method: "POST", credentials: "same-origin", keepalive: true }).catch(() => {});
+  });
   const tags = JSON.parse(clip.querySelector("script[type='application/json']").textContent);
   const slot = clip.querySelector(".vslot");
   let shown = null;
@@ -88,21 +116,17 @@ for (const clip of clips) {
   });
 }
 
-const seen = new Set();
 const watch = new IntersectionObserver((entries) => {
   for (const e of entries) {
     const clip = e.target;
     const video = clip.querySelector("video");
     if (e.isIntersecting && e.intersectionRatio >= 0.6) {
-      attach(video, clip.dataset.master);
-      video.play().catch(() => { /* autoplay refused: the poster stays, a tap plays */ });
-      if (!seen.has(clip.dataset.id)) {
-        seen.add(clip.dataset.id);
-        fetch(`/api/shop/videos/${clip.dataset.id}/view`, { method: "POST", credentials: "same-origin", keepalive: true }).catch(() => {});
-      }
+      start(clip);
     } else {
       video.pause();
     }
   }
 }, { threshold: [0, 0.6, 1] });
+const first = clips.find((c) => c.dataset.first);
+if (first) start(first);  // on screen from the start: no need to wait for the observer
 clips.forEach((c) => watch.observe(c));
