@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -55,12 +57,28 @@ from chuhai.video import console as video_console
 from chuhai.video import pages as video_pages
 from chuhai.video import uploads as video_uploads
 from chuhai.video.jobs import Jobs
+from chuhai.video.storage import CACHE_FOREVER
 from chuhai.web import apidocs, openapi, pages, problems
 from chuhai.web.browser_policy import BrowserPolicy
 from chuhai.web.schemas import Health
 from chuhai.webhooks import api as webhooks_api
 
 STATIC = Path(__file__).parent / "web" / "static"
+
+
+class MediaFiles(StaticFiles):
+    """The media folder: range requests (Starlette's), and a year's caching for video files,
+    whose paths carry a revision and so never change content (video/storage.py)."""
+
+    def file_response(self, full_path: os.PathLike[str] | str, stat_result: os.stat_result,
+                      scope: Scope, status_code: int = 200) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        inside = os.path.relpath(full_path, str(self.directory)).split(os.sep)
+        if inside[0] == "videos":
+            response.headers["Cache-Control"] = CACHE_FOREVER
+        elif str(full_path).endswith((".m3u8", ".ts", ".jpg", ".vtt")):
+            response.headers.setdefault("Cache-Control", "no-cache")
+        return response
 
 
 class BodyLimit:
@@ -251,7 +269,7 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.include_router(pages.router)
     app.include_router(apidocs.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.mount("/media", StaticFiles(directory=media), name="media")
+    app.mount("/media", MediaFiles(directory=media), name="media")
 
     @app.get("/healthz", tags=["ops"], response_model=Health)
     async def healthz() -> dict[str, str]:

@@ -206,3 +206,21 @@ async def test_captions_are_checked_and_listed(
     bad = await app_client.post(f"/api/videos/{vid}/captions", headers=tenant.headers,
                                 json={"lang": "de", "vtt": "hello"})
     assert bad.json()["code"] == "captions_invalid"
+
+
+async def test_local_media_answers_ranges_and_is_cached_for_a_year(
+        app_client: httpx.AsyncClient, stores: Stores, settings: Any,
+        clips: dict[str, Path]) -> None:
+    tenant = await make_tenant(stores, settings)
+    vid = (await make_video(app_client, tenant, clips["small"], ["DE"]))["id"]
+    assert await service.process(stores, vid) == "ready"
+    shown = (await app_client.get(f"/api/videos/{vid}", headers=tenant.headers)).json()
+    master = await app_client.get(shown["master_url"])
+    assert master.status_code == 200
+    assert master.headers["cache-control"] == "public, max-age=31536000, immutable"
+    part = await app_client.get(shown["poster_url"], headers={"Range": "bytes=0-9"})
+    assert part.status_code == 206 and len(part.content) == 10
+    assert part.content[:3] == b"\xff\xd8\xff"
+    # the seller's original is never served
+    source = next((settings.data_dir / "private" / "sources" / vid).iterdir())
+    assert (await app_client.get(f"/media/sources/{vid}/{source.name}")).status_code == 404
