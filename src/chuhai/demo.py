@@ -264,7 +264,7 @@ async def _seed_video(stores: Stores, org_id: str) -> bool:
     async with stores.session() as s:
         if anc1 is not None:
             await videos.add_tag(s, system, vid, anc1, 1.0, 7.0)
-        await videos.publish(s, system, vid)
+        await videos.publish(s, system, vid, settings=stores.settings)
         await s.commit()
     return True
 

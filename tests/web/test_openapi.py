@@ -73,7 +73,6 @@ FREE_FORM = {
     "chuhai__checkout__schemas__QuoteOut.items[]": "not typed yet",
     "chuhai__checkout__schemas__QuoteOut.landed": "not typed yet",
     "OrderOut.items[]": "not typed yet",
-    "VideoMarketOut.findings[]": "screening findings come with issue 23",
     "DeliveryOut.history[]": "not typed yet",
 }
 _ANNOTATIONS = {"title", "description", "default", "examples", "deprecated", "readOnly"}

@@ -113,6 +113,13 @@ def ingest(
         fail("--auto-captions is not available yet (speech recognition comes with issue 23)")
     if not file.is_file():
         fail(f"{file}: no such file")
+    caption_text = ""
+    if captions is not None:
+        from chuhai.video.captions import CaptionError, to_vtt
+        try:
+            caption_text = to_vtt(captions.read_bytes(), captions.name)
+        except (OSError, CaptionError) as exc:
+            fail(f"captions_invalid: {captions}: {exc}")
     settings = Settings()
     store = storage_for(settings)
     chosen = [m for m in markets.split(",") if m.strip()]
@@ -133,10 +140,11 @@ def ingest(
             await _wait(stores, vid, quiet=as_json)
         async with stores.session() as s:
             if captions is not None:
-                await service.add_captions(s, actor, settings, vid, lang,
-                                           captions.read_text("utf-8"), storage=store)
+                await service.add_captions(s, actor, settings, vid, lang, caption_text,
+                                           storage=store)
             if publish:
-                await service.publish(s, actor, vid, chosen or None)
+                await service.publish(s, actor, vid, chosen or None, settings=settings,
+                                      storage=store)
             await s.commit()
             return service.view(await service.get_video(s, actor, vid), store)
 
@@ -196,7 +204,8 @@ def publish_cmd(video_id: str, org: Annotated[str, typer.Option(help="Org slug."
 
     chosen = [m for m in markets.split(",") if m.strip()] or None
     _act_and_show(org, video_id, as_json,
-                  lambda s, actor: service.publish(s, actor, video_id, chosen))
+                  lambda s, actor: service.publish(s, actor, video_id, chosen,
+                                                   settings=Settings()))
 
 
 @video_app.command("show")

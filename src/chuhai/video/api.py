@@ -52,7 +52,7 @@ class MarketsIn(SafeModel):
 
 class CaptionsIn(SafeModel):
     lang: str = Field(max_length=16)
-    vtt: str = Field(max_length=600_000)
+    vtt: str = Field(max_length=600_000, description="WebVTT (or SubRip) text")
 
 
 def _texts(texts: dict[str, VideoText] | None) -> dict[str, dict[str, str]]:
@@ -204,7 +204,8 @@ async def add_captions(request: Request, video_id: str, body: CaptionsIn, uow: U
 async def publish(request: Request, video_id: str, body: MarketsIn, uow: UoW,
                   actor: CurrentActor) -> dict[str, Any]:
     return _view(request, await service.publish(uow.global_, actor, video_id,
-                                                body.markets or None))
+                                                body.markets or None,
+                                                settings=request.app.state.settings))
 
 
 @router.post("/{video_id}/unpublish", response_model=VideoOut)

@@ -46,6 +46,7 @@ def parse_vtt(text: str, duration_s: float) -> list[Cue]:
                 raise CaptionError(f"line {i + 1}: bad cue timing {line[:60]!r}")
             i += 1
             continue
+        at = i
         start, end = _seconds(*m.groups()[:4]), _seconds(*m.groups()[4:8])
         if not start < end:
             raise CaptionError(f"line {i + 1}: a cue must end after it starts")
@@ -59,9 +60,53 @@ def parse_vtt(text: str, duration_s: float) -> list[Cue]:
             i += 1
         if not body:
             raise CaptionError(f"line {i}: a cue without text")
+        if cues and start < cues[-1].start_s:
+            raise CaptionError(f"line {at + 1}: cues out of order (this one starts at "
+                               f"{start:.3f} s, before the one above)")
+        if cues and start < cues[-1].end_s:
+            raise CaptionError(f"line {at + 1}: this cue starts at {start:.3f} s, before the "
+                               f"one above ends ({cues[-1].end_s:.3f} s); cues may not overlap")
         cues.append(Cue(start, end, "\n".join(body)))
         if len(cues) > MAX_CUES:
             raise CaptionError(f"more than {MAX_CUES} cues")
     if not cues:
         raise CaptionError("the file has no cues")
     return cues
+
+
+SRT_TIMING = re.compile(r"^(\d{1,2}):([0-5]\d):([0-5]\d),(\d{3})\s+-->\s+"
+                        r"(\d{1,2}):([0-5]\d):([0-5]\d),(\d{3})\s*$")
+
+
+def srt_to_vtt(text: str) -> str:
+    """SubRip (numbered cues, comma decimals) as WebVTT; a timing line SubRip would not
+    accept is refused with its line number."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
+    out = ["WEBVTT", ""]
+    for n, line in enumerate(lines, start=1):
+        if "-->" in line:
+            m = SRT_TIMING.match(line.strip())
+            if m is None:
+                raise CaptionError(f"line {n}: bad SubRip timing {line.strip()[:60]!r}")
+            g = m.groups()
+            out.append(f"{int(g[0]):02d}:{g[1]}:{g[2]}.{g[3]} --> "
+                       f"{int(g[4]):02d}:{g[5]}:{g[6]}.{g[7]}")
+        elif line.strip().isdigit() and (n == 1 or not lines[n - 2].strip()):
+            continue  # the cue number
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def to_vtt(data: bytes, name: str = "") -> str:
+    """An uploaded caption file (WebVTT or SubRip, UTF-8) as WebVTT text."""
+    if len(data) > MAX_BYTES:
+        raise CaptionError(f"the captions file is larger than {MAX_BYTES // 1024} KiB")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CaptionError(f"the captions file is not UTF-8 (byte {exc.start}); save it as "
+                           f"UTF-8 and send it again") from None
+    if name.lower().endswith(".srt") or not text.lstrip().startswith("WEBVTT"):
+        return srt_to_vtt(text) if "-->" in text and "," in text else text
+    return text

@@ -3,8 +3,6 @@ OpenAPI document."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, Field
 
 from chuhai.shop.schemas import ProductOut
@@ -42,10 +40,28 @@ class TagOut(BaseModel):
     end_s: float
 
 
+class VideoFindingOut(BaseModel):
+    """Why a market holds the video: what was said where, the rule, a suggested rewrite."""
+
+    where: str = Field(description="texts.<lang>.title | texts.<lang>.description | "
+                                   "captions.<lang>")
+    cue: int | None = Field(description="The caption cue's index (captions only)")
+    start_s: float | None
+    end_s: float | None
+    lang: str
+    rule: str
+    category: str
+    action: str = Field(description="warn | require_disclosure | block")
+    match: str
+    suggestion: str | None
+    source: str
+
+
 class VideoMarketOut(BaseModel):
     market: str
-    state: str = Field(description="ready (chosen, not shown) | published | held")
-    findings: list[dict[str, Any]] = Field(description="Screening findings (issue 23)")
+    state: str = Field(description="ready (chosen, not shown) | published | held (what it "
+                                   "says does not pass this market's screening)")
+    findings: list[VideoFindingOut]
 
 
 class VideoErrorOut(BaseModel):

@@ -25,6 +25,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chuhai.catalog.models import Product
+from chuhai.comms.service import default_screener
 from chuhai.core.actor import Actor, Perm
 from chuhai.core.clock import utcnow
 from chuhai.core.config import Settings
@@ -32,7 +33,8 @@ from chuhai.core.db import Stores
 from chuhai.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from chuhai.core.ids import new_id
 from chuhai.markets.profiles import default_profiles
-from chuhai.video.captions import CaptionError, parse_vtt
+from chuhai.video import screening as video_screening
+from chuhai.video.captions import CaptionError, Cue, parse_vtt, srt_to_vtt
 from chuhai.video.models import Video, VideoCaption, VideoMarket, VideoTag
 from chuhai.video.probe import Probe, VideoRejected, probe
 from chuhai.video.storage import Storage, storage_for
@@ -185,10 +187,24 @@ async def remove_tag(session: AsyncSession, actor: Actor, video_id: str, tag_id:
     await session.flush()
 
 
+async def _cues(video: Video, store: Storage) -> dict[str, list[Cue]]:
+    """Each caption file's cues, read back from the store (what a buyer would be shown)."""
+    out: dict[str, list[Cue]] = {}
+    for c in video.captions:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "c.vtt"
+            await asyncio.to_thread(store.get_file, c.key, path)
+            out[c.lang] = parse_vtt(path.read_text("utf-8"), video.duration_s)
+    return out
+
+
 async def publish(session: AsyncSession, actor: Actor, video_id: str,
-                  markets: list[str] | None = None) -> Video:
-    """Show the video to buyers of ``markets`` (default: every chosen market). Only a
-    ``ready`` video: a buyer never sees one still processing or one that failed."""
+                  markets: list[str] | None = None, *, settings: Settings | None = None,
+                  storage: Storage | None = None) -> Video:
+    """Show the video to buyers of ``markets`` (default: every chosen market) — where what
+    it says passes that market's screening; elsewhere it is ``held`` with the findings
+    (what, where, the cue and time, a suggested rewrite). Only a ``ready`` video: a buyer
+    never sees one still processing or one that failed."""
     actor.require(Perm.CATALOG_WRITE)
     video = await get_video(session, actor, video_id)
     if video.status != "ready":
@@ -197,6 +213,9 @@ async def publish(session: AsyncSession, actor: Actor, video_id: str,
     wanted = _markets(markets) if markets else [m.market for m in video.markets]
     if not wanted:
         raise InvalidInput("choose at least one market", code="no_markets")
+    store = storage or storage_for(settings or Settings())
+    lines = video_screening.said(video.texts, await _cues(video, store))
+    screener = default_screener()
     have = {m.market: m for m in video.markets}
     now = utcnow()
     for code in wanted:
@@ -204,9 +223,12 @@ async def publish(session: AsyncSession, actor: Actor, video_id: str,
         if row is None:
             row = VideoMarket(market=code, state="ready", findings=[])
             video.markets.append(row)
-        if row.state == "held":
-            continue  # screening holds it (issue 23); publishing does not override
-        row.state, row.published_at = "published", row.published_at or now
+        findings = await asyncio.to_thread(video_screening.screen, screener, code, lines)
+        row.findings = findings
+        if findings:
+            row.state = "held"
+        else:
+            row.state, row.published_at = "published", row.published_at or now
     await session.flush()
     return video
 
@@ -226,12 +248,15 @@ async def unpublish(session: AsyncSession, actor: Actor, video_id: str,
 async def add_captions(session: AsyncSession, actor: Actor, settings: Settings,
                        video_id: str, lang: str, text: str,
                        storage: Storage | None = None) -> VideoCaption:
-    """An uploaded WebVTT file, checked cue by cue and stored beside the ladder."""
+    """An uploaded WebVTT (or SubRip) file, checked cue by cue and stored beside the
+    ladder as WebVTT."""
     actor.require(Perm.CATALOG_WRITE)
     video = await get_video(session, actor, video_id)
     if not LANG.match(lang):
         raise InvalidInput(f"{lang!r} is not a language tag", code="invalid_language")
     try:
+        if not text.lstrip("\ufeff").lstrip().startswith("WEBVTT") and "-->" in text:
+            text = srt_to_vtt(text)  # SubRip, as a WebVTT file
         cues = parse_vtt(text, video.duration_s)
     except CaptionError as exc:
         raise InvalidInput(str(exc), [FieldProblem("captions", str(exc))],

@@ -1,0 +1,59 @@
+"""What a video says, screened against each market's packs before it airs there.
+
+Pure: the screener and the texts come in (title and description per language, each
+caption cue with its time), the findings per market come out. A recorded clip can be fixed
+before it airs, so it is held on anything the live chat would have *warned* about, not only
+on what it would block: a market passes only when no finding is stronger than a
+suggestion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chuhai.comms.screening.engine import Screener
+from chuhai.comms.screening.packs import RANK
+from chuhai.video.captions import Cue
+
+HOLD_AT = RANK["warn"]  # warn, require_disclosure, block: held
+
+
+@dataclass(frozen=True)
+class Said:
+    """One thing the video says: where (``texts.de.title``, ``captions.de``), in which
+    language, and for a cue its index and time."""
+
+    where: str
+    lang: str
+    text: str
+    cue: int | None = None
+    start_s: float | None = None
+    end_s: float | None = None
+
+
+def said(texts: Mapping[str, Mapping[str, str]],
+         captions: Mapping[str, Iterable[Cue]]) -> list[Said]:
+    out = [Said(f"texts.{lang}.{field}", lang, t[field])
+           for lang, t in texts.items() for field in ("title", "description") if t.get(field)]
+    for lang, cues in captions.items():
+        out += [Said(f"captions.{lang}", lang, c.text, i, c.start_s, c.end_s)
+                for i, c in enumerate(cues)]
+    return out
+
+
+def screen(screener: Screener, market: str, lines: Iterable[Said]) -> list[dict[str, Any]]:
+    """The findings for ``market`` that hold the video there (warn or stronger), each with
+    where it was said, the cue and its time, the rule and a suggested rewrite."""
+    found: list[dict[str, Any]] = []
+    for line in lines:
+        verdict = screener.screen(line.text, line.lang.split("-")[0], market, side="host")
+        for f in verdict.findings:
+            if RANK[f.action] < HOLD_AT:
+                continue
+            found.append({"where": line.where, "cue": line.cue, "start_s": line.start_s,
+                          "end_s": line.end_s, "lang": line.lang, "rule": f.rule,
+                          "category": f.category, "action": f.action, "match": f.match,
+                          "suggestion": f.suggestion, "source": f.source})
+    return found
