@@ -200,6 +200,22 @@ async def add_captions(request: Request, video_id: str, body: CaptionsIn, uow: U
     return _view(request, await service.get_video(uow.global_, actor, video_id))
 
 
+class TranslateIn(SafeModel):
+    source: str = Field(max_length=16, description="The captions to translate")
+    targets: list[str] = Field(min_length=1, max_length=20)
+
+
+@router.post("/{video_id}/captions/translate", response_model=VideoOut)
+async def translate_captions(request: Request, video_id: str, body: TranslateIn, uow: UoW,
+                             actor: CurrentActor) -> dict[str, Any]:
+    """The ``source`` captions in each ``targets`` language, through the translation chain
+    (sentence by sentence, laid out again at reading speed)."""
+    await service.translate_captions(uow.global_, actor, request.app.state.settings,
+                                     video_id, body.source, body.targets,
+                                     request.app.state.comms.chain)
+    return _view(request, await service.get_video(uow.global_, actor, video_id))
+
+
 @router.post("/{video_id}/publish", response_model=VideoOut)
 async def publish(request: Request, video_id: str, body: MarketsIn, uow: UoW,
                   actor: CurrentActor) -> dict[str, Any]:

@@ -59,6 +59,7 @@ async def feed_items(request: Request, uow: UoW, shop: catalog.Shop, market: str
             "master_url": store.url(f"{v.media_prefix}/master.m3u8"),
             "poster_url": store.url(f"{v.media_prefix}/poster.jpg"),
             "captions": [{"lang": c.lang, "url": store.url(c.key)} for c in v.captions],
+            "original_language": v.language,
             "tags": tags, "likes": v.likes,
             "url": _address(request, f"/shop/{shop.slug}/videos", market, lang) + f"&v={v.id}",
         })

@@ -118,6 +118,7 @@ class FeedVideoOut(BaseModel):
     master_url: str
     poster_url: str
     captions: list[FeedCaptionOut]
+    original_language: str = Field(description="The language spoken in the video")
     tags: list[FeedTagOut]
     likes: int
     url: str

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chuhai.catalog.models import Product
 from chuhai.comms.service import default_screener
+from chuhai.comms.translator import ProviderError, TranslationChain, TranslationUnavailable
 from chuhai.core.actor import Actor, Perm
 from chuhai.core.clock import utcnow
 from chuhai.core.config import Settings
@@ -33,6 +34,7 @@ from chuhai.core.db import Stores
 from chuhai.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from chuhai.core.ids import new_id
 from chuhai.markets.profiles import default_profiles
+from chuhai.video import caption_translation
 from chuhai.video import screening as video_screening
 from chuhai.video.captions import CaptionError, Cue, parse_vtt, srt_to_vtt
 from chuhai.video.models import Video, VideoCaption, VideoMarket, VideoTag
@@ -274,6 +276,52 @@ async def add_captions(session: AsyncSession, actor: Actor, settings: Settings,
         row.key, row.cues, row.source = key, len(cues), "upload"
     await session.flush()
     return row
+
+
+async def translate_captions(session: AsyncSession, actor: Actor, settings: Settings,
+                             video_id: str, source: str, targets: list[str],
+                             chain: TranslationChain, storage: Storage | None = None
+                             ) -> list[VideoCaption]:
+    """The ``source`` captions in each of ``targets`` through the translation chain (org
+    glossary and memory first, then the providers), sentence by sentence, laid out again at
+    reading speed; stored beside the others with ``source = "translation"``."""
+    actor.require(Perm.CATALOG_WRITE)
+    video = await get_video(session, actor, video_id)
+    original = next((c for c in video.captions if c.lang == source), None)
+    if original is None:
+        raise NotFound(f"{source} captions of video", video.id, code="captions_not_found")
+    store = storage or storage_for(settings)
+    cues = (await _cues(video, store)).get(source, [])
+    made: list[VideoCaption] = []
+    for target in dict.fromkeys(t for t in targets if t != source):
+        if not LANG.match(target):
+            raise InvalidInput(f"{target!r} is not a language tag", code="invalid_language")
+
+        async def one(text: str, target: str = target) -> str:
+            try:
+                return (await chain.translate(text, source.split("-")[0],
+                                              target.split("-")[0])).text
+            except (TranslationUnavailable, ProviderError) as exc:
+                raise Conflict(f"no translator could put the captions into {target}: {exc}",
+                               code="translation_unavailable") from None
+
+        translated = await caption_translation.translate_cues(cues, one, target)
+        key = f"videos/{video.id}/captions/{target}-{new_id('cap')[-8:]}.vtt"
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "c.vtt"
+            path.write_text(caption_translation.to_webvtt(translated), encoding="utf-8")
+            await asyncio.to_thread(store.put_file, path, key)
+        row = next((c for c in video.captions if c.lang == target), None)
+        if row is None:
+            row = VideoCaption(lang=target, source="translation", key=key, cues=len(translated))
+            video.captions.append(row)
+        elif row.source == "upload":
+            continue  # the seller's own captions in that language win
+        else:
+            row.key, row.cues = key, len(translated)
+        made.append(row)
+    await session.flush()
+    return made
 
 
 # --- processing --------------------------------------------------------------------------

@@ -98,6 +98,23 @@ for (const clip of clips) {
     video.muted = !video.muted;
     e.currentTarget.textContent = video.muted ? _("Tap for sound") : _("Mute");
   });
+  // captions in the buyer's language, the original one tap away
+  const showCaptions = (lang) => {
+    for (const t of video.textTracks) t.mode = t.language === lang ? "showing" : "disabled";
+  };
+  const cc = clip.querySelector(".cc");
+  if (cc) {
+    const mine = [...video.textTracks].some((t) => t.language === cc.dataset.lang) ? cc.dataset.lang : cc.dataset.original;
+    showCaptions(mine);
+    cc.addEventListener("click", () => {
+      const original = cc.getAttribute("aria-pressed") !== "true";
+      showCaptions(original ? cc.dataset.original : mine);
+      cc.setAttribute("aria-pressed", String(original));
+      cc.textContent = original ? _("Translated captions") : _("Original captions");
+    });
+  } else if (video.textTracks.length) {
+    video.textTracks[0].mode = "showing";
+  }
   clip.querySelector(".like")?.addEventListener("click", async (e) => {
     const b = e.currentTarget;
     if (b.getAttribute("aria-pressed") === "true") return;
