@@ -215,6 +215,38 @@ def show(video_id: str, org: Annotated[str, typer.Option(help="Org slug.")],
     _act_and_show(org, video_id, as_json)
 
 
+@video_app.command("clip")
+def clip(room_id: str, product: Annotated[str, typer.Option(help="The product whose "
+                                                                "chapter to cut.")],
+         as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Cut the chapter in which --product was presented out of the room's replay into a
+    short video (processed, the product tagged, in the room's markets, not published)."""
+    from sqlalchemy import select
+
+    from chuhai.accounts.models import Org
+    from chuhai.live.models import Room
+    from chuhai.video import service
+
+    settings = Settings()
+
+    async def run(stores: Stores) -> tuple[str, str, Any]:
+        vid, cut = await service.clip_from_room(stores, room_id, product)
+        async with stores.session() as s:
+            room = await s.get(Room, room_id[:40])
+            org = await s.scalar(select(Org.slug).where(Org.id == room.org_id)) if room else ""
+        return vid, str(org), cut
+
+    try:
+        vid, org, cut = with_stores(run, settings)
+    except DomainError as exc:
+        fail(f"{exc.code}: {exc.message}")
+    if not cut.aligned:
+        typer.echo("note: the recording does not say when it started; the room's start was "
+                   "assumed", err=True)
+    typer.echo(f"cut {cut.start_s:.1f}–{cut.end_s:.1f} s of the recording", err=True)
+    _act_and_show(org, vid, as_json)
+
+
 def worker(threads: Annotated[int, typer.Option(help="Jobs at once.")] = 1) -> None:
     """Work the video queue (CHUHAI_JOBS_URL; default the SQLite queue in the data dir):
     first queue again what a stopped worker left, then run jobs until stopped."""

@@ -46,7 +46,7 @@ def build_command(exe: str, out_dir: Path, *, seconds: float | None = None,
     cmd += ["-vf", draw, "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
             "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
             "-f", "hls", "-hls_time", "2", "-hls_list_size", "0",
-            "-hls_playlist_type", "event",
+            "-hls_playlist_type", "event", "-hls_flags", "program_date_time",
             "-hls_segment_filename", str(out_dir / "seg_%05d.ts"), str(out_dir / "index.m3u8")]
     return cmd
 

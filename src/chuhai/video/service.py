@@ -34,7 +34,7 @@ from chuhai.core.db import Stores
 from chuhai.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from chuhai.core.ids import new_id
 from chuhai.markets.profiles import default_profiles
-from chuhai.video import caption_translation
+from chuhai.video import caption_translation, clips
 from chuhai.video import screening as video_screening
 from chuhai.video.captions import CaptionError, Cue, parse_vtt, srt_to_vtt
 from chuhai.video.models import Video, VideoCaption, VideoMarket, VideoTag
@@ -322,6 +322,55 @@ async def translate_captions(session: AsyncSession, actor: Actor, settings: Sett
         made.append(row)
     await session.flush()
     return made
+
+
+async def clip_from_room(stores: Stores, room_id: str, product_id: str,
+                         storage: Storage | None = None) -> tuple[str, clips.Plan]:
+    """A video of the chapter in which ``product_id`` was presented in the room's replay,
+    processed, with the product tagged over it; in the room's markets, not yet published."""
+    from chuhai.live.models import Room, RoomEvent
+
+    settings = stores.settings
+    async with stores.session() as s:
+        room = await s.get(Room, room_id[:40])
+        if room is None:
+            raise NotFound("room", room_id[:40], code="room_not_found")
+        pins = (await s.scalars(select(RoomEvent).where(
+            RoomEvent.room_id == room.id, RoomEvent.type == "pin").order_by(RoomEvent.seq))).all()
+    start = room.started_at or room.scheduled_at
+    chapters = [(max(0.0, (e.at - start).total_seconds()), e.data.get("product_id"))
+                for e in pins]
+    try:
+        path = clips.local_recording(settings.data_dir / "media", room.recording_url
+                                     or room.playback_url)
+        length = await asyncio.to_thread(clips.duration, path)
+        cut = clips.plan(chapters, product_id, start, clips.recording_start(path), length)
+    except clips.ClipRefused as exc:
+        raise Conflict(str(exc), code=exc.code) from None
+    actor = Actor.system(room.org_id)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "clip.mp4"
+        try:
+            await asyncio.to_thread(clips.cut, path, out, cut.start_s, cut.end_s)
+        except VideoRejected as exc:
+            raise rejected(exc) from None
+        titles = room.titles or {"en": room.id}
+        async with stores.session() as s:
+            video = await create_from_file(
+                s, actor, settings, out, language=next(iter(titles)),
+                texts={lang: {"title": t[:MAX_TITLE], "description": ""}
+                       for lang, t in titles.items()},
+                markets=[m for m in room.markets if m != "CN"], storage=storage,
+                filename="clip.mp4")
+            await s.commit()
+            vid = video.id
+    await process(stores, vid, storage=storage)
+    async with stores.session() as s:
+        video = await get_video(s, actor, vid)
+        if video.status == "ready":
+            await add_tag(s, actor, vid, product_id, 0.0, video.duration_s)
+            await s.commit()
+    return vid, cut
 
 
 # --- processing --------------------------------------------------------------------------
