@@ -98,7 +98,8 @@ def ingest(
     markets: Annotated[str, typer.Option(help="Comma-separated, e.g. DE,JP,US.")] = "",
     captions: Annotated[Path | None, typer.Option(help="A WebVTT file in --lang.")] = None,
     auto_captions: Annotated[bool, typer.Option(
-        "--auto-captions", help="Speech recognition (not in this version).")] = False,
+        "--auto-captions", help="Captions from the speech in --lang (CHUHAI_ASR_ENGINE).")
+                             ] = False,
     publish: Annotated[bool, typer.Option("--publish", help="Publish to --markets once "
                                                             "ready (implies --wait).")] = False,
     wait: Annotated[bool, typer.Option("--wait", help="Wait until processing ends.")] = False,
@@ -109,8 +110,6 @@ def ingest(
     from chuhai.video import service
     from chuhai.video.storage import storage_for
 
-    if auto_captions:
-        fail("--auto-captions is not available yet (speech recognition comes with issue 23)")
     if not file.is_file():
         fail(f"{file}: no such file")
     caption_text = ""
@@ -130,7 +129,8 @@ def ingest(
         async with stores.session() as s:
             video = await service.create_from_file(s, actor, settings, file, language=lang,
                                                    texts=texts, markets=chosen,
-                                                   filename=file.name, storage=store)
+                                                   filename=file.name, storage=store,
+                                                   auto_captions=auto_captions)
             await s.commit()
             vid = video.id
         if not (wait or publish):
@@ -142,6 +142,7 @@ def ingest(
             if captions is not None:
                 await service.add_captions(s, actor, settings, vid, lang, caption_text,
                                            storage=store)
+            await _translate_for_markets(s, actor, settings, store, vid, lang, chosen)
             if publish:
                 await service.publish(s, actor, vid, chosen or None, settings=settings,
                                       storage=store)
@@ -155,6 +156,31 @@ def ingest(
     _print(_contract(out) if as_json else out, as_json)
     if out["status"] == "failed":
         raise typer.Exit(1)
+
+
+async def _translate_for_markets(s: Any, actor: Any, settings: Settings, store: Any,
+                                 vid: str, lang: str, markets: list[str]) -> None:
+    """The captions in each market's first language, through the translation chain; a
+    language no translator serves is said, not fatal (the video airs with the original)."""
+    from chuhai.comms.service import Comms
+    from chuhai.markets.profiles import get_profile
+    from chuhai.video import service
+
+    video = await service.get_video(s, actor, vid)
+    if not any(c.lang == lang for c in video.captions):
+        return
+    targets = []
+    for m in markets:
+        profile = get_profile(m.strip().upper())
+        if profile and profile.languages:
+            targets.append(profile.languages[0].split("-")[0])
+    chain = Comms(settings).chain
+    for target in dict.fromkeys(t for t in targets if t != lang.split("-")[0]):
+        try:
+            await service.translate_captions(s, actor, settings, vid, lang, [target], chain,
+                                             storage=store)
+        except DomainError as exc:
+            typer.echo(f"captions not translated into {target}: {exc.message}", err=True)
 
 
 def _act_and_show(org: str, video_id: str, as_json: bool,

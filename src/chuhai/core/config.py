@@ -117,6 +117,20 @@ class Settings(BaseSettings):
     jobs_url: str = Field(
         "", description="Job queue for video processing: empty for a SQLite file in "
         "data_dir (one machine), or redis://… so workers on several machines share it.")
+    asr_engine: str = Field(
+        "auto", pattern=r"^(auto|pocketsphinx|faster-whisper|vosk|openai)$",
+        description="Speech recognition for automatic captions: auto picks faster-whisper or "
+        "Vosk when asr_model_dir is set, the endpoint when asr_url is, else PocketSphinx "
+        "(English, low accuracy).")
+    asr_model_dir: str | None = Field(None, description="A local faster-whisper or Vosk "
+                                      "model directory.")
+    asr_url: str | None = Field(None, description="An OpenAI-compatible base URL for "
+                                "/audio/transcriptions, e.g. https://api.openai.com/v1.")
+    asr_api_key: str | None = Field(None, description="Bearer key for asr_url.")
+    asr_model: str = Field("whisper-1", description="Model name sent to asr_url.")
+    asr_timeout_s: float = Field(600.0, gt=0, le=7200,
+                                 description="How long speech recognition may take for one "
+                                 "stretch of speech before the job is retried.")
     video_workers: int = Field(
         1, ge=0, le=16, description="Video processing threads inside `chuhai serve` (0: "
         "leave the queue to `chuhai worker` processes).")

@@ -33,6 +33,8 @@ class VideoIn(SafeModel):
     language: str = Field("en", max_length=16)
     texts: dict[str, VideoText] = Field(default_factory=dict, max_length=20)
     markets: list[str] = Field(default_factory=list, max_length=30)
+    auto_captions: bool = Field(False, description="Captions from the speech in `language` "
+                                "(speech recognition, CHUHAI_ASR_ENGINE)")
 
 
 class VideoPatch(SafeModel):
@@ -147,7 +149,7 @@ async def create_video(request: Request, body: VideoIn, uow: UoW, actor: Current
     path = uploads.part_path(settings.data_dir, up.id)
     video = await service.create_from_file(
         uow.global_, actor, settings, path, language=body.language, texts=_texts(body.texts),
-        markets=body.markets, filename=up.filename)
+        markets=body.markets, filename=up.filename, auto_captions=body.auto_captions)
     up.video_id = video.id
     await uow.commit()  # the row exists before a worker looks for it
     path.unlink(missing_ok=True)

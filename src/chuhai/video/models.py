@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from chuhai.core.clock import UTCDateTime, utcnow
@@ -24,6 +34,7 @@ class Video(GlobalBase):
     org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(12), default="processing", index=True)
     language: Mapped[str] = mapped_column(String(16), default="en")
+    auto_captions: Mapped[bool] = mapped_column(Boolean, default=False)  # speech → captions
     # {"en": {"title": …, "description": …}, "de": {…}}: what a buyer reads, per language
     texts: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)
     source_key: Mapped[str] = mapped_column(String(200))  # the original, in private storage

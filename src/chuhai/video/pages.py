@@ -58,7 +58,8 @@ async def feed_items(request: Request, uow: UoW, shop: catalog.Shop, market: str
             "duration_s": v.duration_s, "width": v.width, "height": v.height,
             "master_url": store.url(f"{v.media_prefix}/master.m3u8"),
             "poster_url": store.url(f"{v.media_prefix}/poster.jpg"),
-            "captions": [{"lang": c.lang, "url": store.url(c.key)} for c in v.captions],
+            "captions": [{"lang": c.lang, "url": store.url(c.key), "source": c.source}
+                         for c in v.captions],
             "original_language": v.language,
             "tags": tags, "likes": v.likes,
             "url": _address(request, f"/shop/{shop.slug}/videos", market, lang) + f"&v={v.id}",

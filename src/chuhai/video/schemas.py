@@ -99,6 +99,7 @@ class VideoListOut(BaseModel):
 class FeedCaptionOut(BaseModel):
     lang: str
     url: str
+    source: str = Field(description="upload | asr (speech recognition) | translation")
 
 
 class FeedTagOut(BaseModel):

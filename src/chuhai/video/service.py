@@ -16,6 +16,7 @@ import re
 import shutil
 import socket
 import tempfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -34,7 +35,7 @@ from chuhai.core.db import Stores
 from chuhai.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from chuhai.core.ids import new_id
 from chuhai.markets.profiles import default_profiles
-from chuhai.video import caption_translation, clips
+from chuhai.video import asr, caption_translation, clips
 from chuhai.video import screening as video_screening
 from chuhai.video.captions import CaptionError, Cue, parse_vtt, srt_to_vtt
 from chuhai.video.models import Video, VideoCaption, VideoMarket, VideoTag
@@ -93,7 +94,7 @@ def rejected(exc: VideoRejected) -> InvalidInput:
 async def create_from_file(session: AsyncSession, actor: Actor, settings: Settings,
                            path: Path, *, language: str, texts: dict[str, dict[str, str]],
                            markets: list[str], storage: Storage | None = None,
-                           filename: str = "") -> Video:
+                           filename: str = "", auto_captions: bool = False) -> Video:
     """Probe ``path`` (refusing what cannot become a video), keep it as the private source,
     and add the video in ``processing``; the caller commits, then enqueues processing."""
     actor.require(Perm.CATALOG_WRITE)
@@ -101,6 +102,16 @@ async def create_from_file(session: AsyncSession, actor: Actor, settings: Settin
         raise InvalidInput(f"{language!r} is not a language tag", code="invalid_language")
     clean = _texts(texts)
     chosen = _markets(markets)
+    if auto_captions:
+        try:
+            engine = asr_engine(settings, language)
+        except asr.AsrError as exc:
+            raise InvalidInput(str(exc), code=exc.code) from None
+        supported = engine.languages()
+        if supported is not None and language.split("-")[0] not in supported:
+            raise InvalidInput(f"{engine.name} does not recognise {language}; upload "
+                               f"captions instead", [FieldProblem("language", "no engine")],
+                               code="asr_language_unsupported")
     try:
         info = await asyncio.to_thread(probe, path, max_duration_s=settings.video_max_seconds,
                                        max_bytes=settings.video_max_bytes)
@@ -112,6 +123,7 @@ async def create_from_file(session: AsyncSession, actor: Actor, settings: Settin
     store = storage or storage_for(settings)
     await asyncio.to_thread(store.put_file, path, key)
     video = Video(id=vid, org_id=actor.org(), status="processing", language=language,
+                  auto_captions=auto_captions,
                   texts=clean, source_key=key, source_bytes=info.size_bytes,
                   duration_s=round(info.duration_s, 3), width=info.width, height=info.height,
                   rotation=info.rotation, media_prefix="", renditions=[], strip_frames=0,
@@ -397,7 +409,8 @@ async def claim(session: AsyncSession, video_id: str) -> Claim | None:
     video = await session.get(Video, video_id, populate_existing=True)
     assert video is not None
     return Claim(video.id, video.source_key, video.attempts,
-                 {"rotation": video.rotation})
+                 {"rotation": video.rotation, "language": video.language,
+                  "auto_captions": video.auto_captions, "duration_s": video.duration_s})
 
 
 def worker_id() -> str:
@@ -455,13 +468,19 @@ async def process(stores: Stores, video_id: str, *, storage: Storage | None = No
             return video.status if video is not None else "missing"
     progress = {"at": 0.0}
 
+    db = asyncio.Lock()  # the reporter and the steps write one at a time
+
     async def report() -> None:
         while True:
             await asyncio.sleep(1.0)
-            async with stores.session() as s:
+            async with db, stores.session() as s:
                 await s.execute(update(Video).where(Video.id == video_id).values(
                     progress=round(progress["at"], 3), lease_until=utcnow() + LEASE))
                 await s.commit()
+
+    async def _set(stores: Stores, video_id: str, **values: Any) -> None:
+        async with db:
+            await _set_now(stores, video_id, **values)
 
     reporter = asyncio.create_task(report())
     work = Path(tempfile.mkdtemp(prefix="chuhai-video-"))
@@ -478,6 +497,13 @@ async def process(stores: Stores, video_id: str, *, storage: Storage | None = No
         prefix = f"videos/{video_id}/r{got.attempt}-{new_id('r')[-6:]}"
         await _set(stores, video_id, step="storing", progress=0.92)
         await asyncio.to_thread(store.put_tree, out, prefix)
+        if got.info["auto_captions"]:
+            await _set(stores, video_id, step="captioning", progress=0.95)
+            async def hold_db(work: Callable[[], Awaitable[None]]) -> None:
+                async with db:
+                    await work()
+            await _captions_from_speech(stores, video_id, src, str(got.info["language"]),
+                                        float(got.info["duration_s"]), store, hold_db)
         renditions = [{"name": v.name, "width": v.width, "height": v.height,
                        "bandwidth": v.bandwidth, "average_bandwidth": v.average_bandwidth,
                        "codecs": v.codecs, "playlist": v.playlist} for v in result.variants]
@@ -494,7 +520,8 @@ async def process(stores: Stores, video_id: str, *, storage: Storage | None = No
         log.exception("processing video %s failed (attempt %s)", video_id, got.attempt)
         final = got.attempt >= MAX_ATTEMPTS
         await _set(stores, video_id, status="failed" if final else "processing",
-                   step="failed" if final else "queued", error_code="processing_failed",
+                   step="failed" if final else "queued",
+                   error_code=getattr(exc, "code", None) or "processing_failed",
                    error=f"{exc.__class__.__name__}: {exc}"[:500], lease_until=None)
         if final:
             return "failed"
@@ -504,7 +531,45 @@ async def process(stores: Stores, video_id: str, *, storage: Storage | None = No
         shutil.rmtree(work, ignore_errors=True)
 
 
-async def _set(stores: Stores, video_id: str, **values: Any) -> None:
+def asr_engine(settings: Settings, lang: str) -> asr.Engine:
+    return asr.engine_for(settings.asr_engine, model_dir=settings.asr_model_dir,
+                          url=settings.asr_url, api_key=settings.asr_api_key,
+                          model=settings.asr_model, lang=lang.split("-")[0],
+                          timeout_s=settings.asr_timeout_s)
+
+
+async def _captions_from_speech(stores: Stores, video_id: str, src: Path, lang: str,
+                                duration_s: float, store: Storage,
+                                hold_db: Callable[[Callable[[], Awaitable[None]]],
+                                                  Awaitable[None]]) -> None:
+    """Speech recognition on the source; its cues stored as the ``asr`` captions. An engine
+    that fails or hangs raises, so the job is retried (then the video fails with why)."""
+    engine = asr_engine(stores.settings, lang)
+    found = await asyncio.to_thread(asr.transcribe, src, lang, engine,
+                                    stores.settings.asr_timeout_s)
+    found = [c for c in found if c.end_s <= duration_s + 0.5]
+    if not found:
+        return  # silence or music: no captions rather than invented ones
+    key = f"videos/{video_id}/captions/{lang}-asr-{new_id('cap')[-8:]}.vtt"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "c.vtt"
+        path.write_text(caption_translation.to_webvtt(found), encoding="utf-8")
+        await asyncio.to_thread(store.put_file, path, key)
+    async def write() -> None:
+        async with stores.session() as s:
+            video = await s.get(Video, video_id)
+            assert video is not None
+            row = next((c for c in video.captions if c.lang == lang), None)
+            if row is None:
+                video.captions.append(VideoCaption(lang=lang, source="asr", key=key,
+                                                   cues=len(found)))
+            elif row.source != "upload":  # the seller's own captions win
+                row.key, row.cues, row.source = key, len(found), "asr"
+            await s.commit()
+    await hold_db(write)
+
+
+async def _set_now(stores: Stores, video_id: str, **values: Any) -> None:
     async with stores.session() as s:
         await s.execute(update(Video).where(Video.id == video_id).values(**values))
         await s.commit()

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column('org_id', sa.String(length=40), nullable=False),
         sa.Column('status', sa.String(length=12), nullable=False),
         sa.Column('language', sa.String(length=16), nullable=False),
+        sa.Column('auto_captions', sa.Boolean(), nullable=False),
         sa.Column('texts', sa.JSON(), nullable=False),
         sa.Column('source_key', sa.String(length=200), nullable=False),
         sa.Column('source_bytes', sa.BigInteger(), nullable=False),
