@@ -563,10 +563,56 @@ def bench_ttff(srv: Servers, clip: Path, runs: int) -> None:
 # --------------------------------------------------------------------------- main
 
 
+def bench_asr(work: Path, repeat: int) -> None:
+    """Speech to captions with PocketSphinx: chuhai's pipeline (VAD, then the decoder on each
+    stretch of speech, then cues) against the bare decoder over the whole sound track, on
+    60 s of espeak-ng speech with pauses (a figure of the engine on this machine; its
+    accuracy is not what is measured)."""
+    from chuhai.video import asr
+
+    espeak = shutil.which("espeak-ng")
+    if espeak is None:
+        print("# asr skipped: espeak-ng is not installed", file=sys.stderr)
+        return
+    said = ("Hello and welcome to the evening live. These headphones cancel the noise on "
+            "the train. The battery lasts thirty hours, and the case charges them twice. ")
+    wav_path = work / "said.wav"
+    subprocess.run([espeak, "-s", "150", "-g", "20", "-w", str(wav_path), said * 4],
+                   check=True, timeout=120)
+    pcm = asr.pcm16k(wav_path)
+    seconds = len(pcm) / 2 / asr.RATE
+    engine = asr.PocketSphinx()
+
+    def bare() -> None:
+        from pocketsphinx import Decoder
+
+        d = Decoder(samprate=asr.RATE, loglevel="FATAL")
+        d.start_utt()
+        d.process_raw(pcm, full_utt=True)
+        d.end_utt()
+
+    ours, base = [], []
+    cues = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        cues = asr.transcribe(wav_path, "en", engine)
+        ours.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        bare()
+        base.append(time.perf_counter() - t)
+    report("video_asr_rtf", round(seconds / min(ours), 2), "s of speech per s of wall time",
+           round(seconds / min(base), 2), {
+               "engine": "pocketsphinx (en-us model from its wheel)", "audio_s": round(seconds, 1),
+               "chuhai_wall_s": [round(x, 2) for x in ours],
+               "bare_decoder_wall_s": [round(x, 2) for x in base], "cues": len(cues),
+               "baseline": "the PocketSphinx decoder over the whole track, no VAD, no cues"})
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", action="append", choices=["transcode", "upload", "ttff"],
+    ap.add_argument("--only", action="append",
+                    choices=["transcode", "upload", "ttff", "asr"],
                     help="run only this measurement (repeatable); default: all three")
     ap.add_argument("--seconds", type=float, default=30.0,
                     help="length of the 1080x1920 test clip to transcode (default 30)")
@@ -582,7 +628,7 @@ def main() -> None:
                     help="length of the 1080x1920 clip ingested for ttff (default 10)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = ap.parse_args()
-    only = set(args.only or ["transcode", "upload", "ttff"])
+    only = set(args.only or ["transcode", "upload", "ttff", "asr"])
     if "ttff" in only and not Path(CHROMIUM).exists():
         if args.only:
             sys.exit(f"Chromium not found at {CHROMIUM} (CHUHAI_CHROMIUM); `make test` "
@@ -595,6 +641,8 @@ def main() -> None:
             clip = make_clip(work / "clip.mp4", args.seconds)
             bench_transcode(work, args.repeat, clip)
             clip.unlink()
+        if "asr" in only:
+            bench_asr(work, args.repeat)
         if only & {"upload", "ttff"}:
             srv = Servers(work)
             try:
