@@ -46,8 +46,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     subprocess.run([*cli, "migrate"], env=env, check=True, capture_output=True)
     subprocess.run([*cli, "seed-demo"], env=env, check=True, capture_output=True)
     port = free_port()
+    # The server's log goes to a file: a pipe nobody reads fills up (64 KiB) over a long
+    # run of access-log lines, and the server then blocks on its next log write.
+    log = (tmp_path_factory.mktemp("e2e-log") / "server.log").open("wb")
     proc = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -61,7 +64,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # a transcode in a worker thread: no need to wait
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
 
 
 # Installed in every page of every context the ``browser`` fixture makes, before the page's
