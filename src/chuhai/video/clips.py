@@ -107,13 +107,14 @@ def cut(src: Path, dst: Path, start_s: float, end_s: float) -> None:
         samples = 0
         wrote = False
         for packet in inp.demux(*(s for s in (vin, ain) if s is not None)):
+            if packet.pts is not None and packet.time_base is not None and \
+                    float(packet.pts * packet.time_base) > end_s + 1:
+                break  # past the chapter: the rest of the recording is not read
             for frame in packet.decode():
                 if not isinstance(frame, (av.VideoFrame, av.AudioFrame)):
                     continue
                 t = float(frame.time) if frame.time is not None else None
-                if t is None or t < start_s:
-                    continue
-                if t >= end_s:
+                if t is None or t < start_s or t >= end_s:
                     continue
                 if isinstance(frame, av.VideoFrame):
                     pic = frame.reformat(format="yuv420p")

@@ -9,6 +9,7 @@ video.
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import os
 import shutil
@@ -164,13 +165,23 @@ class S3Storage:
 
 
 def storage_for(settings: Settings) -> Storage:
-    """``CHUHAI_STORAGE_URL``: empty for the local media folder, ``s3://bucket[/prefix]``."""
-    url = settings.storage_url or ""
+    """``CHUHAI_STORAGE_URL``: empty for the local media folder, ``s3://bucket[/prefix]``.
+
+    One store per configuration, kept: pages and the API ask for it on every request, and
+    an S3 client costs tens of milliseconds to build."""
+    return _storage(settings.storage_url or "", str(settings.data_dir),
+                    settings.storage_endpoint, settings.storage_key_id,
+                    settings.storage_secret, settings.storage_region,
+                    settings.storage_public_url)
+
+
+@functools.lru_cache(maxsize=16)
+def _storage(url: str, data_dir: str, endpoint: str | None, key_id: str | None,
+             secret: str | None, region: str | None, public_url: str | None) -> Storage:
     if not url:
-        return LocalStorage(settings.data_dir)
+        return LocalStorage(Path(data_dir))
     parts = urlsplit(url)
     if parts.scheme != "s3" or not parts.netloc:
         raise StorageError(f"CHUHAI_STORAGE_URL {url!r}: expected s3://bucket[/prefix]")
-    return S3Storage(parts.netloc, parts.path, endpoint=settings.storage_endpoint,
-                     key_id=settings.storage_key_id, secret=settings.storage_secret,
-                     region=settings.storage_region, public_url=settings.storage_public_url)
+    return S3Storage(parts.netloc, parts.path, endpoint=endpoint, key_id=key_id,
+                     secret=secret, region=region, public_url=public_url)
