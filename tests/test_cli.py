@@ -61,9 +61,33 @@ def test_migrate_then_seed_demo_twice_is_idempotent(env):
     assert "owner@sonicwave.example" in first.output
     count, hs_codes = _count_products()
     assert count >= 12 and len({chapter_title(h) for h in hs_codes}) >= 6
+    assert "cut from an ended live room's replay" in first.output
+    clips = _replay_clips()
+    assert len(clips) == 1 and clips[0][1] == "ready" and 9.5 <= clips[0][2] <= 10.5
     second = runner.invoke(app, ["seed-demo"])
     assert second.exit_code == 0, second.output
     assert _count_products()[0] == count
+    assert _replay_clips() == clips
+
+
+def _replay_clips() -> list[tuple[str, str, float, str]]:
+    """The demo's videos cut from a replay: id, status, length, the product tagged."""
+    from chuhai.video.models import Video, VideoTag
+
+    async def run() -> list[tuple[str, str, float, str]]:
+        stores = Stores(Settings())
+        try:
+            async with stores.session() as s:
+                rows = (await s.execute(
+                    select(Video.id, Video.status, Video.duration_s, Product.code)
+                    .join(VideoTag, VideoTag.video_id == Video.id)
+                    .join(Product, Product.id == VideoTag.product_id)
+                    .where(Product.code == "SW-BUDS2"))).all()
+            return [tuple(r) for r in rows]  # type: ignore[misc]
+        finally:
+            await stores.dispose()
+
+    return asyncio.run(run())
 
 
 def test_migrate_creates_the_platform_org_whose_staff_run_the_privacy_office(env, monkeypatch):

@@ -212,6 +212,9 @@ async def run_seed(settings: Settings, progress: Callable[[str], None] = lambda 
         if await _seed_video(stores, org.id):
             progress("video: a shoppable short video with the ANC1 headphones tagged, "
                      "published in every market")
+        if await _seed_replay_clip(stores, org.id):
+            progress("video: a clip of the Buds 2 cut from an ended live room's replay, "
+                     "published in its markets")
     finally:
         await stores.dispose()
     return [(r.value, e, DEMO_PASSWORD) for r, e, _ in STAFF] + [
@@ -237,6 +240,7 @@ async def _seed_video(stores: Stores, org_id: str) -> bool:
     import tempfile
 
     from chuhai.live.simulate import ffmpeg_exe
+    from chuhai.video import processing
     from chuhai.video import service as videos
     from chuhai.video.models import Video
 
@@ -260,11 +264,70 @@ async def _seed_video(stores: Stores, org_id: str) -> bool:
                 markets=["US", "DE", "JP", "SA", "AE"], filename="anc1.mp4")
             await s.commit()
             vid = video.id
-    await videos.process(stores, vid)
+    await processing.process(stores, vid)
     async with stores.session() as s:
         if anc1 is not None:
             await videos.add_tag(s, system, vid, anc1, 1.0, 7.0)
         await videos.publish(s, system, vid, settings=stores.settings)
+        await s.commit()
+    return True
+
+
+REPLAY_TITLES = {"en": "Buds 2 and Boom: first look (replay)",
+                 "de": "Buds 2 und Boom: erster Eindruck (Aufzeichnung)",
+                 "ja": "Buds 2 と Boom 初公開（アーカイブ）",
+                 "ar": "Buds 2 وBoom: نظرة أولى (إعادة)"}
+
+
+async def _seed_replay_clip(stores: Stores, org_id: str) -> bool:
+    """An ended live room with its recording (HLS with the stream's own clock) and two
+    pins — the Buds 2 at 3 s, the Boom at 13 s — and the Buds 2's chapter cut from it as a
+    short video with the product tagged, published. Nothing when the room exists."""
+    import subprocess
+
+    from chuhai.live.models import Room, RoomEvent
+    from chuhai.live.simulate import ffmpeg_exe, playback_url, stream_dir
+    from chuhai.video import clips
+    from chuhai.video import service as videos
+
+    async with stores.session() as s:
+        rooms = (await s.scalars(select(Room).where(Room.org_id == org_id))).all()
+        if any(r.titles.get("en") == REPLAY_TITLES["en"] for r in rooms):
+            return False
+        codes = {p.code: p.id for p in (await s.scalars(select(Product).where(
+            Product.org_id == org_id, Product.code.in_(["SW-BUDS2", "SW-BOOM"])))).all()}
+    if len(codes) < 2:
+        return False
+    from chuhai.core.ids import new_id
+
+    room_id = new_id("room")
+    out = stream_dir(stores.settings.data_dir / "media", room_id)
+    out.mkdir(parents=True)
+    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",  # noqa: S603
+                    "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25",
+                    "-f", "lavfi", "-i", "sine=frequency=392:sample_rate=48000", "-t", "22",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-pix_fmt",
+                    "yuv420p", "-c:a", "aac", "-f", "hls", "-hls_time", "2",
+                    "-hls_list_size", "0", "-hls_playlist_type", "vod",
+                    "-hls_flags", "program_date_time", str(out / "index.m3u8")],
+                   check=True, timeout=120)
+    began = clips.recording_start(out / "index.m3u8") or utcnow()
+    started = began + timedelta(seconds=1)  # the room went live a second into the stream
+    async with stores.session() as s:
+        s.add(Room(id=room_id, org_id=org_id, titles=REPLAY_TITLES, host_ids=[],
+                   markets=["US", "DE", "JP", "SA", "AE"], scheduled_at=started,
+                   status="ended", playback_url=playback_url(room_id),
+                   recording_url=playback_url(room_id), started_at=started,
+                   ended_at=started + timedelta(seconds=20)))
+        await s.flush()
+        for seq, (code, at) in enumerate((("SW-BUDS2", 3), ("SW-BOOM", 13)), start=1):
+            s.add(RoomEvent(room_id=room_id, seq=seq, type="pin",
+                            at=started + timedelta(seconds=at),
+                            data={"product_id": codes[code]}))
+        await s.commit()
+    vid, _cut = await videos.clip_from_room(stores, room_id, codes["SW-BUDS2"])
+    async with stores.session() as s:
+        await videos.publish(s, Actor.system(org_id), vid, settings=stores.settings)
         await s.commit()
     return True
 

@@ -1,7 +1,8 @@
 """Shoppable short video, end to end in Chromium: a seller uploads a vertical clip in the
-console (resumable, with a progress bar), waits for processing, tags a product and
-publishes to DE and JP; a buyer in Germany watches it on a phone, sees the card with the
-delivered euro price during the tag's range, and buys it."""
+console (resumable, with a progress bar), waits for processing, tags a product, adds German
+captions (and corrects a cue), and publishes to DE and JP; a buyer in Germany watches it
+on a phone with the German captions showing, sees the card with the delivered euro price
+during the tag's range, and buys it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from tests.video.conftest import make_clip
 
 pytestmark = pytest.mark.e2e
 TITLE = "ANC1 im Zug — 4 Sekunden"
+CAPTIONS = ("WEBVTT\n\n00:00.200 --> 00:01.900\nRuhe im Zug.\n\n"
+            "00:02.000 --> 00:03.800\nEin Tipp genügt.\n")
 
 
 def test_a_seller_publishes_a_clip_and_a_buyer_in_germany_buys_from_it(
@@ -43,6 +46,35 @@ def test_a_seller_publishes_a_clip_and_a_buyer_in_germany_buys_from_it(
     mine.get_by_role("button", name="Tag").click()
     mine = seller.locator("li.video", has_text=TITLE)
     mine.locator("[data-role=tags] li").wait_for()
+
+    # German captions: a file in another encoding is refused in the page, by name
+    latin1 = tmp_path / "zug-latin1.vtt"
+    latin1.write_bytes(CAPTIONS.encode("latin-1"))  # "ü" as one byte: not UTF-8
+    form = mine.locator("form.caption-form")
+    form.locator("input[name=file]").set_input_files(str(latin1))
+    form.locator("input[name=lang]").fill("de")
+    with seller.expect_event("dialog") as said:
+        form.get_by_role("button", name="Add captions").click()
+    assert "UTF-8" in said.value.message, said.value.message
+    said.value.accept()
+    good = tmp_path / "zug.vtt"
+    good.write_text(CAPTIONS, encoding="utf-8")
+    form.locator("input[name=file]").set_input_files(str(good))
+    form.get_by_role("button", name="Add captions").click()
+    mine = seller.locator("li.video", has_text=TITLE)
+    editor = mine.locator("details.caption-edit[data-lang=de]")
+    editor.wait_for()
+    editor.locator("summary").click()
+    cue = editor.locator("li.cue").nth(1)
+    cue.locator("textarea").fill("Ein Tipp reicht.")
+    cue.get_by_role("button", name="Save").click()
+    mine = seller.locator("li.video", has_text=TITLE)
+    edited = mine.locator("details.caption-edit[data-lang=de]", has_text="edited")
+    edited.wait_for()
+    edited.locator("summary").click()
+    edited.locator("li.cue textarea").nth(1).wait_for()
+    assert edited.locator("li.cue textarea").nth(1).input_value() == "Ein Tipp reicht."
+    mine.screenshot(path=str(screenshot / "console-video-captions.png"))
     mine.get_by_role("button", name="Publish to its markets").click()
     seller.locator("li.video", has_text=TITLE).filter(has_text="DE published").wait_for()
     assert "JP published" in seller.locator("li.video", has_text=TITLE).inner_text()
@@ -80,6 +112,14 @@ def test_a_seller_publishes_a_clip_and_a_buyer_in_germany_buys_from_it(
     card.wait_for(timeout=30_000)  # appears while the video plays through 0.5–3.5 s
     played = clip_el.locator("video").evaluate("v => v.currentTime")
     assert played > 0
+    # the German captions show, with the seller's correction
+    shown = page.wait_for_function("""() => {
+        const v = document.querySelector('.clip video');
+        const t = [...v.textTracks].find((t) => t.mode === 'showing');
+        const now = t && t.activeCues && [...t.activeCues].map((c) => c.text).join(' ');
+        return now ? t.language + '|' + now : null; }""", timeout=30_000).json_value()
+    lang, text = shown.split("|", 1)
+    assert lang == "de" and text in ("Ruhe im Zug.", "Ein Tipp reicht."), shown
     price = card.locator(".vprice").inner_text()
     assert sign in price and re.search(r"\d+,\d{2}", price), price
     assert card.locator(".vlabel").inner_text().startswith("inkl.")

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from chuhai.core.db import Stores
-from chuhai.video import service
+from chuhai.video import processing
 from tests.factories import Tenant, create_product, make_shop, make_tenant
 
 OCTETS = {"content-type": "application/offset+octet-stream"}
@@ -133,8 +133,8 @@ async def test_upload_process_tag_publish_and_a_buyer_in_germany_sees_the_card(
     early = await app_client.post(f"/api/videos/{vid}/publish", headers=tenant.headers,
                                   json={"markets": ["DE"]})
     assert (early.status_code, early.json()["code"]) == (409, "video_not_ready")
-    assert await service.process(stores, vid) == "ready"
-    assert await service.process(stores, vid) == "ready"  # a job run twice does nothing more
+    assert await processing.process(stores, vid) == "ready"
+    assert await processing.process(stores, vid) == "ready"  # a job run twice does nothing more
     shown = (await app_client.get(f"/api/videos/{vid}", headers=tenant.headers)).json()
     assert [r["height"] for r in shown["renditions"]] == [960, 640]
     assert shown["master_url"].endswith("/master.m3u8") and shown["poster_url"]
@@ -213,7 +213,7 @@ async def test_local_media_answers_ranges_and_is_cached_for_a_year(
         clips: dict[str, Path]) -> None:
     tenant = await make_tenant(stores, settings)
     vid = (await make_video(app_client, tenant, clips["small"], ["DE"]))["id"]
-    assert await service.process(stores, vid) == "ready"
+    assert await processing.process(stores, vid) == "ready"
     shown = (await app_client.get(f"/api/videos/{vid}", headers=tenant.headers)).json()
     master = await app_client.get(shown["master_url"])
     assert master.status_code == 200

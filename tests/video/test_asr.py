@@ -17,7 +17,7 @@ import pytest
 
 from chuhai.core.db import Stores
 from chuhai.live.simulate import ffmpeg_exe
-from chuhai.video import asr, service
+from chuhai.video import asr, processing
 from chuhai.video.models import Video
 from tests.conftest import IN_CI
 from tests.factories import make_tenant
@@ -105,7 +105,7 @@ async def test_automatic_captions_are_made_while_processing(
         "texts": {"en": {"title": "Quiet on the train"}}})
     assert r.status_code == 201, r.text
     vid = r.json()["id"]
-    assert await service.process(stores, vid) == "ready"
+    assert await processing.process(stores, vid) == "ready"
     async with stores.session() as s:
         video = await s.get(Video, vid)
         assert video is not None

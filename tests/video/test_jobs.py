@@ -20,7 +20,7 @@ from sqlalchemy import update
 
 from chuhai.core.clock import utcnow
 from chuhai.core.db import Stores
-from chuhai.video import service
+from chuhai.video import processing, service
 from chuhai.video.jobs import Jobs
 from chuhai.video.models import Video
 from tests.factories import make_tenant
@@ -42,8 +42,8 @@ async def test_only_one_worker_gets_the_lease(stores: Stores, settings: Any,
                                              clips: dict[str, Path]) -> None:
     vid = await _video(stores, settings, clips["small"])
     async with stores.session() as s:
-        first = await service.claim(s, vid)
-        second = await service.claim(s, vid)
+        first = await processing.claim(s, vid)
+        second = await processing.claim(s, vid)
         await s.commit()
     assert first is not None and first.attempt == 1 and second is None
 
@@ -52,17 +52,17 @@ async def test_a_lapsed_lease_or_a_long_queued_video_is_found_again(
         stores: Stores, settings: Any, clips: dict[str, Path]) -> None:
     vid = await _video(stores, settings, clips["small"])
     async with stores.session() as s:
-        assert vid not in await service.stale(s)  # just queued: its job is on the way
+        assert vid not in await processing.stale(s)  # just queued: its job is on the way
         await s.execute(update(Video).where(Video.id == vid).values(
             updated_at=utcnow() - timedelta(minutes=5)))
-        assert vid in await service.stale(s)
-        await service.claim(s, vid)
-        assert vid not in await service.stale(s)  # a live worker holds it
+        assert vid in await processing.stale(s)
+        await processing.claim(s, vid)
+        assert vid not in await processing.stale(s)  # a live worker holds it
         await s.execute(update(Video).where(Video.id == vid).values(
             lease_until=utcnow() - timedelta(seconds=1)))
-        assert vid in await service.stale(s)
+        assert vid in await processing.stale(s)
         await s.commit()
-    assert await service.process(stores, vid) == "ready"  # the lapsed lease is taken over
+    assert await processing.process(stores, vid) == "ready"  # the lapsed lease is taken over
 
 
 async def test_a_dead_local_workers_lease_is_released_at_once(
@@ -72,10 +72,10 @@ async def test_a_dead_local_workers_lease_is_released_at_once(
     gone.wait()
     import socket
     async with stores.session() as s:
-        await service.claim(s, vid)
+        await processing.claim(s, vid)
         await s.execute(update(Video).where(Video.id == vid).values(
             lease_owner=f"{socket.gethostname()[:100]}:{gone.pid}"))
-        assert vid in await service.stale(s)
+        assert vid in await processing.stale(s)
     async with stores.session() as s:
         video = await s.get(Video, vid)
         assert video is not None and video.lease_until is None and video.step == "queued"
@@ -87,7 +87,7 @@ async def test_a_bad_file_fails_for_good_with_its_reason(
     src = settings.data_dir / "private" / "sources" / vid
     for f in src.iterdir():
         f.write_bytes(f.read_bytes()[:2000])  # the stored source was damaged
-    assert await service.process(stores, vid) == "failed"
+    assert await processing.process(stores, vid) == "failed"
     async with stores.session() as s:
         video = await s.get(Video, vid)
         assert video is not None and video.error_code == "video_corrupt"

@@ -31,7 +31,7 @@ import pytest
 
 from chuhai.core.config import Settings
 from chuhai.core.db import Stores
-from chuhai.video import service
+from chuhai.video import processing, service
 from chuhai.video.models import Video
 from chuhai.video.storage import CACHE_FOREVER, S3Storage, StorageError, storage_for
 from tests.conftest import IN_CI, TEST_KEY
@@ -352,7 +352,7 @@ async def test_an_uploaded_clip_is_processed_into_the_bucket(
     assert source_key.startswith(f"sources/{video_id}/")
     assert store.exists(source_key)
 
-    assert await service.process(stores, video_id, storage=store) == "ready"
+    assert await processing.process(stores, video_id, storage=store) == "ready"
 
     async with stores.session() as s:
         done = await s.get(Video, video_id, populate_existing=True)

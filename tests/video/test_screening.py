@@ -11,7 +11,7 @@ import httpx
 
 from chuhai.comms.service import default_screener
 from chuhai.core.db import Stores
-from chuhai.video import service
+from chuhai.video import processing
 from chuhai.video.captions import Cue
 from chuhai.video.screening import said, screen
 from tests.factories import make_tenant
@@ -46,7 +46,7 @@ async def test_publishing_airs_it_where_it_passes_and_holds_it_where_it_does_not
         clips: dict[str, Path]) -> None:
     tenant = await make_tenant(stores, settings)
     vid = (await make_video(app_client, tenant, clips["small"], ["DE", "JP", "SA"]))["id"]
-    assert await service.process(stores, vid) == "ready"
+    assert await processing.process(stores, vid) == "ready"
     ok = await app_client.post(f"/api/videos/{vid}/captions", headers=tenant.headers,
                                json={"lang": "en", "vtt": WINE})
     assert ok.status_code == 201, ok.text

@@ -65,10 +65,10 @@ def _contract(out: dict[str, Any]) -> dict[str, Any]:
 
 async def _wait(stores: Stores, video_id: str, *, quiet: bool) -> None:
     """Process here if nobody else has; else follow the worker's progress."""
-    from chuhai.video import service
+    from chuhai.video import processing
     from chuhai.video.models import Video
 
-    task = asyncio.create_task(service.process(stores, video_id))
+    task = asyncio.create_task(processing.process(stores, video_id))
     last = ""
     while True:
         await asyncio.sleep(0.5)
@@ -107,7 +107,7 @@ def ingest(
 ) -> None:
     """Add a clip as a video of --org, queue its processing (and with --wait, see it
     through)."""
-    from chuhai.video import service
+    from chuhai.video import captioning, service
     from chuhai.video.storage import storage_for
 
     if not file.is_file():
@@ -140,8 +140,8 @@ def ingest(
             await _wait(stores, vid, quiet=as_json)
         async with stores.session() as s:
             if captions is not None:
-                await service.add_captions(s, actor, settings, vid, lang, caption_text,
-                                           storage=store)
+                await captioning.add_captions(s, actor, settings, vid, lang, caption_text,
+                                              storage=store)
             await _translate_for_markets(s, actor, settings, store, vid, lang, chosen)
             if publish:
                 await service.publish(s, actor, vid, chosen or None, settings=settings,
@@ -164,7 +164,7 @@ async def _translate_for_markets(s: Any, actor: Any, settings: Settings, store: 
     language no translator serves is said, not fatal (the video airs with the original)."""
     from chuhai.comms.service import Comms
     from chuhai.markets.profiles import get_profile
-    from chuhai.video import service
+    from chuhai.video import captioning, service
 
     video = await service.get_video(s, actor, vid)
     if not any(c.lang == lang for c in video.captions):
@@ -177,8 +177,8 @@ async def _translate_for_markets(s: Any, actor: Any, settings: Settings, store: 
     chain = Comms(settings).chain
     for target in dict.fromkeys(t for t in targets if t != lang.split("-")[0]):
         try:
-            await service.translate_captions(s, actor, settings, vid, lang, [target], chain,
-                                             storage=store)
+            await captioning.translate_captions(s, actor, settings, vid, lang, [target],
+                                                chain, storage=store)
         except DomainError as exc:
             typer.echo(f"captions not translated into {target}: {exc.message}", err=True)
 

@@ -8,14 +8,14 @@ import binascii
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Path, Request, Response
 from pydantic import Field
 from starlette.requests import ClientDisconnect
 
 from chuhai.core.errors import InvalidInput
 from chuhai.core.text import SafeModel
-from chuhai.video import service, uploads
-from chuhai.video.schemas import VideoListOut, VideoOut
+from chuhai.video import captioning, service, uploads
+from chuhai.video.schemas import CuesOut, VideoListOut, VideoOut
 from chuhai.video.storage import storage_for
 from chuhai.web.deps import CurrentActor, UoW
 
@@ -197,7 +197,7 @@ async def remove_tag(video_id: str, tag_id: str, uow: UoW, actor: CurrentActor) 
 @router.post("/{video_id}/captions", status_code=201, response_model=VideoOut)
 async def add_captions(request: Request, video_id: str, body: CaptionsIn, uow: UoW,
                        actor: CurrentActor) -> dict[str, Any]:
-    await service.add_captions(uow.global_, actor, request.app.state.settings, video_id,
+    await captioning.add_captions(uow.global_, actor, request.app.state.settings, video_id,
                                body.lang, body.vtt)
     return _view(request, await service.get_video(uow.global_, actor, video_id))
 
@@ -212,10 +212,37 @@ async def translate_captions(request: Request, video_id: str, body: TranslateIn,
                              actor: CurrentActor) -> dict[str, Any]:
     """The ``source`` captions in each ``targets`` language, through the translation chain
     (sentence by sentence, laid out again at reading speed)."""
-    await service.translate_captions(uow.global_, actor, request.app.state.settings,
-                                     video_id, body.source, body.targets,
-                                     request.app.state.comms.chain)
+    await captioning.translate_captions(uow.global_, actor, request.app.state.settings,
+                                        video_id, body.source, body.targets,
+                                        request.app.state.comms.chain)
     return _view(request, await service.get_video(uow.global_, actor, video_id))
+
+
+@router.get("/{video_id}/captions/{lang}", response_model=CuesOut)
+async def caption_cues(request: Request, video_id: str, lang: str, uow: UoW,
+                       actor: CurrentActor) -> dict[str, Any]:
+    """The captions in ``lang`` cue by cue, numbered from 0 (what a correction names)."""
+    row, cues = await captioning.cues_of(uow.global_, actor, request.app.state.settings,
+                                         video_id, lang)
+    return captioning.cue_view(row, cues)
+
+
+class CueIn(SafeModel):
+    text: str | None = Field(None, min_length=1, max_length=captioning.MAX_CUE_CHARS)
+    start_s: float | None = Field(None, ge=0, le=86_400)
+    end_s: float | None = Field(None, gt=0, le=86_400)
+
+
+@router.patch("/{video_id}/captions/{lang}/cues/{index}", response_model=VideoOut)
+async def correct_cue(request: Request, video_id: str, lang: str,
+                      index: Annotated[int, Path(ge=0, le=100_000)], body: CueIn, uow: UoW,
+                      actor: CurrentActor) -> dict[str, Any]:
+    """Correct one cue's text or times. Where the video airs or was held, that cue alone
+    is screened again: a held market whose only finding it was is published."""
+    video = await captioning.correct_cue(uow.global_, actor, request.app.state.settings,
+                                         video_id, lang, index, text=body.text,
+                                         start_s=body.start_s, end_s=body.end_s)
+    return _view(request, video)
 
 
 @router.post("/{video_id}/publish", response_model=VideoOut)

@@ -19,11 +19,14 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import av
 
 from chuhai.video.captions import Cue
+
+if TYPE_CHECKING:
+    from chuhai.core.config import Settings
 
 RATE = 16_000
 FRAME_MS = 30
@@ -302,3 +305,11 @@ def engine_for(kind: str, *, model_dir: str | None = None, url: str | None = Non
                            "(pip install pocketsphinx, or set CHUHAI_ASR_URL)") from None
         return PocketSphinx()
     raise AsrError("asr_unavailable", f"speech-recognition engine {kind!r} is not set up")
+
+
+def for_settings(settings: Settings, lang: str) -> Engine:
+    """The engine the settings name (``CHUHAI_ASR_*``), for speech in ``lang``."""
+    return engine_for(settings.asr_engine, model_dir=settings.asr_model_dir,
+                      url=settings.asr_url, api_key=settings.asr_api_key,
+                      model=settings.asr_model, lang=lang.split("-")[0],
+                      timeout_s=settings.asr_timeout_s)

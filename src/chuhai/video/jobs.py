@@ -3,7 +3,7 @@
 One machine: a SQLite queue in the data directory, worked by ``chuhai serve`` itself (a
 thread per ``CHUHAI_VIDEO_WORKERS``) or by ``chuhai worker``. Several machines:
 ``CHUHAI_JOBS_URL=redis://…`` and ``chuhai worker`` wherever there are cores. The queue
-only says "look at video X"; the truth is the video row and its lease (service.claim), so a
+only says "look at video X"; the truth is the video row and its lease (processing.claim), so a
 job lost with a killed worker is found again by ``requeue_stale`` (at every worker start and
 every minute), and a job run twice finds the video done and returns.
 """
@@ -18,7 +18,7 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 from chuhai.core.config import Settings
 from chuhai.core.db import Stores
-from chuhai.video import service
+from chuhai.video import processing
 
 log = logging.getLogger("chuhai.video.jobs")
 
@@ -36,7 +36,7 @@ def make_huey(settings: Settings) -> Huey:
 async def _run_process(settings: Settings, video_id: str) -> str:
     stores = Stores(settings)
     try:
-        return await service.process(stores, video_id)
+        return await processing.process(stores, video_id)
     finally:
         await stores.dispose()
 
@@ -45,7 +45,7 @@ async def _stale(settings: Settings) -> list[str]:
     stores = Stores(settings)
     try:
         async with stores.session() as s:
-            return await service.stale(s)
+            return await processing.stale(s)
     finally:
         await stores.dispose()
 

@@ -28,9 +28,23 @@ class StripOut(BaseModel):
 
 class CaptionOut(BaseModel):
     lang: str
-    source: str = Field(description="upload | asr | translation")
+    source: str = Field(description="upload | asr | translation | edited (a seller's "
+                        "correction)")
     url: str
     cues: int
+
+
+class CueOut(BaseModel):
+    index: int
+    start_s: float
+    end_s: float
+    text: str
+
+
+class CuesOut(BaseModel):
+    lang: str
+    source: str
+    cues: list[CueOut]
 
 
 class TagOut(BaseModel):
@@ -99,7 +113,8 @@ class VideoListOut(BaseModel):
 class FeedCaptionOut(BaseModel):
     lang: str
     url: str
-    source: str = Field(description="upload | asr (speech recognition) | translation")
+    source: str = Field(description="upload | asr (speech recognition) | translation | "
+                        "edited")
 
 
 class FeedTagOut(BaseModel):

@@ -57,3 +57,18 @@ def screen(screener: Screener, market: str, lines: Iterable[Said]) -> list[dict[
                           "category": f.category, "action": f.action, "match": f.match,
                           "suggestion": f.suggestion, "source": f.source})
     return found
+
+
+def rescreen(screener: Screener, market: str, findings: Iterable[dict[str, Any]],
+             changed: Iterable[Said], replaced: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """The market's findings once ``changed`` lines were rewritten: the findings at those
+    places (and everywhere under ``replaced``, a whole caption file sent again) give way to
+    what the new text gives; every other finding stands, unscreened, since its text did not
+    change."""
+    lines = list(changed)
+    gone = set(replaced)
+    places = {(line.where, line.cue) for line in lines}
+    kept = [f for f in findings
+            if f["where"] not in gone and (f["where"], f.get("cue")) not in places]
+    out = kept + screen(screener, market, lines)
+    return sorted(out, key=lambda f: (str(f["where"]), f.get("cue") or -1))

@@ -1,33 +1,25 @@
-"""Video use cases: create from an upload, process (claimed under a lease), tag, publish,
-and the views the console, the API and the buyer's player read.
+"""Video use cases: create from an upload, tag, publish (screened per market), clip from
+a replay, and the views the console, the API and the buyer's player read. Processing lives
+in ``processing``, captions in ``captioning``.
 
 Every query is scoped to the actor's org first, so another org's video or product is a 404
-like one that does not exist. Processing is claimed with a conditional UPDATE and a lease:
-two workers never transcode the same video, and a worker that died is replaced once its
-lease lapses.
+like one that does not exist.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import os
 import re
-import shutil
-import socket
 import tempfile
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chuhai.catalog.models import Product
 from chuhai.comms.service import default_screener
-from chuhai.comms.translator import ProviderError, TranslationChain, TranslationUnavailable
 from chuhai.core.actor import Actor, Perm
 from chuhai.core.clock import utcnow
 from chuhai.core.config import Settings
@@ -35,17 +27,12 @@ from chuhai.core.db import Stores
 from chuhai.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from chuhai.core.ids import new_id
 from chuhai.markets.profiles import default_profiles
-from chuhai.video import asr, caption_translation, clips
+from chuhai.video import asr, caption_files, clips, processing
 from chuhai.video import screening as video_screening
-from chuhai.video.captions import CaptionError, Cue, parse_vtt, srt_to_vtt
-from chuhai.video.models import Video, VideoCaption, VideoMarket, VideoTag
-from chuhai.video.probe import Probe, VideoRejected, probe
+from chuhai.video.models import Video, VideoMarket, VideoTag
+from chuhai.video.probe import VideoRejected, probe
 from chuhai.video.storage import Storage, storage_for
-from chuhai.video.transcode import transcode
 
-log = logging.getLogger("chuhai.video")
-LEASE = timedelta(minutes=2)  # renewed every second while a worker transcodes
-MAX_ATTEMPTS = 3
 MAX_TAGS = 50
 MAX_TITLE = 150
 MAX_DESCRIPTION = 2000
@@ -104,7 +91,7 @@ async def create_from_file(session: AsyncSession, actor: Actor, settings: Settin
     chosen = _markets(markets)
     if auto_captions:
         try:
-            engine = asr_engine(settings, language)
+            engine = asr.for_settings(settings, language)
         except asr.AsrError as exc:
             raise InvalidInput(str(exc), code=exc.code) from None
         supported = engine.languages()
@@ -157,7 +144,14 @@ async def update_video(session: AsyncSession, actor: Actor, video_id: str, *,
     actor.require(Perm.CATALOG_WRITE)
     video = await get_video(session, actor, video_id)
     if texts is not None:
-        video.texts = {**video.texts, **_texts(texts)}
+        new = _texts(texts)
+        before = video.texts
+        video.texts = {**before, **new}
+        changed = {f"texts.{lang}.{field}" for lang, t in new.items()
+                   for field in ("title", "description")
+                   if before.get(lang, {}).get(field, "") != t[field]}
+        await rescreen(video, [line for line in video_screening.said(new, {})
+                               if line.where in changed], replaced=changed)
     if markets is not None:
         chosen = _markets(markets)
         keep = [m for m in video.markets if m.market in chosen]
@@ -201,17 +195,6 @@ async def remove_tag(session: AsyncSession, actor: Actor, video_id: str, tag_id:
     await session.flush()
 
 
-async def _cues(video: Video, store: Storage) -> dict[str, list[Cue]]:
-    """Each caption file's cues, read back from the store (what a buyer would be shown)."""
-    out: dict[str, list[Cue]] = {}
-    for c in video.captions:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "c.vtt"
-            await asyncio.to_thread(store.get_file, c.key, path)
-            out[c.lang] = parse_vtt(path.read_text("utf-8"), video.duration_s)
-    return out
-
-
 async def publish(session: AsyncSession, actor: Actor, video_id: str,
                   markets: list[str] | None = None, *, settings: Settings | None = None,
                   storage: Storage | None = None) -> Video:
@@ -228,7 +211,7 @@ async def publish(session: AsyncSession, actor: Actor, video_id: str,
     if not wanted:
         raise InvalidInput("choose at least one market", code="no_markets")
     store = storage or storage_for(settings or Settings())
-    lines = video_screening.said(video.texts, await _cues(video, store))
+    lines = video_screening.said(video.texts, await caption_files.read_all(video, store))
     screener = default_screener()
     have = {m.market: m for m in video.markets}
     now = utcnow()
@@ -237,14 +220,34 @@ async def publish(session: AsyncSession, actor: Actor, video_id: str,
         if row is None:
             row = VideoMarket(market=code, state="ready", findings=[])
             video.markets.append(row)
-        findings = await asyncio.to_thread(video_screening.screen, screener, code, lines)
-        row.findings = findings
-        if findings:
-            row.state = "held"
-        else:
-            row.state, row.published_at = "published", row.published_at or now
+        _settle(row, await asyncio.to_thread(video_screening.screen, screener, code, lines),
+                now)
     await session.flush()
     return video
+
+
+def _settle(row: VideoMarket, findings: list[dict[str, Any]], now: datetime) -> None:
+    """Held on any finding; published (since it was first published, if it was) on none."""
+    row.findings = findings
+    if findings:
+        row.state = "held"
+    else:
+        row.state, row.published_at = "published", row.published_at or now
+
+
+async def rescreen(video: Video, changed: list[video_screening.Said],
+                   replaced: set[str] | None = None) -> None:
+    """Screen what changed — and only that — in each market where the video airs or was
+    held (a market still ``ready`` is screened in full when the seller publishes)."""
+    live = [m for m in video.markets if m.state in ("published", "held")]
+    if not live:
+        return
+    screener = default_screener()
+    now = utcnow()
+    for row in live:
+        found = await asyncio.to_thread(video_screening.rescreen, screener, row.market,
+                                        list(row.findings), changed, replaced or ())
+        _settle(row, found, now)
 
 
 async def unpublish(session: AsyncSession, actor: Actor, video_id: str,
@@ -257,83 +260,6 @@ async def unpublish(session: AsyncSession, actor: Actor, video_id: str,
             row.state = "ready"
     await session.flush()
     return video
-
-
-async def add_captions(session: AsyncSession, actor: Actor, settings: Settings,
-                       video_id: str, lang: str, text: str,
-                       storage: Storage | None = None) -> VideoCaption:
-    """An uploaded WebVTT (or SubRip) file, checked cue by cue and stored beside the
-    ladder as WebVTT."""
-    actor.require(Perm.CATALOG_WRITE)
-    video = await get_video(session, actor, video_id)
-    if not LANG.match(lang):
-        raise InvalidInput(f"{lang!r} is not a language tag", code="invalid_language")
-    try:
-        if not text.lstrip("\ufeff").lstrip().startswith("WEBVTT") and "-->" in text:
-            text = srt_to_vtt(text)  # SubRip, as a WebVTT file
-        cues = parse_vtt(text, video.duration_s)
-    except CaptionError as exc:
-        raise InvalidInput(str(exc), [FieldProblem("captions", str(exc))],
-                           code="captions_invalid") from None
-    key = f"videos/{video.id}/captions/{lang}-{new_id('cap')[-8:]}.vtt"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "c.vtt"
-        path.write_text(text, encoding="utf-8")
-        await asyncio.to_thread((storage or storage_for(settings)).put_file, path, key)
-    row = next((c for c in video.captions if c.lang == lang), None)
-    if row is None:
-        row = VideoCaption(lang=lang, source="upload", key=key, cues=len(cues))
-        video.captions.append(row)
-    else:
-        row.key, row.cues, row.source = key, len(cues), "upload"
-    await session.flush()
-    return row
-
-
-async def translate_captions(session: AsyncSession, actor: Actor, settings: Settings,
-                             video_id: str, source: str, targets: list[str],
-                             chain: TranslationChain, storage: Storage | None = None
-                             ) -> list[VideoCaption]:
-    """The ``source`` captions in each of ``targets`` through the translation chain (org
-    glossary and memory first, then the providers), sentence by sentence, laid out again at
-    reading speed; stored beside the others with ``source = "translation"``."""
-    actor.require(Perm.CATALOG_WRITE)
-    video = await get_video(session, actor, video_id)
-    original = next((c for c in video.captions if c.lang == source), None)
-    if original is None:
-        raise NotFound(f"{source} captions of video", video.id, code="captions_not_found")
-    store = storage or storage_for(settings)
-    cues = (await _cues(video, store)).get(source, [])
-    made: list[VideoCaption] = []
-    for target in dict.fromkeys(t for t in targets if t != source):
-        if not LANG.match(target):
-            raise InvalidInput(f"{target!r} is not a language tag", code="invalid_language")
-
-        async def one(text: str, target: str = target) -> str:
-            try:
-                return (await chain.translate(text, source.split("-")[0],
-                                              target.split("-")[0])).text
-            except (TranslationUnavailable, ProviderError) as exc:
-                raise Conflict(f"no translator could put the captions into {target}: {exc}",
-                               code="translation_unavailable") from None
-
-        translated = await caption_translation.translate_cues(cues, one, target)
-        key = f"videos/{video.id}/captions/{target}-{new_id('cap')[-8:]}.vtt"
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "c.vtt"
-            path.write_text(caption_translation.to_webvtt(translated), encoding="utf-8")
-            await asyncio.to_thread(store.put_file, path, key)
-        row = next((c for c in video.captions if c.lang == target), None)
-        if row is None:
-            row = VideoCaption(lang=target, source="translation", key=key, cues=len(translated))
-            video.captions.append(row)
-        elif row.source == "upload":
-            continue  # the seller's own captions in that language win
-        else:
-            row.key, row.cues = key, len(translated)
-        made.append(row)
-    await session.flush()
-    return made
 
 
 async def clip_from_room(stores: Stores, room_id: str, product_id: str,
@@ -376,203 +302,13 @@ async def clip_from_room(stores: Stores, room_id: str, product_id: str,
                 filename="clip.mp4")
             await s.commit()
             vid = video.id
-    await process(stores, vid, storage=storage)
+    await processing.process(stores, vid, storage=storage)
     async with stores.session() as s:
         video = await get_video(s, actor, vid)
         if video.status == "ready":
             await add_tag(s, actor, vid, product_id, 0.0, video.duration_s)
             await s.commit()
     return vid, cut
-
-
-# --- processing --------------------------------------------------------------------------
-
-
-@dataclass
-class Claim:
-    video_id: str
-    source_key: str
-    attempt: int
-    info: dict[str, Any]
-
-
-async def claim(session: AsyncSession, video_id: str) -> Claim | None:
-    """Take the video's processing lease (None: done, failed, or another worker holds it)."""
-    now = utcnow()
-    res = await session.execute(
-        update(Video).where(Video.id == video_id, Video.status == "processing",
-                            or_(Video.lease_until.is_(None), Video.lease_until < now))
-        .values(lease_until=now + LEASE, lease_owner=worker_id(), attempts=Video.attempts + 1,
-                step="transcoding", progress=0.0))
-    if res.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    video = await session.get(Video, video_id, populate_existing=True)
-    assert video is not None
-    return Claim(video.id, video.source_key, video.attempts,
-                 {"rotation": video.rotation, "language": video.language,
-                  "auto_captions": video.auto_captions, "duration_s": video.duration_s})
-
-
-def worker_id() -> str:
-    return f"{socket.gethostname()[:100]}:{os.getpid()}"
-
-
-def _dead_here(owner: str | None) -> bool:
-    """A lease held by a process of this machine that no longer runs (a killed worker)."""
-    host, _, pid = (owner or "").rpartition(":")
-    if host != socket.gethostname()[:100] or not pid.isdigit() or int(pid) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-async def stale(session: AsyncSession, older_than: timedelta = timedelta(minutes=2)
-                ) -> list[str]:
-    """Videos that should be processing but nobody works on: queued long ago, whose
-    worker's lease lapsed, or whose worker on this machine is gone (killed) — what a
-    restarting worker queues again. A dead local worker's lease is released at once."""
-    now = utcnow()
-    rows = (await session.execute(select(Video.id, Video.lease_until, Video.lease_owner,
-                                         Video.updated_at)
-                                  .where(Video.status == "processing"))).all()
-    out = []
-    for vid, until, owner, updated in rows:
-        if until is not None and until >= now and _dead_here(owner):
-            await session.execute(update(Video).where(Video.id == vid,
-                                                      Video.lease_owner == owner)
-                                  .values(lease_until=None, step="queued"))
-            out.append(vid)
-        elif (until is not None and until < now) or (until is None and updated < now
-                                                     - older_than):
-            out.append(vid)
-    await session.commit()
-    return out
-
-
-async def process(stores: Stores, video_id: str, *, storage: Storage | None = None) -> str:
-    """Transcode one video: claim it, build the ladder in a private folder, put it in the
-    store, then point the video at it. Returns the status it ends in."""
-    settings = stores.settings
-    store = storage or storage_for(settings)
-    async with stores.session() as s:
-        got = await claim(s, video_id)
-        await s.commit()
-    if got is None:
-        async with stores.session() as s:
-            video = await s.get(Video, video_id)
-            return video.status if video is not None else "missing"
-    progress = {"at": 0.0}
-
-    db = asyncio.Lock()  # the reporter and the steps write one at a time
-
-    async def report() -> None:
-        while True:
-            await asyncio.sleep(1.0)
-            async with db, stores.session() as s:
-                await s.execute(update(Video).where(Video.id == video_id).values(
-                    progress=round(progress["at"], 3), lease_until=utcnow() + LEASE))
-                await s.commit()
-
-    async def _set(stores: Stores, video_id: str, **values: Any) -> None:
-        async with db:
-            await _set_now(stores, video_id, **values)
-
-    reporter = asyncio.create_task(report())
-    work = Path(tempfile.mkdtemp(prefix="chuhai-video-"))
-    try:
-        src = work / ("source" + Path(got.source_key).suffix)
-        await asyncio.to_thread(store.get_file, got.source_key, src)
-        info: Probe = await asyncio.to_thread(
-            probe, src, max_duration_s=settings.video_max_seconds,
-            max_bytes=settings.video_max_bytes)
-        out = work / "out"
-        out.mkdir()
-        result = await asyncio.to_thread(
-            transcode, src, out, info, progress=lambda f: progress.__setitem__("at", f * 0.9))
-        prefix = f"videos/{video_id}/r{got.attempt}-{new_id('r')[-6:]}"
-        await _set(stores, video_id, step="storing", progress=0.92)
-        await asyncio.to_thread(store.put_tree, out, prefix)
-        if got.info["auto_captions"]:
-            await _set(stores, video_id, step="captioning", progress=0.95)
-            async def hold_db(work: Callable[[], Awaitable[None]]) -> None:
-                async with db:
-                    await work()
-            await _captions_from_speech(stores, video_id, src, str(got.info["language"]),
-                                        float(got.info["duration_s"]), store, hold_db)
-        renditions = [{"name": v.name, "width": v.width, "height": v.height,
-                       "bandwidth": v.bandwidth, "average_bandwidth": v.average_bandwidth,
-                       "codecs": v.codecs, "playlist": v.playlist} for v in result.variants]
-        await _set(stores, video_id, status="ready", step="ready", progress=1.0,
-                   media_prefix=prefix, renditions=renditions,
-                   strip_frames=result.strip_frames, lease_until=None, error=None,
-                   error_code=None)
-        return "ready"
-    except VideoRejected as exc:
-        await _set(stores, video_id, status="failed", step="failed", error_code=exc.code,
-                   error=str(exc), lease_until=None)
-        return "failed"
-    except Exception as exc:
-        log.exception("processing video %s failed (attempt %s)", video_id, got.attempt)
-        final = got.attempt >= MAX_ATTEMPTS
-        await _set(stores, video_id, status="failed" if final else "processing",
-                   step="failed" if final else "queued",
-                   error_code=getattr(exc, "code", None) or "processing_failed",
-                   error=f"{exc.__class__.__name__}: {exc}"[:500], lease_until=None)
-        if final:
-            return "failed"
-        raise
-    finally:
-        reporter.cancel()
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def asr_engine(settings: Settings, lang: str) -> asr.Engine:
-    return asr.engine_for(settings.asr_engine, model_dir=settings.asr_model_dir,
-                          url=settings.asr_url, api_key=settings.asr_api_key,
-                          model=settings.asr_model, lang=lang.split("-")[0],
-                          timeout_s=settings.asr_timeout_s)
-
-
-async def _captions_from_speech(stores: Stores, video_id: str, src: Path, lang: str,
-                                duration_s: float, store: Storage,
-                                hold_db: Callable[[Callable[[], Awaitable[None]]],
-                                                  Awaitable[None]]) -> None:
-    """Speech recognition on the source; its cues stored as the ``asr`` captions. An engine
-    that fails or hangs raises, so the job is retried (then the video fails with why)."""
-    engine = asr_engine(stores.settings, lang)
-    found = await asyncio.to_thread(asr.transcribe, src, lang, engine,
-                                    stores.settings.asr_timeout_s)
-    found = [c for c in found if c.end_s <= duration_s + 0.5]
-    if not found:
-        return  # silence or music: no captions rather than invented ones
-    key = f"videos/{video_id}/captions/{lang}-asr-{new_id('cap')[-8:]}.vtt"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "c.vtt"
-        path.write_text(caption_translation.to_webvtt(found), encoding="utf-8")
-        await asyncio.to_thread(store.put_file, path, key)
-    async def write() -> None:
-        async with stores.session() as s:
-            video = await s.get(Video, video_id)
-            assert video is not None
-            row = next((c for c in video.captions if c.lang == lang), None)
-            if row is None:
-                video.captions.append(VideoCaption(lang=lang, source="asr", key=key,
-                                                   cues=len(found)))
-            elif row.source != "upload":  # the seller's own captions win
-                row.key, row.cues, row.source = key, len(found), "asr"
-            await s.commit()
-    await hold_db(write)
-
-
-async def _set_now(stores: Stores, video_id: str, **values: Any) -> None:
-    async with stores.session() as s:
-        await s.execute(update(Video).where(Video.id == video_id).values(**values))
-        await s.commit()
 
 
 # --- views -------------------------------------------------------------------------------

@@ -83,8 +83,62 @@ for (const li of document.querySelectorAll("li.video")) {
       location.reload();
     } catch (err) { alert(`${err.code}: ${err.message}`); }
   });
+  li.querySelector(".caption-form")?.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = e.target;
+    try {
+      // decoded strictly, so a file in another encoding is refused here, by name
+      const vtt = new TextDecoder("utf-8", { fatal: true }).decode(await f.file.files[0].arrayBuffer());
+      await call("POST", `/api/videos/${id}/captions`, { lang: f.lang.value, vtt });
+      location.reload();
+    } catch (err) {
+      alert(err instanceof TypeError ? _("The captions file is not UTF-8; save it as UTF-8 and send it again.") : `${err.code}: ${err.message}`);
+    }
+  });
+  for (const box of li.querySelectorAll("details.caption-edit")) {
+    const load = () => loadCues(id, box);
+    box.addEventListener("toggle", () => { if (box.open && !box.dataset.loaded) load(); });
+    if (box.open) load();
+  }
   li.querySelector(".publish")?.addEventListener("click", async () => {
     try { await call("POST", `/api/videos/${id}/publish`, { markets: [] }); location.reload(); }
     catch (err) { alert(`${err.code}: ${err.message}`); }
   });
+}
+
+// The captions of one language, cue by cue, each one a line the seller can correct; a cue
+// that held the video somewhere is marked. Saving sends that cue alone (the server screens
+// it again), then the page shows the markets' new states.
+async function loadCues(id, box) {
+  box.dataset.loaded = "1";
+  const list = box.querySelector("[data-role=cues]");
+  const flagged = new Set((box.dataset.flagged || "").split(",").filter(Boolean).map(Number));
+  const fmt = (s) => s.toFixed(1);
+  try {
+    const { data } = await call("GET", `/api/videos/${id}/captions/${encodeURIComponent(box.dataset.lang)}`);
+    list.replaceChildren(...data.cues.map((cue) => {
+      const row = document.createElement("li");
+      row.className = flagged.has(cue.index) ? "cue flagged" : "cue";
+      row.dataset.index = cue.index;
+      const form = document.createElement("form");
+      const label = document.createElement("label");
+      label.textContent = `${fmt(cue.start_s)}–${fmt(cue.end_s)} s`;
+      const text = document.createElement("textarea");
+      text.name = "text"; text.rows = 1; text.maxLength = 300; text.value = cue.text; text.dir = "auto";
+      label.append(" ", text);
+      const save = document.createElement("button");
+      save.type = "submit"; save.textContent = _("Save");
+      form.append(label, " ", save);
+      form.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        save.disabled = true;
+        try {
+          await call("PATCH", `/api/videos/${id}/captions/${encodeURIComponent(box.dataset.lang)}/cues/${cue.index}`, { text: text.value });
+          location.reload();
+        } catch (err) { alert(`${err.code}: ${err.message}`); save.disabled = false; }
+      });
+      row.append(form);
+      return row;
+    }));
+  } catch (err) { list.textContent = `${err.code || _("error")}: ${err.message}`; }
 }

@@ -93,7 +93,24 @@ for (const clip of clips) {
     if (tag === shown) return;
     shown = tag;
     slot.replaceChildren(...(tag ? [card(tag)] : []));
+    placeCues();
   });
+  // a caption never hides under the product card: while a card shows, cues sit above it
+  // (set only when it changes: a changed cue can fire cuechange again)
+  const placeCues = () => {
+    const v = video.getBoundingClientRect();
+    const s = slot.getBoundingClientRect();
+    const top = shown && s.height && v.height ? Math.round(Math.max(10, Math.min(98, ((s.top - v.top) / v.height) * 100 - 5))) : "auto";
+    for (const t of video.textTracks) {
+      for (const c of t.activeCues || []) {
+        if (c.line === top) continue;
+        c.snapToLines = top === "auto";
+        if (top !== "auto") c.lineAlign = "end";
+        c.line = top;
+      }
+    }
+  };
+  for (const t of video.textTracks) t.addEventListener("cuechange", placeCues);
   clip.querySelector(".sound")?.addEventListener("click", (e) => {
     video.muted = !video.muted;
     e.currentTarget.textContent = video.muted ? _("Tap for sound") : _("Mute");
