@@ -608,12 +608,172 @@ def bench_asr(work: Path, repeat: int) -> None:
                "baseline": "the PocketSphinx decoder over the whole track, no VAD, no cues"})
 
 
+# --------------------------------------------------------------------------- 5. captions
+
+
+SCRIPT = (
+    "Hello and welcome back to the SonicWave evening live. Today I have the ANC1 "
+    "headphones with me, and I will show you how quiet they are on a train. The noise "
+    "cancelling has three levels, and you switch them with one tap on the left cup. The "
+    "battery lasts thirty hours, and ten minutes of charging gives you five more. They "
+    "fold flat, so they fit in this small case. The case is included in the box. If you "
+    "wear glasses, the soft cushions do not press on them. You can pair two phones at "
+    "the same time. Calls sound clear because four microphones pick up your voice. They "
+    "come in black and in white. Shipping to your country is included in the price you "
+    "see. Ask me anything in the chat, in your own language. Thank you for watching, and "
+    "see you tomorrow at the same time.")
+
+
+def speech_cues(script: str, seconds: float = 60.0) -> list[Any]:
+    """The script as speech recognition would cut it: about seven words a cue, sentences
+    running on across cues, spread evenly over ``seconds`` (a spoken minute)."""
+    from chuhai.video.captions import Cue
+
+    words = script.split()
+    per = seconds / len(words)
+    cues, at = [], 0
+    while at < len(words):
+        n = 7 if at % 3 else 6
+        chunk = words[at:at + n]
+        start = round(at * per, 3)
+        cues.append(Cue(start, round(start + len(chunk) * per - 0.05, 3), " ".join(chunk)))
+        at += n
+    return cues
+
+
+def libre_app(latency_ms: float) -> Any:
+    """A stand-in speaking LibreTranslate's API (POST /translate → translatedText), which
+    waits ``latency_ms`` per request like a hosted provider and counts what it is sent."""
+    import asyncio
+
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    seen = {"requests": 0, "chars": 0}
+
+    async def translate(request: Request) -> JSONResponse:
+        body = await request.json()
+        seen["requests"] += 1
+        seen["chars"] += len(body["q"])
+        await asyncio.sleep(latency_ms / 1000)
+        return JSONResponse({"translatedText": f"[{body['target']}] {body['q']}"})
+
+    async def stats(request: Request) -> JSONResponse:
+        return JSONResponse(seen)
+
+    return Starlette(routes=[Route("/translate", translate, methods=["POST"]),
+                             Route("/stats", stats)])
+
+
+def serve_libre(port: int, latency_ms: float) -> None:
+    import uvicorn
+
+    uvicorn.run(libre_app(latency_ms), host="127.0.0.1", port=port, log_level="warning")
+
+
+def bench_captions(latency_ms: float, price_per_million: float) -> None:
+    """A spoken minute of captions into German, Japanese and Arabic through chuhai's chain
+    (rejoined sentences, the translation cache, then LibreTranslate over HTTP) — first
+    cold, then the same captions again (a second cut, a re-run), then again after the
+    seller corrected one cue — against the baseline: each cue sent to the same provider
+    as it is, with no cache. Figure: provider characters (what a hosted provider bills)
+    per caption minute and target language, and that at ``price_per_million``."""
+    import asyncio
+
+    import httpx
+
+    from chuhai.comms.cache import TranslationCache
+    from chuhai.comms.providers.libretranslate import LibreTranslate
+    from chuhai.comms.translator import TranslationChain
+    from chuhai.video.caption_translation import translate_cues
+    from chuhai.video.captions import Cue
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, __file__, "--serve-libre", str(port),
+                             str(latency_ms)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    targets = ["de", "ja", "ar"]
+    cues = speech_cues(SCRIPT)
+    minutes = cues[-1].end_s / 60
+
+    def stats() -> dict[str, int]:
+        return dict(httpx.get(f"{base}/stats", timeout=5).json())
+
+    async def run() -> dict[str, Any]:
+        chain = TranslationChain([LibreTranslate(base, None, 10.0)], cache=TranslationCache())
+
+        async def through_chain(batch: list[Any]) -> dict[str, float]:
+            before, t = stats(), time.perf_counter()
+            for target in targets:
+                async def one(text: str, target: str = target) -> str:
+                    return (await chain.translate(text, "en", target)).text
+                await translate_cues(batch, one, target)
+            after = stats()
+            return {"wall_s": time.perf_counter() - t,
+                    "requests": after["requests"] - before["requests"],
+                    "chars": after["chars"] - before["chars"]}
+
+        direct = LibreTranslate(base, None, 10.0)
+        before, t = stats(), time.perf_counter()
+        for target in targets:
+            for cue in cues:
+                await direct.translate(cue.text, "en", target)
+        after = stats()
+        baseline = {"wall_s": time.perf_counter() - t,
+                    "requests": after["requests"] - before["requests"],
+                    "chars": after["chars"] - before["chars"]}
+        cold = await through_chain(cues)
+        warm = await through_chain(cues)
+        fixed = list(cues)
+        at = next(i for i, c in enumerate(cues) if "quiet" in c.text)
+        fixed[at] = Cue(cues[at].start_s, cues[at].end_s, cues[at].text.replace("quiet",
+                                                                                "silent"))
+        corrected = await through_chain(fixed)
+        return {"baseline": baseline, "cold": cold, "warm": warm, "corrected": corrected}
+
+    try:
+        wait_up(f"{base}/stats", proc, "LibreTranslate stand-in")
+        got = asyncio.run(run())
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+    def per_min(x: dict[str, float]) -> dict[str, float]:
+        chars = x["chars"] / minutes / len(targets)
+        return {"chars_per_min_per_lang": round(chars, 1),
+                "eur_per_min_per_lang": round(chars * price_per_million / 1e6, 5),
+                "requests_per_min_per_lang": round(x["requests"] / minutes / len(targets), 1),
+                "wall_s_per_min_per_lang": round(x["wall_s"] / minutes / len(targets), 3)}
+
+    figures = {k: per_min(v) for k, v in got.items()}
+    report("video_caption_translation_cost",
+           figures["cold"]["eur_per_min_per_lang"], "EUR per caption minute per language "
+           "(cold)", figures["baseline"]["eur_per_min_per_lang"], {
+               **figures,
+               "cues": len(cues), "caption_minutes": round(minutes, 2),
+               "source_chars": sum(len(c.text) for c in cues), "targets": targets,
+               "provider": f"LibreTranslate API stand-in over HTTP, {latency_ms:g} ms a "
+                           "request",
+               "price": f"EUR {price_per_million:g} per million source characters (DeepL "
+                        "API Pro's usage price, EUR 0.00002 a character: "
+                        "https://support.deepl.com/hc/it/articles/360020685720, read "
+                        "2026-12-06)",
+               "about": {
+                   "baseline": "every cue sent to the same provider as it is, no cache",
+                   "cold": "chuhai's chain, empty cache: rejoined sentences to the provider",
+                   "warm": "the same captions again: every sentence from the cache",
+                   "corrected": "one cue corrected: only its sentence goes to the provider"}})
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", action="append",
-                    choices=["transcode", "upload", "ttff", "asr"],
-                    help="run only this measurement (repeatable); default: all three")
+                    choices=["transcode", "upload", "ttff", "asr", "captions"],
+                    help="run only this measurement (repeatable); default: all")
     ap.add_argument("--seconds", type=float, default=30.0,
                     help="length of the 1080x1920 test clip to transcode (default 30)")
     ap.add_argument("--repeat", type=int, default=2,
@@ -626,9 +786,13 @@ def main() -> None:
                     help="page loads of each side for time to first frame (default 3)")
     ap.add_argument("--ttff-seconds", type=float, default=10.0,
                     help="length of the 1080x1920 clip ingested for ttff (default 10)")
+    ap.add_argument("--provider-ms", type=float, default=120.0,
+                    help="the translation stand-in's latency per request (default 120 ms)")
+    ap.add_argument("--price-per-million", type=float, default=20.0,
+                    help="provider price per million characters, EUR (default 20: DeepL)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = ap.parse_args()
-    only = set(args.only or ["transcode", "upload", "ttff", "asr"])
+    only = set(args.only or ["transcode", "upload", "ttff", "asr", "captions"])
     if "ttff" in only and not Path(CHROMIUM).exists():
         if args.only:
             sys.exit(f"Chromium not found at {CHROMIUM} (CHUHAI_CHROMIUM); `make test` "
@@ -643,6 +807,8 @@ def main() -> None:
             clip.unlink()
         if "asr" in only:
             bench_asr(work, args.repeat)
+        if "captions" in only:
+            bench_captions(args.provider_ms, args.price_per_million)
         if only & {"upload", "ttff"}:
             srv = Servers(work)
             try:
@@ -663,6 +829,8 @@ def main() -> None:
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "--serve-bare":
         serve_bare(int(sys.argv[2]), sys.argv[3], sys.argv[4])
+    elif len(sys.argv) == 4 and sys.argv[1] == "--serve-libre":
+        serve_libre(int(sys.argv[2]), float(sys.argv[3]))
     else:
         sys.path.insert(0, str(ROOT))
         main()
