@@ -6,6 +6,7 @@ Speech is made here with espeak-ng (Debian's package; .ci/run installs it)."""
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
 import subprocess
 import time
@@ -14,14 +15,21 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from chuhai.core.db import Stores
 from chuhai.live.simulate import ffmpeg_exe
 from chuhai.video import asr, processing
+from chuhai.video.captions import parse_vtt
 from chuhai.video.models import Video
+from tests.comms.test_providers import ServedApp
 from tests.conftest import IN_CI
 from tests.factories import make_tenant
 from tests.video.test_api import upload
+from tests.video.test_jobs import _cli, _env
 
 SAID = ("Hello and welcome. These headphones cancel the noise on the train. "
         "The battery lasts thirty hours.")
@@ -111,3 +119,48 @@ async def test_automatic_captions_are_made_while_processing(
         assert video is not None
         [cap] = video.captions
         assert (cap.lang, cap.source) == ("en", "asr") and cap.cues >= 1
+
+
+def echo_translator(log: list[Any]) -> Starlette:
+    """A stand-in speaking LibreTranslate's API that "translates" anything by marking it
+    with the target language (the chain, not translation quality, is under test)."""
+    async def translate(request: Request) -> JSONResponse:
+        body = await request.json()
+        log.append(body)
+        return JSONResponse({"translatedText": f"[{body['target']}] {body['q']}"})
+
+    return Starlette(routes=[Route("/translate", translate, methods=["POST"])])
+
+
+def test_the_ingest_command_captions_translates_screens_and_publishes(
+        tmp_path: Path, spoken: Path) -> None:
+    """The issue's finish line: `chuhai video ingest clip.mp4 --auto-captions --markets
+    DE,JP,SA --publish --wait --json` on a spoken clip."""
+    served = ServedApp(echo_translator)
+    served.start()
+    try:
+        env = {**_env(tmp_path), "CHUHAI_LIBRETRANSLATE_URL": served.url,
+               "CHUHAI_TRANSLATE_PROVIDERS": "libretranslate"}
+        env.pop("CHUHAI_DATABASE_URL")
+        _cli(env, "migrate")
+        _cli(env, "user", "create", "--org", "clipco", "--email", "o@clipco.example",
+             "--role", "owner", "--name", "O", "--password", "a-long-password")
+        out = json.loads(_cli(env, "video", "ingest", str(spoken), "--org", "clipco",
+                              "--auto-captions", "--markets", "DE,JP,SA", "--publish",
+                              "--wait", "--json"))
+    finally:
+        served.stop()
+    assert out["status"] == "ready"
+    captions = {c["lang"]: c for c in out["captions"]}
+    assert captions["en"]["source"] == "asr" and captions["en"]["cues"] >= 1
+    assert captions["de"]["source"] == captions["ja"]["source"] == "translation"
+    assert "ar" in captions  # Saudi Arabia's language too
+    media = tmp_path / "var" / "media"
+    for lang in ("en", "de", "ja"):
+        key = captions[lang]["url"].removeprefix("/media/")
+        cues = parse_vtt((media / key).read_text("utf-8"), out["duration_s"])
+        assert all(0 <= c.start_s < c.end_s <= out["duration_s"] + 0.05 for c in cues)
+        if lang != "en":
+            assert cues[0].text.startswith(f"[{lang}]")  # through the chain
+    assert {m["market"]: m["state"] for m in out["markets"]} == {
+        "DE": "published", "JP": "published", "SA": "published"}
