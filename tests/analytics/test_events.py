@@ -41,7 +41,8 @@ def test_valid_events_come_back_typed_in_order():
 # The engagement events a client may send, written out here rather than read from
 # ``EVENT_TYPES``, so dropping or renaming one fails.
 KNOWN_TYPES = ["room.view", "product.view", "product.click", "feed.impression", "feed.click",
-               "search.click"]
+               "search.click", "video.view", "video.complete", "video.like", "video.share",
+               "cart.add"]
 
 
 def test_the_known_types_are_exactly_these():

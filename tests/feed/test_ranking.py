@@ -26,12 +26,12 @@ def room(room_id: str, status: str = "scheduled", *, in_hours: float = 1.0, view
 
 
 def order(candidates: list[Candidate], profile: dict[str, float] | None = None) -> list[str]:
-    return [r.room_id for r in rank(candidates, NOW, profile)]
+    return [r.item_id for r in rank(candidates, NOW, profile)]
 
 
 def reasons(candidates: list[Candidate], profile: dict[str, float] | None = None
             ) -> dict[str, tuple[str, ...]]:
-    return {r.room_id: r.reasons for r in rank(candidates, NOW, profile)}
+    return {r.item_id: r.reasons for r in rank(candidates, NOW, profile)}
 
 
 def test_a_live_room_ranks_above_a_scheduled_one_with_the_same_views():
@@ -102,7 +102,7 @@ def test_without_a_profile_everyone_gets_the_same_order_whatever_the_input_order
 def test_personalization_reorders_but_never_hides_a_room():
     got = [room(f"r{i}", categories=(str(10 + i),)) for i in range(10)]
     ranked = order(got, {"19": 1.0})
-    assert ranked[0] == "r9" and sorted(ranked) == sorted(c.room_id for c in got)
+    assert ranked[0] == "r9" and sorted(ranked) == sorted(c.item_id for c in got)
 
 
 def test_interests_normalize_to_shares_that_sum_to_one():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chuhai.core.clock import UTCDateTime, utcnow
@@ -23,6 +23,8 @@ class AnalyticsEvent(RegionalBase):
     room_id: Mapped[str | None] = mapped_column(
         String(40), info=pd("user.behavior.browsing_history"))
     product_id: Mapped[str | None] = mapped_column(
+        String(40), info=pd("user.behavior.browsing_history"))
+    video_id: Mapped[str | None] = mapped_column(
         String(40), info=pd("user.behavior.browsing_history"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True,
                                          info=NOT_PERSONAL)
@@ -44,3 +46,19 @@ class AnalyticsCount(GlobalBase):
     product_id: Mapped[str] = mapped_column(String(40), default="")
     count: Mapped[int] = mapped_column(BigInteger, default=0)
     __table_args__ = (UniqueConstraint("day", "market", "type", "room_id", "product_id"),)
+
+
+class ItemCount(GlobalBase):
+    """How many events of a type a feed item (video, room or product) had on a day in a
+    market — nobody's: what the feed's popularity and exploration read."""
+
+    __tablename__ = "item_counts"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    day: Mapped[date] = mapped_column(Date)
+    market: Mapped[str] = mapped_column(String(2))
+    item_id: Mapped[str] = mapped_column(String(40))
+    type: Mapped[str] = mapped_column(String(24))
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+    __table_args__ = (UniqueConstraint("day", "market", "item_id", "type"),
+                      Index("ix_item_counts_market_day", "market", "day"))

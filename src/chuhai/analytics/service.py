@@ -15,7 +15,7 @@ from typing import cast
 from sqlalchemy import Table
 
 from chuhai.analytics.events import Event
-from chuhai.analytics.models import AnalyticsCount, AnalyticsEvent
+from chuhai.analytics.models import AnalyticsCount, AnalyticsEvent, ItemCount
 from chuhai.core.clock import utcnow
 from chuhai.core.db import UnitOfWork
 from chuhai.core.sql import insert_for
@@ -42,12 +42,27 @@ async def record(uow: UnitOfWork, events: list[Event], *, market: str,
         assert subject_id is not None and region is not None
         uow.region(region).add_all([
             AnalyticsEvent(subject_id=subject_id, market=market, type=e.type,
-                           room_id=e.room_id, product_id=e.product_id, at=now,
+                           room_id=e.room_id, product_id=e.product_id,
+                           video_id=e.video_id, at=now,
                            query=e.query[:200] if e.query else None)
             for e in events])
     await _count(uow, market, now.date(), Counter(
-        (e.type, e.room_id or "", e.product_id or "") for e in events))
+        (e.type, e.room_id or "", e.product_id or "") for e in events if not e.video_id))
+    await _count_items(uow, market, now.date(), Counter(
+        (e.type, e.item_id or "") for e in events if e.item_id))
     return Recorded(len(events), "full" if keep else "anonymous")
+
+
+async def _count_items(uow: UnitOfWork, market: str, day: object,
+                       groups: Counter[tuple[str, str]]) -> None:
+    """The feed's per-item counts, one upsert per (type, item)."""
+    table = cast(Table, ItemCount.__table__)
+    for (kind, item), n in sorted(groups.items()):
+        stmt = insert_for(uow.global_, table).values(
+            day=day, market=market, item_id=item, type=kind, count=n)
+        await uow.global_.execute(stmt.on_conflict_do_update(
+            index_elements=["day", "market", "item_id", "type"],
+            set_={"count": table.c.count + stmt.excluded.count}))
 
 
 async def _count(uow: UnitOfWork, market: str, day: object,

@@ -128,6 +128,10 @@ class Settings(BaseSettings):
                                 "/audio/transcriptions, e.g. https://api.openai.com/v1.")
     asr_api_key: str | None = Field(None, description="Bearer key for asr_url.")
     asr_model: str = Field("whisper-1", description="Model name sent to asr_url.")
+    feed_snapshot_s: float = Field(
+        5.0, ge=0, le=3600,
+        description="How long a market's feed items and counts are reused before they are "
+        "read again (0: every request; tests use it)")
     asr_timeout_s: float = Field(600.0, gt=0, le=7200,
                                  description="How long speech recognition may take for one "
                                  "stretch of speech before the job is retried.")
