@@ -37,6 +37,7 @@ PUBLIC = {
     ("get", "/api/address-forms/{country}"), ("get", "/api/search"),
     ("get", "/api/shop/{slug}/videos"), ("post", "/api/shop/videos/{video_id}/like"),
     ("post", "/api/shop/videos/{video_id}/view"), ("options", "/api/videos/uploads"),
+    ("post", "/api/feed/choice"),
 }
 # ... of which these look at a caller all the same (a token sent must be valid; a data
 # request needs a signed-in customer): 401 too.
@@ -294,8 +295,10 @@ async def test_the_feed_and_events_match_their_schemas(
     resp = await app_client.get("/api/feed", params={"market": "DE"})
     body = _check(spec, "get", "/api/feed", resp)
     assert room.json()["id"] in [i["room_id"] for i in body["items"]]
-    assert list(body["items"][0]) == ["room_id", "status", "title", "starts_at", "score",
-                                      "reasons"]
+    assert list(body["items"][0]) == ["id", "kind", "room_id", "status", "title", "starts_at",
+                                      "score", "reasons", "seller", "viewers", "video",
+                                      "product"]
+    assert list(body)[:3] == ["market", "mode", "personalized"]
 
 
 async def test_consent_answers_match_their_schemas(

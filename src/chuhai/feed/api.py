@@ -9,7 +9,8 @@ import hmac
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from chuhai.accounts.models import Org
@@ -18,7 +19,7 @@ from chuhai.feed import service
 from chuhai.feed.schemas import FeedOut
 from chuhai.privacy.consent import gpc_signal
 from chuhai.web import i18n
-from chuhai.web.deps import UoW, client_ip, limit
+from chuhai.web.deps import UoW, client_ip, limit, set_cookie
 from chuhai.web.people import identify
 
 router = APIRouter(prefix="/api", tags=["feed"])
@@ -102,6 +103,23 @@ async def get_feed(request: Request, uow: UoW, market: str | None = None,
     return {"market": feed.market, "mode": chosen, "personalized": feed.personalized,
             "signals": feed.signals, "model": feed.model, "sources": list(feed.sources),
             "restarted": offset is None, "next": nxt, "items": items}
+
+
+class ChoiceIn(BaseModel):
+    mode: Literal["for_you", "popular"]
+
+
+class ChoiceOut(BaseModel):
+    mode: str
+
+
+@router.post("/feed/choice", response_model=ChoiceOut)
+async def choose(body: ChoiceIn, request: Request, response: Response) -> dict[str, str]:
+    """Keep the viewer's choice of feed in this browser: ``popular`` is the non-profiling
+    feed (the same for everyone in the market), ``for_you`` the personalized one (which
+    still needs personalization consent)."""
+    set_cookie(response, request, "chuhai_feed", body.mode, max_age=365 * 86400)
+    return {"mode": body.mode}
 
 
 def _title(titles: dict[str, str], want: str) -> str:

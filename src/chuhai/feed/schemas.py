@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, Field
+
+from chuhai.shop.schemas import PriceOut
 
 
 class FeedVideoOut(BaseModel):
@@ -20,8 +20,8 @@ class FeedVideoOut(BaseModel):
 class FeedProductOut(BaseModel):
     title: str
     url: str
-    price: dict[str, Any] = Field(description="Delivered, duties and taxes included, in the "
-                                  "market's currency and the buyer's language")
+    price: PriceOut = Field(description="Delivered, duties and taxes included, in the "
+                            "market's currency and the buyer's language")
     image: str | None
     sku_id: str | None = Field(description="A SKU in stock, to buy from the card")
     shop: str

@@ -60,6 +60,22 @@ class Jobs:
             self._process)
         self.requeue = self.huey.periodic_task(crontab(minute="*"), name="video.requeue")(
             self.requeue_stale)
+        self.train_feed = self.huey.periodic_task(crontab(minute="17"), name="feed.train")(
+            self._train_feed)
+
+    def _train_feed(self) -> str:
+        """The feed's model, hourly: a new version from the last hour's engagement too."""
+        from chuhai.core.db import Stores
+        from chuhai.feed import training
+
+        async def run() -> str:
+            stores = Stores(self.settings)
+            try:
+                return (await training.train(stores, progress=log.info)).version
+            finally:
+                await stores.dispose()
+
+        return asyncio.run(run())
 
     def _process(self, video_id: str) -> str:
         return asyncio.run(_run_process(self.settings, video_id))
