@@ -119,3 +119,24 @@ def test_interests_drop_empty_categories_and_weights_that_are_not_positive():
 def test_interests_of_nothing_are_empty():
     assert interests([]) == {}
     assert interests([("", 1.0), ("85", 0.0)]) == {}
+
+
+def test_every_fourth_place_goes_to_the_best_new_item_however_popular_the_rest() -> None:
+    from chuhai.feed.ranking import Ranked, with_new_slots
+
+    old = [Ranked(f"old{i}", 10.0 - i, ("popular",)) for i in range(6)]
+    new = [Ranked("new_b", 0.5, ("new",)), Ranked("new_a", 0.2, ("new",))]
+    got = [r.item_id for r in with_new_slots(old + new, {"new_a", "new_b"})]
+    assert got == ["old0", "old1", "old2", "new_b", "old3", "old4", "old5", "new_a"]
+    assert [r.item_id for r in with_new_slots(old[:1], set())] == ["old0"]
+
+
+def test_an_items_exploration_draw_is_the_same_whatever_else_is_ranked() -> None:
+    from chuhai.feed.ranking import rank
+
+    a = Candidate("vid_a", "published", NOW, kind="video")
+    b = Candidate("vid_b", "published", NOW, kind="video")
+    alone = {r.item_id: r.score for r in rank([a], NOW, seed=7)}
+    both = {r.item_id: r.score for r in rank([b, a], NOW, seed=7)}
+    assert alone["vid_a"] == both["vid_a"]
+    assert rank([a], NOW, seed=8)[0].score != alone["vid_a"]  # the hour's seed matters

@@ -296,7 +296,7 @@ async def test_the_feed_and_events_match_their_schemas(
     body = _check(spec, "get", "/api/feed", resp)
     assert room.json()["id"] in [i["room_id"] for i in body["items"]]
     assert list(body["items"][0]) == ["id", "kind", "room_id", "status", "title", "starts_at",
-                                      "score", "reasons", "seller", "viewers", "video",
+                                      "score", "reasons", "seller", "shop", "viewers", "video",
                                       "product"]
     assert list(body)[:3] == ["market", "mode", "personalized"]
 

