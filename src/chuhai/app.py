@@ -51,6 +51,7 @@ from chuhai.privacy import pages as privacy_pages
 from chuhai.realtime.bus import Bus, MemoryBus, RedisBus
 from chuhai.search import api as search_api
 from chuhai.shop import api as shop_api
+from chuhai.shop import feed_page
 from chuhai.shop import pages as shop_pages
 from chuhai.video import api as video_api
 from chuhai.video import console as video_console
@@ -256,6 +257,7 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.include_router(shop_api.router)
     app.include_router(search_api.router)
     app.include_router(shop_pages.router)
+    app.include_router(feed_page.router)
     app.include_router(webhooks_api.router)
     app.include_router(analytics_api.router)
     app.include_router(feed_api.router)

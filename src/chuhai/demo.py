@@ -215,6 +215,14 @@ async def run_seed(settings: Settings, progress: Callable[[str], None] = lambda 
         if await _seed_replay_clip(stores, org.id):
             progress("video: a clip of the Buds 2 cut from an ended live room's replay, "
                      "published in its markets")
+        from chuhai.feed import model as feed_model
+        from chuhai.feed import training
+
+        if feed_model.loaded(stores.settings.data_dir) is None:
+            trained = await training.train(stores)
+            progress(f"feed: recommender model {trained.version} trained "
+                     f"({trained.stats['items']} items; it learns from engagement as it "
+                     "comes, hourly in the worker)")
     finally:
         await stores.dispose()
     return [(r.value, e, DEMO_PASSWORD) for r, e, _ in STAFF] + [

@@ -22,20 +22,20 @@ ROOT = SRC.parent.parent
 BUYER_TEMPLATES = ["shop_base.html", "storefront.html", "shop_markets.html", "product.html",
                    "cart.html", "my_orders.html", "my_order.html", "shop_error.html",
                    "live_base.html", "viewer.html", "replay.html", "three_ds.html",
-                   "privacy_settings.html", "videos.html"]
+                   "privacy_settings.html", "videos.html", "feed.html"]
 BUYER_SCRIPTS = ["shop.js", "address-form.js", "i18n.js", "viewer.js", "selling.js",
                  "page-api.js", "replay.js", "live-client.js", "consent.js",
                  "consent-banner.js", "privacy-settings.js", "forms.js", "videos.js",
-                 "guest-cart.js"]
+                 "guest-cart.js", "feed.js"]
 SHIPPED = [lang for lang in i18n.LANGUAGES if lang != "en"]  # every market's language
 # Words that are the same in a language and in English (not "translated by copying").
 SAME_AS_ENGLISH = {
     "de": {"Name", "Status:", "LIVE", "%(field)s (optional)", "Chat", "Videos"},
-    "fr": {"E-mail"}, "es": {"Total: %(total)s", "Chat"},
+    "fr": {"E-mail"}, "es": {"Total: %(total)s", "Chat", "Popular"},
     "it": {"E-mail", "Password", "Chat"},
     "nl": {"E-mail", "LIVE", "Status:", "Variant", "Chat"}, "pl": {"E-mail"},
-    "pt": {"E-mail", "Item", "Total: %(total)s"}, "id": {"Status:", "Total: %(total)s"},
-    "ms": {"Status:"},
+    "pt": {"E-mail", "Item", "Total: %(total)s", "Popular"},
+    "id": {"Status:", "Total: %(total)s"}, "ms": {"Status:", "Popular"},
 }
 
 

@@ -86,3 +86,25 @@ async def test_hostile_language_headers_never_break_an_error_answer(app_client):
         resp = await app_client.get("/api/shop/no-such-shop",
                                     headers={"Accept-Language": header.encode("latin-1")})
         assert resp.status_code == 404 and resp.json()["code"] == "shop_not_found"
+
+
+async def test_a_busy_sqlite_store_answers_503_with_retry_after_not_a_500(
+        app_client, monkeypatch) -> None:
+    """SQLite refuses a read-turned-write that another connection overtook ("database is
+    locked", at once, whatever the busy timeout): nothing was written, so the answer says
+    to try again, in the buyer's language."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from chuhai.markets import api as markets_api
+
+    def locked(*_a: object, **_k: object) -> object:
+        raise OperationalError("INSERT …", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(markets_api, "default_profiles", locked)
+    resp = await app_client.get("/api/markets", headers={"Accept-Language": "de"})
+    assert resp.status_code == 503 and resp.headers["retry-after"] == "1"
+    assert resp.json()["code"] == "busy"
+    assert resp.json()["detail"] == i18n.translations("de").gettext(
+        "Busy for a moment: nothing was changed; try again.")

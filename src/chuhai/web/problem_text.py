@@ -58,6 +58,7 @@ DETAILS: dict[str, str] = {
     "body_too_large": N_("What you sent is too large."),
     "payload_too_large": N_("What you sent is too large."),
     "internal_error": N_("Something went wrong on our side; it has been logged."),
+    "busy": N_("Busy for a moment: nothing was changed; try again."),
 }
 
 # The reasons an address field can be refused for (checkout/addresses.py says them).

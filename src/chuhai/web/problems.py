@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ConfigDict, with_config
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
@@ -111,6 +111,19 @@ def install(app: FastAPI) -> None:
         log.warning("database refused a value on %s: %s", request.url.path, exc.orig)
         return problem(422, "invalid_input", "Invalid input",
                        "a value could not be stored as given", request.url.path, request)
+
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: OperationalError) -> JSONResponse:
+        # SQLite (the single-machine store) refuses a write that would have to wait on
+        # another's in some cases (a read turned write after another committed): nothing
+        # was written, and the same request a moment later goes through.
+        if "database is locked" not in str(exc.orig):
+            return await _unexpected(request, exc)
+        log.warning("database busy on %s: %s", request.url.path, exc.orig)
+        resp = problem(503, "busy", "Busy", "Busy for a moment: nothing was changed; try "
+                       "again.", request.url.path, request)
+        resp.headers["Retry-After"] = "1"
+        return resp
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

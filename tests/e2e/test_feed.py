@@ -1,0 +1,93 @@
+"""The interest feed in Chromium, on a phone in Germany: the demo's feed mixes a live room,
+videos and products, each saying why it is there, in German with euro prices that include
+duties and taxes; the buyer switches to the common feed and back, scrolls, buys a product
+from its card and pays for it."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import screenshot_dir
+from tests.e2e.test_buyer_path import BUYERS
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_buyer_in_germany_scrolls_the_feed_and_buys_from_it(server, browser) -> None:
+    locale, _, _lang, address, sign = BUYERS["DE"]
+    email = "jonas.feed@kaeufer.example"
+    for _ in range(5):  # a client honours 503 + Retry-After (SQLite busy just after start)
+        made = httpx.post(f"{server}/api/customers", json={
+            "email": email, "display_name": "Jonas", "home_country": "DE",
+            "preferred_language": "de", "password": "demo-password-1"}, timeout=10)
+        if made.status_code != 503:
+            break
+        time.sleep(float(made.headers.get("retry-after", "1")))
+    assert made.status_code in (201, 409), made.text
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                              has_touch=True, locale=locale,
+                              extra_http_headers={"X-Forwarded-For": "203.0.113.57"})
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/shop/sonicwave?market=DE")
+    page.locator("#signin summary").click()
+    page.locator("#email").fill(email)
+    page.locator("#password").fill("demo-password-1")
+    page.locator("#signin-form button[type=submit]").click()
+    page.locator("#signin").wait_for(state="detached")
+
+    page.goto(f"{server}/feed")  # her home market, from her account
+    assert page.locator("html").get_attribute("lang") == "de"
+    feed = page.locator("#feed")
+    feed.locator(".fitem").first.wait_for()
+    kinds: list[str] = []
+    for _ in range(6):  # swiping on reads the next page with the cursor
+        kinds = feed.locator(".fitem").evaluate_all("els => els.map(e => e.dataset.kind)")
+        if {"room", "video", "product"} <= set(kinds):
+            break
+        feed.evaluate("f => f.scrollTo(0, f.scrollHeight)")
+        page.wait_for_timeout(700)
+    assert {"room", "video", "product"} <= set(kinds), kinds
+    feed.evaluate("f => f.scrollTo(0, f.scrollHeight)")  # at the end, the next page comes
+    page.wait_for_function("() => document.querySelectorAll('#feed .fitem').length > 10")
+    feed.evaluate("f => f.scrollTo(0, 0)")
+    assert feed.locator(".fitem.room .badge.live").first.inner_text() == "LIVE"
+    shots = screenshot_dir()
+    page.screenshot(path=str(shots / "feed-de.png"))
+
+    # the common feed, then back: the choice is hers at any time
+    page.get_by_role("button", name="Beliebt in Deutschland").click()
+    page.wait_for_load_state("load")
+    page.locator("#feed-choice button[data-mode=popular][aria-pressed=true]").wait_for()
+    assert "Nicht personalisiert" in page.locator("#feed-note").inner_text()
+    page.get_by_role("button", name="Für Sie").click()
+    page.locator("#feed-choice button[data-mode=for_you][aria-pressed=true]").wait_for()
+
+    # swipe down to the first product and buy it from its card
+    product = page.locator(".fitem.product").first
+    product.wait_for()
+    product.scroll_into_view_if_needed()
+    price = product.locator(".vprice").inner_text()
+    assert sign in price and re.search(r"\d+,\d{2}", price), price
+    assert product.locator(".vlabel").inner_text().startswith("inkl.")
+    page.screenshot(path=str(shots / "feed-de-product.png"))
+    product.get_by_role("button", name="Kaufen").click()
+    page.locator("#toast", has_text="Warenkorb").wait_for()
+    page.locator("#toast a.tocart").click()
+
+    page.locator(".cline").first.wait_for()
+    page.locator("#cart-total").wait_for()
+    page.locator("#ship-postal_code").wait_for()
+    page.locator("#ship-name").fill("Jonas")
+    for field_id, value in address.items():
+        page.locator(f"#{field_id}").fill(value)
+    page.locator("#pay").click()
+    page.wait_for_url(re.compile(r".*/orders/ord_\w+"))
+    assert page.locator(".order-status").get_attribute("data-status") == "paid"
+    assert errors == []
+    ctx.close()
