@@ -6,6 +6,7 @@ and an untrained one says so rather than failing."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 import httpx
@@ -75,7 +76,7 @@ async def test_no_seller_appears_twice_in_a_row_when_another_can_come_between(
         await _video(stores, b.org_id, f"vid_sellerb{n:012d}", f"B {n}")
     sellers = [i["seller"] for i in (await feed(app_client, size=100))["items"]]
     assert sellers.count(a.org_id) == sellers.count(b.org_id) == 2
-    assert all(x != y for x, y in zip(sellers, sellers[1:], strict=False))
+    assert all(x != y for x, y in itertools.pairwise(sellers))
 
 
 async def test_the_cursor_reads_on_and_another_viewers_cursor_starts_again(

@@ -39,8 +39,8 @@ class Event:
 
 
 def parse_batch(raw: Any) -> list[Event]:
-    """A list of ``{"type", "room_id"?, "product_id"?, "video_id"?}``; anything else is refused whole, so
-    a page bug shows up as an error instead of silently skewed counts."""
+    """A list of ``{"type", "room_id"?, "product_id"?, "video_id"?}``; anything else is
+    refused whole, so a page bug shows up as an error instead of silently skewed counts."""
     if not isinstance(raw, list):
         raise InvalidInput("events must be a list", code="bad_events")
     if len(raw) > MAX_BATCH:
