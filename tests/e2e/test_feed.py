@@ -17,6 +17,18 @@ from tests.e2e.test_buyer_path import BUYERS
 pytestmark = pytest.mark.e2e
 
 
+def test_the_demo_feed_of_each_demo_market_mixes_videos_rooms_and_products(server) -> None:
+    for market, language in (("DE", "de"), ("JP", "ja"), ("US", "en")):
+        body = httpx.get(f"{server}/api/feed", params={"market": market, "size": 100},
+                         timeout=30).json()
+        assert {i["kind"] for i in body["items"]} == {"video", "room", "product"}, market
+        assert body["personalized"] is False and body["model"]  # the demo trains one
+        product = next(i["product"] for i in body["items"] if i["kind"] == "product")
+        assert product["price"]["total_display"] and product["price"]["label"], market
+        page = httpx.get(f"{server}/feed", params={"market": market}, timeout=30)
+        assert page.status_code == 200 and f'lang="{language}"' in page.text
+
+
 def test_a_buyer_in_germany_scrolls_the_feed_and_buys_from_it(server, browser) -> None:
     locale, _, _lang, address, sign = BUYERS["DE"]
     email = "jonas.feed@kaeufer.example"

@@ -181,3 +181,45 @@ async def test_a_deleted_item_leaves_the_feed(
     gone = await app_client.delete(f"/api/products/{product['id']}", headers=tenant.headers)
     assert gone.status_code in (200, 204), gone.text
     assert product["id"] not in {i["id"] for i in (await feed(app_client, size=100))["items"]}
+
+
+async def test_a_cursor_with_any_characters_starts_again_rather_than_failing(
+        app_client: httpx.AsyncClient) -> None:
+    for bad in ("abc.é", "é", ".", "a.b.c", "🙂." * 40):
+        body = await feed(app_client, size=2, cursor=bad)
+        assert body["restarted"] is True
+
+
+async def test_only_people_who_allow_personalization_train_the_model(
+        stores: Stores, settings: Settings, app_client: httpx.AsyncClient, fan: Buyer
+) -> None:
+    from chuhai.core.db import unit_of_work
+    from chuhai.feed.service import training_data
+
+    tenant = await make_tenant(stores, settings)
+    clip = await _video(stores, tenant.org_id, "vid_consent0000000000001", "Kopfhörer")
+    counted = await make_buyer(stores, settings, "DE")  # analytics yes, personalization no
+    await consent(app_client, counted, analytics=True)
+    for who in (fan, counted):
+        assert await events(app_client, [{"type": "video.view", "video_id": clip}],
+                            market=None, headers=who.headers) == "full"
+    async with unit_of_work(stores) as uow:
+        interactions, texts = await training_data(uow, list(settings.regions))
+    people = {person for person, item, _ in interactions if item == clip}
+    assert people == {fan.actor.subject_id}
+    assert clip in texts
+
+
+async def test_being_shown_an_item_is_not_interest_in_it(
+        stores: Stores, settings: Settings, app_client: httpx.AsyncClient, fan: Buyer
+) -> None:
+    from chuhai.core.db import unit_of_work
+    from chuhai.feed.service import _trail
+
+    tenant = await make_tenant(stores, settings)
+    clip = await _video(stores, tenant.org_id, "vid_shown00000000000001", "Kopfhörer")
+    await events(app_client, [{"type": "feed.impression", "video_id": clip}] * 5,
+                 market=None, headers=fan.headers)
+    async with unit_of_work(stores) as uow:
+        trail, signals = await _trail(uow, fan.actor.subject_id, str(fan.actor.region), NOW)
+    assert clip not in trail.history and signals == 5

@@ -178,3 +178,37 @@ async def test_bad_corrections_get_stable_codes_and_change_nothing(
     listed = await app_client.get(f"/api/videos/{vid}/captions/en", headers=tenant.headers)
     assert [c["text"] for c in listed.json()["cues"]] == ["Hello!",
                                                           "Perfect with a glass of wine."]
+
+
+async def test_what_is_stored_is_what_was_screened_not_the_file_as_sent(
+        app_client: httpx.AsyncClient, stores: Stores, settings: Any,
+        clips: dict[str, Path]) -> None:
+    """A line of spaces ends a cue for the checker but not for a browser: had the file been
+    stored as sent, a line after it would air unscreened."""
+    tenant = await make_tenant(stores, settings)
+    vid = (await make_video(app_client, tenant, clips["small"], ["SA"]))["id"]
+    assert await processing.process(stores, vid) == "ready"
+    sneaky = "WEBVTT\n\n00:00.200 --> 00:01.200\nHello!\n   \nPerfect with a glass of wine.\n"
+    r = await app_client.post(f"/api/videos/{vid}/captions", headers=tenant.headers,
+                              json={"lang": "en", "vtt": sneaky})
+    assert r.status_code == 201, r.text
+    key = r.json()["captions"][0]["url"].removeprefix("/media/")
+    served = (settings.data_dir / "media" / key).read_text("utf-8")
+    assert "wine" not in served and "Hello!" in served
+    published = await app_client.post(f"/api/videos/{vid}/publish", headers=tenant.headers,
+                                      json={"markets": []})
+    assert published.json()["markets"][0]["state"] == "published"
+
+
+async def test_unpublishing_a_held_market_keeps_a_later_fix_from_publishing_it(
+        app_client: httpx.AsyncClient, stores: Stores, settings: Any,
+        clips: dict[str, Path]) -> None:
+    tenant, vid = await _published(app_client, stores, settings, clips["small"])
+    r = await app_client.post(f"/api/videos/{vid}/unpublish", headers=tenant.headers,
+                              json={"markets": ["SA"]})
+    assert next(m for m in r.json()["markets"] if m["market"] == "SA")["state"] == "ready"
+    fixed = await app_client.patch(f"/api/videos/{vid}/captions/en/cues/1",
+                                   headers=tenant.headers,
+                                   json={"text": "Perfect with a cup of tea."})
+    sa = next(m for m in fixed.json()["markets"] if m["market"] == "SA")
+    assert sa["state"] == "ready"  # the seller took it off; a fix does not put it back

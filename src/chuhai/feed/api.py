@@ -27,7 +27,7 @@ MAX_OFFSET = 1000
 
 
 def _sign(key: bytes, body: str) -> str:
-    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()[:24]
+    return hmac.new(key, b"feed-cursor\x00" + body.encode(), hashlib.sha256).hexdigest()[:24]
 
 
 def make_cursor(key: bytes, who: str, market: str, mode: str, offset: int) -> str:
@@ -42,7 +42,7 @@ def read_cursor(key: bytes, cursor: str | None, who: str, market: str, mode: str
     if not cursor:
         return 0
     body, _, sig = cursor.partition(".")
-    if not hmac.compare_digest(_sign(key, body), sig):
+    if not hmac.compare_digest(_sign(key, body).encode(), sig.encode("utf-8", "replace")):
         return None
     try:
         got = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))

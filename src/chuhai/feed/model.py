@@ -233,6 +233,14 @@ def load(path: Path) -> Model:
                  stats=dict(meta.get("stats", {})))
 
 
+def version_in_use(data_dir: Path) -> str | None:
+    """The version ``CURRENT`` names (without loading it), None before the first training."""
+    try:
+        return (models_dir(data_dir) / "CURRENT").read_text("utf-8").strip() or None
+    except OSError:
+        return None
+
+
 _LOADED: dict[str, Model] = {}
 
 

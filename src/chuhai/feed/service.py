@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from chuhai.analytics.models import AnalyticsEvent, ItemCount
 from chuhai.catalog.models import Listing, Product, Sku
@@ -44,6 +44,7 @@ WEIGHTS = {"room.view": 1.0, "product.view": 1.0, "product.click": 2.0, "feed.cl
            "video.share": 3.0, "cart.add": 4.0}
 OPENED = ("feed.click", "video.view", "product.click")  # what exploration counts as a click
 MODES = ("for_you", "popular")
+STALE_AFTER = dt.timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -108,14 +109,19 @@ async def build(uow: UnitOfWork, *, market: str, subject_id: str | None, region:
                               gpc=gpc)
     trail: Trail | None = None
     signals = 0
-    model = feed_model.loaded(data_dir) if data_dir is not None else None
+    model = None
     if personal:
         assert subject_id is not None and region is not None
         trail, signals = await _trail(uow, subject_id, region, now)
+        if data_dir is not None:  # a new version is read from disk once, off the loop
+            model = await asyncio.to_thread(feed_model.loaded, data_dir)
     got = await asyncio.to_thread(page, items.snapshot, now, trail=trail,
                                   model=model if personal else None, offset=offset,
                                   size=limit)
-    return Feed(market, mode, personal, signals, model.version if model else None,
+    version = model.version if model else None
+    if not personal and data_dir is not None:  # only to say which version is in use
+        version = await asyncio.to_thread(feed_model.version_in_use, data_dir)
+    return Feed(market, mode, personal, signals, version,
                 got.sources, [(items.entries[r.item_id], r) for r in got.items], got.more)
 
 
@@ -124,9 +130,12 @@ async def market_items(uow: UnitOfWork, market: str, now: dt.datetime) -> Market
     s = uow.global_
     entries: list[Entry] = []
     chapters: dict[str, set[str]] = defaultdict(set)
+    # a scheduled room more than two hours past its start without going live is stale
     rooms = [r for r in (await s.scalars(
-        select(Room).where(Room.status.in_(("live", "scheduled")))
-        .order_by(Room.scheduled_at).limit(500))).all() if market in (r.markets or [])]
+        select(Room).where(or_(Room.status == "live",
+                               and_(Room.status == "scheduled",
+                                    Room.scheduled_at >= now - STALE_AFTER)))
+        .order_by(Room.scheduled_at).limit(2000))).all() if market in (r.markets or [])]
     for r in rooms:
         entries.append(Entry(r.id, "room", r.org_id, r.status, r.started_at or r.scheduled_at,
                              dict(r.titles or {})))
@@ -211,19 +220,24 @@ async def _trail(uow: UnitOfWork, subject_id: str, region: str, now: dt.datetime
     session = uow.region(region)
     events = (await session.execute(
         select(AnalyticsEvent.type, AnalyticsEvent.room_id, AnalyticsEvent.product_id,
-               AnalyticsEvent.video_id).where(
-            AnalyticsEvent.subject_id == subject_id, AnalyticsEvent.at >= since))).all()
+               AnalyticsEvent.video_id, func.count()).where(
+            AnalyticsEvent.subject_id == subject_id, AnalyticsEvent.at >= since)
+        .group_by(AnalyticsEvent.type, AnalyticsEvent.room_id, AnalyticsEvent.product_id,
+                  AnalyticsEvent.video_id))).all()
     history: dict[str, float] = defaultdict(float)
     finished: set[str] = set()
     seen: Counter[str] = Counter()
-    for kind, room, product, video in events:
+    for kind, room, product, video, n in events:
+        weight = WEIGHTS.get(kind, 0.0)
+        if weight <= 0:
+            continue  # shown is not chosen: an impression says nothing of interest
         item = video or room or product
         if item:
-            history[item] += WEIGHTS.get(kind, 0.0)
+            history[item] += weight * n
         if kind == "video.complete" and video:
             finished.add(video)
         if product:
-            seen[product] += 1
+            seen[product] += n
     bought: Counter[str] = Counter()
     for items in (await session.scalars(select(Order.items).where(
             Order.buyer_id == subject_id, Order.created_at >= since))).all():
@@ -244,9 +258,30 @@ async def _trail(uow: UnitOfWork, subject_id: str, region: str, now: dt.datetime
     followed = frozenset((await session.scalars(select(Follow.org_id).where(
         Follow.customer_id == subject_id))).all())
     categories = interests([(c, w) for c, w in weights if c])
-    signals = sum(1 for _ in events) + sum(bought.values()) + len(followed)
+    signals = sum(int(n) for *_, n in events) + sum(bought.values()) + len(followed)
     return Trail({k: v for k, v in history.items() if v > 0}, categories, followed,
                  frozenset(finished)), signals
+
+
+async def _personalizing(uow: UnitOfWork, region: str, seen: set[tuple[str, str]]
+                         ) -> set[str]:
+    """Of the people whose events were kept, those whose personalization consent stands
+    now (their home country's law; a guest's, the market's): only their trails train the
+    model that shapes other people's feeds."""
+    from chuhai.accounts.models import Customer
+
+    people = {s for s, _ in seen}
+    homes = dict((await uow.region(region).execute(
+        select(Customer.id, Customer.home_country).where(Customer.id.in_(people))))
+        .all()) if people else {}
+    market = dict(seen)
+    out = set()
+    for subject in people:
+        if await consent.allowed(uow, subject_id=subject, region=region,
+                                 country=(homes.get(subject) or market[subject]).upper(),
+                                 purpose="personalization"):
+            out.add(subject)
+    return out
 
 
 # --- training ----------------------------------------------------------------------------
@@ -262,13 +297,15 @@ async def training_data(uow: UnitOfWork, regions: list[str], days: int = 180
     interactions: list[tuple[str, str, float]] = []
     for region in regions:
         rows = (await uow.region(region).execute(
-            select(AnalyticsEvent.subject_id, AnalyticsEvent.type, AnalyticsEvent.room_id,
-                   AnalyticsEvent.product_id, AnalyticsEvent.video_id)
+            select(AnalyticsEvent.subject_id, AnalyticsEvent.market, AnalyticsEvent.type,
+                   AnalyticsEvent.room_id, AnalyticsEvent.product_id,
+                   AnalyticsEvent.video_id)
             .where(AnalyticsEvent.at >= since))).all()
-        for subject, kind, room, product, video in rows:
+        agreed = await _personalizing(uow, region, {(r[0], r[1]) for r in rows})
+        for subject, _market, kind, room, product, video in rows:
             item = video or room or product
             w = WEIGHTS.get(kind, 0.0)
-            if item and w > 0:
+            if item and w > 0 and subject in agreed:
                 interactions.append((subject, item, w))
     texts: dict[str, str] = {}
     s = uow.global_

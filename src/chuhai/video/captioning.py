@@ -59,7 +59,9 @@ async def add_captions(session: AsyncSession, actor: Actor, settings: Settings,
                            code="captions_invalid") from None
     key = caption_files.new_key(video.id, lang)
     store = storage or storage_for(settings)
-    await caption_files.write_text(store, key, text)
+    # stored as it was read and screened, not as sent: a player must show exactly what
+    # was screened (a line of spaces, for one, ends a cue here but not in a browser)
+    await caption_files.write(store, key, cues)
     row = next((c for c in video.captions if c.lang == lang), None)
     if row is None:
         row = VideoCaption(lang=lang, source="upload", key=key, cues=len(cues))

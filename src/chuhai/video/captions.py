@@ -1,7 +1,8 @@
 """WebVTT captions a seller uploads: checked cue by cue before a player ever loads them.
 
 Pure. Only what a player needs is checked (the header, cue timings inside the video, text
-in every cue, sizes); styling and positioning settings are kept as written.
+in every cue, sizes). What is stored is the file as read here — timings and text, without
+cue settings (position, styling) — so a player shows exactly what was screened.
 """
 
 from __future__ import annotations

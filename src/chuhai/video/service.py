@@ -256,8 +256,8 @@ async def unpublish(session: AsyncSession, actor: Actor, video_id: str,
     video = await get_video(session, actor, video_id)
     gone = set(_markets(markets))
     for row in video.markets:
-        if row.market in gone and row.state == "published":
-            row.state = "ready"
+        if row.market in gone and row.state in ("published", "held"):
+            row.state, row.findings = "ready", []  # a later fix must not publish it there
     await session.flush()
     return video
 

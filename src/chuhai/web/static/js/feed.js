@@ -29,6 +29,7 @@ function flush() {
   flushing = null;
   if (!pending.length) return;
   const events = pending.splice(0, 50);
+  if (pending.length) flushing = setTimeout(flush, 1500);
   fetch("/api/events", { method: "POST", keepalive: true, credentials: "same-origin",
     headers: { "content-type": "application/json", "x-csrf-token": cfg.csrf || "" },
     body: JSON.stringify({ market: cfg.market, events }) }).catch(() => {});
@@ -122,8 +123,11 @@ const onScreen = new IntersectionObserver((entries) => {
   }
 }, { threshold: [0, 0.5, 1] });
 
+const drawn = new Set();
 function draw(items) {
   for (const item of items) {
+    if (drawn.has(item.id)) continue;  // the order moved between pages: never twice
+    drawn.add(item.id);
     const parts = { video: videoItem, room: roomItem, product: productItem }[item.kind]?.(item);
     if (!parts) continue;
     const section = el("section", { class: `fitem ${item.kind}`, "data-id": item.id, "data-kind": item.kind, "aria-label": item.title }, ...parts);
@@ -138,8 +142,9 @@ async function more() {
   if (loading || !box.dataset.next) return;
   loading = true;
   try {
-    const next = await api("GET", `/api/feed?market=${cfg.market}&size=10&cursor=${encodeURIComponent(box.dataset.next)}`);
-    box.dataset.next = next.next || "";
+    const lang = encodeURIComponent(document.documentElement.lang);
+    const next = await api("GET", `/api/feed?market=${cfg.market}&lang=${lang}&size=10&cursor=${encodeURIComponent(box.dataset.next)}`);
+    box.dataset.next = next.restarted ? "" : next.next || "";
     draw(next.items);
   } catch (err) { say(err.message); } finally { loading = false; }
 }

@@ -139,6 +139,7 @@ for (const clip of clips) {
       const r = await api("POST", `/api/shop/videos/${clip.dataset.id}/like`);
       b.setAttribute("aria-pressed", "true");
       b.querySelector(".n").textContent = num(r.likes);
+      engaged("video.like", clip.dataset.id);
     } catch (err) { say(err.message); }
   });
   clip.querySelector(".share")?.addEventListener("click", async () => {
@@ -146,8 +147,17 @@ for (const clip of clips) {
     try {
       if (navigator.share) await navigator.share({ url, title: clip.dataset.title });
       else { await navigator.clipboard.writeText(url); say(_("Link copied")); }
+      engaged("video.share", clip.dataset.id);
     } catch (_err) { /* the buyer closed the share sheet */ }
   });
+}
+
+// A like or a share is also an engagement event (kept with the buyer's id only with
+// analytics consent; the server decides): what the interest feed learns from.
+function engaged(type, videoId) {
+  fetch("/api/events", { method: "POST", keepalive: true, credentials: "same-origin",
+    headers: { "content-type": "application/json", "x-csrf-token": cfg.csrf || "" },
+    body: JSON.stringify({ market: cfg.market, events: [{ type, video_id: videoId }] }) }).catch(() => {});
 }
 
 const watch = new IntersectionObserver((entries) => {
