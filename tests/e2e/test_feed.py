@@ -55,6 +55,12 @@ def test_a_buyer_in_germany_scrolls_the_feed_and_buys_from_it(server, browser) -
 
     page.goto(f"{server}/feed")  # her home market, from her account
     assert page.locator("html").get_attribute("lang") == "de"
+    # her first visit: the consent banner asks (personalization is opt-in in Germany);
+    # she declines everything, as easily as she could accept
+    page.locator(".consent-banner").wait_for()
+    page.screenshot(path=str(screenshot_dir() / "feed-de-consent.png"))
+    page.locator(".consent-banner button").nth(1).click()
+    page.locator(".consent-banner").wait_for(state="detached")
     feed = page.locator("#feed")
     feed.locator(".fitem").first.wait_for()
     kinds: list[str] = []
