@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -206,3 +207,22 @@ def viewer_sign_in(page: Any, email: str) -> None:
     page.locator("#password").fill(PASSWORD)
     page.locator("#signin-form button[type=submit]").click()
     page.locator("#signed-in-as").wait_for()
+
+
+def fill_address(page: Any, name: str, address: dict[str, str]) -> None:
+    """The cart's delivery address: the destination's form, filled field by field."""
+    page.locator("#ship-postal_code").wait_for()
+    page.locator("#ship-name").fill(name)
+    for field_id, value in address.items():
+        field = page.locator(f"#{field_id}")
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+
+
+def pay(page: Any) -> None:
+    """Pay on the cart page and land on the order."""
+    page.locator("#pay").click()
+    page.wait_for_url(re.compile(r".*/orders/ord_\w+"))
+

@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from tests.e2e.conftest import screenshot_dir
+from tests.e2e.conftest import fill_address, pay, screenshot_dir
 from tests.e2e.test_buyer_path import BUYERS
 
 pytestmark = pytest.mark.e2e
@@ -100,12 +100,8 @@ def test_a_buyer_in_germany_scrolls_the_feed_and_buys_from_it(server, browser) -
 
     page.locator(".cline").first.wait_for()
     page.locator("#cart-total").wait_for()
-    page.locator("#ship-postal_code").wait_for()
-    page.locator("#ship-name").fill("Jonas")
-    for field_id, value in address.items():
-        page.locator(f"#{field_id}").fill(value)
-    page.locator("#pay").click()
-    page.wait_for_url(re.compile(r".*/orders/ord_\w+"))
+    fill_address(page, "Jonas", address)
+    pay(page)
     assert page.locator(".order-status").get_attribute("data-status") == "paid"
     assert errors == []
     ctx.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import console_page, screenshot_dir
+from tests.e2e.conftest import console_page, fill_address, pay, screenshot_dir
 from tests.e2e.test_buyer_path import BUYERS
 from tests.video.conftest import make_clip
 
@@ -131,12 +131,8 @@ def test_a_seller_publishes_a_clip_and_a_buyer_in_germany_buys_from_it(
     page.goto(f"{server}/shop/sonicwave/cart")
     page.locator(".cline", has_text="ANC1").wait_for()
     page.locator("#cart-total").wait_for()
-    page.locator("#ship-postal_code").wait_for()
-    page.locator("#ship-name").fill("Mia")
-    for field_id, value in address.items():
-        page.locator(f"#{field_id}").fill(value)
-    page.locator("#pay").click()
-    page.wait_for_url(re.compile(r".*/orders/ord_\w+"))
+    fill_address(page, "Mia", address)
+    pay(page)
     assert page.locator(".order-status").get_attribute("data-status") == "paid"
     assert "ANC1" in page.locator(".order-lines").inner_text()
     ctx.close()

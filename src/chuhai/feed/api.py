@@ -84,8 +84,9 @@ async def answer(request: Request, uow: UoW, market: str | None, lang: str | Non
                                snapshot_s=settings.feed_snapshot_s)
     await uow.commit()
     want = lang or person.language
-    return shape(request, feed, await _product_cards(request, uow, feed, want),
-                 await _slugs(uow, feed), want, chosen,
+    slugs = await _slugs(uow, feed)
+    return shape(request, feed, await _product_cards(request, uow, feed, slugs, want),
+                 slugs, want, chosen,
                  make_cursor(key, who, feed.market, chosen, (offset or 0) + size)
                  if feed.more and (offset or 0) + size <= MAX_OFFSET else None,
                  restarted=offset is None)
@@ -165,7 +166,8 @@ def _video(request: Request, entry: service.Entry) -> dict[str, Any]:
             "likes": entry.extra.get("likes", 0)}
 
 
-async def _product_cards(request: Request, uow: UoW, feed: service.Feed, lang: str
+async def _product_cards(request: Request, uow: UoW, feed: service.Feed,
+                         slugs: dict[str, str], lang: str
                          ) -> dict[str, dict[str, Any] | None]:
     """Each product on the page as its shop shows it in the market: the delivered price
     with duties and taxes, in the buyer's language (None: not sold there after all)."""
@@ -174,8 +176,6 @@ async def _product_cards(request: Request, uow: UoW, feed: service.Feed, lang: s
     wanted = [e for e, _ in feed.items if e.kind == "product"]
     if not wanted:
         return {}
-    slugs = dict((await uow.global_.execute(select(Org.id, Org.slug).where(
-        Org.id.in_({e.org_id for e in wanted})))).all())
     locale = i18n.locale_for(feed.market, lang)
     shops: dict[str, Any] = {}
     out: dict[str, dict[str, Any] | None] = {}

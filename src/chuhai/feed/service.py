@@ -43,7 +43,6 @@ WEIGHTS = {"room.view": 1.0, "product.view": 1.0, "product.click": 2.0, "feed.cl
            "search.click": 1.0, "video.view": 1.0, "video.complete": 2.0, "video.like": 3.0,
            "video.share": 3.0, "cart.add": 4.0}
 OPENED = ("feed.click", "video.view", "product.click")  # what exploration counts as a click
-MODES = ("for_you", "popular")
 STALE_AFTER = dt.timedelta(hours=2)
 
 
@@ -115,9 +114,8 @@ async def build(uow: UnitOfWork, *, market: str, subject_id: str | None, region:
         trail, signals = await _trail(uow, subject_id, region, now)
         if data_dir is not None:  # a new version is read from disk once, off the loop
             model = await asyncio.to_thread(feed_model.loaded, data_dir)
-    got = await asyncio.to_thread(page, items.snapshot, now, trail=trail,
-                                  model=model if personal else None, offset=offset,
-                                  size=limit)
+    got = await asyncio.to_thread(page, items.snapshot, now, trail=trail, model=model,
+                                  offset=offset, size=limit)
     version = model.version if model else None
     if not personal and data_dir is not None:  # only to say which version is in use
         version = await asyncio.to_thread(feed_model.version_in_use, data_dir)
