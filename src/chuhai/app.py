@@ -17,6 +17,7 @@ from chuhai import __version__
 from chuhai.accounts import api as accounts_api
 from chuhai.accounts import pages as accounts_pages
 from chuhai.analytics import api as analytics_api
+from chuhai.analytics import console as analytics_console
 from chuhai.background import Selling
 from chuhai.catalog import api as catalog_api
 from chuhai.catalog import pages as catalog_pages
@@ -260,6 +261,7 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.include_router(feed_page.router)
     app.include_router(webhooks_api.router)
     app.include_router(analytics_api.router)
+    app.include_router(analytics_console.router)
     app.include_router(feed_api.router)
     app.include_router(marketing_api.router)
     app.include_router(privacy_api.router)

@@ -43,7 +43,7 @@ async def test_old_chat_lines_go_in_every_region_and_recent_ones_stay(stores):
     assert chat["eu"] >= 2 and chat["us"] >= 2
     assert await _count(stores, "eu", room) == 1 and await _count(stores, "us", room) == 1
     again = await sweep(stores)
-    assert all(r["deleted"] == 0 for r in again)  # idempotent
+    assert all(r.get("deleted", r.get("cleared")) == 0 for r in again)  # idempotent
     async with stores.session() as s:
         entries, head = await audit.read_chain(s)
     assert entries[-1].action == "retention.sweep"
@@ -64,6 +64,10 @@ def test_the_shipped_rules_name_real_tables_and_columns():
      "action must be"),
     ('[[rule]]\nid="x"\nstore="global"\naction="delete"\ndays=0\nsource=["https://a"]',
      "days must be"),
+    ('[[rule]]\nid="x"\nstore="global"\naction="clear"\ndays=3\nsource=["https://a"]',
+     "names the columns"),
+    ('[[rule]]\nid="x"\nstore="global"\naction="delete"\nclear=["a"]\ndays=3\n'
+     'source=["https://a"]', "names the columns"),
 ])
 def test_bad_rules_are_refused(text, problem):
     with pytest.raises(RetentionRulesError, match=problem):
@@ -110,7 +114,8 @@ def test_the_cli_sweeps_and_reports(tmp_path, monkeypatch):
     done = runner.invoke(app, ["privacy", "sweep"])
     assert done.exit_code == 0 and "1 rows deleted" in done.stdout
     again = runner.invoke(app, ["privacy", "sweep", "--json"])
-    assert all(r["deleted"] == 0 for r in __import__("json").loads(again.stdout))
+    assert all(r.get("deleted", r.get("cleared")) == 0
+               for r in __import__("json").loads(again.stdout))
     assert runner.invoke(app, ["audit", "verify"]).exit_code == 0
 
 
@@ -130,3 +135,35 @@ async def test_access_exports_are_deleted_after_thirty_days(stores):
     assert files["would_delete"] >= 1 and old.exists()
     await sweep(stores)
     assert not old.exists() and fresh.exists()
+
+
+async def test_an_orders_touchpoints_are_cleared_after_13_months_and_the_order_stays(stores):
+    """Browsing history that led to an order goes with the events it came from; the order,
+    its amounts and its last touch stay for the tax records."""
+    from chuhai.checkout.models import Order
+
+    def order(days_old: int) -> Order:
+        return Order(
+            id=new_id("ord"), region="eu", org_id="org_x", buyer_id="cus_x",
+            reservation_id=new_id("res"), source="cart", market="DE", currency="EUR",
+            status="delivered", items=[], subtotal_minor=100, shipping_minor=0,
+            total_minor=100, duties_note="", warehouse_id="wh_x", delivery_min_days=1,
+            delivery_max_days=2, ship_name="Lena", ship_street="Hauptstr. 1",
+            ship_city="Berlin", ship_postal_code="10115", ship_country="DE",
+            idempotency_key=new_id("k"), channel="feed", touch={"channel": "feed"},
+            touchpoints=[{"channel": "feed", "kind": "click", "at": "2025-01-01T00:00:00"}],
+            created_at=utcnow() - timedelta(days=days_old))
+
+    old, recent = order(400), order(30)
+    async with stores.session("eu") as s:
+        s.add_all([old, recent])
+        await s.commit()
+    report = await sweep(stores)
+    row = next(r for r in report
+               if r["rule"] == "retention.order_touchpoints" and r["store"] == "eu")
+    assert row["cleared"] == 1 and row["columns"] == ["touchpoints"]
+    async with stores.session("eu") as s:
+        kept_old, kept_recent = await s.get(Order, old.id), await s.get(Order, recent.id)
+    assert kept_old is not None and kept_old.touchpoints is None
+    assert kept_old.channel == "feed" and kept_old.total_minor == 100
+    assert kept_recent is not None and kept_recent.touchpoints

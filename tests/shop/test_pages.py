@@ -135,7 +135,7 @@ async def test_a_german_browser_without_a_market_gets_the_german_storefront(
     assert "inkl. Versand, Zoll und Steuern" in html
     assert tags.canonical() == f"http://testserver/shop/{slug}?market=DE"
     assert 'data-market="DE"' in html
-    assert f'/shop/{slug}/products/{shop.product_id}?market=DE' in tags.anchors
+    assert f'/shop/{slug}/products/{shop.product_id}?market=DE&via=browse' in tags.anchors
 
 
 async def test_the_storefront_names_one_hreflang_alternate_per_market_and_language(

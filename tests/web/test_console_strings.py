@@ -22,8 +22,10 @@ CONSOLE_TEMPLATES = [
     "host.html", "import.html", "orders.html", "order.html", "tokens.html", "webhooks.html",
     "privacy_office.html", "privacy_forward.html", "glossary.html", "login.html",
     "script_check.html", "api_docs.html", "error.html", "console_videos.html",
+    "console_analytics.html",
 ]
-CONSOLE_SCRIPTS = ["host.js", "advice.js", "selling-host.js", "console-videos.js"]
+CONSOLE_SCRIPTS = ["host.js", "advice.js", "selling-host.js", "console-videos.js",
+                   "console-analytics.js"]
 
 # Left as they are, everything else is marked:
 #  - "chuhai": the brand, in every language;

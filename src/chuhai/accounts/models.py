@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chuhai.core.clock import UTCDateTime, utcnow
@@ -23,6 +23,11 @@ class Org(GlobalBase):
     home_region: Mapped[str] = mapped_column(String(16))
     # Tax registrations the seller holds (EU_IOSS, UK_VAT …): which taxes checkout collects.
     registrations: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # The currency the seller's reports are in (None: the home market's) and how long a
+    # click or a view counts toward an order's touchpoints (analytics/attribution.py).
+    reporting_currency: Mapped[str | None] = mapped_column(String(3))
+    attribution_click_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    attribution_view_days: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -1,21 +1,40 @@
-"""Engagement events from pages: ``POST /api/events``. Who sent them is the signed-in
-customer or the signed guest cookie — never an id the page chooses."""
+"""Analytics over HTTP: engagement events from pages (``POST /api/events``); for a seller's
+staff, where orders came from (``GET /api/analytics/channels``), the attribution settings,
+and randomized holdouts with their lift (``/api/experiments``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Query, Request
 
-from chuhai.analytics import service
+from chuhai.accounts.models import Org
+from chuhai.analytics import holdouts, reports, service
+from chuhai.analytics.attribution import check_windows
 from chuhai.analytics.events import parse_batch
-from chuhai.analytics.schemas import EventsIn, EventsOut
+from chuhai.analytics.models import Experiment
+from chuhai.analytics.schemas import (
+    AttributionSettingsIn,
+    AttributionSettingsOut,
+    ChannelsOut,
+    EventsIn,
+    EventsOut,
+    ExperimentIn,
+    ExperimentLiftOut,
+    ExperimentOut,
+    ExperimentStatusIn,
+)
+from chuhai.core.actor import PLATFORM_ORG_ID, Perm
 from chuhai.core.errors import InvalidInput
+from chuhai.crossborder.loader import rulebook
 from chuhai.privacy.consent import gpc_signal
-from chuhai.web.deps import UoW, client_ip, limit
+from chuhai.web.deps import CurrentActor, UoW, client_ip, limit
 from chuhai.web.people import identify
 
 router = APIRouter(prefix="/api", tags=["analytics"])
+MAX_DAYS = 400  # a report covers at most about a year and a month
+ExpId = Annotated[str, Path(max_length=40)]
 
 
 @router.post("/events", response_model=EventsOut, openapi_extra={"requestBody": {
@@ -36,5 +55,121 @@ async def post_events(request: Request, uow: UoW) -> dict[str, Any]:
     result = await service.record(uow, events, market=person.market, country=person.country,
                                   subject_id=person.subject_id, region=person.region,
                                   gpc=gpc_signal(request.headers))
+    await holdouts.enroll(uow, person.subject_id, person.region, person.country)
     await uow.commit()
     return {"accepted": result.accepted, "mode": result.mode}
+
+
+def period(start: date | None, end: date | None, today: date) -> tuple[datetime, datetime]:
+    """[from, to] as whole UTC days (``to`` included); by default the last 12 weeks."""
+    end = end or today
+    start = start or end - timedelta(weeks=12) + timedelta(days=1)
+    if start > end:
+        raise InvalidInput("from is after to", code="bad_period")
+    if (end - start).days >= MAX_DAYS:
+        raise InvalidInput(f"a report covers at most {MAX_DAYS} days", code="bad_period")
+    return (datetime.combine(start, time(), UTC),
+            datetime.combine(end + timedelta(days=1), time(), UTC))
+
+
+@router.get("/analytics/channels", response_model=ChannelsOut, response_model_by_alias=True)
+async def get_channels(
+        request: Request, actor: CurrentActor,
+        market: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
+        from_: Annotated[date | None, Query(alias="from")] = None,
+        to: date | None = None,
+        model: Literal["last_touch", "first_touch", "linear", "position"] = "last_touch",
+) -> dict[str, Any]:
+    """Paid orders and GMV per channel — grouped as interest (feed, video, live), search
+    (search, storefront browse) and direct (direct, external links) — per market and ISO
+    week of payment, credited by ``model``. Money is in the org's reporting currency at the
+    ECB reference rate of each order's payment date. ``only_last_touch`` counts orders
+    without touchpoints (credited to their last touch under every model)."""
+    start, end = period(from_, to, datetime.now(UTC).date())
+    stores = request.app.state.stores
+    return await reports.channel_report(
+        stores, actor, market=market.upper() if market else None, start=start, end=end,
+        model=model, fx=rulebook(stores.settings.data_dir).fx)
+
+
+async def _settings(uow: UoW, org_id: str) -> dict[str, Any]:
+    org = await uow.global_.get(Org, org_id)
+    assert org is not None
+    return {"click_days": org.attribution_click_days, "view_days": org.attribution_view_days,
+            "reporting_currency": await holdouts.reporting_currency(uow.stores, org_id)}
+
+
+@router.get("/analytics/settings", response_model=AttributionSettingsOut)
+async def get_settings(uow: UoW, actor: CurrentActor) -> dict[str, Any]:
+    """The attribution windows (days a click or a view counts toward an order's
+    touchpoints) and the reporting currency."""
+    actor.require(Perm.REPORTS_READ)
+    return await _settings(uow, actor.org())
+
+
+@router.patch("/analytics/settings", response_model=AttributionSettingsOut)
+async def patch_settings(body: AttributionSettingsIn, uow: UoW, actor: CurrentActor
+                         ) -> dict[str, Any]:
+    """Change the windows (whole days, 1–90; views no longer than clicks; they apply to
+    orders placed from now on) or the reporting currency (one the ECB rates convert)."""
+    actor.require(Perm.SELLING)
+    org = await uow.global_.get(Org, actor.org())
+    assert org is not None
+    click, view = check_windows(body.click_days or org.attribution_click_days,
+                                body.view_days or org.attribution_view_days)
+    if body.reporting_currency is not None:
+        fx = rulebook(uow.stores.settings.data_dir).fx
+        if body.reporting_currency not in fx.currencies():
+            raise InvalidInput(f"no exchange rates for {body.reporting_currency}",
+                               code="currency_unsupported")
+        org.reporting_currency = body.reporting_currency
+    org.attribution_click_days, org.attribution_view_days = click, view
+    await uow.commit()
+    return await _settings(uow, org.id)
+
+
+def experiment_out(e: Experiment) -> dict[str, Any]:
+    return {"id": e.id, "name": e.name, "kind": e.kind, "share": e.share_bp / 10_000,
+            "status": e.status,
+            "scope": "platform" if e.org_id == PLATFORM_ORG_ID else "seller",
+            "started_at": e.started_at.isoformat(),
+            "stopped_at": e.stopped_at.isoformat() if e.stopped_at else None}
+
+
+@router.post("/experiments", response_model=ExperimentOut, status_code=201)
+async def start_experiment(body: ExperimentIn, request: Request, actor: CurrentActor
+                           ) -> dict[str, Any]:
+    """Start a randomized holdout: a stable ``share`` of buyers (default 10 %, at most 50 %)
+    is held out — of the feed (``interest``: of the whole feed for the platform's staff,
+    of your items for a seller) or of personalization (``personalization``). Each buyer's
+    group is recorded once, when they are first active, and never changes."""
+    exp = await holdouts.start(request.app.state.stores, actor, name=body.name,
+                               kind=body.kind, share=body.share)
+    return experiment_out(exp)
+
+
+@router.get("/experiments", response_model=list[ExperimentOut])
+async def list_experiments(request: Request, actor: CurrentActor) -> list[dict[str, Any]]:
+    return [experiment_out(e) for e in
+            await holdouts.list_for(request.app.state.stores, actor)]
+
+
+@router.patch("/experiments/{exp_id}", response_model=ExperimentOut)
+async def set_experiment_status(exp_id: ExpId, body: ExperimentStatusIn, request: Request,
+                                actor: CurrentActor) -> dict[str, Any]:
+    """Stop an experiment. A stopped one never runs again (``409 experiment_stopped``):
+    its holdout is never drawn anew — start a new experiment."""
+    exp = await holdouts.set_status(request.app.state.stores, actor, exp_id, body.status)
+    return experiment_out(exp)
+
+
+@router.get("/experiments/{exp_id}/lift", response_model=ExperimentLiftOut)
+async def experiment_lift(exp_id: ExpId, request: Request, actor: CurrentActor
+                          ) -> dict[str, Any]:
+    """The lift report: per group n, conversion rate, orders and GMV per buyer; relative
+    lifts with 95 % intervals (delta method on the log ratio) and p-values; incremental
+    orders and GMV. GMV is in the reporting currency at the ECB rate of each order's day."""
+    stores = request.app.state.stores
+    exp = await holdouts.get(stores, actor, exp_id)
+    return await holdouts.lift(stores, exp, rulebook(stores.settings.data_dir).fx)
+

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chuhai.core.clock import UTCDateTime, utcnow
@@ -62,3 +62,41 @@ class ItemCount(GlobalBase):
     count: Mapped[int] = mapped_column(BigInteger, default=0)
     __table_args__ = (UniqueConstraint("day", "market", "item_id", "type"),
                       Index("ix_item_counts_market_day", "market", "day"))
+
+
+class Experiment(GlobalBase):
+    """A randomized holdout: which share of buyers is held out, how they are picked (a hash
+    of their subject id with this salt) and when it ran. The platform org's (``org_platform``)
+    hold buyers out of the whole feed; a seller's, out of that seller's items.
+    Never re-randomized: the salt is fixed at creation and a stopped experiment stays
+    stopped (analytics/experiments.py)."""
+
+    __tablename__ = "experiments"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120), info=NOT_PERSONAL)  # what it tests
+    kind: Mapped[str] = mapped_column(String(16))  # interest | personalization
+    share_bp: Mapped[int] = mapped_column(Integer)  # the held-out share, basis points
+    salt: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10))  # running | stopped
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(40), info=PSEUDONYMOUS_ID)
+
+
+class ExperimentAssignment(RegionalBase):
+    """Which group a buyer fell in, recorded once when they were first active during the
+    experiment — pseudonymous, in their home region, never updated."""
+
+    __tablename__ = "experiment_assignments"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True, info=NOT_PERSONAL)
+    experiment_id: Mapped[str] = mapped_column(String(40), index=True, info=NOT_PERSONAL)
+    subject_id: Mapped[str] = mapped_column(String(40), info=PSEUDONYMOUS_ID)
+    group: Mapped[str] = mapped_column(String(8), info=pd("user.behavior"))
+    # whose law decides on consent (a customer's home country, a guest's market): the
+    # personalization holdout's analysis keeps only those who allow personalization
+    country: Mapped[str] = mapped_column(String(2), info=pd("user.contact.address.country"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow,
+                                                  info=NOT_PERSONAL)
+    __table_args__ = (UniqueConstraint("experiment_id", "subject_id"),)

@@ -7,13 +7,17 @@ validate it.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from chuhai.analytics.attribution import MAX_UTM, parse_touch
 from chuhai.analytics.events import EVENT_TYPES, ID_PATTERN, MAX_BATCH
+from chuhai.core.text import SafeModel
 
 _Id = Annotated[str, Field(pattern=ID_PATTERN)] | None
+_Utm = Annotated[str, Field(min_length=1, max_length=MAX_UTM,
+                            pattern=r"^[\w .:/+@-]{1,100}$")] | None
 
 
 class EventIn(BaseModel):
@@ -32,3 +36,148 @@ class EventsOut(BaseModel):
     accepted: int
     mode: str = Field(description="full: kept with your id (analytics consent) | "
                                   "anonymous: counted only")
+
+
+class UtmIn(SafeModel):
+    utm_source: _Utm = None
+    utm_medium: _Utm = None
+    utm_campaign: _Utm = None
+
+
+class TouchIn(SafeModel):
+    """How the buyer came to what they add: the page passes the touch it was opened with
+    (``via=…`` of our own links, the UTM parameters of an outside one, or its own surface).
+    It becomes the order's last touch; nothing about the person is in it."""
+
+    channel: Literal["feed", "video", "live", "search", "browse", "external", "direct"]
+    item_id: _Id = Field(None, description="The feed item, video or room that brought them")
+    utm: UtmIn | None = Field(None, description="An external touch's UTM parameters")
+
+    def checked(self) -> dict[str, Any]:
+        """The touch as stored (``bad_touch`` for UTM parameters on an internal touch)."""
+        raw = self.model_dump(exclude_none=True)
+        if "utm" in raw:
+            raw["utm"] = {k: v for k, v in raw["utm"].items() if v is not None} or None
+            if raw["utm"] is None:
+                del raw["utm"]
+        found = parse_touch(raw)
+        assert found is not None
+        return found.as_dict()
+
+
+class ChannelRowOut(BaseModel):
+    market: str
+    week: str = Field(description="The ISO week, named by its Monday")
+    group: Literal["interest", "search", "direct"]
+    channel: str
+    orders: float = Field(description="Orders credited to the channel (fractions under "
+                                      "first/linear/position models with touchpoints)")
+    gmv: str = Field(description="In the reporting currency, at the ECB rate of the order's "
+                                 "payment date")
+
+
+class ChannelGroupOut(BaseModel):
+    group: Literal["interest", "search", "direct"]
+    orders: float
+    gmv: str
+
+
+class ChannelsOut(BaseModel):
+    model: str
+    currency: str
+    market: str | None
+    from_: str = Field(alias="from")
+    to: str
+    orders: int
+    only_last_touch: int = Field(description="Orders with no touchpoints (no analytics "
+                                             "consent, or none in the windows)")
+    only_last_touch_share: float
+    rows: list[ChannelRowOut]
+    groups: list[ChannelGroupOut]
+    unconverted_currencies: list[str]
+    fx_note: str
+
+
+class AttributionSettingsIn(SafeModel):
+    click_days: int | None = Field(None, ge=1, le=90)
+    view_days: int | None = Field(None, ge=1, le=90)
+    reporting_currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+
+
+class AttributionSettingsOut(BaseModel):
+    click_days: int
+    view_days: int
+    reporting_currency: str
+
+
+class ExperimentIn(SafeModel):
+    name: str = Field(min_length=1, max_length=120)
+    kind: Literal["interest", "personalization"] = "interest"
+    share: float | str = Field("0.10", description="The held-out share: more than 0, at "
+                                                   "most 0.5")
+
+
+class ExperimentStatusIn(SafeModel):
+    status: Literal["running", "stopped"]
+
+
+class ExperimentOut(BaseModel):
+    id: str
+    name: str
+    kind: str
+    share: float
+    status: str
+    scope: Literal["platform", "seller"]
+    started_at: str
+    stopped_at: str | None
+
+
+class LiftGroupOut(BaseModel):
+    n: int
+    conversion_rate: float
+    orders_per_subject: float
+    gmv_per_subject: float
+
+
+class LiftRatioOut(BaseModel):
+    lift: float | None
+    low: float | None
+    high: float | None
+    p_value: float | None
+    note: str | None = None
+
+
+class LiftIncrementOut(BaseModel):
+    value: float
+    low: float
+    high: float
+
+
+class LiftReportOut(BaseModel):
+    currency: str
+    groups: dict[str, LiftGroupOut]
+    lift: dict[str, LiftRatioOut]
+    incremental: dict[str, LiftIncrementOut]
+    method: str
+
+
+class LiftReasonOut(BaseModel):
+    code: str
+    message: str
+
+
+class ExperimentLiftOut(BaseModel):
+    experiment: str
+    name: str
+    kind: str
+    share: float
+    status: str
+    started_at: str
+    stopped_at: str | None
+    scope: str
+    assigned: dict[str, int]
+    left_out: dict[str, int]
+    currency: str
+    fx_note: str
+    report: LiftReportOut | None = Field(description="None while a group is still empty")
+    reason: LiftReasonOut | None

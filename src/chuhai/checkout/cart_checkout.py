@@ -9,8 +9,9 @@ charge that fails after. Payment goes through the same flow as a drop's order
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
+from chuhai.analytics import touches
 from chuhai.checkout import addresses
 from chuhai.checkout.models import Order, OrderLine
 from chuhai.checkout.schemas import CartCheckoutIn
@@ -24,7 +25,7 @@ from chuhai.core.ids import new_id
 from chuhai.shop import cart
 from chuhai.shop.cart import refuse as _refuse
 from chuhai.shop.catalog import Shop
-from chuhai.shop.models import CartLine
+from chuhai.shop.models import Cart, CartLine
 
 INCLUDED_NOTE = "Duties and taxes included"
 
@@ -90,12 +91,18 @@ async def checkout_cart(stores: Stores, actor: Actor, shop: Shop, data: CartChec
         check_replay(same_key.request_hash, fp)
         return same_key
 
-    placed = await place_order(stores, order, lines, replay)
+    async with stores.session() as s:  # how the buyer came to what they added last
+        came = await s.scalar(select(Cart.touch).where(Cart.org_id == shop.org_id,
+                                                       Cart.buyer_id == buyer_id))
+    placed = await place_order(stores, order, lines, replay, touches.stored_touch(came))
     if placed.id != order.id:
         return placed  # another call made this order; its cart lines went with it
     # The holds now belong to the order: the cart lets go of its lines (not of the holds).
     async with stores.session() as s:
         await s.execute(delete(CartLine).where(CartLine.reservation_id.in_(holds))
+                        .execution_options(synchronize_session=False))
+        await s.execute(update(Cart).where(Cart.org_id == shop.org_id,
+                                           Cart.buyer_id == buyer_id).values(touch=None)
                         .execution_options(synchronize_session=False))
         await s.commit()
     return order

@@ -59,6 +59,13 @@ class Order(RegionalBase):
                                              info=pd("user.contact.address.state"))
     ship_phone: Mapped[str] = mapped_column(String(20), default="", server_default="",
                                             info=pd("user.contact.phone_number"))
+    # Where the order came from (analytics/attribution.py): the last touch for everyone
+    # (describes the order: NOT personal), and with analytics consent the buyer's own
+    # touchpoints in the org's windows — browsing history, erased with the person.
+    channel: Mapped[str | None] = mapped_column(String(16), info=NOT_PERSONAL)
+    touch: Mapped[dict[str, Any] | None] = mapped_column(JSON, info=NOT_PERSONAL)
+    touchpoints: Mapped[list[dict[str, Any]] | None] = mapped_column(
+        JSON, info=pd("user.behavior.browsing_history"))
     tracking: Mapped[str | None] = mapped_column(String(80), info=NOT_PERSONAL)
     # While one payment of the order is being charged: no second charge starts before this
     # (checkout/service.py ``pay``); it lapses on its own if the node dies mid-charge.

@@ -24,6 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chuhai.accounts.models import Org
+from chuhai.analytics import touches
+from chuhai.analytics.attribution import DIRECT, Touch
 from chuhai.catalog.models import Listing, Product, Sku
 from chuhai.checkout import addresses, states
 from chuhai.checkout.models import Order, OrderEvent, OrderLine, Payment
@@ -191,16 +193,19 @@ async def checkout(stores: Stores, actor: Actor, data: CheckoutIn, *,
     line = OrderLine(region=region, order_id=order.id, position=0, sku_id=res.sku_id,
                      quantity=res.quantity, unit_price_minor=res.price_minor,
                      reservation_id=res.id)
+    # bought in the live room: that is the surface it came through
     return await place_order(stores, order, [line],
-                             lambda same_key: _same_checkout(same_key, data, fp))
+                             lambda same_key: _same_checkout(same_key, data, fp),
+                             Touch("live", q.room_id))
 
 
 async def place_order(stores: Stores, order: Order, lines: list[OrderLine],
-                      replay: Callable[[Order], Order]) -> Order:
-    """Record a new order, its lines, its first event and its webhook in one regional
-    transaction. When a concurrent call won — the same buyer and idempotency key
-    (``replay`` checks it is the same request), or the same first hold under another key —
-    the order that won is the answer."""
+                      replay: Callable[[Order], Order], touch: Touch = DIRECT) -> Order:
+    """Record a new order — attributed to ``touch`` (analytics/touches.py) — its lines,
+    its first event and its webhook in one regional transaction. When a concurrent call
+    won — the same buyer and idempotency key (``replay`` checks it is the same request),
+    or the same first hold under another key — the order that won is the answer."""
+    await touches.attribute(stores, order, touch, utcnow())
     async with stores.session(order.region) as r:
         r.add(order)
         r.add_all(lines)

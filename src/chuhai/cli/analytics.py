@@ -1,5 +1,6 @@
-"""`chuhai analytics lift`: the increment a randomized holdout measured — from an
-experiment run elsewhere (one JSON line per subject, or the columnar ``.npz`` form)."""
+"""`chuhai analytics lift`: the increment a randomized holdout measured — of an experiment
+run here (``--experiment ID``), or of one run elsewhere (one JSON line per subject, or the
+columnar ``.npz`` form); `chuhai analytics experiment start|stop|list` runs holdouts."""
 
 from __future__ import annotations
 
@@ -9,18 +10,25 @@ from typing import Annotated, Any
 
 import typer
 
-from chuhai.cli.support import fail
+from chuhai.cli.support import fail, with_stores
+from chuhai.core.db import Stores
 
-analytics_app = typer.Typer(help="Analytics: the lift of a holdout experiment.",
+analytics_app = typer.Typer(help="Analytics: holdout experiments and their lift.",
                             no_args_is_help=True)
+experiment_app = typer.Typer(help="Randomized holdouts: start, stop, list.",
+                             no_args_is_help=True)
+analytics_app.add_typer(experiment_app, name="experiment")
 
 
 @analytics_app.command("lift")
 def lift(
-    input_file: Annotated[Path, typer.Option(
+    input_file: Annotated[Path | None, typer.Option(
         "--input", help="One line per subject: {\"subject\", \"group\": \"exposed\"|"
         "\"holdout\", \"orders\", \"gmv\", \"currency\"}; or a .npz with the columns "
-        "subject, holdout, orders, gmv and currency.")],
+        "subject, holdout, orders, gmv and currency.")] = None,
+    experiment: Annotated[str | None, typer.Option(
+        "--experiment", help="An experiment run here (its id, from `experiment list`).")
+    ] = None,
     currency: Annotated[str | None, typer.Option(
         "--currency", help="Report GMV in this currency (with --rates).")] = None,
     rates: Annotated[str | None, typer.Option(
@@ -33,6 +41,23 @@ def lift(
     from chuhai.analytics import lift as lift_report
     from chuhai.core.errors import DomainError
 
+    if (input_file is None) == (experiment is None):
+        fail("name one of --input FILE or --experiment ID")
+    if experiment is not None:
+        meta = _experiment_lift(experiment)
+        if as_json:
+            typer.echo(json.dumps(meta))
+            return
+        typer.echo(f"{meta['experiment']} {meta['name']!r}: {meta['kind']} holdout of "
+                   f"{meta['share']:.0%} ({meta['scope']}), {meta['status']} since "
+                   f"{meta['started_at']}; assigned {meta['assigned']}, left out "
+                   f"{meta['left_out']}")
+        if meta["report"] is None:
+            fail(f"{meta['reason']['code']}: {meta['reason']['message']}")
+        _print(meta["report"])
+        typer.echo(meta["fx_note"])
+        return
+    assert input_file is not None
     if not input_file.is_file():
         fail(f"{input_file}: no such file")
     try:
@@ -47,6 +72,10 @@ def lift(
     if as_json:
         typer.echo(json.dumps(out))
         return
+    _print(out)
+
+
+def _print(out: dict[str, Any]) -> None:
     for name, g in out["groups"].items():
         typer.echo(f"{name:8} n={g['n']:>10,}  conversion {g['conversion_rate']:.4%}  "
                    f"orders/subject {g['orders_per_subject']:.4f}  "
@@ -90,3 +119,107 @@ def _rates(raw: str | None) -> dict[str, float] | None:
             raise InvalidInput(f"--rates: {part!r} is not CODE=RATE",
                                code="lift_bad_rates") from None
     return out
+
+
+def _experiment_lift(exp_id: str) -> dict[str, Any]:
+    from chuhai.analytics import holdouts
+    from chuhai.analytics.models import Experiment
+    from chuhai.crossborder.loader import rulebook
+
+    async def run(stores: Stores) -> dict[str, Any] | None:
+        async with stores.session() as s:
+            exp = await s.get(Experiment, exp_id)
+        if exp is None:
+            return None
+        return await holdouts.lift(stores, exp, rulebook(stores.settings.data_dir).fx)
+
+    meta = with_stores(run)
+    if meta is None:
+        fail(f"experiment_not_found: no experiment {exp_id}")
+    return meta
+
+
+async def _org_id(stores: Stores, slug: str | None) -> str | None:
+    """The seller's org id by slug; no slug: the platform's."""
+    from sqlalchemy import select
+
+    from chuhai.accounts.models import Org
+    from chuhai.core.actor import PLATFORM_ORG_ID
+
+    if slug is None:
+        return PLATFORM_ORG_ID
+    async with stores.session() as s:
+        return await s.scalar(select(Org.id).where(Org.slug == slug))
+
+
+@experiment_app.command("start")
+def experiment_start(
+    name: Annotated[str, typer.Option("--name", help="What it tests, for the report.")],
+    org: Annotated[str | None, typer.Option(
+        "--org", help="The seller's slug (its items only); none: the platform's, the "
+        "whole feed.")] = None,
+    kind: Annotated[str, typer.Option(
+        "--kind", help="interest (no feed) or personalization (the common feed).")
+    ] = "interest",
+    share: Annotated[str, typer.Option(
+        "--share", help="The held-out share, more than 0 and at most 0.5.")] = "0.10",
+) -> None:
+    """Start a holdout; each buyer's group is drawn once (a hash of their id and the
+    experiment's salt) and recorded when they are first active."""
+    from chuhai.analytics import holdouts
+    from chuhai.core.actor import Actor
+    from chuhai.core.errors import DomainError
+
+    async def run(stores: Stores) -> dict[str, Any]:
+        org_id = await _org_id(stores, org)
+        if org_id is None:
+            fail(f"no seller with the slug {org!r}")
+        exp = await holdouts.start(stores, Actor.system(org_id), name=name, kind=kind,
+                                   share=share)
+        return {"id": exp.id, "kind": exp.kind, "share": exp.share_bp / 10_000}
+
+    try:
+        out = with_stores(run)
+    except DomainError as exc:
+        fail(f"{exc.code}: {exc.message}")
+    typer.echo(f"started {out['id']}: {out['kind']} holdout of {out['share']:.0%}")
+
+
+@experiment_app.command("stop")
+def experiment_stop(exp_id: Annotated[str, typer.Argument(help="The experiment's id.")]
+                    ) -> None:
+    """Stop it for good (a stopped experiment never runs again)."""
+    from chuhai.analytics import holdouts
+    from chuhai.analytics.models import Experiment
+    from chuhai.core.actor import Actor
+    from chuhai.core.errors import DomainError
+
+    async def run(stores: Stores) -> str:
+        async with stores.session() as s:
+            exp = await s.get(Experiment, exp_id)
+        if exp is None:
+            fail(f"experiment_not_found: no experiment {exp_id}")
+        done = await holdouts.set_status(stores, Actor.system(exp.org_id), exp_id, "stopped")
+        return done.status
+
+    try:
+        typer.echo(f"{exp_id}: {with_stores(run)}")
+    except DomainError as exc:
+        fail(f"{exc.code}: {exc.message}")
+
+
+@experiment_app.command("list")
+def experiment_list() -> None:
+    """Every experiment, newest first."""
+    from sqlalchemy import select
+
+    from chuhai.analytics.models import Experiment
+
+    async def run(stores: Stores) -> list[Experiment]:
+        async with stores.session() as s:
+            return list((await s.scalars(select(Experiment).order_by(
+                Experiment.started_at.desc()))).all())
+
+    for e in with_stores(run):
+        typer.echo(f"{e.id}  {e.status:8} {e.kind:15} {e.share_bp / 100:g} %  {e.org_id}  "
+                   f"{e.started_at:%Y-%m-%d %H:%M}  {e.name}")

@@ -89,12 +89,20 @@ def privacy_sweep(
         typer.echo(orjson.dumps(report).decode())
         return
     key = "would_delete" if dry_run else "deleted"
+    cleared = "would_clear" if dry_run else "cleared"
     for row in report:
+        if cleared in row:  # a clear rule: the rows stay, these columns are emptied
+            typer.echo(f"{row['rule']:<36} {row['store']:<8} {row['table']:<16} "
+                       f"> {row['days']} days: {row[cleared]} "
+                       f"{'would be cleared' if dry_run else 'cleared'} "
+                       f"({', '.join(row['columns'])})")
+            continue
         typer.echo(f"{row['rule']:<36} {row['store']:<8} {row['table']:<16} "
                    f"> {row['days']} days: {row[key]} {'would go' if dry_run else 'deleted'}")
-    total = sum(int(str(r[key])) for r in report)
-    typer.secho(f"{total} rows {'would be deleted' if dry_run else 'deleted'}",
-                fg=typer.colors.GREEN)
+    total = sum(int(str(r.get(key, 0))) for r in report)
+    emptied = sum(int(str(r.get(cleared, 0))) for r in report)
+    typer.secho(f"{total} rows {'would be deleted' if dry_run else 'deleted'}, {emptied} "
+                f"{'would be cleared' if dry_run else 'cleared'}", fg=typer.colors.GREEN)
 
 
 @privacy_app.command("export")

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -14,6 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from chuhai.accounts.models import Org
+from chuhai.analytics import holdouts
 from chuhai.core.errors import DomainError
 from chuhai.feed import service
 from chuhai.feed.schemas import FeedOut
@@ -71,8 +73,11 @@ async def answer(request: Request, uow: UoW, market: str | None, lang: str | Non
                  ) -> dict[str, Any]:
     """One page of the viewer's feed, shaped as the API answers it."""
     person = await identify(request, uow, market)
+    enrolled = await holdouts.enroll(uow, person.subject_id, person.region, person.country)
     chosen = mode or ("popular" if request.cookies.get("chuhai_feed") == "popular"
                       else "for_you")
+    if enrolled.common_feed:  # held out of personalization: the common feed, whatever chosen
+        chosen = "popular"
     who = person.subject_id or f"ip:{client_ip(request)}"
     key: bytes = request.app.state.signing_key
     offset = read_cursor(key, cursor, who, person.market, chosen)
@@ -83,13 +88,19 @@ async def answer(request: Request, uow: UoW, market: str | None, lang: str | Non
                                offset=offset or 0, data_dir=settings.data_dir,
                                snapshot_s=settings.feed_snapshot_s)
     await uow.commit()
+    if enrolled.no_feed or enrolled.hidden_orgs:  # held out of interest: no feed, or none
+        feed = replace(feed, items=[] if enrolled.no_feed else [  # of these sellers' items
+            (e, r) for e, r in feed.items if e.org_id not in enrolled.hidden_orgs],
+            more=feed.more and not enrolled.no_feed)
     want = lang or person.language
     slugs = await _slugs(uow, feed)
-    return shape(request, feed, await _product_cards(request, uow, feed, slugs, want),
-                 slugs, want, chosen,
-                 make_cursor(key, who, feed.market, chosen, (offset or 0) + size)
-                 if feed.more and (offset or 0) + size <= MAX_OFFSET else None,
-                 restarted=offset is None)
+    out = shape(request, feed, await _product_cards(request, uow, feed, slugs, want),
+                slugs, want, chosen,
+                make_cursor(key, who, feed.market, chosen, (offset or 0) + size)
+                if feed.more and (offset or 0) + size <= MAX_OFFSET else None,
+                restarted=offset is None)
+    out["held_out"] = enrolled.no_feed
+    return out
 
 
 async def _slugs(uow: UoW, feed: service.Feed) -> dict[str, str]:

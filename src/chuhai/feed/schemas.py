@@ -58,4 +58,6 @@ class FeedOut(BaseModel):
     restarted: bool = Field(description="The cursor sent was not this feed's: it starts "
                             "again from the top")
     next: str | None = Field(description="Cursor of the next page, if there is one")
+    held_out: bool = Field(False, description="You are in the held-out group of the "
+                           "platform's interest experiment: no feed for now")
     items: list[FeedItemOut]

@@ -50,10 +50,11 @@ POLICIES: dict[str, str] = {
     "order_lines": "legal_hold",
     "payments": "legal_hold", "consent_ledger": "delete", "analytics_events": "delete",
     "marketing_messages": "delete", "data_request_details": "delete",
-    "forwarded_messages": "delete",
+    "forwarded_messages": "delete", "experiment_assignments": "delete",
     # global: the request queue keeps its record (deadline met, what was done) under the
     # pseudonym; a campaign keeps its author's pseudonym
     "data_requests": "scrub", "marketing_campaigns": "scrub", "transfer_people": "scrub",
+    "experiments": "scrub",
 }
 # What a scrubbed personal column becomes, where a neutral value reads better than NULL.
 REPLACEMENTS: dict[tuple[str, str], Any] = {

@@ -58,9 +58,18 @@ def personal_tables() -> dict[str, str]:
     return out
 
 
+def _swept() -> dict[str, str]:
+    """table (deleted rows) or table.column (cleared columns) → how long it is kept."""
+    rules = retention.load()
+    kept = {r.table: f"{r.days} days ({r.id})" for r in rules if not r.clear}
+    kept.update({f"{r.table}.{c}": f"{r.days} days, then cleared ({r.id})"
+                 for r in rules for c in r.clear})
+    return kept
+
+
 def rows() -> list[Row]:
     spec = _processing().get("table", {})
-    kept = {r.table: f"{r.days} days ({r.id})" for r in retention.load()}
+    kept = _swept()
     out = []
     for kind in (GLOBAL, "regional"):
         for table in target_metadata(kind).sorted_tables:
@@ -70,7 +79,9 @@ def rows() -> list[Row]:
                 if category in (None, "system.operations") or entry is None:
                     continue
                 out.append(Row(kind, table.name, col.name, str(category), entry["purpose"],
-                               entry["legal_basis"], _kept(entry, kept, table.name)))
+                               entry["legal_basis"],
+                               kept.get(f"{table.name}.{col.name}")
+                               or _kept(entry, kept, table.name)))
     return out
 
 
@@ -102,7 +113,7 @@ def activities(personal: list[Row] | None = None) -> list[Activity]:
     """Every table holding personal data, by name: purpose, basis, subjects, recipients,
     how long it is kept."""
     spec = _processing().get("table", {})
-    kept = {r.table: f"{r.days} days ({r.id})" for r in retention.load()}
+    kept = _swept()
     stores: dict[str, str] = {}
     for r in rows() if personal is None else personal:
         stores.setdefault(r.table, r.store)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, delete, func, or_, select, update
 
 from chuhai.core.actor import Actor
 from chuhai.core.clock import utcnow
@@ -40,6 +40,9 @@ class RetentionRule:
     effective_from: dt.date
     where: dict[str, tuple[str, ...]] = field(default_factory=dict)
     null: tuple[str, ...] = ()
+    # ``action = "clear"``: these columns are emptied and the row kept (an order outlives
+    # the browsing history that led to it)
+    clear: tuple[str, ...] = ()
 
 
 def parse(text: str) -> list[RetentionRule]:
@@ -49,8 +52,11 @@ def parse(text: str) -> list[RetentionRule]:
         rid = raw.get("id", "?")
         if raw.get("store") not in ("global", "regional"):
             problems.append(f"{rid}: store must be global or regional")
-        if raw.get("action") != "delete":
-            problems.append(f"{rid}: action must be delete")
+        if raw.get("action") not in ("delete", "clear"):
+            problems.append(f"{rid}: action must be delete or clear")
+        if (raw.get("action") == "clear") != bool(raw.get("clear")):
+            problems.append(f"{rid}: a clear rule names the columns it clears (clear = [...]),"
+                            " and only a clear rule does")
         if not isinstance(raw.get("days"), int) or raw["days"] < 1:
             problems.append(f"{rid}: days must be a positive whole number")
         if not raw.get("source"):
@@ -61,7 +67,8 @@ def parse(text: str) -> list[RetentionRule]:
             rid, raw["category"], raw["store"], raw["table"], raw["age_column"], raw["days"],
             raw["action"], " ".join(str(raw.get("rationale", "")).split()),
             tuple(raw["source"]), raw["effective_from"],
-            {k: tuple(v) for k, v in raw.get("where", {}).items()}, tuple(raw.get("null", ()))))
+            {k: tuple(v) for k, v in raw.get("where", {}).items()}, tuple(raw.get("null", ())),
+            tuple(raw.get("clear", ()))))
     if problems:
         raise RetentionRulesError("; ".join(problems))
     return rules
@@ -75,7 +82,7 @@ def load() -> list[RetentionRule]:
         table = md.tables.get(r.table)
         if table is None:
             raise RetentionRulesError(f"{r.id}: no {r.store} table {r.table!r}")
-        for col in (r.age_column, *r.where, *r.null):
+        for col in (r.age_column, *r.where, *r.null, *r.clear):
             if col not in table.c:
                 raise RetentionRulesError(f"{r.id}: {r.table} has no column {col!r}")
     return rules
@@ -103,6 +110,8 @@ def _conditions(table: Table, rule: RetentionRule, now: dt.datetime) -> list[Any
     conds: list[Any] = [table.c[rule.age_column] < cutoff]
     conds += [table.c[col].in_(values) for col, values in rule.where.items()]
     conds += [table.c[col].is_(None) for col in rule.null]
+    if rule.clear:  # only rows that still hold something to clear
+        conds.append(or_(*[table.c[col].isnot(None) for col in rule.clear]))
     return conds
 
 
@@ -123,18 +132,24 @@ async def sweep(stores: Stores, *, now: dt.datetime | None = None, dry_run: bool
                 if dry_run:
                     n = await s.scalar(select(func.count()).select_from(table).where(*conds))
                 else:
-                    result = await s.execute(delete(table).where(*conds))
+                    result = await s.execute(
+                        update(table).where(*conds).values({c: None for c in rule.clear})
+                        if rule.clear else delete(table).where(*conds))
                     n = getattr(result, "rowcount", 0)
                     await s.commit()
+            verb = ("cleared" if rule.clear else "deleted") if not dry_run else (
+                "would_clear" if rule.clear else "would_delete")
             report.append({"rule": rule.id, "store": name, "table": rule.table,
-                           "days": rule.days, "deleted" if not dry_run else "would_delete":
-                           int(n or 0)})
+                           "days": rule.days, verb: int(n or 0),
+                           **({"columns": list(rule.clear)} if rule.clear else {})})
     report.append(_sweep_exports(stores, now, dry_run))
     if not dry_run:
         async with stores.session() as s:
             await audit.append(s, actor=actor.subject_id if actor else "system",
                                action="retention.sweep",
                                details={"deleted": {f"{r['rule']}@{r['store']}": r["deleted"]
-                                                    for r in report if r["deleted"]}})
+                                                    for r in report if r.get("deleted")},
+                                        "cleared": {f"{r['rule']}@{r['store']}": r["cleared"]
+                                                    for r in report if r.get("cleared")}})
             await s.commit()
     return report

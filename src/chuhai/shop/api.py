@@ -120,8 +120,9 @@ async def add_item(slug: Slug, body: CartItemIn, request: Request, uow: UoW,
     await limit(request, f"cart:{actor.subject_id}", 120, 60)
     shop = await _shop(request, slug)
     market = await _buyer_market(request, actor, shop)
+    touch = body.touch.checked() if body.touch is not None else None
     await cart.set_line(request.app.state.stores, actor, shop, market, body.sku_id,
-                        body.quantity, body.idempotency_key, add=True)
+                        body.quantity, body.idempotency_key, add=True, touch=touch)
     return await _cart_out(request, actor, shop)
 
 

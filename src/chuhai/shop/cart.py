@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import JSON, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -213,14 +213,16 @@ def refuse(message: str, code: str, **extra: Any) -> Conflict:
 
 async def set_line(stores: Stores, actor: Actor, shop: Shop, market: str, sku_id: str,
                    quantity: int, key: str, *, add: bool = False,
-                   now: datetime | None = None) -> None:
+                   now: datetime | None = None, touch: dict[str, Any] | None = None) -> None:
     """Make the buyer's line of ``sku_id`` hold ``quantity`` units (``add``: that many more;
     0 removes it). Refuses with a stable code: ``sku_not_found``, ``product_not_listed``,
     ``restricted_goods``, ``quantity_over_limit``, ``cart_full``, ``split_shipment``,
     ``cart_market_mismatch``, ``out_of_stock``, ``idempotency_key_reused``.
 
     Two reads (the SKU's terms, mostly from this node's cache; the buyer's cart, one
-    statement) and one write transaction whose first statement takes the units."""
+    statement) and one write transaction whose first statement takes the units. ``touch``
+    (how the buyer came to this item, analytics/attribution.py) becomes the cart's last
+    touch in that same transaction; None keeps the one it has."""
     buyer_id, region = buyer(actor)
     now = now or utcnow()
     if quantity < 0 or (add and quantity == 0):
@@ -230,7 +232,7 @@ async def set_line(stores: Stores, actor: Actor, shop: Shop, market: str, sku_id
         raise refuse(offer.refusals[0][1], "restricted_goods",
                       rules=[r for r, _ in offer.refusals])
     if add and quantity <= MAX_LINE_QUANTITY and await _add_new_line(
-            stores, shop, buyer_id, region, market, offer, quantity, key, now):
+            stores, shop, buyer_id, region, market, offer, quantity, key, now, touch):
         return
     cart_id, cart_market, lines = await _cart_lines(stores, shop.org_id, buyer_id)
     if cart_market is not None and cart_market != market and lines:
@@ -252,7 +254,7 @@ async def set_line(stores: Stores, actor: Actor, shop: Shop, market: str, sku_id
                           "cart; check out your cart first, then order it", "split_shipment")
     try:
         await _write(stores, shop, cart_id, line, buyer_id, region, market, offer, wh,
-                     target, key, now)
+                     target, key, now, touch)
     except OutOfStock:
         if not await _replayed(stores, buyer_id, key, sku_id):
             raise
@@ -263,7 +265,8 @@ _KEY_OWNER = select(_holds.c.sku_id, _holds.c.source).where(
 
 
 async def _add_new_line(stores: Stores, shop: Shop, buyer_id: str, region: str, market: str,
-                        offer: Offer, quantity: int, key: str, now: datetime) -> bool:
+                        offer: Offer, quantity: int, key: str, now: datetime,
+                        touch: dict[str, Any] | None = None) -> bool:
     """The common add — a SKU not yet in the cart — in one transaction whose first
     statement takes the units (a sold-out attempt costs that UPDATE, a key look-up and a
     rollback, on one connection). The cart is read after the take, inside the transaction;
@@ -288,7 +291,7 @@ async def _add_new_line(stores: Stores, shop: Shop, buyer_id: str, region: str, 
                     raise IdempotencyKeyReused()
                 return True  # a retry of an add that was made
             cart_id, cart_market, fresh = await _upsert_cart(conn, shop.org_id, buyer_id,
-                                                             region, market, now)
+                                                             region, market, now, touch)
             lines = [] if fresh else (await conn.execute(_LINES_OF, {"cart_id": cart_id})
                                       ).all()
             if lines and (cart_market != market or len(lines) >= MAX_LINES
@@ -300,7 +303,7 @@ async def _add_new_line(stores: Stores, shop: Shop, buyer_id: str, region: str, 
                                   key, cart_id, now)
             if not fresh and cart_market != market:  # an empty cart changes market
                 await conn.execute(_TOUCH_CART, {"cart_id": cart_id, "at": now,
-                                                 "to_market": market})
+                                                 "to_market": market, "touch": touch})
             await tx.commit()
             return True
         except IntegrityError:  # the key's unique constraint: a concurrent retry won
@@ -391,7 +394,8 @@ async def _replayed(stores: Stores, buyer_id: str, key: str, sku_id: str) -> boo
 
 async def _write(stores: Stores, shop: Shop, cart_id: str | None, line: LineRow | None,
                  buyer_id: str, region: str, market: str, offer: Offer,
-                 wh: Warehouse | None, target: int, key: str, now: datetime) -> None:
+                 wh: Warehouse | None, target: int, key: str, now: datetime,
+                 touch: dict[str, Any] | None = None) -> None:
     """The one transaction of a change: let go of the old hold, take the new one."""
     res_id = new_id("res")
     async with stores.core() as tx:
@@ -414,7 +418,7 @@ async def _write(stores: Stores, shop: Shop, cart_id: str | None, line: LineRow 
                 await tx.rollback()
                 raise OutOfStock(offer.sku.id)
             cart_id = cart_id if cart_id is not None else await _ensure_cart(
-                conn, shop.org_id, buyer_id, region, market, now)
+                conn, shop.org_id, buyer_id, region, market, now, touch)
             if target == 0:
                 await conn.execute(delete(_lines).where(
                     _lines.c.cart_id == cart_id,
@@ -426,7 +430,7 @@ async def _write(stores: Stores, shop: Shop, cart_id: str | None, line: LineRow 
                         now)
             await _put_line(conn, cart_id, line, offer, wh.id, target, res_id, now)
             await conn.execute(_TOUCH_CART, {"cart_id": cart_id, "at": now,
-                                             "to_market": market})
+                                             "to_market": market, "touch": touch})
             await tx.commit()
         except IntegrityError:  # the key's unique constraint: a concurrent retry won
             await tx.rollback()
@@ -465,8 +469,10 @@ def _entry(org_id: str, sku_id: str, wh_id: str, kind: EntryKind, qty: int, acto
 
 _MAKE_CART: dict[str, Any] = {}
 _INSERT_LINE = insert(_lines)
+_TOUCH = bindparam("touch", type_=JSON(none_as_null=True))
 _TOUCH_CART = update(_carts).where(_carts.c.id == bindparam("cart_id")).values(
-    updated_at=bindparam("at"), market=bindparam("to_market"))
+    updated_at=bindparam("at"), market=bindparam("to_market"),
+    touch=func.coalesce(_TOUCH, _carts.c.touch))
 _CART_ID = select(_carts.c.id).where(_carts.c.org_id == bindparam("org_id"),
                                      _carts.c.buyer_id == bindparam("buyer_id"))
 
@@ -477,7 +483,8 @@ _LINES_OF = select(_lines.c.sku_id, _lines.c.warehouse_id).where(
 
 
 async def _upsert_cart(conn: Any, org_id: str, buyer_id: str, region: str, market: str,
-                       now: datetime) -> tuple[str, str, bool]:
+                       now: datetime, touch: dict[str, Any] | None = None
+                       ) -> tuple[str, str, bool]:
     """The buyer's cart with the shop — made now, or touched — in one statement: its id,
     its market, and whether it was made by this call (then it has no lines to read)."""
     stmt = _UPSERT_CART.get(conn.dialect.name)
@@ -485,17 +492,18 @@ async def _upsert_cart(conn: Any, org_id: str, buyer_id: str, region: str, marke
         ins = insert_for_dialect(conn.dialect.name, _carts)
         stmt = _UPSERT_CART[conn.dialect.name] = ins.on_conflict_do_update(
             index_elements=["org_id", "buyer_id"],
-            set_={"updated_at": ins.excluded.updated_at}).returning(_carts.c.id,
-                                                                    _carts.c.market)
+            set_={"updated_at": ins.excluded.updated_at,
+                  "touch": func.coalesce(ins.excluded.touch, _carts.c.touch)}
+        ).returning(_carts.c.id, _carts.c.market)
     made = new_id("cart")
     row = (await conn.execute(stmt, {
         "id": made, "org_id": org_id, "buyer_id": buyer_id, "buyer_region": region,
-        "market": market, "created_at": now, "updated_at": now})).one()
+        "market": market, "created_at": now, "updated_at": now, "touch": touch})).one()
     return str(row[0]), str(row[1]), row[0] == made
 
 
 async def _ensure_cart(conn: Any, org_id: str, buyer_id: str, region: str, market: str,
-                       now: datetime) -> str:
+                       now: datetime, touch: dict[str, Any] | None = None) -> str:
     """The buyer's cart with the shop, made now unless a concurrent change just made it.
     (Statements are built once per dialect: a burst runs them many times a second.)"""
     stmt = _MAKE_CART.get(conn.dialect.name)
@@ -504,7 +512,7 @@ async def _ensure_cart(conn: Any, org_id: str, buyer_id: str, region: str, marke
             conn.dialect.name, _carts).on_conflict_do_nothing().returning(_carts.c.id)
     made = (await conn.execute(stmt, {
         "id": new_id("cart"), "org_id": org_id, "buyer_id": buyer_id, "buyer_region": region,
-        "market": market, "created_at": now, "updated_at": now})).first()
+        "market": market, "created_at": now, "updated_at": now, "touch": touch})).first()
     if made is not None:
         return str(made[0])
     return str((await conn.execute(_CART_ID, {"org_id": org_id, "buyer_id": buyer_id})

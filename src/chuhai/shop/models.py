@@ -9,8 +9,9 @@ held, so the buyer can hold it again instead of finding it gone.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chuhai.core.clock import UTCDateTime, utcnow
@@ -26,6 +27,9 @@ class Cart(GlobalBase):
     buyer_id: Mapped[str] = mapped_column(String(40), index=True, info=PSEUDONYMOUS_ID)
     buyer_region: Mapped[str] = mapped_column(String(8))
     market: Mapped[str] = mapped_column(String(2))
+    # How the buyer came to what they added last (analytics/attribution.py): the order's
+    # last touch. Describes the purchase path, not the person; None on older carts.
+    touch: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     __table_args__ = (UniqueConstraint("org_id", "buyer_id"),)

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from chuhai.analytics.schemas import TouchIn
 from chuhai.core.text import SafeModel
 from chuhai.crossborder.schemas import DeliveredPriceOut
 from chuhai.inventory.schemas import Id, IdempotencyKey
@@ -15,6 +16,8 @@ class CartItemIn(SafeModel):
     sku_id: Id
     quantity: int = Field(default=1, ge=1, le=1000)
     idempotency_key: IdempotencyKey
+    touch: TouchIn | None = Field(None, description="How the buyer came to this item: "
+                                  "becomes the order's last touch (direct when absent)")
 
 
 class CartQuantityIn(SafeModel):

@@ -14,10 +14,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import update
 
+from chuhai.analytics.attribution import touch_from_link
 from chuhai.core.errors import DomainError, NotFound
 from chuhai.markets.profiles import get_profile
 from chuhai.shop import catalog, views
-from chuhai.shop.pages import _address, _ctx, _page, _problem_page, _who
+from chuhai.shop.pages import _address, _ctx, _enroll, _page, _problem_page, _who
 from chuhai.video import service
 from chuhai.video.models import Video
 from chuhai.video.schemas import CountOut, FeedOut
@@ -87,9 +88,11 @@ async def videos_page(slug: str, request: Request, uow: UoW, market: str = "",
     public = storage_for(request.app.state.settings).url("")
     origin = origin_of(public) if public.startswith(("http://", "https://")) else None
     media = (origin,) if origin else ()
+    await _enroll(request, uow, chosen)
+    touch = touch_from_link(request.query_params, "video", v[:40] or None)
     return _page(request, "videos.html", shop=shop, videos=items, media=media,
                  canonical=_address(request, f"/shop/{shop.slug}/videos", chosen, ctx["lang"]),
-                 **ctx)
+                 touch=touch.as_dict(), **ctx)
 
 
 @api.get("/{slug}/videos", response_model=FeedOut)

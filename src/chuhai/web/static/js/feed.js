@@ -45,17 +45,22 @@ function when(iso) {
   return new Intl.DateTimeFormat((cfg.locale || "").replace("_", "-") || undefined, { weekday: "short", hour: "numeric", minute: "2-digit" }).format(new Date(iso));
 }
 
+// Our own links say where the buyer's path began, so an order placed further on is
+// attributed to the feed (analytics/attribution.py).
+const via = (item) => `via=feed&via_item=${encodeURIComponent(item.id)}`;
+
 async function buy(item, button) {
   const p = item.product;
   track("cart.add", item);
+  const touch = { channel: "feed", item_id: item.id };  // the order's last touch
   if (!cfg.signedIn) {
-    const n = addToGuestCart(item.shop, p.sku_id, item.id);
+    const n = addToGuestCart(item.shop, p.sku_id, item.id, touch);
     say(_("Added — %(n)s in your cart. Sign in to hold it.", { n: num(n) }));
     return;
   }
   button.disabled = true;
   try {
-    const cart = await api("POST", `/api/shop/${item.shop}/cart/items`, { sku_id: p.sku_id, quantity: 1, idempotency_key: newKey() });
+    const cart = await api("POST", `/api/shop/${item.shop}/cart/items`, { sku_id: p.sku_id, quantity: 1, idempotency_key: newKey(), touch });
     say(_("Added — %(n)s in your cart", { n: num(cart.lines.reduce((s, l) => s + l.quantity, 0)) }));
     $("toast")?.append(" ", el("a", { href: `/shop/${item.shop}/cart`, class: "tocart" }, _("Go to cart")));
   } catch (err) { say(err.message); } finally { button.disabled = false; }
@@ -76,14 +81,14 @@ function videoItem(item) {
     if (!done && video.duration && video.currentTime >= video.duration - 0.3) { done = true; track("video.complete", item); }
   });
   video.addEventListener("playing", () => { played = video.currentTime; }, { once: true });
-  const open = el("a", { class: "open", href: `/shop/${item.shop}/videos?market=${cfg.market}&v=${item.id}` }, _("Shop this video"));
+  const open = el("a", { class: "open", href: `/shop/${item.shop}/videos?market=${cfg.market}&v=${item.id}&${via(item)}` }, _("Shop this video"));
   open.addEventListener("click", () => { track("feed.click", item); flush(); });
   return [video, el("div", { class: "vtop" }, el("h2", { dir: "auto" }, item.title), why(item)), el("div", { class: "fcta" }, open)];
 }
 
 function roomItem(item) {
   const live = item.status === "live";
-  const open = el("a", { class: "button", href: `/live/${item.id}?market=${cfg.market}` }, live ? _("Watch") : _("See the room"));
+  const open = el("a", { class: "button", href: `/live/${item.id}?market=${cfg.market}&${via(item)}` }, live ? _("Watch") : _("See the room"));
   open.addEventListener("click", () => { track("feed.click", item); flush(); });
   return [el("div", { class: "fbody" },
     live ? el("span", { class: "badge live" }, _("LIVE")) : null,
@@ -98,7 +103,7 @@ function productItem(item) {
   if (!p) return null;
   const b = el("button", { type: "button", class: "buy", disabled: !p.sku_id }, p.sku_id ? _("Buy") : _("out of stock"));
   b.addEventListener("click", () => buy(item, b));
-  const open = el("a", { href: p.url, class: "ptitle", dir: "auto" }, p.title);
+  const open = el("a", { href: `${p.url}${p.url.includes("?") ? "&" : "?"}${via(item)}`, class: "ptitle", dir: "auto" }, p.title);
   open.addEventListener("click", () => { track("feed.click", item); flush(); });
   return [el("div", { class: "fbody" },
     p.image ? el("img", { src: p.image, alt: "" }) : null,

@@ -27,14 +27,17 @@ $("signin-form")?.addEventListener("submit", async (e) => {
 // held. Each line carries its own idempotency key, so a merge that is retried adds nothing.
 const guestKey = () => sharedGuestKey(cfg.shop);
 const guestCart = () => sharedGuestCart(cfg.shop);
-const addToGuestCart = (sku, product) => sharedAddToGuestCart(cfg.shop, sku, product);
+// How the buyer came to this page (the server read it from the link: via=…, UTM, or
+// nothing: direct); every add carries it, so the order knows its last touch.
+const touch = cfg.touch ? JSON.parse(cfg.touch) : undefined;
+const addToGuestCart = (sku, product) => sharedAddToGuestCart(cfg.shop, sku, product, touch);
 
 async function mergeGuestCart() {
   const lines = guestCart();
   if (!lines.length || !cfg.signedIn || !cfg.shop) return;
   const left = [];
   for (const l of lines) {
-    try { await api("POST", `/api/shop/${cfg.shop}/cart/items`, { sku_id: l.sku_id, quantity: l.quantity, idempotency_key: `guest-${l.key}` }); }
+    try { await api("POST", `/api/shop/${cfg.shop}/cart/items`, { sku_id: l.sku_id, quantity: l.quantity, idempotency_key: `guest-${l.key}`, touch: l.touch }); }
     catch (err) { say(err.message); if (err.code === "retry") left.push(l); }
   }
   if (left.length) localStorage.setItem(guestKey(), JSON.stringify(left));
@@ -71,7 +74,7 @@ $("add-to-cart")?.addEventListener("click", async (e) => {
   }
   b.disabled = true;
   try {
-    const cart = await api("POST", `/api/shop/${cfg.shop}/cart/items`, { sku_id: $("sku").value, quantity: 1, idempotency_key: key() });
+    const cart = await api("POST", `/api/shop/${cfg.shop}/cart/items`, { sku_id: $("sku").value, quantity: 1, idempotency_key: key(), touch });
     const n = cart.lines.reduce((s, l) => s + l.quantity, 0);
     say(_("Added — %(n)s in your cart", { n: num(n) }));
     $("added").hidden = false;

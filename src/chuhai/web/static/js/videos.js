@@ -63,15 +63,25 @@ function card(tag) {
     buy);
 }
 
+// The player is the video surface, unless a link brought the buyer here (via=feed …).
+const opened = cfg.touch ? JSON.parse(cfg.touch) : { channel: "video" };
+
+function touchFor(button) {
+  if (opened.channel !== "video") return opened;
+  const id = button.closest("[data-id]")?.dataset.id;
+  return id ? { channel: "video", item_id: id } : { channel: "video" };
+}
+
 async function addToCart(sku, product, button) {
+  const touch = touchFor(button);
   if (!cfg.signedIn) {
-    const n = addToGuestCart(cfg.shop, sku, product);
+    const n = addToGuestCart(cfg.shop, sku, product, touch);
     say(_("Added — %(n)s in your cart. Sign in to hold it.", { n: num(n) }));
     return;
   }
   button.disabled = true;
   try {
-    const cart = await api("POST", `/api/shop/${cfg.shop}/cart/items`, { sku_id: sku, quantity: 1, idempotency_key: newKey() });
+    const cart = await api("POST", `/api/shop/${cfg.shop}/cart/items`, { sku_id: sku, quantity: 1, idempotency_key: newKey(), touch });
     say(_("Added — %(n)s in your cart", { n: num(cart.lines.reduce((s, l) => s + l.quantity, 0)) }));
   } catch (err) { say(err.message); } finally { button.disabled = false; }
 }

@@ -1,0 +1,180 @@
+// The seller's analytics page: orders and GMV per channel group and week (Apache ECharts,
+// vendored), the attribution settings, and holdout experiments with their lift reports —
+// all through the analytics API; nothing here computes a figure.
+import { _ } from "./i18n.js";
+
+const $ = (id) => document.getElementById(id);
+const csrf = $("channels")?.dataset.csrf || "";
+const lang = document.documentElement.lang || "en";
+const GROUPS = ["interest", "search", "direct"];
+const GROUP_NAMES = { interest: () => _("Interest"), search: () => _("Search"), direct: () => _("Direct") };
+const COLORS = { interest: "#d9480f", search: "#1c7ed6", direct: "#868e96" };
+
+async function call(method, url, body) {
+  const resp = await fetch(url, { method, credentials: "same-origin",
+    headers: { "x-csrf-token": csrf, "content-type": "application/json" },
+    body: body ? JSON.stringify(body) : undefined });
+  const data = await resp.json().catch(() => ({}));
+  if (!resp.ok) throw Object.assign(new Error(data.detail || `HTTP ${resp.status}`), { code: data.code });
+  return data;
+}
+
+function say(text) {
+  const t = $("toast");
+  t.textContent = text;
+  t.hidden = false;
+  clearTimeout(say.t);
+  say.t = setTimeout(() => { t.hidden = true; }, 5000);
+}
+
+const number = (x, digits = 0) => new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(x);
+const pct = (x) => new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 1 }).format(x);
+
+function money(amount, currency) {
+  try { return new Intl.NumberFormat(lang, { style: "currency", currency }).format(Number(amount)); }
+  catch { return `${amount} ${currency}`; }
+}
+
+function el(tag, attrs = {}, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v);
+  e.append(...kids.flat().filter((k) => k !== null && k !== undefined));
+  return e;
+}
+
+// ---------------------------------------------------------------- channels chart
+let chart = null;
+let last = null;
+
+function draw(report) {
+  const measure = $("measure").value;
+  const weeks = [...new Set(report.rows.map((r) => r.week))].sort();
+  const cell = {};
+  for (const r of report.rows) {
+    const k = `${r.week}|${r.group}`;
+    cell[k] = (cell[k] || 0) + (measure === "gmv" ? Number(r.gmv) : r.orders);
+  }
+  const series = GROUPS.map((g) => ({
+    name: GROUP_NAMES[g](), type: "bar", stack: "all", itemStyle: { color: COLORS[g] },
+    data: weeks.map((w) => Number((cell[`${w}|${g}`] || 0).toFixed(measure === "gmv" ? 2 : 3))),
+  }));
+  if (!window.echarts) return;
+  chart = chart || window.echarts.init($("chart"), null, { renderer: "canvas" });
+  chart.setOption({
+    aria: { enabled: true },
+    tooltip: { trigger: "axis", renderMode: "richText" },
+    legend: { top: 0 },
+    grid: { left: 60, right: 20, top: 40, bottom: 40 },
+    xAxis: { type: "category", data: weeks, name: _("Week of") },
+    yAxis: { type: "value", name: measure === "gmv" ? report.currency : _("Orders") },
+    series,
+  }, true);
+}
+
+function summarize(report) {
+  const total = report.groups.reduce((s, g) => s + g.orders, 0);
+  const interest = report.groups.find((g) => g.group === "interest")?.orders || 0;
+  $("chart-summary").textContent = report.orders
+    ? _("%(n)s paid orders; %(share)s credited to interest (feed, video, live). %(last)s of the orders have only their last touch.", {
+      n: number(report.orders), share: pct(total ? interest / total : 0), last: pct(report.only_last_touch_share) })
+    : _("No paid orders in this period.");
+  $("fx-note").textContent = _("GMV in %(currency)s, converted at the ECB reference rate of each order's payment date.", { currency: report.currency });
+  $("groups").querySelector("tbody").replaceChildren(...report.groups.map((g) => el("tr", {},
+    el("th", { scope: "row" }, GROUP_NAMES[g.group]()), el("td", {}, number(g.orders, 2)),
+    el("td", {}, money(g.gmv, report.currency)))));
+}
+
+async function loadChannels() {
+  const form = new FormData($("channels-form"));
+  const q = new URLSearchParams();
+  for (const k of ["market", "model", "from", "to"]) if (form.get(k)) q.set(k, form.get(k));
+  try {
+    last = await call("GET", `/api/analytics/channels?${q}`);
+    summarize(last);
+    draw(last);
+  } catch (err) { say(err.message); }
+}
+
+$("channels-form")?.addEventListener("submit", (e) => { e.preventDefault(); loadChannels(); });
+$("measure")?.addEventListener("change", () => { if (last) draw(last); });
+window.addEventListener("resize", () => chart?.resize());
+
+// ---------------------------------------------------------------- settings
+async function loadSettings() {
+  try {
+    const s = await call("GET", "/api/analytics/settings");
+    for (const k of ["click_days", "view_days", "reporting_currency"]) $(k).value = s[k];
+  } catch (err) { say(err.message); }
+}
+
+$("settings-form")?.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  try {
+    await call("PATCH", "/api/analytics/settings", { click_days: Number($("click_days").value),
+      view_days: Number($("view_days").value), reporting_currency: $("reporting_currency").value.toUpperCase() });
+    say(_("Saved."));
+    loadChannels();
+  } catch (err) { say(err.message); }
+});
+
+// ---------------------------------------------------------------- experiments
+function liftTable(lift) {
+  const r = lift.report;
+  if (!r) return el("p", { class: "muted" }, _("Not enough buyers yet to compare the groups."), " ", lift.reason ? `(${lift.reason.code})` : "");
+  const row = (label, key, fmt) => el("tr", {}, el("th", { scope: "row" }, label),
+    el("td", {}, fmt(r.groups.exposed[key])), el("td", {}, fmt(r.groups.holdout[key])),
+    el("td", {}, ratio(r.lift[{ conversion_rate: "conversion", orders_per_subject: "orders", gmv_per_subject: "gmv" }[key]])));
+  const ratio = (x) => x.lift === null ? "—" : `${x.lift >= 0 ? "+" : ""}${pct(x.lift)} [${pct(x.low)}, ${pct(x.high)}] p=${number(x.p_value, 3)}`;
+  return el("div", {},
+    el("table", { class: "lift" },
+      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, ""), el("th", { scope: "col" }, _("Exposed (n=%(n)s)", { n: number(r.groups.exposed.n) })),
+        el("th", { scope: "col" }, _("Held out (n=%(n)s)", { n: number(r.groups.holdout.n) })), el("th", { scope: "col" }, _("Lift, 95 % interval")))),
+      el("tbody", {},
+        row(_("Conversion"), "conversion_rate", pct),
+        row(_("Orders per buyer"), "orders_per_subject", (x) => number(x, 3)),
+        row(_("GMV per buyer"), "gmv_per_subject", (x) => money(x.toFixed(2), r.currency)))),
+    el("p", {}, _("Incremental orders: %(v)s [%(lo)s, %(hi)s]; incremental GMV: %(g)s [%(glo)s, %(ghi)s].", {
+      v: number(r.incremental.orders.value, 1), lo: number(r.incremental.orders.low, 1), hi: number(r.incremental.orders.high, 1),
+      g: money(r.incremental.gmv.value.toFixed(2), r.currency), glo: money(r.incremental.gmv.low.toFixed(2), r.currency), ghi: money(r.incremental.gmv.high.toFixed(2), r.currency) })),
+    el("p", { class: "muted" }, _("Intervals by the delta method on the log ratio; GMV at the ECB reference rate of each order's day.")));
+}
+
+async function renderExperiment(e) {
+  const li = el("li", { class: "card", "data-id": e.id },
+    el("strong", {}, e.name), " ",
+    el("span", { class: "badge" }, e.status === "running" ? _("running") : _("stopped")), " ",
+    el("span", { class: "muted" }, `${e.kind === "interest" ? _("interest holdout") : _("personalization holdout")} · ${pct(e.share)} · ${new Date(e.started_at).toLocaleDateString(lang)}`));
+  if (e.status === "running") {
+    const stop = el("button", { type: "button", class: "secondary" }, _("Stop for good"));
+    stop.addEventListener("click", async () => {
+      try { await call("PATCH", `/api/experiments/${e.id}`, { status: "stopped" }); loadExperiments(); }
+      catch (err) { say(err.message); }
+    });
+    li.append(" ", stop);
+  }
+  try { li.append(liftTable(await call("GET", `/api/experiments/${e.id}/lift`))); }
+  catch (err) { li.append(el("p", { class: "muted" }, err.message)); }
+  return li;
+}
+
+async function loadExperiments() {
+  try {
+    const list = await call("GET", "/api/experiments");
+    $("experiments").replaceChildren(...(list.length ? await Promise.all(list.map(renderExperiment))
+      : [el("li", { class: "muted" }, _("No experiment yet."))]));
+  } catch (err) { say(err.message); }
+}
+
+$("experiment-form")?.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  try {
+    await call("POST", "/api/experiments", { name: $("exp-name").value, kind: $("exp-kind").value, share: $("exp-share").value });
+    say(_("Started."));
+    $("experiment-form").reset();
+    loadExperiments();
+  } catch (err) { say(err.message); }
+});
+
+loadChannels();
+loadSettings();
+loadExperiments();
