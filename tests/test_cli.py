@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from sqlalchemy import func, select
@@ -64,10 +65,26 @@ def test_migrate_then_seed_demo_twice_is_idempotent(env):
     assert "cut from an ended live room's replay" in first.output
     clips = _replay_clips()
     assert len(clips) == 1 and clips[0][1] == "ready" and 9.5 <= clips[0][2] <= 10.5
+    # simulated history: attributed orders and a running interest holdout with its lift
+    assert "simulated orders" in first.output and "running interest holdout" in first.output
+    listed = runner.invoke(app, ["analytics", "experiment", "list"])
+    exp_id = listed.output.split()[0]
+    assert listed.exit_code == 0 and "running" in listed.output and exp_id.startswith("exp_")
+    lift = runner.invoke(app, ["analytics", "lift", "--experiment", exp_id, "--json"])
+    assert lift.exit_code == 0, lift.output
+    meta = json.loads(lift.output)
+    groups = meta["report"]["groups"]
+    assert meta["currency"] == "CNY" and sum(meta["assigned"].values()) >= 900
+    assert groups["exposed"]["conversion_rate"] > groups["holdout"]["conversion_rate"]
+    text = runner.invoke(app, ["analytics", "lift", "--experiment", exp_id])
+    assert text.exit_code == 0 and "delta method" in text.output
+    assert runner.invoke(app, ["analytics", "lift"]).exit_code == 1  # name one of the two
     second = runner.invoke(app, ["seed-demo"])
     assert second.exit_code == 0, second.output
     assert _count_products()[0] == count
     assert _replay_clips() == clips
+    again = runner.invoke(app, ["analytics", "lift", "--experiment", exp_id, "--json"])
+    assert json.loads(again.output)["assigned"] == meta["assigned"]  # seeded once
 
 
 def _replay_clips() -> list[tuple[str, str, float, str]]:

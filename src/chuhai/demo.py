@@ -215,8 +215,11 @@ async def run_seed(settings: Settings, progress: Callable[[str], None] = lambda 
         if await _seed_replay_clip(stores, org.id):
             progress("video: a clip of the Buds 2 cut from an ended live room's replay, "
                      "published in its markets")
+        from chuhai import demo_history
         from chuhai.feed import model as feed_model
         from chuhai.feed import training
+
+        await demo_history.seed(stores, org.id, progress=progress)
 
         if feed_model.loaded(stores.settings.data_dir) is None:
             trained = await training.train(stores)

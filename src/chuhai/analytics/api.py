@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 
 from chuhai.accounts.models import Org
-from chuhai.analytics import holdouts, reports, service
+from chuhai.analytics import holdouts, reports, service, touches
 from chuhai.analytics.attribution import check_windows
 from chuhai.analytics.events import parse_batch
 from chuhai.analytics.models import Experiment
@@ -125,6 +125,7 @@ async def patch_settings(body: AttributionSettingsIn, uow: UoW, actor: CurrentAc
         org.reporting_currency = body.reporting_currency
     org.attribution_click_days, org.attribution_view_days = click, view
     await uow.commit()
+    touches.forget_windows()
     return await _settings(uow, org.id)
 
 

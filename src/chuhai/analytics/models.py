@@ -31,6 +31,8 @@ class AnalyticsEvent(RegionalBase):
     # What a search asked (``search`` events): only here, with consent; never in the counts.
     query: Mapped[str | None] = mapped_column(
         String(200), info=pd("user.behavior.search_history"))
+    # a person's recent events, newest first: their feed trail and an order's touchpoints
+    __table_args__ = (Index("ix_analytics_events_subject_at", "subject_id", "at"),)
 
 
 class AnalyticsCount(GlobalBase):

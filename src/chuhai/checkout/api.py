@@ -58,8 +58,8 @@ async def order_out(request: Request, order: Order, *, detail: bool = False,
         fees=amount_text(order.fees_minor, order.currency),
         total=amount_text(order.total_minor, order.currency), duties=order.duties_note,
         delivery_min_days=order.delivery_min_days, delivery_max_days=order.delivery_max_days,
-        reservation_id=order.reservation_id, room_id=order.room_id, tracking=order.tracking,
-        created_at=order.created_at)
+        reservation_id=order.reservation_id, room_id=order.room_id, channel=order.channel,
+        tracking=order.tracking, created_at=order.created_at)
     if with_address:
         out.ship_to = {"name": order.ship_name, "street": order.ship_street,
                        "city": order.ship_city, "region": order.ship_region,

@@ -91,10 +91,7 @@ async def checkout_cart(stores: Stores, actor: Actor, shop: Shop, data: CartChec
         check_replay(same_key.request_hash, fp)
         return same_key
 
-    async with stores.session() as s:  # how the buyer came to what they added last
-        came = await s.scalar(select(Cart.touch).where(Cart.org_id == shop.org_id,
-                                                       Cart.buyer_id == buyer_id))
-    placed = await place_order(stores, order, lines, replay, touches.stored_touch(came))
+    placed = await place_order(stores, order, lines, replay, touches.stored_touch(view.touch))
     if placed.id != order.id:
         return placed  # another call made this order; its cart lines went with it
     # The holds now belong to the order: the cart lets go of its lines (not of the holds).

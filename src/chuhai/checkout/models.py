@@ -65,7 +65,7 @@ class Order(RegionalBase):
     channel: Mapped[str | None] = mapped_column(String(16), info=NOT_PERSONAL)
     touch: Mapped[dict[str, Any] | None] = mapped_column(JSON, info=NOT_PERSONAL)
     touchpoints: Mapped[list[dict[str, Any]] | None] = mapped_column(
-        JSON, info=pd("user.behavior.browsing_history"))
+        JSON(none_as_null=True), info=pd("user.behavior.browsing_history"))
     tracking: Mapped[str | None] = mapped_column(String(80), info=NOT_PERSONAL)
     # While one payment of the order is being charged: no second charge starts before this
     # (checkout/service.py ``pay``); it lapses on its own if the node dies mid-charge.

@@ -115,6 +115,9 @@ class OrderOut(BaseModel):
     delivery_max_days: int
     reservation_id: str
     room_id: str | None
+    channel: str | None = Field(None, description="Where the order came from (its last "
+                                "touch): feed, video, live, search, browse, external or "
+                                "direct; None for orders placed before attribution")
     tracking: str | None
     created_at: datetime
     ship_to: dict[str, str] | None = None

@@ -205,7 +205,7 @@ async def place_order(stores: Stores, order: Order, lines: list[OrderLine],
     its first event and its webhook in one regional transaction. When a concurrent call
     won — the same buyer and idempotency key (``replay`` checks it is the same request),
     or the same first hold under another key — the order that won is the answer."""
-    await touches.attribute(stores, order, touch, utcnow())
+    touches.attribute(order, touch)
     async with stores.session(order.region) as r:
         r.add(order)
         r.add_all(lines)
@@ -439,6 +439,13 @@ async def _move(stores: Stores, order: Order, to: OrderStatus, actor_id: str,
             await r.rollback()
             now = await r.scalar(select(Order.status).where(Order.id == order.id))
             raise states.InvalidTransition(str(now), str(to))
+        if to is OrderStatus.PAID and order.channel is not None:  # analytics/touches.py
+            # read after the write: the transaction already holds the write lock, so the
+            # reads cannot make it lose to a concurrent writer (SQLite's lock upgrade)
+            path = await touches.path_of(stores, r, order)
+            if path is not None:
+                await r.execute(update(Order).where(Order.id == order.id).values(
+                    touchpoints=path).execution_options(synchronize_session=False))
         r.add(OrderEvent(region=order.region, order_id=order.id, from_status=order.status,
                          to_status=str(to), actor_id=actor_id, actor_kind=actor_kind,
                          reason=reason[:200]))

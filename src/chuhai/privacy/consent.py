@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from chuhai.core.clock import utcnow
 from chuhai.core.db import UnitOfWork
@@ -104,7 +105,12 @@ def defaults(country: str, *, gpc: bool = False, policy_version: str = "") -> Co
 
 async def _latest(uow: UnitOfWork, region: str, subject_id: str
                   ) -> tuple[dict[str, Decision], int | None, bool]:
-    rows = (await uow.region(region).scalars(
+    return await _latest_in(uow.region(region), subject_id)
+
+
+async def _latest_in(session: AsyncSession, subject_id: str
+                     ) -> tuple[dict[str, Decision], int | None, bool]:
+    rows = (await session.scalars(
         select(ConsentRecord).where(ConsentRecord.subject_id == subject_id)
         .order_by(ConsentRecord.id))).all()
     decisions: dict[str, Decision] = {}
@@ -132,6 +138,18 @@ async def state(uow: UnitOfWork, *, subject_id: str, region: str, country: str,
     purposes = effective(regimes, country=country, age=age, decisions=decisions, gpc=gpc)
     return ConsentState(subject_id, country, tuple(r.id for r in regimes), purposes, age,
                         chosen, policy_version)
+
+
+async def allowed_in(session: AsyncSession, *, subject_id: str, country: str,
+                     purpose: str) -> bool:
+    """The gate, read in a session the caller already holds on the person's region (a
+    checkout's own transaction: no second connection). No GPC: nothing is written."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown purpose {purpose!r}")
+    country = country.upper()
+    decisions, age, _ = await _latest_in(session, subject_id)
+    return effective(regimes_for(country), country=country, age=age,
+                     decisions=decisions, gpc=False)[purpose].allowed
 
 
 async def allowed(uow: UnitOfWork, *, subject_id: str | None, region: str | None,

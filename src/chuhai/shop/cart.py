@@ -558,6 +558,7 @@ class CartView:
     lines: tuple[LineView, ...]
     price: BasketPrice | None
     delivery: Delivery | None
+    touch: dict[str, Any] | None = None  # how the buyer came (the order's last touch)
 
     @property
     def all_held(self) -> bool:
@@ -603,5 +604,6 @@ async def view(stores: Stores, actor: Actor, shop: Shop, market: str,
                          hold.expires_at if held and hold is not None else None, single)
                 for (ln, title, sku, product, held, hold), single
                 in zip(views, basket.lines, strict=True))
-    return CartView(shop, market, out, basket, delivery)
+    return CartView(shop, market, out, basket, delivery,
+                    cart.touch if cart is not None else None)
 

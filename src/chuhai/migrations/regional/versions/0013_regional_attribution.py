@@ -21,6 +21,8 @@ UTC = chuhai.core.clock.UTCDateTime
 
 
 def upgrade() -> None:
+    op.create_index('ix_analytics_events_subject_at', 'analytics_events',
+                    ['subject_id', 'at'])
     with op.batch_alter_table('orders') as batch:
         batch.add_column(sa.Column('channel', sa.String(length=16), nullable=True))
         batch.add_column(sa.Column('touch', sa.JSON(), nullable=True))
@@ -50,3 +52,4 @@ def downgrade() -> None:
         batch.drop_column('touchpoints')
         batch.drop_column('touch')
         batch.drop_column('channel')
+    op.drop_index('ix_analytics_events_subject_at', table_name='analytics_events')

@@ -64,8 +64,8 @@ function draw(report) {
     aria: { enabled: true },
     tooltip: { trigger: "axis", renderMode: "richText" },
     legend: { top: 0 },
-    grid: { left: 60, right: 20, top: 40, bottom: 40 },
-    xAxis: { type: "category", data: weeks, name: _("Week of") },
+    grid: { left: 70, right: 20, top: 40, bottom: 50 },
+    xAxis: { type: "category", data: weeks, name: _("Week of"), nameLocation: "middle", nameGap: 28 },
     yAxis: { type: "value", name: measure === "gmv" ? report.currency : _("Orders") },
     series,
   }, true);
