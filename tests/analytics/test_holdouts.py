@@ -163,3 +163,40 @@ async def test_the_lift_report_compares_the_groups_paid_orders(stores, settings,
         assert groups["holdout"]["conversion_rate"] == bought[True] / held_n
     assert set(report["lift"]) == {"conversion", "orders", "gmv"}
     assert "delta method" in report["method"]
+
+
+async def test_a_buyer_who_only_shops_the_storefront_is_in_the_population_too(
+        stores, settings, app_client):
+    """Enrollment is wherever a buyer is active, the same for both groups: a buyer who never
+    opens the feed still counts (else the comparison would be chosen by exposure)."""
+    shop = await make_shop(stores, settings, app_client)
+    slug = await slug_of(stores, shop.tenant.org_id)
+    exp = (await start(app_client, shop.tenant.headers, share=0.5)).json()
+    browser = await make_buyer(stores, settings, "DE")
+    page = await app_client.get(f"/shop/{slug}?market=DE", headers=browser.headers)
+    assert page.status_code == 200
+    product = await app_client.get(f"/shop/{slug}/products/{shop.product_id}?market=DE",
+                                   headers=browser.headers)
+    assert product.status_code == 200
+    s, bp = await salt(stores, exp["id"])
+    expected = group_of(s, browser.actor.subject_id, bp)
+    assert await assignments(stores, exp["id"]) == {browser.actor.subject_id: expected}
+    # a guest with a cookie is enrolled in the region of the market they browse
+    guest = await app_client.post("/api/guest")
+    gid = guest.json()["guest_id"]
+    await app_client.get(f"/shop/{slug}?market=DE")
+    assert gid in await assignments(stores, exp["id"])
+    app_client.cookies.clear()
+
+
+async def test_the_feed_page_of_a_held_out_buyer_says_so_in_their_language(
+        stores, settings, app_client):
+    await make_shop(stores, settings, app_client)
+    platform = await make_platform_staff(stores, settings, Role.OWNER)
+    exp = (await start(app_client, platform.headers, share=0.5)).json()
+    held, _ = await one_of_each(stores, settings, exp["id"])
+    page = await app_client.get("/feed?market=DE",
+                                headers={**held.headers, "Accept-Language": "de-DE"})
+    assert page.status_code == 200
+    assert "Gerade keine Empfehlungen für dich" in page.text
+    assert 'id="feed-choice"' not in page.text  # no feed to choose between

@@ -20,6 +20,7 @@ from chuhai.analytics import holdouts
 from chuhai.analytics.attribution import touch_from_link
 from chuhai.core.actor import ActorKind
 from chuhai.core.errors import DomainError
+from chuhai.core.guest import GUEST_COOKIE, read_guest_id
 from chuhai.live.models import Room
 from chuhai.markets.profiles import get_profile
 from chuhai.search import api as search_api
@@ -30,7 +31,6 @@ from chuhai.video.storage import storage_for
 from chuhai.web import browser_policy, i18n, problem_text
 from chuhai.web.deps import Caller, UoW, optional_caller
 from chuhai.web.pages import _render, remember_language
-from chuhai.web.people import identify
 
 router = APIRouter(include_in_schema=False)
 
@@ -145,7 +145,7 @@ async def storefront_page(slug: str, request: Request, uow: UoW, market: str = "
                "url": f"/shop/{shop.slug}/videos?market={chosen}&v={v.id}"}
               for v in await video_service.published_in(uow.global_, shop.org_id, chosen, 12)]
     path = f"/shop/{shop.slug}"
-    await _enroll(request, uow, chosen)
+    await _enroll(request, uow, who, chosen)
     return _page(request, "storefront.html", shop=shop, products=products, rooms=rooms,
                  videos=videos,
                  found=found, q=request.query_params.get("q", "")[:200],
@@ -193,18 +193,26 @@ async def product_page(slug: str, product_id: str, request: Request, uow: UoW,
     p = views.product(item, shop.slug, chosen, ctx["locale"], ctx["lang"])
     path = f"/shop/{shop.slug}/products/{item.product.id}"
     canonical = _address(request, path, chosen, ctx["lang"])
-    await _enroll(request, uow, chosen)
+    await _enroll(request, uow, who, chosen)
     return _page(request, "product.html", shop=shop, product=p, canonical=canonical,
                  alternates=_alternates(request, path, p["markets"]),
                  ld_json=_ld_json(p, shop, canonical),
                  touch=touch_from_link(request.query_params).as_dict(), **ctx)
 
 
-async def _enroll(request: Request, uow: UoW, market: str) -> None:
+async def _enroll(request: Request, uow: UoW, who: Who, market: str) -> None:
     """A buyer active on a shop page is enrolled in the running holdouts like one on the
-    feed, so both groups are counted wherever they shop (analytics/holdouts.py)."""
-    person = await identify(request, uow, market)
-    await holdouts.enroll(uow, person.subject_id, person.region, person.country)
+    feed, so both groups are counted wherever they shop (analytics/holdouts.py): the
+    signed-in customer already looked up, else the guest of the signed cookie."""
+    caller = who.caller
+    if caller is not None and caller.actor.kind is ActorKind.CUSTOMER:
+        await holdouts.enroll(uow, caller.actor.subject_id, caller.actor.region,
+                              who.country or market)
+        return
+    profile = get_profile(market)
+    guest = read_guest_id(request.app.state.signing_key, request.cookies.get(GUEST_COOKIE))
+    if guest and profile is not None:
+        await holdouts.enroll(uow, guest, profile.region_store, market)
 
 
 def _ld_json(p: dict[str, Any], shop: catalog.Shop, url: str) -> str:

@@ -88,7 +88,7 @@ async def videos_page(slug: str, request: Request, uow: UoW, market: str = "",
     public = storage_for(request.app.state.settings).url("")
     origin = origin_of(public) if public.startswith(("http://", "https://")) else None
     media = (origin,) if origin else ()
-    await _enroll(request, uow, chosen)
+    await _enroll(request, uow, who, chosen)
     touch = touch_from_link(request.query_params, "video", v[:40] or None)
     return _page(request, "videos.html", shop=shop, videos=items, media=media,
                  canonical=_address(request, f"/shop/{shop.slug}/videos", chosen, ctx["lang"]),
