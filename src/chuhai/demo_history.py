@@ -13,7 +13,6 @@ feed — the effect the holdout then measures.
 from __future__ import annotations
 
 import random
-import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,7 +48,10 @@ def _pick(rng: random.Random, mix: tuple[tuple[str, int], ...]) -> str:
 
 async def seed(stores: Stores, org_id: str, created_by: str = "system",
                progress: Callable[[str], None] = lambda _m: None) -> bool:
-    """Once per org: the experiment, its buyers' assignments and their paid orders."""
+    """Once per org: the experiment, its buyers' assignments and their paid orders. The
+    regional rows are written first and the experiment last, so a seed that failed midway
+    runs again (a region that already has its demo rows is skipped)."""
+    rng = random.Random(25)
     async with stores.session() as s:
         if await s.scalar(select(Experiment.id).where(Experiment.org_id == org_id,
                                                       Experiment.name == EXPERIMENT_NAME)):
@@ -63,15 +65,14 @@ async def seed(stores: Stores, org_id: str, created_by: str = "system",
             Warehouse.org_id == org_id))).all())
         now = utcnow()
         started = now - timedelta(weeks=WEEKS)
-        exp = Experiment(id=new_id("exp"), org_id=org_id, name=EXPERIMENT_NAME,
-                         kind="interest", share_bp=SHARE_BP, salt=secrets.token_hex(16),
-                         status="running", started_at=started, created_by=created_by)
-        s.add(exp)
-        await s.commit()
+    # the salt and the buyers' ids come from the seeded generator: every install draws the
+    # same groups and shows the same history
+    exp = Experiment(id=new_id("exp"), org_id=org_id, name=EXPERIMENT_NAME,
+                     kind="interest", share_bp=SHARE_BP, salt=f"{rng.getrandbits(128):032x}",
+                     status="running", started_at=started, created_by=created_by)
     offers: dict[str, list[Any]] = {}
     for row in listings:
         offers.setdefault(row[0], []).append(row)
-    rng = random.Random(25)
     per_region: dict[str, tuple[list[Any], list[Any]]] = {}
     counts = {"orders": 0, "buyers": 0}
     for n in range(BUYERS):
@@ -80,7 +81,7 @@ async def seed(stores: Stores, org_id: str, created_by: str = "system",
         if profile is None or not offers.get(market) or house not in houses:
             continue
         region = profile.region_store
-        buyer = new_id("cus")
+        buyer = f"cus_demo{rng.getrandbits(80):020x}"
         group = "holdout" if group_of(exp.salt, buyer, SHARE_BP) == HOLDOUT else "exposed"
         seen = started + timedelta(seconds=rng.uniform(0, (now - started).total_seconds()))
         rows, orders = per_region.setdefault(region, ([], []))
@@ -98,11 +99,17 @@ async def seed(stores: Stores, org_id: str, created_by: str = "system",
             counts["orders"] += 1
     for region, (rows, orders) in per_region.items():
         async with stores.session(region) as r:
+            if await r.scalar(select(Order.id).where(
+                    Order.idempotency_key.like("demo-history-%")).limit(1)) is not None:
+                continue  # written by a seed that stopped before its experiment
             r.add_all(rows)
             for order, events in orders:
                 r.add(order)
                 r.add_all(events)
             await r.commit()
+    async with stores.session() as s:
+        s.add(exp)
+        await s.commit()
     progress(f"analytics: {counts['orders']} simulated orders of {counts['buyers']} demo "
              f"buyers over {WEEKS} weeks, attributed by channel; a running interest holdout "
              f"of {SHARE_BP // 100} % ({exp.id}) with its lift report")
@@ -141,7 +148,7 @@ def _order(rng: random.Random, n: int, buyer: str, region: str, org_id: str, mar
         total_minor=price * qty + shipping, duties_note="Demo history (simulated order)",
         warehouse_id=warehouse_id, delivery_min_days=2, delivery_max_days=8,
         ship_name=f"Demo buyer {n}", ship_street="—", ship_city="—", ship_postal_code="—",
-        ship_country=market, idempotency_key=f"demo-history-{n}-{order_id[-6:]}",
+        ship_country=market, idempotency_key=f"demo-history-{n}-{rng.getrandbits(32):08x}",
         channel=channel, touch=touch, touchpoints=points, created_at=at, updated_at=at)
     events = [OrderEvent(region=region, order_id=order_id, from_status=None,
                          to_status="pending_payment", actor_id=buyer, actor_kind="customer",

@@ -38,6 +38,7 @@ def test_a_typed_link_never_fails_its_bad_parts_are_dropped():
     assert touch_from_link({"via": "external"}) == DIRECT  # only UTM makes a touch external
     assert touch_from_link({"via": "feed", "via_item": "x" * 500}) == Touch("feed")
     assert touch_from_link({"utm_source": "<b>"}) == DIRECT
+    assert touch_from_link({"utm_source": "ann@example.com"}) == DIRECT  # no e-mail kept
 
 
 def test_a_touch_from_a_page_is_checked_whole():

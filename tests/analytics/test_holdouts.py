@@ -8,7 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from chuhai.analytics.experiments import HOLDOUT, group_of
 from chuhai.analytics.models import Experiment, ExperimentAssignment
@@ -131,6 +133,47 @@ async def test_bad_experiments_are_refused_with_codes(stores, settings, app_clie
     assert (hidden.status_code, hidden.json()["code"]) == (404, "experiment_not_found")
     buyer = await make_buyer(stores, settings, "DE")
     assert (await start(app_client, buyer.headers)).status_code == 403
+    # a personalization holdout changes every seller's feed: the platform's alone
+    theirs = await start(app_client, other.tenant.headers, kind="personalization")
+    assert (theirs.status_code, theirs.json()["code"]) == (403, "platform_only")
+
+
+async def test_two_running_experiments_of_a_kind_cannot_coexist_even_when_starts_race(
+        stores, settings, app_client):
+    shop = await make_shop(stores, settings, app_client)
+    first = (await start(app_client, shop.tenant.headers)).json()
+    async with stores.session() as s:  # what a concurrent start would insert
+        s.add(Experiment(id="exp_racer0001", org_id=shop.tenant.org_id, name="race",
+                         kind="interest", share_bp=1000, salt="x", status="running",
+                         created_by="t"))
+        with pytest.raises(IntegrityError):
+            await s.commit()
+        await s.rollback()
+    await app_client.patch(f"/api/experiments/{first['id']}", headers=shop.tenant.headers,
+                           json={"status": "stopped"})
+    again = await start(app_client, shop.tenant.headers)  # a stopped one does not block
+    assert again.status_code == 201, again.text
+
+
+async def test_a_guest_seen_in_two_regions_is_one_buyer_in_the_report(
+        stores, settings, app_client):
+    shop = await make_shop(stores, settings, app_client)
+    slug = await slug_of(stores, shop.tenant.org_id)
+    exp = (await start(app_client, shop.tenant.headers, share=0.5)).json()
+    gid = (await app_client.post("/api/guest")).json()["guest_id"]
+    await app_client.get(f"/shop/{slug}?market=DE")  # eu
+    await app_client.get(f"/shop/{slug}?market=US")  # us
+    app_client.cookies.clear()
+    regions = []
+    for region in ("eu", "us"):
+        async with stores.session(region) as r:
+            if await r.scalar(select(ExperimentAssignment.id).where(
+                    ExperimentAssignment.subject_id == gid)) is not None:
+                regions.append(region)
+    assert regions == ["eu", "us"]
+    lift = (await app_client.get(f"/api/experiments/{exp['id']}/lift",
+                                 headers=shop.tenant.headers)).json()
+    assert sum(lift["assigned"].values()) == 1
 
 
 async def test_the_lift_report_compares_the_groups_paid_orders(stores, settings, app_client):

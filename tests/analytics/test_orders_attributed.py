@@ -108,6 +108,7 @@ async def test_a_bad_touch_is_refused_with_a_code_and_the_cart_is_unchanged(
             ({"channel": "feed", "utm": {"utm_source": "x"}}, "bad_touch"),
             ({"channel": "tv"}, None), ({"channel": "feed", "item_id": "<script>"}, None),
             ({"channel": "external", "utm": {"utm_source": "x" * 101}}, None),
+            ({"channel": "external", "utm": {"utm_source": "ann@example.com"}}, None),
             ({"channel": "feed", "extra": True}, None), ("feed", None)):
         resp = await add(app_client, slug, mia, shop.sku_id, touch)  # type: ignore[arg-type]
         assert resp.status_code == 422, (touch, resp.text)
@@ -181,7 +182,8 @@ async def test_the_channels_report_groups_paid_orders_by_market_week_and_channel
     assert theirs["orders"] == 0
     for query, code in (("model=time_decay", None), ("from=2026-12-01&to=2026-01-01",
                                                      "bad_period"),
-                        ("from=2020-01-01&to=2026-01-01", "bad_period"), ("market=DEU", None)):
+                        ("from=2020-01-01&to=2026-01-01", "bad_period"), ("market=DEU", None),
+                        ("to=9999-12-31", "bad_period"), ("to=0001-01-05", "bad_period")):
         bad = await app_client.get(f"/api/analytics/channels?{query}",
                                    headers=shop.tenant.headers)
         assert bad.status_code == 422, (query, bad.text)

@@ -63,6 +63,9 @@ async def post_events(request: Request, uow: UoW) -> dict[str, Any]:
 def period(start: date | None, end: date | None, today: date) -> tuple[datetime, datetime]:
     """[from, to] as whole UTC days (``to`` included); by default the last 12 weeks."""
     end = end or today
+    if not (date(2000, 1, 1) <= end <= date(2999, 12, 31)) or (
+            start is not None and start < date(2000, 1, 1)):
+        raise InvalidInput("dates must fall between 2000 and 2999", code="bad_period")
     start = start or end - timedelta(weeks=12) + timedelta(days=1)
     if start > end:
         raise InvalidInput("from is after to", code="bad_period")
@@ -111,7 +114,8 @@ async def get_settings(uow: UoW, actor: CurrentActor) -> dict[str, Any]:
 async def patch_settings(body: AttributionSettingsIn, uow: UoW, actor: CurrentActor
                          ) -> dict[str, Any]:
     """Change the windows (whole days, 1–90; views no longer than clicks; they apply to
-    orders placed from now on) or the reporting currency (one the ECB rates convert)."""
+    orders paid from now on — on other nodes within a minute) or the reporting currency
+    (one the ECB rates convert)."""
     actor.require(Perm.SELLING)
     org = await uow.global_.get(Org, actor.org())
     assert org is not None

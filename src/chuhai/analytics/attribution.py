@@ -38,7 +38,9 @@ DEFAULT_CLICK_DAYS = 7
 DEFAULT_VIEW_DAYS = 1
 MAX_WINDOW_DAYS = 90
 _ID = re.compile(r"^[a-z]{2,5}_[A-Za-z0-9_-]{4,34}$")
-_UTM = re.compile(r"^[\w .:/+@-]{1,100}$")
+# Campaign names, not people: no "@", so an e-mail address cannot ride in on a link and be
+# kept with an order (which is not erased with a person).
+_UTM = re.compile(r"^[\w .:/+-]{1,100}$")
 
 # Which engagement events are touchpoints, on which surface, and whether a click or a view.
 EVENT_TOUCH: dict[str, tuple[str, str]] = {

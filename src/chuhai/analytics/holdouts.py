@@ -21,18 +21,19 @@ from typing import Any, cast
 
 import numpy as np
 from sqlalchemy import Table, select
+from sqlalchemy.exc import IntegrityError
 
 from chuhai.accounts.models import Org
 from chuhai.analytics import experiments as rules
 from chuhai.analytics import lift as lift_report
 from chuhai.analytics.experiments import EXPOSED, HOLDOUT
 from chuhai.analytics.models import Experiment, ExperimentAssignment
-from chuhai.checkout.models import Order
+from chuhai.checkout.models import Order, OrderEvent
 from chuhai.checkout.states import OrderStatus
 from chuhai.core.actor import PLATFORM_ORG_ID, Actor, Perm
 from chuhai.core.clock import utcnow
 from chuhai.core.db import Stores, UnitOfWork, unit_of_work
-from chuhai.core.errors import Conflict, DomainError, NotFound
+from chuhai.core.errors import Conflict, DomainError, Forbidden, NotFound
 from chuhai.core.ids import new_id
 from chuhai.core.money import minor_digits
 from chuhai.core.shortcache import ShortCache
@@ -48,9 +49,6 @@ _RUNNING: weakref.WeakKeyDictionary[Stores, ShortCache[str, tuple[Experiment, ..
     weakref.WeakKeyDictionary()
 _RECORDED: OrderedDict[tuple[str, str], None] = OrderedDict()
 MAX_RECORDED = 100_000
-# Orders that were paid (later states included); cancelled-before-payment ones never were.
-PAID_STATES = frozenset({OrderStatus.PAID, OrderStatus.ALLOCATED, OrderStatus.SHIPPED,
-                         OrderStatus.DELIVERED, OrderStatus.RETURNED, OrderStatus.REFUNDED})
 
 
 @dataclass(frozen=True)
@@ -103,14 +101,21 @@ async def enroll(uow: UnitOfWork, subject_id: str | None, region: str | None,
         group = rules.group_of(exp.salt, subject_id, exp.share_bp)
         key = (exp.id, subject_id)
         if key not in _RECORDED:
+            # Only a row seen in the store is remembered: one written by this request is
+            # not committed yet (the page may still roll back), so it is looked for again
+            # next time, and then remembered.
             session = uow.region(region)
-            await session.execute(insert_for(session, table).values(
-                experiment_id=exp.id, subject_id=subject_id, group=group,
-                country=country.upper()[:2], assigned_at=now
-            ).on_conflict_do_nothing(index_elements=["experiment_id", "subject_id"]))
-            _RECORDED[key] = None
-            if len(_RECORDED) > MAX_RECORDED:
-                _RECORDED.popitem(last=False)
+            if await session.scalar(select(ExperimentAssignment.id).where(
+                    ExperimentAssignment.experiment_id == exp.id,
+                    ExperimentAssignment.subject_id == subject_id)) is not None:
+                _RECORDED[key] = None
+                if len(_RECORDED) > MAX_RECORDED:
+                    _RECORDED.popitem(last=False)
+            else:
+                await session.execute(insert_for(session, table).values(
+                    experiment_id=exp.id, subject_id=subject_id, group=group,
+                    country=country.upper()[:2], assigned_at=now
+                ).on_conflict_do_nothing(index_elements=["experiment_id", "subject_id"]))
         if group != HOLDOUT:
             continue
         if exp.kind == "personalization":
@@ -128,27 +133,33 @@ def _forget_running(stores: Stores) -> None:
 
 async def start(stores: Stores, actor: Actor, *, name: str, kind: str = "interest",
                 share: Any = rules.DEFAULT_SHARE) -> Experiment:
-    """A new experiment of the actor's org (the platform's staff: the platform's). One
-    interest experiment per org at a time, and one personalization experiment on the whole
-    platform (it changes a buyer's whole feed)."""
+    """A new experiment of the actor's org (the platform's staff: the platform's). One of
+    each kind per org at a time (a partial unique index holds it under concurrent starts).
+    A personalization holdout changes a buyer's whole feed, every seller's items in it, so
+    only the platform runs one."""
     actor.require(Perm.SELLING)
     kind = rules.check_kind(kind)
     bp = rules.share_bp(share)
     org_id = actor.org()
-    async with stores.session() as s:
-        clash = select(Experiment.id).where(Experiment.status == "running",
-                                            Experiment.kind == kind)
-        if kind == "interest":
-            clash = clash.where(Experiment.org_id == org_id)
-        other = await s.scalar(clash)
-        if other is not None:
-            raise Conflict(f"experiment {other} of this kind is running; stop it first",
+    if kind == "personalization" and org_id != PLATFORM_ORG_ID:
+        raise Forbidden("a personalization holdout changes every seller's feed: only the "
+                        "platform's staff run one", code="platform_only")
+    running_one = Conflict(f"a {kind} experiment is running; stop it first",
                            code="experiment_running")
+    async with stores.session() as s:
+        if await s.scalar(select(Experiment.id).where(
+                Experiment.status == "running", Experiment.kind == kind,
+                Experiment.org_id == org_id)) is not None:
+            raise running_one
         exp = Experiment(id=new_id("exp"), org_id=org_id, name=name[:120], kind=kind,
                          share_bp=bp, salt=secrets.token_hex(16), status="running",
                          started_at=utcnow(), created_by=actor.subject_id)
         s.add(exp)
-        await s.commit()
+        try:
+            await s.commit()
+        except IntegrityError:  # a concurrent start won
+            await s.rollback()
+            raise running_one from None
         await s.refresh(exp)
     _forget_running(stores)
     return exp
@@ -210,33 +221,31 @@ async def reporting_currency(stores: Stores, org_id: str) -> str:
 
 async def outcomes(stores: Stores, exp: Experiment, fx: RateTable, currency: str,
                    now: datetime | None = None) -> tuple[list[Outcome], dict[str, int]]:
-    """Every assigned buyer with their paid orders (the org's, or any seller's for the
-    platform's experiment) placed while the experiment ran, GMV in ``currency`` at the ECB
-    rate of the order's day. Also counts who was left out and why."""
+    """Every assigned buyer, once, with their orders paid while the experiment ran (the
+    org's, or any seller's for the platform's; gross: whatever happened to them after), GMV
+    in ``currency`` at the ECB rate of the payment day. A guest who browsed markets of two
+    regions has a row in each: the same buyer (their group is the same hash), counted once.
+    Also counts who was left out and why."""
     end = exp.stopped_at or now or utcnow()
-    out: list[Outcome] = []
     left_out = {"no_personalization_consent": 0, "unconverted_currency": 0}
+    groups: dict[str, str] = {}
+    home: dict[str, tuple[str, str]] = {}  # subject -> (region, country) of their first row
+    per: dict[str, list[Decimal]] = {}
     for region in stores.regions:
-        async with unit_of_work(stores) as uow:
-            r = uow.region(region)
-            assigned = (await r.execute(
-                select(ExperimentAssignment.subject_id, ExperimentAssignment.group,
-                       ExperimentAssignment.country)
-                .where(ExperimentAssignment.experiment_id == exp.id))).all()
-            groups = {row[0]: row[1] for row in assigned}
-            countries = {row[0]: row[2] for row in assigned}
-            if not groups:
-                continue
-            q = select(Order.buyer_id, Order.total_minor, Order.currency,
-                       Order.created_at).where(
-                Order.status.in_([str(s) for s in PAID_STATES]),
-                Order.created_at >= exp.started_at, Order.created_at <= end)
+        async with stores.session(region) as r:
+            for subject, group, country in (await r.execute(
+                    select(ExperimentAssignment.subject_id, ExperimentAssignment.group,
+                           ExperimentAssignment.country)
+                    .where(ExperimentAssignment.experiment_id == exp.id))).all():
+                groups.setdefault(subject, group)
+                home.setdefault(subject, (region, country))
+            q = (select(Order.buyer_id, Order.total_minor, Order.currency, OrderEvent.at)
+                 .join(OrderEvent, OrderEvent.order_id == Order.id)
+                 .where(OrderEvent.to_status == OrderStatus.PAID,
+                        OrderEvent.at >= exp.started_at, OrderEvent.at <= end))
             if exp.org_id != PLATFORM_ORG_ID:
                 q = q.where(Order.org_id == exp.org_id)
-            per: dict[str, list[Decimal]] = {}
             for buyer, total, cur, at in (await r.execute(q)).all():
-                if buyer not in groups:
-                    continue
                 try:
                     amount = fx.convert(Decimal(total).scaleb(-minor_digits(cur)), cur,
                                         currency, at.date())
@@ -246,21 +255,27 @@ async def outcomes(stores: Stores, exp: Experiment, fx: RateTable, currency: str
                 acc = per.setdefault(buyer, [Decimal(0), Decimal(0)])
                 acc[0] += 1
                 acc[1] += amount
-            if exp.kind == "personalization":
-                keep = await _consenting(uow, region, countries)
-                left_out["no_personalization_consent"] += len(groups) - len(keep)
-                groups = {k: v for k, v in groups.items() if k in keep}
-            for subject, group in groups.items():
-                acc = per.get(subject, [Decimal(0), Decimal(0)])
-                out.append(Outcome(subject, group, int(acc[0]), float(acc[1])))
+    if exp.kind == "personalization":
+        keep = await _consenting(stores, home)
+        left_out["no_personalization_consent"] = len(groups) - len(keep)
+        groups = {k: v for k, v in groups.items() if k in keep}
+    out = []
+    for subject, group in groups.items():
+        acc = per.get(subject, [Decimal(0), Decimal(0)])
+        out.append(Outcome(subject, group, int(acc[0]), float(acc[1])))
     return out, left_out
 
 
-async def _consenting(uow: UnitOfWork, region: str, countries: dict[str, str]) -> set[str]:
-    """Who allows personalization now, under the law of the country they were enrolled in."""
-    return {subject for subject, country in countries.items()
-            if await consent.allowed(uow, subject_id=subject, region=region,
-                                     country=country, purpose="personalization")}
+async def _consenting(stores: Stores, home: dict[str, tuple[str, str]]) -> set[str]:
+    """Who allows personalization now, under the law of the country they were enrolled in
+    (read in the region that holds their consent ledger)."""
+    keep = set()
+    async with unit_of_work(stores) as uow:
+        for subject, (region, country) in home.items():
+            if await consent.allowed(uow, subject_id=subject, region=region, country=country,
+                                     purpose="personalization"):
+                keep.add(subject)
+    return keep
 
 
 async def lift(stores: Stores, exp: Experiment, fx: RateTable,

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chuhai.core.clock import UTCDateTime, utcnow
@@ -84,6 +93,10 @@ class Experiment(GlobalBase):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(40), info=PSEUDONYMOUS_ID)
+    # one running experiment of a kind per org, even under concurrent starts
+    __table_args__ = (Index("uq_experiments_running", "org_id", "kind", unique=True,
+                            postgresql_where=text("status = 'running'"),
+                            sqlite_where=text("status = 'running'")),)
 
 
 class ExperimentAssignment(RegionalBase):

@@ -17,7 +17,7 @@ from chuhai.core.text import SafeModel
 
 _Id = Annotated[str, Field(pattern=ID_PATTERN)] | None
 _Utm = Annotated[str, Field(min_length=1, max_length=MAX_UTM,
-                            pattern=r"^[\w .:/+@-]{1,100}$")] | None
+                            pattern=r"^[\w .:/+-]{1,100}$")] | None
 
 
 class EventIn(BaseModel):
@@ -95,6 +95,8 @@ class ChannelsOut(BaseModel):
     rows: list[ChannelRowOut]
     groups: list[ChannelGroupOut]
     unconverted_currencies: list[str]
+    truncated: bool = Field(description="More orders than one report reads: ask for a "
+                                        "shorter period")
     fx_note: str
 
 

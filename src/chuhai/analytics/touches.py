@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chuhai.accounts.models import Org
+from chuhai.accounts.models import Customer, Org
 from chuhai.analytics.attribution import (
     DEFAULT_CLICK_DAYS,
     DEFAULT_VIEW_DAYS,
@@ -77,10 +77,13 @@ async def path_of(stores: Stores, session: AsyncSession, order: Order
     """The order's touchpoints (oldest first, closed by its last touch), read in
     ``session`` — the transaction on the buyer's region that marks the order paid; None
     without analytics consent (or for a market chuhai has no rules for: nothing to ask)."""
-    if get_profile(order.market) is None:
+    # whose law decides: the customer's home country, as when their events were kept
+    country = await session.scalar(select(Customer.home_country).where(
+        Customer.id == order.buyer_id)) or order.market
+    if get_profile(country) is None:
         return None
-    if not await consent.allowed_in(session, subject_id=order.buyer_id,
-                                    country=order.market, purpose="analytics"):
+    if not await consent.allowed_in(session, subject_id=order.buyer_id, country=country,
+                                    purpose="analytics"):
         return None
     click_days, view_days = await windows(stores, order.org_id)
     at, e = order.created_at, AnalyticsEvent

@@ -98,8 +98,11 @@ async def checkout_cart(stores: Stores, actor: Actor, shop: Shop, data: CartChec
     async with stores.session() as s:
         await s.execute(delete(CartLine).where(CartLine.reservation_id.in_(holds))
                         .execution_options(synchronize_session=False))
-        await s.execute(update(Cart).where(Cart.org_id == shop.org_id,
-                                           Cart.buyer_id == buyer_id).values(touch=None)
-                        .execution_options(synchronize_session=False))
+        # the next order starts from nothing — unless a line was added meanwhile (another
+        # tab): then the touch is that line's
+        await s.execute(update(Cart).where(
+            Cart.org_id == shop.org_id, Cart.buyer_id == buyer_id,
+            ~select(CartLine.id).where(CartLine.cart_id == Cart.id).exists()
+        ).values(touch=None).execution_options(synchronize_session=False))
         await s.commit()
     return order

@@ -46,9 +46,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_experiments')),
     )
     op.create_index(op.f('ix_experiments_org_id'), 'experiments', ['org_id'])
+    op.create_index('uq_experiments_running', 'experiments', ['org_id', 'kind'], unique=True,
+                    postgresql_where=sa.text("status = 'running'"),
+                    sqlite_where=sa.text("status = 'running'"))
 
 
 def downgrade() -> None:
+    op.drop_index('uq_experiments_running', table_name='experiments')
     op.drop_index(op.f('ix_experiments_org_id'), table_name='experiments')
     op.drop_table('experiments')
     with op.batch_alter_table('orgs') as batch:
