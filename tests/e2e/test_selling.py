@@ -1,6 +1,7 @@
 """In Chromium: the host starts the demo's drop, a buyer in Germany buys in two clicks
 (Buy, Pay) with the hold countdown showing; the host starts the auction and a buyer in the
-US bids; the order shows in the console. The host's drop and auction lines show each start
+US bids; the order shows in the console, and the host's sales counters move within a
+second or two of the payment. The host's drop and auction lines show each start
 at once, without a reload."""
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def _buyer(browser, server, room_id, email, market, lang):
 
 def test_buy_during_a_drop_and_bid_in_an_auction(server, browser):
     host, room_id = _owner_console(browser, server)
+    host.locator("#room-sales").wait_for()  # the room's sales, read every second while live
+    sold_before = int(host.locator("#orders-count").inner_text())
     host.get_by_label("Drop countdown (seconds)").fill("1")
     host.get_by_role("button", name="Start drop").click()
     host.locator("#offers li[data-drop]").wait_for()
@@ -73,6 +76,12 @@ def test_buy_during_a_drop_and_bid_in_an_auction(server, browser):
     # The room hears the new stock from the server's ticker (at most twice a second).
     left = de("%(left)s of %(total)s left") % {"left": "49", "total": "50"}
     lena.locator("[data-drop] [data-remaining]", has_text=left).wait_for(timeout=5000)
+    # the host's counters move within a second or two of the payment, per SKU with the
+    # stock left in each warehouse
+    expect(host.locator("#orders-count")).to_have_text(str(sold_before + 1), timeout=5000)
+    anc = host.locator("#sku-sales tr", has_text="SW-ANC1").first
+    expect(anc).to_contain_text("DE-1")
+    assert host.locator("#gmv").inner_text() not in ("", "—")
 
     host.get_by_role("button", name="Start auction").click()
     host.locator("#offers li[data-auction]").wait_for()

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 
 from chuhai.accounts.models import Org
-from chuhai.analytics import holdouts, reports, service, touches
+from chuhai.analytics import holdouts, reports, room_sales, service, touches
 from chuhai.analytics.attribution import check_windows
 from chuhai.analytics.events import parse_batch
 from chuhai.analytics.models import Experiment
@@ -24,6 +24,7 @@ from chuhai.analytics.schemas import (
     ExperimentLiftOut,
     ExperimentOut,
     ExperimentStatusIn,
+    RoomSalesOut,
 )
 from chuhai.core.actor import PLATFORM_ORG_ID, Perm
 from chuhai.core.errors import InvalidInput
@@ -178,3 +179,16 @@ async def experiment_lift(exp_id: ExpId, request: Request, actor: CurrentActor
     exp = await holdouts.get(stores, actor, exp_id)
     return await holdouts.lift(stores, exp, rulebook(stores.settings.data_dir).fx)
 
+
+
+@router.get("/rooms/{room_id}/sales", response_model=RoomSalesOut)
+async def get_room_sales(room_id: Annotated[str, Path(max_length=40)], request: Request,
+                         actor: CurrentActor) -> dict[str, Any]:
+    """A room's sales so far — for the host console, which asks every second while the room
+    is live: paid orders, units and GMV per SKU (gross, and net of cancellations, refunds
+    and returns) in the reporting currency at the ECB rate of each payment day, and the
+    units left in each warehouse. Counts and sums only."""
+    stores = request.app.state.stores
+    await limit(request, f"room-sales:{actor.subject_id}", 240, 60)
+    return await room_sales.room_sales(stores, actor, room_id,
+                                       rulebook(stores.settings.data_dir).fx)

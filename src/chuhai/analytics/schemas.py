@@ -183,3 +183,38 @@ class ExperimentLiftOut(BaseModel):
     fx_note: str
     report: LiftReportOut | None = Field(description="None while a group is still empty")
     reason: LiftReasonOut | None
+
+
+class StockLeftOut(BaseModel):
+    warehouse: str
+    on_hand: int
+    available: int = Field(description="On hand less the units held in carts and drops and "
+                                       "reserved for orders")
+
+
+class SkuSalesOut(BaseModel):
+    sku_id: str
+    code: str
+    title: str
+    orders: int
+    units: int
+    gmv_gross: str
+    gmv_net: str
+    stock: list[StockLeftOut]
+
+
+class RoomSalesOut(BaseModel):
+    room_id: str
+    status: str
+    currency: str = Field(description="The seller's reporting currency")
+    orders: int = Field(description="Paid orders of the room (gross)")
+    net_orders: int = Field(description="Paid orders not since cancelled, refunded or "
+                                        "returned")
+    units: int
+    gmv_gross: str
+    gmv_net: str
+    by_currency: dict[str, str] = Field(description="Gross GMV in each order currency")
+    unconverted_currencies: list[str]
+    skus: list[SkuSalesOut]
+    as_of: str
+    fx_note: str

@@ -68,14 +68,30 @@ async function create(form) {
   }
 }
 
+// The room's sales as they happen (GET /api/rooms/{id}/sales): every second while live, the
+// counters and a line per SKU with what is left in each warehouse.
 async function orderTiles() {
   try {
-    const orders = (await api("GET", "/api/orders")).filter((o) => o.room_id === cfg.room && !["cancelled", "refunded", "pending_payment"].includes(o.status));
-    $("orders-count").textContent = orders.length;
-    const gmv = {};
-    for (const o of orders) gmv[o.currency] = (gmv[o.currency] || 0) + Number(o.total);
-    $("gmv").textContent = Object.entries(gmv).map(([c, v]) => money(v.toFixed(2), c)).join(" · ") || "—";
-  } catch { /* no orders permission: the tile stays empty */ }
+    const s = await api("GET", `/api/rooms/${cfg.room}/sales`);
+    $("orders-count").textContent = s.net_orders;
+    $("gmv").textContent = money(s.gmv_net, s.currency);
+    const box = $("room-sales");
+    if (!box) return;
+    box.hidden = false;
+    $("sku-sales").replaceChildren(...s.skus.map((k) => {
+      const tr = document.createElement("tr");
+      const left = k.stock.map((w) => `${w.warehouse} ${w.available}`).join(" · ") || "—";
+      for (const [i, text] of [`${k.code} — ${k.title}`, k.orders, k.units, money(k.gmv_net, s.currency), left].entries()) {
+        const td = document.createElement(i === 0 ? "th" : "td");
+        if (i === 0) td.scope = "row";
+        td.textContent = text;
+        tr.append(td);
+      }
+      tr.dataset.sku = k.sku_id;
+      return tr;
+    }));
+    $("sales-note").textContent = _("GMV is what buyers paid (delivery, duties and taxes included), net of cancellations, refunds and returns; gross %(gross)s. The SKU lines count the goods alone. In %(currency)s at the ECB reference rate of each payment date.", { gross: money(s.gmv_gross, s.currency), currency: s.currency });
+  } catch { /* no orders permission: the tiles stay empty */ }
 }
 
 window.addEventListener("chuhai:drop", (e) => { state.drops.set(e.detail.drop.id, e.detail.drop); markLine(e.detail.drop); renderOffers(); });
@@ -86,5 +102,5 @@ document.addEventListener("click", (e) => {
 });
 document.querySelectorAll("form.js-create").forEach((form) => form.addEventListener("submit", (e) => { e.preventDefault(); create(form); }));
 if (cfg.room) loadOffers(cfg.room, state, renderOffers);
-if ($("orders-count")) { orderTiles(); setInterval(orderTiles, 5000); }
+if ($("orders-count")) { orderTiles(); setInterval(orderTiles, $("room-sales")?.dataset.status === "live" ? 1000 : 5000); }
 window.chuhaiSellingReady = true;
