@@ -9,7 +9,9 @@ from decimal import Decimal
 
 from chuhai.analytics.room_sales import Sold, tally
 from chuhai.crossborder.fx import RateTable
+from tests.analytics.test_orders_attributed import add, checkout_and_pay
 from tests.factories import ADDRESSES, buy_from_drop, make_buyer, make_shop
+from tests.shop.test_cart_api import slug_of
 
 WHEN = "2031-03-01T18:00:00Z"
 
@@ -29,6 +31,7 @@ def test_the_tally_counts_gross_and_net_per_sku_in_one_currency():
     out = tally(orders, fx, "EUR")
     assert (out["orders"], out["net_orders"], out["units"]) == (3, 2, 4)
     assert out["gmv_gross"] == "44.90" and out["gmv_net"] == "24.90"  # 24.90 + 25 USD/1.25
+    assert out["aov_net"] == "12.45"  # 24.90 over the two orders not undone
     assert out["skus"]["sku_a"] == {"orders": 2, "units": 3, "gmv_gross": "40.00",
                                     "gmv_net": "20.00"}
     assert out["unconverted_currencies"] == ["KWD"]  # counted, not converted
@@ -57,14 +60,23 @@ async def test_the_host_sees_the_rooms_sales_and_the_stock_left(stores, settings
     for _ in range(2):
         buyer = await make_buyer(stores, settings, "DE")
         await buy_from_drop(app_client, started.json(), buyer, ADDRESSES["DE"])
+    # a buyer who had bought from the shop before comes back in the room
+    regular = await make_buyer(stores, settings, "DE")
+    slug = await slug_of(stores, shop.tenant.org_id)
+    await add(app_client, slug, regular, shop.sku_id, {"channel": "browse"})
+    await checkout_and_pay(app_client, slug, regular)
+    await buy_from_drop(app_client, started.json(), regular, ADDRESSES["DE"])
     after = (await app_client.get(f"/api/rooms/{room_id}/sales", headers=h)).json()
-    assert (after["orders"], after["net_orders"], after["units"]) == (2, 2, 2)
+    assert (after["orders"], after["net_orders"], after["units"]) == (3, 3, 3)
+    assert after["buyers"] == {"new": 2, "returning": 1}
     assert after["currency"] == "CNY" and Decimal(after["gmv_net"]) > 0
+    assert Decimal(after["aov_net"]) == (Decimal(after["gmv_net"]) / 3).quantize(
+        Decimal("0.01"))
     sku = after["skus"][0]
-    assert (sku["orders"], sku["units"]) == (2, 2)
-    # the drop's three units were set aside from a warehouse when it was made
+    assert (sku["orders"], sku["units"]) == (3, 3)
+    # the drop's three units were set aside when it was made; the cart order took one more
     left = {w["warehouse"]: w["available"] for w in sku["stock"]}
-    assert sum(left.values()) == sum(available.values()) - 3
+    assert sum(left.values()) == sum(available.values()) - 4
 
     other = await make_shop(stores, settings, app_client)
     hidden = await app_client.get(f"/api/rooms/{room_id}/sales", headers=other.tenant.headers)

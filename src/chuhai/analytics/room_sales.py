@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from chuhai.analytics.holdouts import reporting_currency
 from chuhai.catalog.models import Product, Sku
@@ -85,6 +85,7 @@ def tally(orders: Iterable[Sold], fx: RateTable, currency: str) -> dict[str, Any
         "currency": currency, "orders": n_orders, "net_orders": net_orders,
         "units": n_units, "gmv_gross": str(gross.quantize(step)),
         "gmv_net": str(net.quantize(step)),
+        "aov_net": str((net / net_orders).quantize(step)) if net_orders else None,
         "by_currency": {c: str(Decimal(m).scaleb(-minor_digits(c))) for c, m in
                         sorted(by_currency.items())},
         "unconverted_currencies": sorted(unconverted),
@@ -105,18 +106,32 @@ async def room_sales(stores: Stores, actor: Actor, room_id: str, fx: RateTable
         slot_products = list((await s.scalars(select(RoomSlot.product_id).where(
             RoomSlot.room_id == room_id))).all())
     sold: list[Sold] = []
+    buyers = {"new": 0, "returning": 0}
     for region in stores.regions:
         async with stores.session(region) as r:
             rows = (await r.execute(
                 select(Order.status, Order.currency, OrderEvent.at, Order.items,
-                       Order.total_minor)
+                       Order.total_minor, Order.buyer_id)
                 .join(OrderEvent, OrderEvent.order_id == Order.id)
                 .where(Order.room_id == room_id, Order.org_id == room.org_id,
                        OrderEvent.to_status == OrderStatus.PAID))).all()
-        sold += [Sold(st, cur, at, list(items or []), int(total))
-                 for st, cur, at, items, total in rows]
+            sold += [Sold(st, cur, at, list(items or []), int(total))
+                     for st, cur, at, items, total, _ in rows]
+            first: dict[str, datetime] = {}
+            for *_, at, _items, _total, buyer in rows:
+                first[buyer] = min(at, first.get(buyer, at))
+            if first:  # counted here, in the buyers' region: only the two numbers leave
+                earlier = dict((await r.execute(
+                    select(Order.buyer_id, func.min(OrderEvent.at))
+                    .join(OrderEvent, OrderEvent.order_id == Order.id)
+                    .where(Order.org_id == room.org_id, Order.buyer_id.in_(list(first)),
+                           OrderEvent.to_status == OrderStatus.PAID)
+                    .group_by(Order.buyer_id))).all())
+                for buyer, at in first.items():
+                    buyers["returning" if earlier.get(buyer, at) < at else "new"] += 1
     currency = await reporting_currency(stores, room.org_id)
     out = tally(sold, fx, currency)
+    out["buyers"] = buyers
     out["skus"] = await _with_stock(stores, room.org_id, out["skus"], slot_products)
     out.update({"room_id": room_id, "status": room.status, "as_of": utcnow().isoformat(),
                 "fx_note": "converted at the ECB reference rate of each order's payment "

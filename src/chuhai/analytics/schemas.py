@@ -213,6 +213,9 @@ class RoomSalesOut(BaseModel):
     units: int
     gmv_gross: str
     gmv_net: str
+    aov_net: str | None = Field(description="Average order value: net GMV per net order")
+    buyers: dict[str, int] = Field(description="Buyers of the room who had paid the seller "
+                                   "before (returning) or not (new)")
     by_currency: dict[str, str] = Field(description="Gross GMV in each order currency")
     unconverted_currencies: list[str]
     skus: list[SkuSalesOut]

@@ -90,6 +90,8 @@ async function orderTiles() {
       tr.dataset.sku = k.sku_id;
       return tr;
     }));
+    $("sales-buyers").textContent = s.aov_net === null ? "" : _("Average order %(aov)s · %(new)s new and %(returning)s returning buyers", {
+      aov: money(s.aov_net, s.currency), new: s.buyers.new, returning: s.buyers.returning });
     $("sales-note").textContent = _("GMV is what buyers paid (delivery, duties and taxes included), net of cancellations, refunds and returns; gross %(gross)s. The SKU lines count the goods alone. In %(currency)s at the ECB reference rate of each payment date.", { gross: money(s.gmv_gross, s.currency), currency: s.currency });
   } catch { /* no orders permission: the tiles stay empty */ }
 }
