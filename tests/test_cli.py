@@ -79,6 +79,17 @@ def test_migrate_then_seed_demo_twice_is_idempotent(env):
     text = runner.invoke(app, ["analytics", "lift", "--experiment", exp_id])
     assert text.exit_code == 0 and "delta method" in text.output
     assert runner.invoke(app, ["analytics", "lift"]).exit_code == 1  # name one of the two
+    # the history is rolled up: the seller's funnel reads it
+    funnel = runner.invoke(app, ["analytics", "funnel", "--org", "sonicwave", "--json"])
+    assert funnel.exit_code == 0, funnel.output
+    steps = {s["step"]: s["count"] for s in json.loads(funnel.output)["steps"]}
+    assert steps["paid"] >= 300 and steps["checkouts"] >= steps["paid"]
+    shown = runner.invoke(app, ["analytics", "funnel", "--org", "sonicwave", "--market", "DE"])
+    assert shown.exit_code == 0 and "paid" in shown.output and "AOV" in shown.output
+    assert runner.invoke(app, ["analytics", "rollup", "--json"]).exit_code == 0
+    bad = runner.invoke(app, ["analytics", "funnel", "--org", "sonicwave", "--room", "x",
+                              "--video", "y"])
+    assert bad.exit_code == 1 and "bad_scope" in bad.output
     second = runner.invoke(app, ["seed-demo"])
     assert second.exit_code == 0, second.output
     assert _count_products()[0] == count

@@ -216,10 +216,14 @@ async def run_seed(settings: Settings, progress: Callable[[str], None] = lambda 
             progress("video: a clip of the Buds 2 cut from an ended live room's replay, "
                      "published in its markets")
         from chuhai import demo_history
+        from chuhai.analytics import rollup
         from chuhai.feed import model as feed_model
         from chuhai.feed import training
 
         await demo_history.seed(stores, org.id, progress=progress)
+        done = await rollup.rollup(stores, utcnow() - timedelta(weeks=demo_history.WEEKS + 1))
+        progress(f"analytics: funnel rolled up, {done['hours']} hours ({done['rows']} rows); "
+                 "the worker adds each hour as it ends")
 
         if feed_model.loaded(stores.settings.data_dir) is None:
             trained = await training.train(stores)

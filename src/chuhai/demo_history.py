@@ -20,13 +20,13 @@ from typing import Any
 from sqlalchemy import select
 
 from chuhai.analytics.experiments import HOLDOUT, group_of
-from chuhai.analytics.models import Experiment, ExperimentAssignment
+from chuhai.analytics.models import EventHour, Experiment, ExperimentAssignment
 from chuhai.catalog.models import Listing, Sku
 from chuhai.checkout.models import Order, OrderEvent
 from chuhai.core.clock import utcnow
 from chuhai.core.db import Stores
 from chuhai.core.ids import new_id
-from chuhai.inventory.models import Warehouse
+from chuhai.inventory.models import Reservation, Warehouse
 from chuhai.markets.profiles import get_profile
 
 EXPERIMENT_NAME = "Interest holdout: do the feed, videos and live add demand?"
@@ -108,6 +108,9 @@ async def seed(stores: Stores, org_id: str, created_by: str = "system",
                 r.add_all(events)
             await r.commit()
     async with stores.session() as s:
+        s.add_all(_upstream(rng, [o for _, orders in per_region.values() for o, _ in orders],
+                            buyers_of={o.id: o.buyer_id for _, orders in per_region.values()
+                                       for o, _ in orders}))
         s.add(exp)
         await s.commit()
     progress(f"analytics: {counts['orders']} simulated orders of {counts['buyers']} demo "
@@ -161,3 +164,33 @@ def _order(rng: random.Random, n: int, buyer: str, region: str, org_id: str, mar
                                  to_status="delivered", actor_id="system",
                                  actor_kind="system", at=delivered, reason="demo history"))
     return order, events
+
+
+def _upstream(rng: random.Random, orders: list[Order], buyers_of: dict[str, str]
+              ) -> list[Any]:
+    """What came before the orders, for the funnel: anonymous hourly counts of impressions,
+    views and clicks of each ordered product in its hour, and the holds (cart lines) —
+    the one each order converted, and others left to lapse."""
+    counts: dict[tuple[datetime, str, str, str], int] = {}
+    holds: list[Any] = []
+    for o in orders:
+        hour = o.created_at.replace(minute=0, second=0, microsecond=0)
+        item = o.items[0]
+        for kind, low, high in (("feed.impression", 25, 70), ("product.view", 6, 16),
+                                ("feed.click", 2, 6)):
+            key = (hour, o.market, str(item["product_id"]), kind)
+            counts[key] = counts.get(key, 0) + rng.randint(low, high)
+        for lapsed in range(rng.choices((0, 1, 2), weights=(50, 35, 15))[0] + 1):
+            holds.append(Reservation(
+                id=new_id("res"), org_id=o.org_id, sku_id=item["sku_id"],
+                warehouse_id=o.warehouse_id, market=o.market, buyer_id=buyers_of[o.id],
+                buyer_region=o.region, quantity=int(item["quantity"]),
+                price_minor=int(item["unit_price_minor"]), currency=o.currency,
+                status="converted" if lapsed == 0 else "expired", source="cart",
+                expires_at=o.created_at + timedelta(minutes=15),
+                idempotency_key=f"demo-hold-{rng.getrandbits(48):012x}",
+                order_id=o.id if lapsed == 0 else None,
+                settled_at=o.created_at + timedelta(minutes=3 if lapsed == 0 else 15),
+                created_at=o.created_at - timedelta(minutes=rng.uniform(1, 600))))
+    return [EventHour(hour=h, market=m, item_id=i, type=t, count=n)
+            for (h, m, i, t), n in counts.items()] + holds

@@ -1,8 +1,11 @@
 """The seller's analytics page in Chromium: the demo's eight weeks of orders drawn per week
 and channel group (interest, search, direct) with Apache ECharts, the note on the exchange
-rate, the attribution settings, and the running interest holdout with its lift report."""
+rate, the attribution settings, the running interest holdout with its lift report, and the
+shop's funnel from the hourly rollup with its CSV."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -28,6 +31,15 @@ def test_the_seller_sees_orders_by_channel_and_the_holdouts_lift(server, browser
     assert "running" in exp.inner_text() and "Held out" in exp.inner_text()
     assert "delta method" in exp.inner_text()
     assert page.locator("#click_days").input_value() == "7"
+    # the funnel, from the hourly rollup of the demo's history: six steps, paid orders
+    page.locator("#funnel-table tbody tr").nth(5).wait_for()
+    paid = page.locator("#funnel-table tbody tr").nth(5).locator("td").first.inner_text()
+    assert int(paid.replace(",", "")) >= 300
+    assert "average order" in page.locator("#funnel-summary").inner_text()
+    with page.expect_download() as got:
+        page.locator("[data-csv=funnel-table]").click()
+    csv = Path(got.value.path()).read_text(encoding="utf-8")
+    assert csv.startswith('"Step","Count"') and '"Paid"' in csv
     # another credit model and GMV instead of orders redraw the same chart
     page.locator("#model").select_option("position")
     page.locator("#measure").select_option("gmv")

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 
 from chuhai.accounts.models import Org
-from chuhai.analytics import holdouts, reports, room_sales, service, touches
+from chuhai.analytics import funnel, holdouts, reports, room_sales, service, touches
 from chuhai.analytics.attribution import check_windows
 from chuhai.analytics.events import parse_batch
 from chuhai.analytics.models import Experiment
@@ -24,6 +24,7 @@ from chuhai.analytics.schemas import (
     ExperimentLiftOut,
     ExperimentOut,
     ExperimentStatusIn,
+    FunnelOut,
     RoomSalesOut,
 )
 from chuhai.core.actor import PLATFORM_ORG_ID, Perm
@@ -192,3 +193,27 @@ async def get_room_sales(room_id: Annotated[str, Path(max_length=40)], request: 
     await limit(request, f"room-sales:{actor.subject_id}", 240, 60)
     return await room_sales.room_sales(stores, actor, room_id,
                                        rulebook(stores.settings.data_dir).fx)
+
+
+@router.get("/analytics/funnel", response_model=FunnelOut, response_model_by_alias=True)
+async def get_funnel(
+        request: Request, actor: CurrentActor,
+        scope: Literal["all", "room", "video", "product"] = "all",
+        id_: Annotated[str | None, Query(alias="id", max_length=40)] = None,
+        market: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
+        from_: Annotated[date | None, Query(alias="from")] = None,
+        to: date | None = None,
+) -> dict[str, Any]:
+    """The funnel — impressions → views → clicks → cart adds → checkouts → paid, with each
+    step's conversion — of the org in a market (``scope=all``), or of one of its rooms,
+    videos or products (``scope=…&id=…``); GMV gross and net of cancellations, refunds and
+    returns, average order value, in the reporting currency at the ECB rate of each hour's
+    day. Read from the hourly rollup; each figure's definition comes with it."""
+    actor.require(Perm.REPORTS_READ)
+    start, end = period(from_, to, datetime.now(UTC).date())
+    stores = request.app.state.stores
+    org_id = actor.org()
+    return await funnel.report(
+        stores, org_id, start, end, market=market.upper() if market else None, scope=scope,
+        scope_id=id_, fx=rulebook(stores.settings.data_dir).fx,
+        currency=await holdouts.reporting_currency(stores, org_id))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Date,
     ForeignKey,
@@ -115,3 +116,56 @@ class ExperimentAssignment(RegionalBase):
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow,
                                                   info=NOT_PERSONAL)
     __table_args__ = (UniqueConstraint("experiment_id", "subject_id"),)
+
+
+class EventHour(GlobalBase):
+    """How many events of a type an item (video, room or product) had in an hour in a
+    market — nobody's: what the hourly funnel rollup reads (never the raw events)."""
+
+    __tablename__ = "event_hours"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime)
+    market: Mapped[str] = mapped_column(String(2))
+    item_id: Mapped[str] = mapped_column(String(40))
+    type: Mapped[str] = mapped_column(String(24))
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+    __table_args__ = (UniqueConstraint("hour", "market", "item_id", "type"),
+                      Index("ix_event_hours_hour", "hour"))
+
+
+class FunnelHour(GlobalBase):
+    """One hour of one scope's funnel (a room, a video or a product of an org, in a market):
+    the counts of each step and the money paid, per order currency (converted when read, at
+    the ECB rate of the hour's day). Built by ``analytics.rollup``, replaced whole when an
+    hour is rolled up again — nobody's."""
+
+    __tablename__ = "funnel_hours"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime)
+    org_id: Mapped[str] = mapped_column(String(40))
+    market: Mapped[str] = mapped_column(String(2))
+    scope: Mapped[str] = mapped_column(String(8))  # room | video | product
+    scope_id: Mapped[str] = mapped_column(String(40))
+    impressions: Mapped[int] = mapped_column(BigInteger, default=0)
+    views: Mapped[int] = mapped_column(BigInteger, default=0)
+    clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+    cart_adds: Mapped[int] = mapped_column(BigInteger, default=0)
+    checkouts: Mapped[int] = mapped_column(BigInteger, default=0)
+    paid: Mapped[int] = mapped_column(BigInteger, default=0)
+    kept: Mapped[int] = mapped_column(BigInteger, default=0)  # paid, not since undone
+    # order currency -> [gross minor units, net of cancellations, refunds and returns]
+    money: Mapped[dict[str, list[int]]] = mapped_column(JSON, default=dict)
+    __table_args__ = (UniqueConstraint("hour", "org_id", "market", "scope", "scope_id"),
+                      Index("ix_funnel_hours_org_hour", "org_id", "hour"))
+
+
+class RollupLock(GlobalBase):
+    """Who is rolling up now, until when: a second run waits its turn (``rollup_running``)
+    instead of counting the same hours at once; a holder that died lapses."""
+
+    __tablename__ = "rollup_locks"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(40))
+    until: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -221,3 +221,27 @@ class RoomSalesOut(BaseModel):
     skus: list[SkuSalesOut]
     as_of: str
     fx_note: str
+
+
+class FunnelStepOut(BaseModel):
+    step: str
+    count: int
+    conversion: float | None = Field(description="This step over the one before")
+    definition: str
+
+
+class FunnelOut(BaseModel):
+    scope: str
+    scope_id: str | None
+    market: str | None
+    from_: str = Field(alias="from")
+    to: str
+    hours: int = Field(description="Hours of the period with any activity")
+    currency: str
+    steps: list[FunnelStepOut]
+    gmv_gross: str
+    gmv_net: str
+    aov: str | None
+    unconverted_currencies: list[str]
+    definitions: dict[str, str]
+    source: str

@@ -15,7 +15,7 @@ from typing import cast
 from sqlalchemy import Table
 
 from chuhai.analytics.events import Event
-from chuhai.analytics.models import AnalyticsCount, AnalyticsEvent, ItemCount
+from chuhai.analytics.models import AnalyticsCount, AnalyticsEvent, EventHour, ItemCount
 from chuhai.core.clock import utcnow
 from chuhai.core.db import UnitOfWork
 from chuhai.core.sql import insert_for
@@ -50,7 +50,28 @@ async def record(uow: UnitOfWork, events: list[Event], *, market: str,
         (e.type, e.room_id or "", e.product_id or "") for e in events if not e.video_id))
     await _count_items(uow, market, now.date(), Counter(
         (e.type, e.item_id or "") for e in events if e.item_id))
+    await _count_hours(uow, market, now.replace(minute=0, second=0, microsecond=0), Counter(
+        (e.type, e.item_id) for e in events if e.type in FUNNEL_TYPES and e.item_id))
     return Recorded(len(events), "full" if keep else "anonymous")
+
+
+# What the seller's funnel counts per hour (analytics/rollup.py), once per event, for the
+# surface it happened on: its video, else its room, else its product (a product clicked in
+# a live room counts for the room).
+FUNNEL_TYPES = frozenset({"feed.impression", "video.view", "room.view", "product.view",
+                          "feed.click", "product.click", "search.click", "cart.add"})
+
+
+async def _count_hours(uow: UnitOfWork, market: str, hour: object,
+                       groups: Counter[tuple[str, str]]) -> None:
+    """The funnel's anonymous per-hour counts, one upsert per (type, item)."""
+    table = cast(Table, EventHour.__table__)
+    for (kind, item), n in sorted(groups.items()):
+        stmt = insert_for(uow.global_, table).values(
+            hour=hour, market=market, item_id=item, type=kind, count=n)
+        await uow.global_.execute(stmt.on_conflict_do_update(
+            index_elements=["hour", "market", "item_id", "type"],
+            set_={"count": table.c.count + stmt.excluded.count}))
 
 
 async def _count_items(uow: UnitOfWork, market: str, day: object,

@@ -223,3 +223,102 @@ def experiment_list() -> None:
     for e in with_stores(run):
         typer.echo(f"{e.id}  {e.status:8} {e.kind:15} {e.share_bp / 100:g} %  {e.org_id}  "
                    f"{e.started_at:%Y-%m-%d %H:%M}  {e.name}")
+
+
+def _when(raw: str | None, what: str) -> Any:
+    from datetime import UTC, datetime
+
+    if raw is None:
+        return None
+    try:
+        at = datetime.fromisoformat(raw)
+    except ValueError:
+        fail(f"bad_period: {what} {raw!r} is not an ISO date or time")
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+@analytics_app.command("rollup")
+def rollup_cmd(
+    since: Annotated[str | None, typer.Option(
+        "--since", help="First hour to roll up (ISO date or time; default: 2 hours ago).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(
+        "--until", help="Last hour (default: now).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")
+                       ] = False,
+) -> None:
+    """Roll up the funnel hour by hour (the worker does the last two hours every hour).
+    Re-running an hour replaces it: nothing is counted twice; a second run at the same time
+    is refused (rollup_running)."""
+    from datetime import UTC, datetime, timedelta
+
+    from chuhai.analytics import rollup
+    from chuhai.core.errors import DomainError
+
+    start = _when(since, "--since") or datetime.now(UTC) - timedelta(hours=2)
+    try:
+        out = with_stores(lambda stores: rollup.rollup(stores, start, _when(until, "--until")))
+    except DomainError as exc:
+        fail(f"{exc.code}: {exc.message}")
+    typer.echo(json.dumps(out) if as_json else
+               f"rolled up {out['hours']} hours from {out['from']}: {out['rows']} rows")
+
+
+@analytics_app.command("funnel")
+def funnel_cmd(
+    org: Annotated[str, typer.Option("--org", help="The seller's slug.")],
+    room: Annotated[str | None, typer.Option("--room", help="One of its rooms.")] = None,
+    video: Annotated[str | None, typer.Option("--video", help="One of its videos.")] = None,
+    product: Annotated[str | None, typer.Option("--product", help="One of its products.")
+                       ] = None,
+    market: Annotated[str | None, typer.Option("--market", help="One market (DE, JP…).")
+                      ] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="First day (default: 12 weeks "
+                                              "ago).")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Last day (default: today).")
+                  ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")
+                       ] = False,
+) -> None:
+    """The funnel's steps with their counts and conversions, GMV and average order value,
+    from the hourly rollup."""
+    from datetime import UTC, date, datetime
+
+    from chuhai.analytics import funnel, holdouts
+    from chuhai.analytics.api import period
+    from chuhai.core.errors import DomainError
+    from chuhai.crossborder.loader import rulebook
+
+    named = [(k, v) for k, v in (("room", room), ("video", video), ("product", product)) if v]
+    if len(named) > 1:
+        fail("bad_scope: name one of --room, --video, --product")
+    scope, scope_id = named[0] if named else ("all", None)
+
+    def day(raw: str | None, what: str) -> date | None:
+        at = _when(raw, what)
+        return at.date() if at else None
+
+    async def run(stores: Stores) -> dict[str, Any]:
+        org_id = await _org_id(stores, org)
+        if org_id is None:
+            fail(f"no seller with the slug {org!r}")
+        start, end = period(day(from_, "--from"), day(to, "--to"), datetime.now(UTC).date())
+        return await funnel.report(
+            stores, org_id, start, end, market=market.upper() if market else None,
+            scope=scope, scope_id=scope_id, fx=rulebook(stores.settings.data_dir).fx,
+            currency=await holdouts.reporting_currency(stores, org_id))
+
+    try:
+        out = with_stores(run)
+    except DomainError as exc:
+        fail(f"{exc.code}: {exc.message}")
+    if as_json:
+        typer.echo(json.dumps(out))
+        return
+    typer.echo(f"{out['scope']} {out['scope_id'] or ''} {out['market'] or 'all markets'} "
+               f"{out['from'][:10]} – {out['to'][:10]}")
+    for st in out["steps"]:
+        conv = "" if st["conversion"] is None else f"  {st['conversion']:.1%}"
+        typer.echo(f"  {st['step']:<12} {st['count']:>10,}{conv}")
+    typer.echo(f"  GMV {out['gmv_gross']} gross, {out['gmv_net']} net {out['currency']}; "
+               f"AOV {out['aov'] or '—'}")

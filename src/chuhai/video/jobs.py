@@ -62,6 +62,27 @@ class Jobs:
             self.requeue_stale)
         self.train_feed = self.huey.periodic_task(crontab(minute="17"), name="feed.train")(
             self._train_feed)
+        self.rollup = self.huey.periodic_task(crontab(minute="5"), name="analytics.rollup")(
+            self._rollup)
+
+    def _rollup(self) -> int:
+        """The seller funnel's last two hours, hourly (the one that just ended, and the one
+        before for late events and payments); idempotent, so overlapping is harmless."""
+        from datetime import timedelta
+
+        from chuhai.analytics import rollup
+        from chuhai.core.clock import utcnow
+        from chuhai.core.db import Stores
+
+        async def run() -> int:
+            stores = Stores(self.settings)
+            try:
+                done = await rollup.rollup(stores, utcnow() - timedelta(hours=2))
+                return int(done["rows"])
+            finally:
+                await stores.dispose()
+
+        return asyncio.run(run())
 
     def _train_feed(self) -> str:
         """The feed's model, hourly: a new version from the last hour's engagement too."""

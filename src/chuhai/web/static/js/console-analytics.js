@@ -95,9 +95,55 @@ async function loadChannels() {
   } catch (err) { say(err.message); }
 }
 
-$("channels-form")?.addEventListener("submit", (e) => { e.preventDefault(); loadChannels(); });
+$("channels-form")?.addEventListener("submit", (e) => { e.preventDefault(); loadChannels(); loadFunnel(); });
 $("measure")?.addEventListener("change", () => { if (last) draw(last); });
 window.addEventListener("resize", () => chart?.resize());
+
+// ---------------------------------------------------------------- funnel
+let funnelChart = null;
+
+async function loadFunnel() {
+  const q = new URLSearchParams();
+  const form = new FormData($("channels-form"));
+  for (const k of ["market", "from", "to"]) if (form.get(k)) q.set(k, form.get(k));
+  q.set("scope", $("funnel-scope").value);
+  if ($("funnel-id").value.trim()) q.set("id", $("funnel-id").value.trim());
+  try {
+    const f = await call("GET", `/api/analytics/funnel?${q}`);
+    const names = { impressions: _("Impressions"), views: _("Views"), clicks: _("Clicks"), cart_adds: _("Cart adds"), checkouts: _("Checkouts"), paid: _("Paid") };
+    $("funnel-table").querySelector("tbody").replaceChildren(...f.steps.map((s) => el("tr", {},
+      el("th", { scope: "row" }, names[s.step] || s.step), el("td", {}, number(s.count)),
+      el("td", {}, s.conversion === null ? "—" : pct(s.conversion)), el("td", { class: "muted" }, s.definition))));
+    $("funnel-summary").textContent = _("GMV %(gross)s gross, %(net)s net of cancellations, refunds and returns; average order %(aov)s.", {
+      gross: money(f.gmv_gross, f.currency), net: money(f.gmv_net, f.currency), aov: f.aov === null ? "—" : money(f.aov, f.currency) });
+    if (!window.echarts) return;
+    funnelChart = funnelChart || window.echarts.init($("funnel-chart"), null, { renderer: "canvas" });
+    funnelChart.setOption({
+      aria: { enabled: true }, tooltip: { trigger: "axis", renderMode: "richText" },
+      grid: { left: 90, right: 20, top: 10, bottom: 30 },
+      xAxis: { type: "value" }, yAxis: { type: "category", inverse: true, data: f.steps.map((s) => names[s.step] || s.step) },
+      series: [{ type: "bar", data: f.steps.map((s) => s.count), itemStyle: { color: COLORS.interest } }],
+    }, true);
+  } catch (err) { say(err.message); }
+}
+
+$("funnel-form")?.addEventListener("submit", (e) => { e.preventDefault(); loadFunnel(); });
+
+// Every table can leave as CSV (what the page shows, nothing more).
+function csvOf(table) {
+  const cell = (t) => `"${t.split('"').join('""')}"`;
+  return [...table.querySelectorAll("tr")].map((tr) => [...tr.children].map((c) => cell(c.textContent.trim())).join(",")).join("\r\n");
+}
+
+document.addEventListener("click", (e) => {
+  const b = e.target.closest("[data-csv]");
+  if (!b) return;
+  const table = $(b.dataset.csv);
+  const a = el("a", { href: URL.createObjectURL(new Blob([csvOf(table)], { type: "text/csv" })), download: `${b.dataset.csv}.csv` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+});
 
 // ---------------------------------------------------------------- settings
 async function loadSettings() {
@@ -176,5 +222,6 @@ $("experiment-form")?.addEventListener("submit", async (e) => {
 });
 
 loadChannels();
+loadFunnel();
 loadSettings();
 loadExperiments();

@@ -1,0 +1,137 @@
+"""The seller's funnel over a period, summed from the hourly rollup (``analytics.rollup``):
+impressions → views → clicks → cart adds → checkouts → paid, each with its conversion from
+the step before; GMV by payment time, gross and net of cancellations, refunds and returns;
+the average order value. Reports read only ``funnel_hours`` — never events or orders.
+
+Definitions (shown with the report):
+- *impressions*: feed cards at least half on screen; *views*: a video watched 3 s or more, a
+  room or a product page opened; *clicks*: a card or a search result opened;
+- *cart adds*: units held for a buyer (a cart line or a drop reservation);
+- *checkouts*: orders placed; *paid*: orders paid in the period;
+- *GMV gross*: what paid orders charged, delivery, duties and taxes included; *net*: less
+  the orders since cancelled, refunded or returned; *AOV*: net GMV per paid order not undone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from chuhai.analytics.models import FunnelHour
+from chuhai.analytics.rollup import SCOPES, STEPS
+from chuhai.catalog.models import Product
+from chuhai.core.db import Stores
+from chuhai.core.errors import InvalidInput, NotFound
+from chuhai.core.money import minor_digits
+from chuhai.crossborder.fx import FxError, RateTable
+from chuhai.live.models import Room
+from chuhai.markets.profiles import get_profile
+from chuhai.video.models import Video
+
+DEFINITIONS = {
+    "impressions": "feed cards at least half on screen",
+    "views": "a video watched 3 s or more, a room or a product page opened",
+    "clicks": "a feed card or a search result opened",
+    "cart_adds": "units held for a buyer: a cart line or a drop reservation",
+    "checkouts": "orders placed",
+    "paid": "orders paid in the period",
+    "gmv_gross": "what paid orders charged, delivery, duties and taxes included",
+    "gmv_net": "gross less the orders since cancelled, refunded or returned",
+    "aov": "net GMV per paid order not since undone",
+}
+
+
+@dataclass(frozen=True)
+class HourRow:
+    hour: datetime
+    counts: Mapping[str, int]
+    money: Mapping[str, list[int]]
+
+
+def summarize(rows: Iterable[HourRow], fx: RateTable, currency: str) -> dict[str, Any]:
+    """Steps with conversions, GMV and AOV in ``currency`` (each hour's money at the ECB
+    rate of its day). Pure."""
+    totals = dict.fromkeys(STEPS, 0)
+    gross = net = Decimal(0)
+    undone_free = 0
+    unconverted: set[str] = set()
+    step = Decimal(1).scaleb(-minor_digits(currency))
+    for row in rows:
+        for s in STEPS:
+            totals[s] += int(row.counts.get(s, 0))
+        for cur, (g, n) in row.money.items():
+            try:
+                rate = fx.convert(Decimal(1), cur, currency, row.hour.date())
+            except FxError:
+                unconverted.add(cur)
+                continue
+            gross += Decimal(g).scaleb(-minor_digits(cur)) * rate
+            net += Decimal(n).scaleb(-minor_digits(cur)) * rate
+        undone_free += int(row.counts.get("kept", 0))
+    steps = []
+    for i, s in enumerate(STEPS):
+        before = totals[STEPS[i - 1]] if i else None
+        steps.append({"step": s, "count": totals[s],
+                      "conversion": round(totals[s] / before, 4) if before else None,
+                      "definition": DEFINITIONS[s]})
+    return {"currency": currency, "steps": steps,
+            "gmv_gross": str(gross.quantize(step)), "gmv_net": str(net.quantize(step)),
+            "aov": str((net / undone_free).quantize(step)) if undone_free else None,
+            "unconverted_currencies": sorted(unconverted),
+            "definitions": {k: DEFINITIONS[k] for k in ("gmv_gross", "gmv_net", "aov")}}
+
+
+def check_scope(scope: str, scope_id: str | None) -> tuple[str, str]:
+    if scope not in SCOPES:
+        raise InvalidInput(f"scope must be one of {list(SCOPES)}", code="bad_scope")
+    if (scope == "all") != (not scope_id):
+        raise InvalidInput("name the room, video or product (and only for those)",
+                           code="bad_scope")
+    return scope, scope_id or ""
+
+
+async def check_owner(stores: Stores, org_id: str, scope: str, scope_id: str) -> None:
+    """The room, video or product must be the org's own (another's is not found)."""
+    columns = {"room": (Room.id, Room.org_id), "video": (Video.id, Video.org_id),
+               "product": (Product.id, Product.org_id)}.get(scope)
+    if columns is None:
+        return
+    async with stores.session() as s:
+        owner = await s.scalar(select(columns[1]).where(columns[0] == scope_id))
+    if owner != org_id:
+        raise NotFound(scope, scope_id, code="scope_not_found")
+
+
+async def report(stores: Stores, org_id: str, start: datetime, end: datetime, *,
+                 market: str | None, scope: str, scope_id: str | None, fx: RateTable,
+                 currency: str) -> dict[str, Any]:
+    """The funnel of the org (or one of its rooms, videos, products) over [start, end)."""
+    scope, sid = check_scope(scope, scope_id)
+    if market is not None and get_profile(market) is None:
+        raise InvalidInput(f"no market {market!r}", code="unknown_market")
+    await check_owner(stores, org_id, scope, sid)
+    rows = await read(stores, org_id, start, end, market=market, scope=scope, scope_id=sid)
+    out = summarize(rows, fx, currency)
+    out.update({"scope": scope, "scope_id": sid or None, "market": market,
+                "from": start.isoformat(), "to": end.isoformat(), "hours": len(
+                    {r.hour for r in rows}),
+                "source": "hourly rollup (chuhai analytics rollup; hourly in the worker)"})
+    return out
+
+
+async def read(stores: Stores, org_id: str, start: datetime, end: datetime, *,
+               market: str | None, scope: str, scope_id: str) -> list[HourRow]:
+    q = select(FunnelHour).where(FunnelHour.org_id == org_id, FunnelHour.hour >= start,
+                                 FunnelHour.hour < end, FunnelHour.scope == scope,
+                                 FunnelHour.scope_id == scope_id)
+    if market:
+        q = q.where(FunnelHour.market == market)
+    async with stores.session() as s:
+        found = (await s.scalars(q)).all()
+    return [HourRow(f.hour, {k: getattr(f, k) for k in (*STEPS, "kept")},
+                    dict(f.money or {})) for f in found]
