@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
-from chuhai.analytics.models import FunnelHour
+from chuhai.analytics.models import FunnelDay, FunnelHour
 from chuhai.analytics.rollup import SCOPES, STEPS
 from chuhai.catalog.models import Product
 from chuhai.core.db import Stores
@@ -61,18 +61,24 @@ def summarize(rows: Iterable[HourRow], fx: RateTable, currency: str) -> dict[str
     undone_free = 0
     unconverted: set[str] = set()
     step = Decimal(1).scaleb(-minor_digits(currency))
+    # money summed per currency and day first: one conversion per day, not per hour
+    per_day: dict[tuple[str, date], list[int]] = {}
     for row in rows:
         for s in STEPS:
             totals[s] += int(row.counts.get(s, 0))
         for cur, (g, n) in row.money.items():
-            try:
-                rate = fx.convert(Decimal(1), cur, currency, row.hour.date())
-            except FxError:
-                unconverted.add(cur)
-                continue
-            gross += Decimal(g).scaleb(-minor_digits(cur)) * rate
-            net += Decimal(n).scaleb(-minor_digits(cur)) * rate
+            acc = per_day.setdefault((cur, row.hour.date()), [0, 0])
+            acc[0] += int(g)
+            acc[1] += int(n)
         undone_free += int(row.counts.get("kept", 0))
+    for (cur, day), (g, n) in per_day.items():
+        try:
+            rate = fx.convert(Decimal(1), cur, currency, day)
+        except FxError:
+            unconverted.add(cur)
+            continue
+        gross += Decimal(g).scaleb(-minor_digits(cur)) * rate
+        net += Decimal(n).scaleb(-minor_digits(cur)) * rate
     steps = []
     for i, s in enumerate(STEPS):
         before = totals[STEPS[i - 1]] if i else None
@@ -118,20 +124,36 @@ async def report(stores: Stores, org_id: str, start: datetime, end: datetime, *,
     rows = await read(stores, org_id, start, end, market=market, scope=scope, scope_id=sid)
     out = summarize(rows, fx, currency)
     out.update({"scope": scope, "scope_id": sid or None, "market": market,
-                "from": start.isoformat(), "to": end.isoformat(), "hours": len(
-                    {r.hour for r in rows}),
+                "from": start.isoformat(), "to": end.isoformat(),
+                "periods": len({r.hour for r in rows}),
                 "source": "hourly rollup (chuhai analytics rollup; hourly in the worker)"})
     return out
 
 
 async def read(stores: Stores, org_id: str, start: datetime, end: datetime, *,
                market: str | None, scope: str, scope_id: str) -> list[HourRow]:
-    q = select(FunnelHour).where(FunnelHour.org_id == org_id, FunnelHour.hour >= start,
-                                 FunnelHour.hour < end, FunnelHour.scope == scope,
-                                 FunnelHour.scope_id == scope_id)
-    if market:
-        q = q.where(FunnelHour.market == market)
+    """The rollup rows of the period: whole UTC days from the day table (what reports
+    ask), any other edges hour by hour."""
+    names = (*STEPS, "kept")
+    whole = start == start.replace(hour=0, minute=0, second=0, microsecond=0) and \
+        end == end.replace(hour=0, minute=0, second=0, microsecond=0)
     async with stores.session() as s:
-        found = (await s.scalars(q)).all()
-    return [HourRow(f.hour, {k: getattr(f, k) for k in (*STEPS, "kept")},
-                    dict(f.money or {})) for f in found]
+        if whole:
+            d = FunnelDay
+            q = select(d.day, d.money, *(getattr(d, k) for k in names)).where(
+                d.org_id == org_id, d.scope == scope, d.scope_id == scope_id,
+                d.day >= start.date(), d.day < end.date())
+            if market:
+                q = q.where(d.market == market)
+            return [HourRow(datetime.combine(row[0], time(), UTC),
+                            dict(zip(names, row[2:], strict=True)), dict(row[1] or {}))
+                    for row in (await s.execute(q)).all()]
+        f = FunnelHour
+        q = select(f.hour, f.money, *(getattr(f, k) for k in names)).where(
+            f.org_id == org_id, f.scope == scope, f.scope_id == scope_id, f.hour >= start,
+            f.hour < end)
+        if market:
+            q = q.where(f.market == market)
+        found = (await s.execute(q)).all()
+    return [HourRow(row[0], dict(zip(names, row[2:], strict=True)), dict(row[1] or {}))
+            for row in found]

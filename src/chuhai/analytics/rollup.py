@@ -21,13 +21,13 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from chuhai.analytics.models import EventHour, FunnelHour, RollupLock
+from chuhai.analytics.models import EventHour, FunnelDay, FunnelHour, RollupLock
 from chuhai.catalog.models import Product, Sku
 from chuhai.checkout.models import Order, OrderEvent
 from chuhai.checkout.states import OrderStatus
@@ -131,11 +131,43 @@ async def rollup(stores: Stores, since: datetime, until: datetime | None = None,
                     for (h, org, m, sc, sid), c in sorted(cells.items())]
             if rows:
                 await s.execute(insert(table), rows)
+            await _days(s, start, end)
             await s.commit()
     finally:
         await _unlock(stores, holder)
     return {"from": start.isoformat(), "to": end.isoformat(),
             "hours": int((end - start).total_seconds() // 3600), "rows": len(rows)}
+
+
+async def _days(s: Any, start: datetime, end: datetime) -> None:
+    """Rebuild the day rows of every day the hours [start, end) touch, from all of that
+    day's hour rows (in the same transaction as the hours)."""
+    first = datetime.combine(start.date(), time(), start.tzinfo)
+    last = datetime.combine((end - timedelta(microseconds=1)).date(), time(),
+                            start.tzinfo) + timedelta(days=1)
+    hours = cast(Table, FunnelHour.__table__)
+    days = cast(Table, FunnelDay.__table__)
+    names = (*STEPS, "kept")
+    found = (await s.execute(select(
+        hours.c.hour, hours.c.org_id, hours.c.market, hours.c.scope, hours.c.scope_id,
+        hours.c.money, *(hours.c[k] for k in names))
+        .where(hours.c.hour >= first, hours.c.hour < last))).all()
+    sums: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for h, org, market, scope, sid, money, *counts in found:
+        acc = sums.setdefault((h.date(), org, market, scope, sid),
+                              {**dict.fromkeys(names, 0), "money": {}})
+        for k, n in zip(names, counts, strict=True):
+            acc[k] += int(n)
+        for cur, (g, net) in (money or {}).items():
+            m = acc["money"].setdefault(cur, [0, 0])
+            m[0] += int(g)
+            m[1] += int(net)
+    await s.execute(delete(days).where(days.c.day >= first.date(),
+                                       days.c.day < last.date()))
+    if sums:
+        await s.execute(insert(days), [
+            {"day": d, "org_id": org, "market": m, "scope": sc, "scope_id": sid, **acc}
+            for (d, org, m, sc, sid), acc in sorted(sums.items())])
 
 
 async def _collect(stores: Stores, start: datetime, end: datetime) -> dict[Key, Cell]:

@@ -236,7 +236,8 @@ class FunnelOut(BaseModel):
     market: str | None
     from_: str = Field(alias="from")
     to: str
-    hours: int = Field(description="Hours of the period with any activity")
+    periods: int = Field(description="Days (or, for a period not of whole days, hours) "
+                                     "with any activity")
     currency: str
     steps: list[FunnelStepOut]
     gmv_gross: str
