@@ -134,19 +134,14 @@ class EventHour(GlobalBase):
                       Index("ix_event_hours_hour", "hour"))
 
 
-class FunnelHour(GlobalBase):
-    """One hour of one scope's funnel (a room, a video or a product of an org, in a market):
-    the counts of each step and the money paid, per order currency (converted when read, at
-    the ECB rate of the hour's day). Built by ``analytics.rollup``, replaced whole when an
-    hour is rolled up again — nobody's."""
+class _FunnelCounts:
+    """What a funnel row holds for one scope (a room, a video or a product of an org, or
+    the org as a whole, in a market): each step's count, and the money paid per order
+    currency — [gross minor units, net of cancellations, refunds and returns]."""
 
-    __tablename__ = "funnel_hours"
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
-                                    primary_key=True, autoincrement=True)
-    hour: Mapped[datetime] = mapped_column(UTCDateTime)
     org_id: Mapped[str] = mapped_column(String(40))
     market: Mapped[str] = mapped_column(String(2))
-    scope: Mapped[str] = mapped_column(String(8))  # room | video | product
+    scope: Mapped[str] = mapped_column(String(8))  # all | room | video | product
     scope_id: Mapped[str] = mapped_column(String(40))
     impressions: Mapped[int] = mapped_column(BigInteger, default=0)
     views: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -155,8 +150,18 @@ class FunnelHour(GlobalBase):
     checkouts: Mapped[int] = mapped_column(BigInteger, default=0)
     paid: Mapped[int] = mapped_column(BigInteger, default=0)
     kept: Mapped[int] = mapped_column(BigInteger, default=0)  # paid, not since undone
-    # order currency -> [gross minor units, net of cancellations, refunds and returns]
     money: Mapped[dict[str, list[int]]] = mapped_column(JSON, default=dict)
+
+
+class FunnelHour(_FunnelCounts, GlobalBase):
+    """One hour of one scope's funnel, the money converted when read (at the ECB rate of
+    the hour's day). Built by ``analytics.rollup``, replaced whole when an hour is rolled
+    up again — nobody's."""
+
+    __tablename__ = "funnel_hours"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime)
     __table_args__ = (UniqueConstraint("hour", "org_id", "market", "scope", "scope_id"),
                       Index("ix_funnel_hours_scope_hour", "org_id", "scope", "scope_id",
                             "hour"))
@@ -173,7 +178,7 @@ class RollupLock(GlobalBase):
     until: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class FunnelDay(GlobalBase):
+class FunnelDay(_FunnelCounts, GlobalBase):
     """The same as ``FunnelHour``, summed per UTC day: what a dashboard over weeks reads
     (84 rows a market for 12 weeks instead of 2,016). Rebuilt for every day an hourly
     rollup touches, from that day's hours — nobody's."""
@@ -182,18 +187,6 @@ class FunnelDay(GlobalBase):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
                                     primary_key=True, autoincrement=True)
     day: Mapped[date] = mapped_column(Date)
-    org_id: Mapped[str] = mapped_column(String(40))
-    market: Mapped[str] = mapped_column(String(2))
-    scope: Mapped[str] = mapped_column(String(8))
-    scope_id: Mapped[str] = mapped_column(String(40))
-    impressions: Mapped[int] = mapped_column(BigInteger, default=0)
-    views: Mapped[int] = mapped_column(BigInteger, default=0)
-    clicks: Mapped[int] = mapped_column(BigInteger, default=0)
-    cart_adds: Mapped[int] = mapped_column(BigInteger, default=0)
-    checkouts: Mapped[int] = mapped_column(BigInteger, default=0)
-    paid: Mapped[int] = mapped_column(BigInteger, default=0)
-    kept: Mapped[int] = mapped_column(BigInteger, default=0)
-    money: Mapped[dict[str, list[int]]] = mapped_column(JSON, default=dict)
     __table_args__ = (UniqueConstraint("day", "org_id", "market", "scope", "scope_id"),
                       Index("ix_funnel_days_scope_day", "org_id", "scope", "scope_id",
                             "day"))
