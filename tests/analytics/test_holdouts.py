@@ -97,8 +97,10 @@ async def test_a_sellers_holdout_hides_only_its_own_items(stores, settings, app_
     exp = (await start(app_client, shop.tenant.headers, share="0.5")).json()
     assert exp["scope"] == "seller"
     held, exposed = await one_of_each(stores, settings, exp["id"])
-    theirs = {i["id"] for i in (await feed(app_client, held))["items"]}
+    body = await feed(app_client, held)
+    theirs = {i["id"] for i in body["items"]}
     assert shop.product_id not in theirs and other.product_id in theirs
+    assert not body["held_out"]  # other sellers' items remain: an ordinary feed
     mine = {i["id"] for i in (await feed(app_client, exposed))["items"]}
     assert {shop.product_id, other.product_id} <= mine
 

@@ -99,7 +99,8 @@ async def answer(request: Request, uow: UoW, market: str | None, lang: str | Non
                 make_cursor(key, who, feed.market, chosen, (offset or 0) + size)
                 if feed.more and (offset or 0) + size <= MAX_OFFSET else None,
                 restarted=offset is None)
-    out["held_out"] = enrolled.no_feed
+    # held out of the feed, or of every seller it had items of: say so, not "nothing yet"
+    out["held_out"] = enrolled.no_feed or (bool(enrolled.hidden_orgs) and not feed.items)
     return out
 
 
