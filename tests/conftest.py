@@ -48,6 +48,7 @@ from chuhai.core.migrate import upgrade_all
 # shipped rates; tests/crossborder/test_fx_refresh.py serves its own feed.
 os.environ["CHUHAI_FX_REFRESH_URL"] = ""
 os.environ["CHUHAI_FEED_SNAPSHOT_S"] = "0"  # the feed reads what a test just wrote
+os.environ["CHUHAI_ROOM_SALES_CACHE_S"] = "0"  # so do a room's sales
 PG_URL = os.environ.get("CHUHAI_TEST_PG_URL")
 REDIS_URL = os.environ.get("CHUHAI_TEST_REDIS_URL")
 TRUE_ISH = frozenset({"true", "1", "yes"})

@@ -43,6 +43,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {**os.environ, "CHUHAI_DATA_DIR": str(tmp_path_factory.mktemp("e2e-var")),
            "CHUHAI_SECRET_KEY": "e2e-secret"}
     env.pop("CHUHAI_DATABASE_URL", None)
+    # as served: every open host console shares one read of its room's sales a second
+    env.pop("CHUHAI_ROOM_SALES_CACHE_S", None)
     cli = [sys.executable, "-m", "chuhai.cli"]
     subprocess.run([*cli, "migrate"], env=env, check=True, capture_output=True)
     subprocess.run([*cli, "seed-demo"], env=env, check=True, capture_output=True)
@@ -188,9 +190,13 @@ def _no_csp_violations(request: pytest.FixtureRequest) -> Iterator[None]:
             repr(v) for v in violations), pytrace=False)
 
 
-def console_page(browser: Any, server: str, email: str = EMAIL) -> Any:
-    """A desktop page signed in to the console as the demo staff member ``email``."""
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+def console_page(browser: Any, server: str, email: str = EMAIL,
+                 address: str | None = None) -> Any:
+    """A desktop page signed in to the console as the demo staff member ``email`` (from
+    ``address``, for a test of its own: sign-ins are limited per address)."""
+    headers = {"X-Forwarded-For": address} if address else None
+    page = browser.new_context(viewport={"width": 1280, "height": 900},
+                               extra_http_headers=headers).new_page()
     page.goto(f"{server}/login")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
@@ -226,3 +232,15 @@ def pay(page: Any) -> None:
     page.locator("#pay").click()
     page.wait_for_url(re.compile(r".*/orders/ord_\w+"))
 
+
+
+def expand_api_docs(page: Any, want: int = 50) -> int:
+    """Open the tags of /docs (they start closed) one by one until more than ``want``
+    operations show; how many show."""
+    page.locator(".opblock-tag").first.wait_for()
+    tags = page.locator(".opblock-tag")
+    for i in range(tags.count()):
+        if page.locator(".opblock").count() > want:
+            break
+        tags.nth(i).click()
+    return int(page.locator(".opblock").count())

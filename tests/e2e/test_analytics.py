@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_the_seller_sees_orders_by_channel_and_the_holdouts_lift(server, browser) -> None:
-    page = console_page(browser, server)
+    page = console_page(browser, server, address="203.0.113.80")
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{server}/console/analytics")

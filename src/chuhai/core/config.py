@@ -132,6 +132,11 @@ class Settings(BaseSettings):
         5.0, ge=0, le=3600,
         description="How long a market's feed items and counts are reused before they are "
         "read again (0: every request; tests use it)")
+    room_sales_cache_s: float = Field(
+        1.0, ge=0, le=60,
+        description="How long a room's sales (the host console's counters) are reused "
+        "before they are read again: one read per room per node however many consoles ask "
+        "(0: every request; tests use it)")
     asr_timeout_s: float = Field(600.0, gt=0, le=7200,
                                  description="How long speech recognition may take for one "
                                  "stretch of speech before the job is retried.")

@@ -71,6 +71,7 @@ async function create(form) {
 // The room's sales as they happen (GET /api/rooms/{id}/sales): every second while live, the
 // counters and a line per SKU with what is left in each warehouse.
 async function orderTiles() {
+  if (document.hidden) return;  // a console in a background tab does not ask
   try {
     const s = await api("GET", `/api/rooms/${cfg.room}/sales`);
     $("orders-count").textContent = s.net_orders;

@@ -7,6 +7,9 @@ if (root && window.SwaggerUIBundle) {
     dom_id: "#swagger-ui",
     layout: "BaseLayout",
     deepLinking: true,
+    // Tags open on a click: with every one of 130-odd operations expanded at once, Swagger
+    // UI stops drawing after the second tag (Chromium, 5.36).
+    docExpansion: "none",
     showExtensions: true,
     showCommonExtensions: true,
     // The default sends the spec's address to validator.swagger.io and shows its badge.
