@@ -49,6 +49,7 @@ EVENT_STEP: dict[str, str] = {
 }
 MAX_HOURS = 24 * 92  # one run covers at most a quarter of hours
 LOCK_S = 15 * 60
+# A paid order in one of these states no longer counts toward net GMV.
 UNDONE = frozenset({OrderStatus.CANCELLED, OrderStatus.REFUNDED, OrderStatus.RETURNED})
 
 

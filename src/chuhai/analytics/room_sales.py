@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from chuhai.analytics.holdouts import reporting_currency
+from chuhai.analytics.rollup import UNDONE
 from chuhai.catalog.models import Product, Sku
 from chuhai.checkout.models import Order, OrderEvent
 from chuhai.checkout.states import OrderStatus
@@ -33,9 +34,6 @@ from chuhai.core.shortcache import ShortCache
 from chuhai.crossborder.fx import FxError, RateTable
 from chuhai.inventory.models import StockLevel, Warehouse
 from chuhai.live.models import Room, RoomSlot
-
-# A paid order in one of these states no longer counts toward net GMV.
-UNDONE = frozenset({OrderStatus.CANCELLED, OrderStatus.REFUNDED, OrderStatus.RETURNED})
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy import Table
 
 from chuhai.analytics.events import Event
 from chuhai.analytics.models import AnalyticsCount, AnalyticsEvent, EventHour, ItemCount
+from chuhai.analytics.rollup import EVENT_STEP
 from chuhai.core.clock import utcnow
 from chuhai.core.db import UnitOfWork
 from chuhai.core.sql import insert_for
@@ -58,8 +59,7 @@ async def record(uow: UnitOfWork, events: list[Event], *, market: str,
 # What the seller's funnel counts per hour (analytics/rollup.py), once per event, for the
 # surface it happened on: its video, else its room, else its product (a product clicked in
 # a live room counts for the room).
-FUNNEL_TYPES = frozenset({"feed.impression", "video.view", "room.view", "product.view",
-                          "feed.click", "product.click", "search.click", "cart.add"})
+FUNNEL_TYPES = frozenset(EVENT_STEP)
 
 
 async def _count_hours(uow: UnitOfWork, market: str, hour: object,
