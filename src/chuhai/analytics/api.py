@@ -7,10 +7,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, UploadFile
 
 from chuhai.accounts.models import Org
-from chuhai.analytics import funnel, holdouts, reports, room_sales, service, touches
+from chuhai.analytics import (
+    duty_invoices,
+    funnel,
+    holdouts,
+    reports,
+    room_sales,
+    service,
+    touches,
+    trust_report,
+)
 from chuhai.analytics.attribution import check_windows
 from chuhai.analytics.events import parse_batch
 from chuhai.analytics.models import Experiment
@@ -18,6 +27,9 @@ from chuhai.analytics.schemas import (
     AttributionSettingsIn,
     AttributionSettingsOut,
     ChannelsOut,
+    DutyInvoiceImportOut,
+    DutyInvoiceIn,
+    DutyInvoiceOut,
     EventsIn,
     EventsOut,
     ExperimentIn,
@@ -26,9 +38,11 @@ from chuhai.analytics.schemas import (
     ExperimentStatusIn,
     FunnelOut,
     RoomSalesOut,
+    TrustOut,
 )
 from chuhai.core.actor import PLATFORM_ORG_ID, Perm
 from chuhai.core.errors import InvalidInput
+from chuhai.core.workers import offload
 from chuhai.crossborder.loader import rulebook
 from chuhai.privacy.consent import gpc_signal
 from chuhai.web.deps import CurrentActor, UoW, client_ip, limit
@@ -198,7 +212,7 @@ async def get_room_sales(room_id: Annotated[str, Path(max_length=40)], request: 
 @router.get("/analytics/funnel", response_model=FunnelOut, response_model_by_alias=True)
 async def get_funnel(
         request: Request, actor: CurrentActor,
-        scope: Literal["all", "room", "video", "product"] = "all",
+        scope: Literal["all", "room", "video", "product", "host"] = "all",
         id_: Annotated[str | None, Query(alias="id", max_length=40)] = None,
         market: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
         from_: Annotated[date | None, Query(alias="from")] = None,
@@ -206,9 +220,10 @@ async def get_funnel(
 ) -> dict[str, Any]:
     """The funnel — impressions → views → clicks → cart adds → checkouts → paid, with each
     step's conversion — of the org in a market (``scope=all``), or of one of its rooms,
-    videos or products (``scope=…&id=…``); GMV gross and net of cancellations, refunds and
-    returns, average order value, in the reporting currency at the ECB rate of each hour's
-    day. Read from the hourly rollup; each figure's definition comes with it."""
+    videos, products or hosts (``scope=…&id=…``; a host's: the rooms they hosted); a
+    room's comes with its peak concurrent viewers and watch time; GMV gross and net of
+    cancellations, refunds and returns, average order value, in the reporting currency at
+    the ECB rate of each hour's day. Read from the hourly rollup; each figure's definition comes with it."""
     actor.require(Perm.REPORTS_READ)
     start, end = period(from_, to, datetime.now(UTC).date())
     stores = request.app.state.stores
@@ -217,3 +232,65 @@ async def get_funnel(
         stores, org_id, start, end, market=market.upper() if market else None, scope=scope,
         scope_id=id_, fx=rulebook(stores.settings.data_dir).fx,
         currency=await holdouts.reporting_currency(stores, org_id))
+
+
+@router.get("/analytics/trust", response_model=TrustOut)
+async def get_trust(
+        request: Request, actor: CurrentActor,
+        market: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
+        host: Annotated[str | None, Query(max_length=40)] = None,
+) -> dict[str, Any]:
+    """The seller's trust figures over the last 30 and 90 days — answer rate and median
+    answer time in live rooms, on-time delivery, return rate and refund time, repeat-buyer
+    rate, how often the quoted duty and tax held — for the whole seller or one host, in all
+    markets or one. Each comes with the cases behind it and is shown only from its minimum
+    sample; each with its definition."""
+    actor.require(Perm.REPORTS_READ)
+    return await trust_report.report(request.app.state.stores, actor.org(),
+                                      datetime.now(UTC).date(),
+                                      market=market.upper() if market else None, host=host)
+
+
+@router.put("/orders/{order_id}/duty-invoice", response_model=DutyInvoiceOut, tags=["orders"])
+async def put_duty_invoice(order_id: Annotated[str, Path(max_length=40)],
+                           body: DutyInvoiceIn, request: Request,
+                           actor: CurrentActor) -> dict[str, Any]:
+    """Record what the carrier charged for the order's import duty and tax (its duty
+    invoice), to compare with what the buyer was quoted. Recording it again corrects the
+    amounts. Codes: ``order_not_found``, ``currency_mismatch``, ``order_not_shipped``,
+    ``bad_invoice``."""
+    entry = duty_invoices.entry(order_id, body.currency, body.duty, body.tax, body.reference)
+    done = await duty_invoices.record(request.app.state.stores, actor, [entry], "api")
+    return done[0]
+
+
+@router.post("/analytics/duty-invoices", response_model=DutyInvoiceImportOut)
+async def import_duty_invoices(request: Request, actor: CurrentActor,
+                               file: UploadFile) -> dict[str, Any]:
+    """Import a carrier's duty invoices as CSV: ``order_id,currency,duty,tax[,reference]``
+    (header first; comma, semicolon or tab), at most 5,000 rows and 2 MiB. All or nothing:
+    any problem (an unknown order, another currency, a bad amount) records none and is
+    answered with every problem and its line (``import_invalid``). Importing a file again
+    corrects amounts and counts no order twice."""
+    actor.require(Perm.SELLING)
+    await limit(request, f"duty-import:{actor.org()}", 30, 3600)
+    data = await file.read(MAX_INVOICE_BYTES + 1)
+    if len(data) > MAX_INVOICE_BYTES:
+        raise InvalidInput("the file is larger than 2 MiB", code="import_too_large")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("the file is not UTF-8 text; export it as CSV UTF-8",
+                           code="import_invalid") from exc
+    if "\x00" in text:
+        raise InvalidInput("the file contains NUL characters", code="import_invalid")
+    entries, problems = await offload(duty_invoices.parse_csv, text)
+    if problems:
+        raise InvalidInput(f"the file has {len(problems)} problem(s); nothing was recorded",
+                           problems, code="import_invalid")
+    done = await duty_invoices.record(request.app.state.stores, actor, entries, "csv")
+    return {"recorded": len(done), "held": sum(1 for d in done if d["held"]),
+            "invoices": done}
+
+
+MAX_INVOICE_BYTES = 2 * 1024 * 1024

@@ -96,13 +96,18 @@ def check_scope(scope: str, scope_id: str | None) -> tuple[str, str]:
     if scope not in SCOPES:
         raise InvalidInput(f"scope must be one of {list(SCOPES)}", code="bad_scope")
     if (scope == "all") != (not scope_id):
-        raise InvalidInput("name the room, video or product (and only for those)",
+        raise InvalidInput("name the room, video, product or host (and only for those)",
                            code="bad_scope")
     return scope, scope_id or ""
 
 
 async def check_owner(stores: Stores, org_id: str, scope: str, scope_id: str) -> None:
-    """The room, video or product must be the org's own (another's is not found)."""
+    """The room, video or product must be the org's own, the host one of its rooms' hosts
+    (another's is not found)."""
+    if scope == "host":
+        if scope_id not in await hosts_of(stores, org_id):
+            raise NotFound(scope, scope_id, code="scope_not_found")
+        return
     columns = {"room": (Room.id, Room.org_id), "video": (Video.id, Video.org_id),
                "product": (Product.id, Product.org_id)}.get(scope)
     if columns is None:
@@ -111,6 +116,27 @@ async def check_owner(stores: Stores, org_id: str, scope: str, scope_id: str) ->
         owner = await s.scalar(select(columns[1]).where(columns[0] == scope_id))
     if owner != org_id:
         raise NotFound(scope, scope_id, code="scope_not_found")
+
+
+async def audience(stores: Stores, room_id: str) -> dict[str, Any]:
+    """A room's peak concurrent viewers and watch time: kept when it ended; while it is
+    live, nothing yet (the host console shows the live count)."""
+    async with stores.session() as s:
+        room = await s.get(Room, room_id)
+    assert room is not None
+    return {"status": room.status, "peak_viewers": room.peak_viewers,
+            "watch_seconds": room.watch_seconds,
+            "started_at": room.started_at.isoformat() if room.started_at else None,
+            "ended_at": room.ended_at.isoformat() if room.ended_at else None,
+            "definition": "peak: the most viewers connected at once, counted every second "
+                          "across nodes; watch time: viewer-seconds connected, summed"}
+
+
+async def hosts_of(stores: Stores, org_id: str) -> set[str]:
+    """Everyone who has hosted (or is to host) one of the org's rooms."""
+    async with stores.session() as s:
+        found = (await s.scalars(select(Room.host_ids).where(Room.org_id == org_id))).all()
+    return {h for hosts in found for h in (hosts or [])}
 
 
 async def report(stores: Stores, org_id: str, start: datetime, end: datetime, *,
@@ -123,6 +149,8 @@ async def report(stores: Stores, org_id: str, start: datetime, end: datetime, *,
     await check_owner(stores, org_id, scope, sid)
     rows = await read(stores, org_id, start, end, market=market, scope=scope, scope_id=sid)
     out = summarize(rows, fx, currency)
+    if scope == "room":
+        out["room"] = await audience(stores, sid)
     out.update({"scope": scope, "scope_id": sid or None, "market": market,
                 "from": start.isoformat(), "to": end.isoformat(),
                 "periods": len({r.hour for r in rows}),

@@ -190,3 +190,55 @@ class FunnelDay(_FunnelCounts, GlobalBase):
     __table_args__ = (UniqueConstraint("day", "org_id", "market", "scope", "scope_id"),
                       Index("ix_funnel_days_scope_day", "org_id", "scope", "scope_id",
                             "day"))
+
+
+class TrustDay(GlobalBase):
+    """One UTC day of what makes a seller trustworthy, per market and host — counts and
+    time histograms only, nobody's: questions asked in live rooms and how fast they were
+    answered, deliveries and how many arrived by the promised date, returns, refunds and how
+    long they took, paid orders and how many came from returning buyers, and how often the
+    quoted duty and tax held against the carrier's invoice. ``market`` "" holds what has no
+    market (questions); ``host_id`` "" is the seller as a whole. Rebuilt whole for every
+    day a rollup touches (``analytics.trust_rollup``)."""
+
+    __tablename__ = "trust_days"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    day: Mapped[date] = mapped_column(Date)
+    org_id: Mapped[str] = mapped_column(String(40))
+    market: Mapped[str] = mapped_column(String(2))
+    host_id: Mapped[str] = mapped_column(String(40), info=PSEUDONYMOUS_ID)
+    questions: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    answer_hist: Mapped[list[int]] = mapped_column(JSON, default=list)
+    delivered: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    returned: Mapped[int] = mapped_column(Integer, default=0)
+    refunds: Mapped[int] = mapped_column(Integer, default=0)
+    refund_hist: Mapped[list[int]] = mapped_column(JSON, default=list)
+    paid_orders: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_orders: Mapped[int] = mapped_column(Integer, default=0)
+    landed_checked: Mapped[int] = mapped_column(Integer, default=0)
+    landed_held: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (UniqueConstraint("day", "org_id", "market", "host_id"),
+                      Index("ix_trust_days_org_host_day", "org_id", "host_id", "day"))
+
+
+class DutyInvoice(RegionalBase):
+    """What the carrier or customs actually charged for an order's import duty and tax (from
+    the carrier's duty invoice), recorded by the seller, in the order's region beside it: set
+    against the duty and tax the buyer was quoted, it says whether the landed price held."""
+
+    __tablename__ = "duty_invoices"
+    order_id: Mapped[str] = mapped_column(String(40), primary_key=True, info=NOT_PERSONAL)
+    region: Mapped[str] = mapped_column(String(16), info=NOT_PERSONAL)
+    org_id: Mapped[str] = mapped_column(String(40), index=True, info=NOT_PERSONAL)
+    currency: Mapped[str] = mapped_column(String(3), info=NOT_PERSONAL)
+    duty_minor: Mapped[int] = mapped_column(BigInteger, info=NOT_PERSONAL)
+    tax_minor: Mapped[int] = mapped_column(BigInteger, info=NOT_PERSONAL)
+    quoted_minor: Mapped[int] = mapped_column(BigInteger, info=NOT_PERSONAL)
+    reference: Mapped[str] = mapped_column(String(80), default="", info=NOT_PERSONAL)
+    source: Mapped[str] = mapped_column(String(8), info=NOT_PERSONAL)  # api | csv
+    recorded_by: Mapped[str] = mapped_column(String(40), info=PSEUDONYMOUS_ID)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True,
+                                                  info=NOT_PERSONAL)

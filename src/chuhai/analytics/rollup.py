@@ -27,6 +27,7 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from chuhai.analytics import trust_rollup
 from chuhai.analytics.models import EventHour, FunnelDay, FunnelHour, RollupLock
 from chuhai.catalog.models import Product, Sku
 from chuhai.checkout.models import Order, OrderEvent
@@ -39,7 +40,7 @@ from chuhai.live.models import Room
 from chuhai.video.models import Video
 
 STEPS = ("impressions", "views", "clicks", "cart_adds", "checkouts", "paid")
-SCOPES = ("all", "room", "video", "product")  # all: the org in a market, each thing once
+SCOPES = ("all", "room", "video", "product", "host")  # all: the org in a market, once
 # Which engagement events count for which step of the funnel.
 EVENT_STEP: dict[str, str] = {
     "feed.impression": "impressions",
@@ -67,14 +68,15 @@ Key = tuple[datetime, str, str, str, str]  # hour, org, market, scope, scope id
 
 
 def scopes_of(room_id: str | None, touch: dict[str, Any] | None,
-              items: Iterable[dict[str, Any]], sku_products: Mapping[str, str] | None = None
-              ) -> list[tuple[str, str]]:
-    """Which scopes an order counts in: the org as a whole (once), its room, the video that
-    brought it, each of its products (a drop's order names its SKU only: ``sku_products``
-    says whose)."""
+              items: Iterable[dict[str, Any]], sku_products: Mapping[str, str] | None = None,
+              hosts: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """Which scopes an order counts in: the org as a whole (once), its room and each of the
+    room's ``hosts``, the video that brought it, each of its products (a drop's order names
+    its SKU only: ``sku_products`` says whose)."""
     out: list[tuple[str, str]] = [("all", "")]
     if room_id:
         out.append(("room", room_id))
+        out += sorted(("host", h) for h in set(hosts))
     item = (touch or {}).get("item_id")
     if isinstance(item, str) and item.startswith("vid_"):
         out.append(("video", item))
@@ -134,10 +136,12 @@ async def rollup(stores: Stores, since: datetime, until: datetime | None = None,
                 await s.execute(insert(table), rows)
             await _days(s, start, end)
             await s.commit()
+        trust_rows = await trust_rollup.rebuild(stores, *trust_rollup.days_of(start, end))
     finally:
         await _unlock(stores, holder)
     return {"from": start.isoformat(), "to": end.isoformat(),
-            "hours": int((end - start).total_seconds() // 3600), "rows": len(rows)}
+            "hours": int((end - start).total_seconds() // 3600), "rows": len(rows),
+            "trust_rows": trust_rows}
 
 
 async def _days(s: Any, start: datetime, end: datetime) -> None:
@@ -185,6 +189,7 @@ async def _collect(stores: Stores, start: datetime, end: datetime) -> dict[Key, 
             .where(Reservation.created_at >= start, Reservation.created_at < end,
                    Reservation.source.in_(("cart", "buy", "waitlist"))))).all()
         owners = await _owners(s, {e[2] for e in events})
+        hosts = await _hosts(s, {e[2] for e in events} | {h[4] for h in holds if h[4]})
         products = dict((await s.execute(select(Sku.id, Sku.product_id).where(
             Sku.id.in_({h[3] for h in holds})))).all()) if holds else {}
     for hour, market, item, kind, n in events:
@@ -198,6 +203,8 @@ async def _collect(stores: Stores, start: datetime, end: datetime) -> dict[Key, 
             continue
         cells[(hour, org, market, scope, item)].counts[EVENT_STEP[kind]] += int(n)
         cells[(hour, org, market, "all", "")].counts[EVENT_STEP[kind]] += int(n)
+        for host in hosts.get(item, ()) if scope == "room" else ():
+            cells[(hour, org, market, "host", host)].counts[EVENT_STEP[kind]] += int(n)
     for at, org, market, sku, room in holds:
         h = floor_hour(at)
         cells[(h, org, market, "all", "")].counts["cart_adds"] += 1
@@ -205,6 +212,8 @@ async def _collect(stores: Stores, start: datetime, end: datetime) -> dict[Key, 
             cells[(h, org, market, "product", products[sku])].counts["cart_adds"] += 1
         if room:
             cells[(h, org, market, "room", room)].counts["cart_adds"] += 1
+            for host in hosts.get(room, ()):
+                cells[(h, org, market, "host", host)].counts["cart_adds"] += 1
     for region in stores.regions:
         async with stores.session(region) as r:
             placed = (await r.execute(select(
@@ -224,11 +233,16 @@ async def _collect(stores: Stores, start: datetime, end: datetime) -> dict[Key, 
                     Sku.id.in_(sorted(skus))))).all())
         else:
             sku_products = {}
+        async with stores.session() as s:
+            hosts.update(await _hosts(s, {row[3] for row in (*placed, *paid)
+                                          if row[3] and row[3] not in hosts}))
         for at, org, market, room, touch, items in placed:
-            for scope, sid in scopes_of(room, touch, items or [], sku_products):
+            for scope, sid in scopes_of(room, touch, items or [], sku_products,
+                                        hosts.get(room or "", ())):
                 cells[(floor_hour(at), org, market, scope, sid)].counts["checkouts"] += 1
         for at, org, market, room, touch, items, cur, total, status in paid:
-            for scope, sid in scopes_of(room, touch, items or [], sku_products):
+            for scope, sid in scopes_of(room, touch, items or [], sku_products,
+                                        hosts.get(room or "", ())):
                 cell = cells[(floor_hour(at), org, market, scope, sid)]
                 cell.counts["paid"] += 1
                 cell.counts["kept"] += status not in UNDONE
@@ -236,6 +250,15 @@ async def _collect(stores: Stores, start: datetime, end: datetime) -> dict[Key, 
                 money[0] += int(total)
                 money[1] += 0 if status in UNDONE else int(total)
     return cells
+
+
+async def _hosts(s: Any, rooms: set[str]) -> dict[str, list[str]]:
+    """room id → its hosts, for the rooms among ``rooms`` (other ids are skipped)."""
+    wanted = sorted(r for r in rooms if r and r.startswith("room_"))
+    if not wanted:
+        return {}
+    return {rid: list(h or []) for rid, h in (await s.execute(select(
+        Room.id, Room.host_ids).where(Room.id.in_(wanted)))).all()}
 
 
 async def _owners(s: Any, items: set[str]) -> dict[str, tuple[str, str]]:

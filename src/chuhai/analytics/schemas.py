@@ -230,6 +230,15 @@ class FunnelStepOut(BaseModel):
     definition: str
 
 
+class RoomAudienceOut(BaseModel):
+    status: str
+    peak_viewers: int | None
+    watch_seconds: int | None
+    started_at: str | None
+    ended_at: str | None
+    definition: str
+
+
 class FunnelOut(BaseModel):
     scope: str
     scope_id: str | None
@@ -246,3 +255,55 @@ class FunnelOut(BaseModel):
     unconverted_currencies: list[str]
     definitions: dict[str, str]
     source: str
+    room: RoomAudienceOut | None = Field(
+        None, description="A room's audience (scope=room): kept when the room ends")
+
+
+class TrustFigureOut(BaseModel):
+    value: float | None = Field(description="A share from 0 to 1; none until shown")
+    n: int = Field(description="The cases behind the figure")
+    shown: bool = Field(description="Enough cases (min_n) to show it")
+    min_n: int
+    definition: str
+    within_s: int | None = Field(None, description="A median time: the bucket it falls in "
+                                                   "(at most this many seconds)")
+    beyond_s: int | None = Field(None, description="A median time past the last bucket")
+
+
+class TrustOut(BaseModel):
+    market: str | None
+    host: str | None
+    as_of: str
+    windows: dict[str, dict[str, TrustFigureOut]] = Field(
+        description="\"30\" and \"90\" days: answer_rate, answer_time, on_time, return_rate, "
+                    "refund_time, repeat_rate, landed_held")
+    min_rate_n: int
+    min_time_n: int
+    definitions: dict[str, str]
+    note: str
+
+
+class DutyInvoiceIn(SafeModel):
+    currency: str = Field(min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$")
+    duty: str = Field(max_length=40, description="Import duty charged, e.g. \"12.40\"")
+    tax: str = Field(max_length=40, description="Import VAT/GST/sales tax charged")
+    reference: str = Field("", max_length=80, description="The carrier's invoice number")
+
+
+class DutyInvoiceOut(BaseModel):
+    order_id: str
+    currency: str
+    duty: str
+    tax: str
+    charged: str
+    quoted: str = Field(description="The duty and tax the buyer was quoted at checkout")
+    held: bool = Field(description="Charged no more than quoted (within 1 %)")
+    reference: str
+    source: str
+    recorded_at: str
+
+
+class DutyInvoiceImportOut(BaseModel):
+    recorded: int
+    held: int
+    invoices: list[DutyInvoiceOut]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chuhai.core.clock import UTCDateTime, utcnow
@@ -115,6 +115,8 @@ class OrderEvent(RegionalBase):
     actor_kind: Mapped[str] = mapped_column(String(10), info=NOT_PERSONAL)
     reason: Mapped[str] = mapped_column(String(200), default="", info=NOT_PERSONAL)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=NOT_PERSONAL)
+    # the rollups read transitions by kind and time (paid, delivered, refunded in an hour)
+    __table_args__ = (Index("ix_order_events_status_at", "to_status", "at"),)
 
 
 class Payment(RegionalBase):

@@ -271,6 +271,8 @@ def funnel_cmd(
     video: Annotated[str | None, typer.Option("--video", help="One of its videos.")] = None,
     product: Annotated[str | None, typer.Option("--product", help="One of its products.")
                        ] = None,
+    host: Annotated[str | None, typer.Option("--host", help="One of its hosts (subject id):"
+                                             " the rooms they hosted.")] = None,
     market: Annotated[str | None, typer.Option("--market", help="One market (DE, JP…).")
                       ] = None,
     from_: Annotated[str | None, typer.Option("--from", help="First day (default: 12 weeks "
@@ -289,9 +291,10 @@ def funnel_cmd(
     from chuhai.core.errors import DomainError
     from chuhai.crossborder.loader import rulebook
 
-    named = [(k, v) for k, v in (("room", room), ("video", video), ("product", product)) if v]
+    named = [(k, v) for k, v in (("room", room), ("video", video), ("product", product),
+                                 ("host", host)) if v]
     if len(named) > 1:
-        fail("bad_scope: name one of --room, --video, --product")
+        fail("bad_scope: name one of --room, --video, --product, --host")
     scope, scope_id = named[0] if named else ("all", None)
 
     def day(raw: str | None, what: str) -> date | None:
@@ -322,3 +325,7 @@ def funnel_cmd(
         typer.echo(f"  {st['step']:<12} {st['count']:>10,}{conv}")
     typer.echo(f"  GMV {out['gmv_gross']} gross, {out['gmv_net']} net {out['currency']}; "
                f"AOV {out['aov'] or '—'}")
+    if out.get("room"):
+        r = out["room"]
+        typer.echo(f"  peak viewers {r['peak_viewers'] if r['peak_viewers'] is not None else '—'}"
+                   f"; watched {(r['watch_seconds'] or 0) / 3600:.1f} h")

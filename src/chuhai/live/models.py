@@ -7,7 +7,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chuhai.core.clock import UTCDateTime, utcnow
@@ -35,6 +44,10 @@ class Room(GlobalBase):
     pinned: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     poll: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     answer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The most viewers at once and the seconds watched by all of them, kept from the live
+    # counters when the room ends (while live, the counters themselves say).
+    peak_viewers: Mapped[int | None] = mapped_column(Integer)
+    watch_seconds: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -155,6 +155,10 @@ class LiveNode:
                             status: str) -> Room:
         """Open or end a room: commit the change, then tell everyone in it."""
         room = await service.set_status(uow, actor, room_id, status)
+        if status == "ended":  # the audience the live counters measured, kept with the room
+            counters = await self.bus.get_counters(room.id)
+            room.peak_viewers = counters.get("peak_viewers", 0)
+            room.watch_seconds = counters.get("watch_s", 0)
         await uow.commit()
         await self.publish(room.id, "room.status", {"status": status})
         return room

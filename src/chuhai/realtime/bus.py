@@ -41,6 +41,7 @@ class Bus(Protocol):
     async def ensure_seq_at_least(self, room: str, seq: int) -> None: ...
     async def add_counter(self, room: str, key: str, delta: int) -> int: ...
     async def get_counters(self, room: str) -> dict[str, int]: ...
+    async def max_counter(self, room: str, key: str, value: int) -> int: ...
     async def publish_agg(self, room: str, agg: dict[str, Any]) -> None: ...
     async def first_time(self, room: str, key: str) -> bool: ...
     async def close(self) -> None: ...
@@ -99,6 +100,10 @@ class MemoryBus:
     async def get_counters(self, room: str) -> dict[str, int]:
         return dict(self._counters[room])
 
+    async def max_counter(self, room: str, key: str, value: int) -> int:
+        self._counters[room][key] = max(self._counters[room][key], value)
+        return self._counters[room][key]
+
     async def publish_agg(self, room: str, agg: dict[str, Any]) -> None:
         if room in self._rooms:
             self._on_agg(room, agg)
@@ -135,6 +140,15 @@ redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 redis.call('PUBLISH', KEYS[3], 'e' .. ev)
 return ev
 """
+# A counter raised to a value, never lowered (a room's peak viewers): one atomic step, so
+# two nodes seeing different totals at once keep the larger.
+_MAX_FIELD = """
+local cur = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+local v = tonumber(ARGV[2])
+if cur < v then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]); cur = v end
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return cur
+"""
 _AT_LEAST = """
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 if cur < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
@@ -153,6 +167,7 @@ class RedisBus:
         self._reader: asyncio.Task[None] | None = None
         self._publish = self.redis.register_script(_PUBLISH)
         self._at_least = self.redis.register_script(_AT_LEAST)
+        self._max_field = self.redis.register_script(_MAX_FIELD)
         self._on_event: EventHandler = lambda _r, _e: None
         self._on_agg: AggHandler = lambda _r, _a: None
         self._rooms: set[str] = set()
@@ -239,6 +254,10 @@ class RedisBus:
     async def get_counters(self, room: str) -> dict[str, int]:
         raw = await self.redis.hgetall(self._k(room, "counters"))
         return {k.decode(): int(v) for k, v in raw.items()}
+
+    async def max_counter(self, room: str, key: str, value: int) -> int:
+        return int(await self._max_field(keys=[self._k(room, "counters")],
+                                         args=[key, int(value), LOG_TTL_S]))
 
     async def publish_agg(self, room: str, agg: dict[str, Any]) -> None:
         await self.redis.publish(self._k(room, "ch"), b"a" + orjson.dumps(agg))

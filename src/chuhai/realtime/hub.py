@@ -180,6 +180,8 @@ class RoomChannel:
     scheduled: asyncio.TimerHandle | None = None
     scheduled_for: float = 0.0
     shown_viewers: int = -1
+    peak_seen: int = 0  # the most viewers at once this node has recorded for the room
+    watched_s: float = 0.0  # viewer-seconds on this node not yet added to the counter
 
     @property
     def local_viewers(self) -> int:
@@ -322,7 +324,8 @@ class Hub:
         while self.rooms:
             await asyncio.sleep(self.tick_s)
             now = time.monotonic()
-            report = now - self._last_viewer_report >= 1.0
+            elapsed = now - self._last_viewer_report
+            report = elapsed >= 1.0
             if report:
                 self._last_viewer_report = now
             for ch in list(self.rooms.values()):
@@ -333,8 +336,21 @@ class Hub:
                         await self.bus.publish_agg(ch.room, {"counters": {"likes": total}})
                     if report:
                         await self._report_viewers(ch)
+                        await self._keep_audience(ch, now, min(elapsed, 5.0))
                 except Exception:
                     log.exception("hub tick failed for room %s", ch.room)
+
+    async def _keep_audience(self, ch: RoomChannel, now: float, elapsed: float) -> None:
+        """The room's watch time (viewer-seconds, summed over nodes) and its peak concurrent
+        viewers, in the bus's counters: what the room keeps when it ends."""
+        ch.watched_s += ch.local_viewers * elapsed
+        whole = int(ch.watched_s)
+        if whole:
+            ch.watched_s -= whole
+            await self.bus.add_counter(ch.room, "watch_s", whole)
+        total = max(ch.total_viewers(now), ch.local_viewers)
+        if total > ch.peak_seen:
+            ch.peak_seen = await self.bus.max_counter(ch.room, "peak_viewers", total)
 
     async def _report_viewers(self, ch: RoomChannel) -> None:
         # Every second, changed or not: other nodes drop counts older than VIEWER_TTL_S, so

@@ -1,0 +1,180 @@
+"""Build ``trust_days``: per UTC day, seller, market and host, the counts behind the trust
+figures (``analytics.trust``). Run by the hourly rollup for every day its hours touch, and
+replaced whole, so a day rolled up again is counted once.
+
+Each fact is counted on the day it happened — a question on the day it was asked, a
+delivery on the day it arrived, a refund on the day it was paid back, a duty invoice on the
+day it was recorded — so a past day's row no longer changes. What is read region by region
+stays there; only counts and bucket counts reach the global table. An order or question in
+a room counts for the seller and for each of the room's hosts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, insert, select
+from sqlalchemy.orm import aliased
+
+from chuhai.analytics import trust
+from chuhai.analytics.models import DutyInvoice, TrustDay
+from chuhai.checkout.models import Order, OrderEvent
+from chuhai.checkout.states import OrderStatus
+from chuhai.core.db import Stores
+from chuhai.live.models import Room, RoomEvent, RoomMessage
+
+Key = tuple[date, str, str, str]  # day, org, market ("" for questions), host ("" = seller)
+ANSWER_EVENTS = ("answer", "question.answered")
+
+
+def _keys(day: date, org: str, market: str, room: str | None,
+          hosts: dict[str, list[str]]) -> list[Key]:
+    return [(day, org, market, "")] + [(day, org, market, h)
+                                       for h in hosts.get(room or "", [])]
+
+
+async def rebuild(stores: Stores, first: date, last: date) -> int:
+    """Replace the rows of the days [first, last); the rows written."""
+    start = datetime.combine(first, time(), UTC)
+    end = datetime.combine(last, time(), UTC)
+    cells: dict[Key, trust.DayCounts] = defaultdict(trust.DayCounts)
+    questions: list[tuple[str, int, datetime, bool]] = []
+    orders: list[tuple[str, dict[str, Any]]] = []
+    for region in stores.regions:
+        async with stores.session(region) as r:
+            questions += [(room, seq, at, bool(done)) for room, seq, at, done in (
+                await r.execute(select(
+                    RoomMessage.room_id, RoomMessage.seq, RoomMessage.created_at,
+                    RoomMessage.answered).where(
+                    RoomMessage.kind == "question", RoomMessage.deleted.is_(False),
+                    RoomMessage.created_at >= start, RoomMessage.created_at < end))).all()]
+            orders += await _order_facts(r, start, end)
+    async with stores.session() as s:
+        room_ids = sorted({q[0] for q in questions} | {
+            str(f["room"]) for _, f in orders if f.get("room")})
+        rooms = {rid: (org, list(hosts or [])) for rid, org, hosts in (await s.execute(
+            select(Room.id, Room.org_id, Room.host_ids).where(Room.id.in_(room_ids))
+        )).all()} if room_ids else {}
+        answers: dict[tuple[str, int], datetime] = {}
+        asked_rooms = sorted({q[0] for q in questions})
+        if asked_rooms:
+            for room, at, data in (await s.execute(select(
+                    RoomEvent.room_id, RoomEvent.at, RoomEvent.data).where(
+                    RoomEvent.room_id.in_(asked_rooms), RoomEvent.type.in_(ANSWER_EVENTS),
+                    RoomEvent.at >= start))).all():
+                seq = (data or {}).get("question")
+                if isinstance(seq, int):
+                    answers[(room, seq)] = min(at, answers.get((room, seq), at))
+    hosts = {rid: h for rid, (_, h) in rooms.items()}
+    for room, seq, asked, done in questions:
+        if room not in rooms:
+            continue
+        answered_at = answers.get((room, seq))
+        for cell_key in _keys(asked.date(), rooms[room][0], "", room, hosts):
+            c = cells[cell_key]
+            c.counts["questions"] += 1
+            if done or answered_at is not None:
+                c.counts["answered"] += 1
+            if answered_at is not None:
+                wait = max(0.0, (answered_at - asked).total_seconds())
+                c.answer_hist[trust.bucket(wait, trust.ANSWER_BUCKETS_S)] += 1
+    for kind, f in orders:
+        for cell_key in _keys(f["at"].date(), f["org"], f["market"], f.get("room"), hosts):
+            _count(cells[cell_key], kind, f)
+    table = cast(Table, TrustDay.__table__)
+    rows = [{"day": d, "org_id": org, "market": m, "host_id": h, **c.counts,
+             "answer_hist": c.answer_hist, "refund_hist": c.refund_hist}
+            for (d, org, m, h), c in sorted(cells.items())]
+    async with stores.session() as s:
+        await s.execute(delete(table).where(table.c.day >= first, table.c.day < last))
+        if rows:
+            await s.execute(insert(table), rows)
+        await s.commit()
+    return len(rows)
+
+
+def _count(c: trust.DayCounts, kind: str, f: dict[str, Any]) -> None:
+    k = c.counts
+    if kind == "delivered":
+        k["delivered"] += 1
+        if f["paid_at"] is not None and trust.on_time(f["paid_at"], f["at"], f["max_days"]):
+            k["on_time"] += 1
+    elif kind == "returned":
+        k["returned"] += 1
+    elif kind == "refunded":
+        k["refunds"] += 1
+        if f["returned_at"] is not None:
+            wait = max(0.0, (f["at"] - f["returned_at"]).total_seconds())
+            c.refund_hist[trust.bucket(wait, trust.REFUND_BUCKETS_S)] += 1
+    elif kind == "paid":
+        k["paid_orders"] += 1
+        k["repeat_orders"] += f["repeat"]
+    elif kind == "landed":
+        k["landed_checked"] += 1
+        k["landed_held"] += trust.landed_held(f["quoted"], f["charged"])
+
+
+async def _order_facts(r: Any, start: datetime, end: datetime
+                       ) -> list[tuple[str, dict[str, Any]]]:
+    """The region's deliveries, returns, refunds, payments and duty invoices in [start,
+    end), each with the order's seller, market and room — no buyer leaves the region."""
+    ev, earlier = OrderEvent, aliased(OrderEvent)
+    base = (Order.org_id, Order.market, Order.room_id)
+    out: list[tuple[str, dict[str, Any]]] = []
+
+    def fact(at: datetime, org: str, market: str, room: str | None, **more: Any
+             ) -> dict[str, Any]:
+        return {"at": at, "org": org, "market": market, "room": room, **more}
+
+    # deliveries, with when the order was paid and the longest estimate promised
+    paid_at = select(earlier.at).where(earlier.order_id == ev.order_id,
+                                       earlier.to_status == OrderStatus.PAID
+                                       ).limit(1).scalar_subquery()
+    for at, org, market, room, max_days, paid in (await r.execute(select(
+            ev.at, *base, Order.delivery_max_days, paid_at).join(
+            Order, Order.id == ev.order_id).where(
+            ev.to_status == OrderStatus.DELIVERED, ev.at >= start, ev.at < end))).all():
+        out.append(("delivered", fact(at, org, market, room, paid_at=paid,
+                                      max_days=int(max_days))))
+    for at, org, market, room in (await r.execute(select(ev.at, *base).join(
+            Order, Order.id == ev.order_id).where(
+            ev.to_status == OrderStatus.RETURNED, ev.at >= start, ev.at < end))).all():
+        out.append(("returned", fact(at, org, market, room)))
+    returned_at = select(earlier.at).where(earlier.order_id == ev.order_id,
+                                           earlier.to_status == OrderStatus.RETURNED
+                                           ).limit(1).scalar_subquery()
+    for at, org, market, room, back in (await r.execute(select(
+            ev.at, *base, returned_at).join(Order, Order.id == ev.order_id).where(
+            ev.to_status == OrderStatus.REFUNDED, ev.from_status == OrderStatus.RETURNED,
+            ev.at >= start, ev.at < end))).all():
+        out.append(("refunded", fact(at, org, market, room, returned_at=back)))
+    paid_rows = (await r.execute(select(ev.at, *base, Order.buyer_id, Order.id).join(
+        Order, Order.id == ev.order_id).where(
+        ev.to_status == OrderStatus.PAID, ev.at >= start, ev.at < end))).all()
+    if paid_rows:
+        first_paid: dict[tuple[str, str], datetime] = {}
+        buyers = sorted({row[4] for row in paid_rows})
+        for i in range(0, len(buyers), 500):
+            for buyer, org, at in (await r.execute(select(
+                    Order.buyer_id, Order.org_id, ev.at).join(ev, ev.order_id == Order.id)
+                    .where(Order.buyer_id.in_(buyers[i:i + 500]),
+                           ev.to_status == OrderStatus.PAID))).all():
+                key = (buyer, org)
+                first_paid[key] = min(at, first_paid.get(key, at))
+        for at, org, market, room, buyer, _ in paid_rows:
+            out.append(("paid", fact(at, org, market, room,
+                                     repeat=first_paid.get((buyer, org), at) < at)))
+    for at, org, market, room, quoted, duty, tax in (await r.execute(select(
+            DutyInvoice.recorded_at, *base, DutyInvoice.quoted_minor, DutyInvoice.duty_minor,
+            DutyInvoice.tax_minor).join(Order, Order.id == DutyInvoice.order_id).where(
+            DutyInvoice.recorded_at >= start, DutyInvoice.recorded_at < end))).all():
+        out.append(("landed", fact(at, org, market, room, quoted=int(quoted),
+                                   charged=int(duty) + int(tax))))
+    return out
+
+
+def days_of(start: datetime, end: datetime) -> tuple[date, date]:
+    """The UTC days [first, last) that the hours [start, end) touch."""
+    return start.date(), (end - timedelta(microseconds=1)).date() + timedelta(days=1)
