@@ -223,7 +223,8 @@ async def get_funnel(
     videos, products or hosts (``scope=…&id=…``; a host's: the rooms they hosted); a
     room's comes with its peak concurrent viewers and watch time; GMV gross and net of
     cancellations, refunds and returns, average order value, in the reporting currency at
-    the ECB rate of each hour's day. Read from the hourly rollup; each figure's definition comes with it."""
+    the ECB rate of each hour's day. Read from the hourly rollup; each figure's definition
+    comes with it."""
     actor.require(Perm.REPORTS_READ)
     start, end = period(from_, to, datetime.now(UTC).date())
     stores = request.app.state.stores

@@ -55,6 +55,9 @@ POLICIES: dict[str, str] = {
     # pseudonym; a campaign keeps its author's pseudonym
     "data_requests": "scrub", "marketing_campaigns": "scrub", "transfer_people": "scrub",
     "experiments": "scrub",
+    # a host's daily trust counts stay (nobody else's data) under the pseudonym; a duty
+    # invoice is the seller's tax record, its recorder's pseudonym kept
+    "trust_days": "scrub", "duty_invoices": "scrub",
 }
 # What a scrubbed personal column becomes, where a neutral value reads better than NULL.
 REPLACEMENTS: dict[tuple[str, str], Any] = {
