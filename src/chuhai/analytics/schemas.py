@@ -260,7 +260,8 @@ class FunnelOut(BaseModel):
 
 
 class TrustFigureOut(BaseModel):
-    value: float | None = Field(description="A share from 0 to 1; none until shown")
+    value: float | None = Field(None, description="A share from 0 to 1 (rates); none "
+                                "until shown, none for times")
     n: int = Field(description="The cases behind the figure")
     shown: bool = Field(description="Enough cases (min_n) to show it")
     min_n: int

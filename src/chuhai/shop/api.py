@@ -3,10 +3,12 @@ and the ship-to form of a country. Thin: parse, call the service, shape the answ
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
+from chuhai.analytics import trust_report
 from chuhai.checkout import addresses
 from chuhai.checkout.api import KEY_REUSED, order_out
 from chuhai.checkout.cart_checkout import checkout_cart
@@ -41,8 +43,11 @@ async def _market(request: Request, shop: catalog.Shop, actor: Actor | None,
 @router.get("/shop/{slug}", response_model=StorefrontOut)
 async def storefront(slug: Slug, request: Request, uow: UoW, market: Market = None
                      ) -> StorefrontOut:
-    """The seller's products listed in the visitor's market, each with its delivered price.
-    No market (none asked, none known) lists the seller's markets to choose from."""
+    """The seller's products listed in the visitor's market, each with its delivered price,
+    and the seller's trust figures over 90 days that have enough cases behind them
+    (``on_time``, ``answer_rate`` with ``within_s``, ``landed_held``; see
+    ``GET /api/analytics/trust`` for their definitions). No market (none asked, none known)
+    lists the seller's markets to choose from."""
     shop = await catalog.shop_by_slug(uow.global_, slug)
     caller = await optional_caller(request, uow)
     chosen = await _market(request, shop, caller.actor if caller else None, market)
@@ -51,7 +56,9 @@ async def storefront(slug: Slug, request: Request, uow: UoW, market: Market = No
     loc, lang = i18n.locale_for(chosen or "US"), views.language_for(chosen or "US")
     return StorefrontOut.model_validate({
         "shop": shop.slug, "name": shop.name, "market": chosen, "markets": list(shop.markets),
-        "products": [views.product(i, shop.slug, chosen or "", loc, lang) for i in items]})
+        "products": [views.product(i, shop.slug, chosen or "", loc, lang) for i in items],
+        "trust": await trust_report.public(request.app.state.stores, shop.org_id,
+                                           datetime.now(UTC).date())})
 
 
 @router.get("/shop/{slug}/products/{product_id}", response_model=ProductOut)

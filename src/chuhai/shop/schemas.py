@@ -80,12 +80,22 @@ class ProductOut(BaseModel):
     markets: list[str]
 
 
+class TrustFigurePublic(BaseModel):
+    value: float = Field(description="A share from 0 to 1")
+    n: int = Field(description="The cases behind it (at least the minimum sample)")
+    within_s: int | None = Field(None, description="answer_rate: the median answer came "
+                                                   "within this many seconds")
+
+
 class StorefrontOut(BaseModel):
     shop: str
     name: str
     market: str | None
     markets: list[str]
     products: list[ProductOut]
+    trust: dict[str, TrustFigurePublic] = Field(
+        default_factory=dict, description="The seller's figures over 90 days with enough "
+        "cases behind them: on_time, answer_rate, landed_held")
 
 
 class CartOut(BaseModel):
