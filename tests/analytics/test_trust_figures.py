@@ -149,9 +149,21 @@ async def test_a_sellers_trust_figures_per_host_and_market(stores, settings, app
     public = await app_client.get(f"/api/shop/{await slug(stores, shop)}")
     assert public.status_code == 200
     assert public.json()["trust"]["on_time"] == {"value": 0.5, "n": 2, "within_s": None}
+    # on the storefront, in the buyer's language and number format
+    page = await app_client.get(f"/shop/{await slug(stores, shop)}?market=DE",
+                                headers={"Accept-Language": "de-DE"})
+    assert page.status_code == 200
+    text = page.text.replace("\u00a0", " ")  # German puts a no-break space before %
+    assert "50 % der Bestellungen kamen bis zum zugesagten Datum an" in text
+    assert "Beantwortet 67 % der Fragen in Livestreams, meist innerhalb von 30 Sekunden" \
+        in text
+    assert "Zölle und Steuern entsprachen bei 50 % der geprüften Bestellungen" in text
     monkeypatch.setattr(trust, "MIN_RATE_N", 20)
     public = await app_client.get(f"/api/shop/{await slug(stores, shop)}")
     assert public.json()["trust"] == {}
+    page = await app_client.get(f"/shop/{await slug(stores, shop)}?market=DE",
+                                headers={"Accept-Language": "de-DE"})
+    assert 'id="trust"' not in page.text  # too few cases: nothing said at all
 
 
 async def slug(stores, shop: Shop) -> str:

@@ -22,7 +22,7 @@ ROOT = SRC.parent.parent
 BUYER_TEMPLATES = ["shop_base.html", "storefront.html", "shop_markets.html", "product.html",
                    "cart.html", "my_orders.html", "my_order.html", "shop_error.html",
                    "live_base.html", "viewer.html", "replay.html", "three_ds.html",
-                   "privacy_settings.html", "videos.html", "feed.html"]
+                   "privacy_settings.html", "videos.html", "feed.html", "_trust.html"]
 BUYER_SCRIPTS = ["shop.js", "address-form.js", "i18n.js", "viewer.js", "selling.js",
                  "page-api.js", "replay.js", "live-client.js", "consent.js",
                  "consent-banner.js", "privacy-settings.js", "forms.js", "videos.js",

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from chuhai.accounts.models import Customer, Org
+from chuhai.analytics import trust_report
 from chuhai.catalog.models import Product
 from chuhai.core.actor import ActorKind, Perm
 from chuhai.core.clock import utcnow
@@ -156,8 +157,9 @@ async def viewer_page(room_id: str, request: Request, uow: UoW,
     profile = get_profile(market) or get_profile(room.markets[0])
     languages = profile.languages if profile else []
     lang = i18n.from_request(request, user=setting, market_languages=languages)
+    trust = await trust_report.public(request.app.state.stores, room.org_id, utcnow().date())
     page = _render(request, "viewer.html", caller=caller, viewer_name=name, room=room,
-                   buyer_page=True, lang=lang, locale=i18n.locale_for(market, lang), market=market,
+                   trust=trust, buyer_page=True, lang=lang, locale=i18n.locale_for(market, lang), market=market,
                    language_name=i18n.language_name(lang),
                    other_languages=i18n.alternatives(lang, languages),
                    title=_title(room.titles, lang, languages))

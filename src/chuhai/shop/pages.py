@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from chuhai.analytics import holdouts
+from chuhai.analytics import holdouts, trust_report
 from chuhai.analytics.attribution import touch_from_link
 from chuhai.core.actor import ActorKind
 from chuhai.core.errors import DomainError
@@ -146,8 +147,10 @@ async def storefront_page(slug: str, request: Request, uow: UoW, market: str = "
               for v in await video_service.published_in(uow.global_, shop.org_id, chosen, 12)]
     path = f"/shop/{shop.slug}"
     await _enroll(request, uow, who, chosen)
+    trust = await trust_report.public(request.app.state.stores, shop.org_id,
+                                      datetime.now(UTC).date())
     return _page(request, "storefront.html", shop=shop, products=products, rooms=rooms,
-                 videos=videos,
+                 videos=videos, trust=trust,
                  found=found, q=request.query_params.get("q", "")[:200],
                  canonical=_address(request, path, chosen, ctx["lang"]),
                  alternates=_alternates(request, path, shop.markets), **ctx)

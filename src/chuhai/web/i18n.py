@@ -17,16 +17,16 @@ import io
 import logging
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from chuhai.markets.profiles import get_profile
 
@@ -106,6 +106,16 @@ def country_name(code: str | None) -> str:
 
 def num(n: int | float) -> str:
     return format_decimal(n, locale=_locale.get())
+
+
+def percent(share: float) -> str:
+    """A share (0.955) as the page's locale writes a percentage ("96 %", "96%", "٪96")."""
+    return format_percent(share, locale=_locale.get())
+
+
+def duration(seconds: int) -> str:
+    """A length of time in words, in the page's language ("2 minutes", "2 Minuten")."""
+    return format_timedelta(timedelta(seconds=seconds), threshold=1.5, locale=_locale.get())
 
 
 def when(at: datetime) -> str:

@@ -40,7 +40,8 @@ templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
     i18n.gettext, i18n.template_ngettext, newstyle=True)
 templates.env.globals.update(country_name=i18n.country_name, num=i18n.num, when=i18n.when,
-                             day=i18n.day, status_name=i18n.status_name)
+                             day=i18n.day, status_name=i18n.status_name,
+                             percent=i18n.percent, duration=i18n.duration)
 
 
 def _via(url: str, channel: str) -> str:
