@@ -60,3 +60,10 @@ async def test_counters_and_once_only_keys(bus):
     assert await bus.get_counters("c") == {"likes": 7}
     assert await bus.first_time("c", "vote:p:u1") is True
     assert await bus.first_time("c", "vote:p:u1") is False
+
+
+async def test_a_peak_is_raised_never_lowered(bus):
+    assert await bus.max_counter("p", "peak_viewers", 5) == 5
+    assert await bus.max_counter("p", "peak_viewers", 3) == 5
+    assert await bus.max_counter("p", "peak_viewers", 8) == 8
+    assert (await bus.get_counters("p"))["peak_viewers"] == 8

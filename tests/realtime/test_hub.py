@@ -233,3 +233,24 @@ async def test_another_languages_translation_sends_no_frame_to_this_language():
     last = json.loads(de.frames[-1].text)["events"]
     assert [e["type"] for e in last] == ["chat.translation"]
     await hub.close()
+
+
+async def test_the_room_keeps_its_peak_viewers_and_the_seconds_they_watched():
+    """Every second each node adds its viewers' seconds to the room's watch time and
+    raises the peak to the most viewers counted at once; a lower count never lowers it."""
+    bus = MemoryBus()
+    hub = Hub(bus, tick_s=0.02)
+    conns = [hub.new_connection("en") for _ in range(3)]
+    for c in conns:
+        await hub.join("r", c)
+    hub._last_viewer_report = 0.0  # report at the first tick
+    await asyncio.sleep(0.1)
+    counters = await bus.get_counters("r")
+    assert counters["peak_viewers"] == 3
+    assert counters["watch_s"] >= 3  # three viewers, at least a second each (first report)
+    for c in conns[1:]:
+        await hub.leave("r", c)
+    hub._last_viewer_report = 0.0
+    await asyncio.sleep(0.1)
+    assert (await bus.get_counters("r"))["peak_viewers"] == 3
+    await hub.close()
