@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -90,6 +91,24 @@ def test_migrate_then_seed_demo_twice_is_idempotent(env):
     bad = runner.invoke(app, ["analytics", "funnel", "--org", "sonicwave", "--room", "x",
                               "--video", "y"])
     assert bad.exit_code == 1 and "bad_scope" in bad.output
+    # a finished stream: its funnel, GMV and audience; the seller's trust figures
+    room = re.search(r"finished 90-minute launch stream \((room_\w+)\)", first.output)
+    assert room, first.output
+    stream = json.loads(runner.invoke(app, ["analytics", "funnel", "--org", "sonicwave",
+                                            "--room", room[1], "--json"]).output)
+    steps = {s["step"]: s["count"] for s in stream["steps"]}
+    assert steps["views"] > 2000 and steps["clicks"] > 0 and steps["cart_adds"] >= \
+        steps["paid"] >= 40
+    assert stream["room"]["peak_viewers"] > 1000 and stream["room"]["watch_seconds"] > 0
+    trust_out = runner.invoke(app, ["analytics", "trust", "--org", "sonicwave", "--json"])
+    assert trust_out.exit_code == 0, trust_out.output
+    figures = json.loads(trust_out.output)["windows"]["90"]
+    for name in ("answer_rate", "answer_time", "on_time", "return_rate", "repeat_rate",
+                 "landed_held"):
+        assert figures[name]["shown"], (name, figures[name])
+    assert 0.8 < figures["on_time"]["value"] < 1 and 0.8 < figures["landed_held"]["value"] < 1
+    table = runner.invoke(app, ["analytics", "trust", "--org", "sonicwave"])
+    assert table.exit_code == 0 and "on_time" in table.output
     second = runner.invoke(app, ["seed-demo"])
     assert second.exit_code == 0, second.output
     assert _count_products()[0] == count

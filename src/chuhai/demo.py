@@ -179,6 +179,8 @@ async def run_seed(settings: Settings, progress: Callable[[str], None] = lambda 
             for role, email, name in STAFF:
                 if not await _exists(uow.global_, acc.login_key(email)):
                     await acc.create_staff(system, email, name, DEMO_PASSWORD, role)
+            host_id = await uow.global_.scalar(select(Subject.id).where(
+                Subject.login_key == acc.login_key("host@sonicwave.example")))
             progress(f"staff: {len(STAFF)} users, one per role")
             platform = await ensure_platform_org(uow.global_, settings)
             for role, email, name in PLATFORM_STAFF:
@@ -220,7 +222,7 @@ async def run_seed(settings: Settings, progress: Callable[[str], None] = lambda 
         from chuhai.feed import model as feed_model
         from chuhai.feed import training
 
-        await demo_history.seed(stores, org.id, progress=progress)
+        await demo_history.seed(stores, org.id, progress=progress, host_id=host_id)
         done = await rollup.rollup(stores, utcnow() - timedelta(weeks=demo_history.WEEKS + 1))
         progress(f"analytics: funnel rolled up, {done['hours']} hours ({done['rows']} rows); "
                  "the worker adds each hour as it ends")

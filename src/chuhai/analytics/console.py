@@ -1,12 +1,17 @@
 """The seller's analytics page in the console: where orders came from (a chart of orders and
-GMV per channel group and week, from ``GET /api/analytics/channels``), the attribution
-settings, and holdout experiments with their lift. The page is a shell; the work runs in
+GMV per channel group and week, from ``GET /api/analytics/channels``), the funnel, the trust
+figures with the carriers' duty invoices, the attribution settings, and holdout experiments
+with their lift. The page is a shell; the work runs in
 ``static/js/console-analytics.js`` against the analytics API."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy import select
+
+from chuhai.accounts.models import Org, StaffProfile
+from chuhai.analytics.funnel import hosts_of
 
 from chuhai.markets.profiles import default_profiles
 from chuhai.web.deps import UoW, optional_caller
@@ -21,4 +26,13 @@ async def analytics_page(request: Request, uow: UoW) -> Response:
     if caller is None:
         return _to_login(request)
     markets = sorted(m for m in default_profiles() if m != "CN")
-    return _render(request, "console_analytics.html", caller=caller, markets=markets)
+    hosts: list[tuple[str, str]] = []
+    org = await uow.global_.get(Org, caller.actor.org_id) if caller.actor.org_id else None
+    if org is not None:
+        ids = sorted(await hosts_of(request.app.state.stores, org.id))
+        names = dict((await uow.region(org.home_region).execute(select(
+            StaffProfile.id, StaffProfile.display_name).where(
+            StaffProfile.id.in_(ids)))).all()) if ids else {}
+        hosts = sorted(((h, names.get(h) or h) for h in ids), key=lambda x: x[1])
+    return _render(request, "console_analytics.html", caller=caller, markets=markets,
+                   hosts=hosts)

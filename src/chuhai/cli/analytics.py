@@ -329,3 +329,64 @@ def funnel_cmd(
         r = out["room"]
         typer.echo(f"  peak viewers {r['peak_viewers'] if r['peak_viewers'] is not None else '—'}"
                    f"; watched {(r['watch_seconds'] or 0) / 3600:.1f} h")
+
+
+@analytics_app.command("trust")
+def trust_cmd(
+    org: Annotated[str, typer.Option("--org", help="The seller's slug.")],
+    host: Annotated[str | None, typer.Option("--host", help="One of its hosts (subject id).")
+                    ] = None,
+    market: Annotated[str | None, typer.Option("--market", help="One market (DE, JP…).")
+                      ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")
+                       ] = False,
+) -> None:
+    """The seller's trust figures over 30 and 90 days, from the daily rollup: questions
+    answered in live rooms and how fast, deliveries by the promised date, returns and
+    refund time, repeat buyers, duty and tax as quoted. A figure with fewer cases than its
+    minimum shows as "—"."""
+    from datetime import UTC, datetime
+
+    from chuhai.analytics import trust_report
+    from chuhai.core.errors import DomainError
+
+    async def run(stores: Stores) -> dict[str, Any]:
+        org_id = await _org_id(stores, org)
+        if org_id is None:
+            fail(f"no seller with the slug {org!r}")
+        return await trust_report.report(stores, org_id, datetime.now(UTC).date(),
+                                         market=market.upper() if market else None,
+                                         host=host)
+
+    try:
+        out = with_stores(run)
+    except DomainError as exc:
+        fail(f"{exc.code}: {exc.message}")
+    if as_json:
+        typer.echo(json.dumps(out))
+        return
+    typer.echo(f"{org} {out['host'] or 'all hosts'} {out['market'] or 'all markets'}, "
+               f"as of {out['as_of']}")
+    typer.echo(f"  {'figure':<13} {'30 days':>16} {'90 days':>16}")
+    for name in out["windows"]["30"]:
+        cells = [_figure(out["windows"][w][name]) for w in ("30", "90")]
+        typer.echo(f"  {name:<13} {cells[0]:>16} {cells[1]:>16}")
+    typer.echo(out["note"])
+
+
+def _figure(f: dict[str, Any]) -> str:
+    if not f["shown"]:
+        return f"— (n={f['n']})"
+    if f.get("value") is None:
+        limit = int(f.get("within_s") or f.get("beyond_s") or 0)
+        sign = "≤" if f.get("within_s") else ">"
+        return f"{sign}{_span(limit)} (n={f['n']})"
+    return f"{f['value']:.1%} (n={f['n']})"
+
+
+def _span(seconds: int) -> str:
+    """A bucket's bound as a person reads it: 30s, 2m, 6h, 3d."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

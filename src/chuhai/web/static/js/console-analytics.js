@@ -1,5 +1,6 @@
 // The seller's analytics page: orders and GMV per channel group and week (Apache ECharts,
-// vendored), the attribution settings, and holdout experiments with their lift reports —
+// vendored), the funnel, the trust figures and the duty-invoice upload, the attribution
+// settings, and holdout experiments with their lift reports —
 // all through the analytics API; nothing here computes a figure.
 import { _ } from "./i18n.js";
 
@@ -95,7 +96,7 @@ async function loadChannels() {
   } catch (err) { say(err.message); }
 }
 
-$("channels-form")?.addEventListener("submit", (e) => { e.preventDefault(); loadChannels(); loadFunnel(); });
+$("channels-form")?.addEventListener("submit", (e) => { e.preventDefault(); loadChannels(); loadFunnel(); loadTrust(); });
 $("measure")?.addEventListener("change", () => { if (last) draw(last); });
 window.addEventListener("resize", () => chart?.resize());
 
@@ -116,6 +117,11 @@ async function loadFunnel() {
       el("td", {}, s.conversion === null ? "—" : pct(s.conversion)), el("td", { class: "muted" }, s.definition))));
     $("funnel-summary").textContent = _("GMV %(gross)s gross, %(net)s net of cancellations, refunds and returns; average order %(aov)s.", {
       gross: money(f.gmv_gross, f.currency), net: money(f.gmv_net, f.currency), aov: f.aov === null ? "—" : money(f.aov, f.currency) });
+    const room = f.room;
+    $("funnel-audience").textContent = !room ? "" : room.peak_viewers === null
+      ? _("Peak viewers and watch time are kept when the room ends.")
+      : _("Peak: %(peak)s viewers at once; watched for %(hours)s hours in all.", {
+        peak: number(room.peak_viewers), hours: number(room.watch_seconds / 3600, 1) });
     if (!window.echarts) return;
     funnelChart = funnelChart || window.echarts.init($("funnel-chart"), null, { renderer: "canvas" });
     funnelChart.setOption({
@@ -143,6 +149,64 @@ document.addEventListener("click", (e) => {
   document.body.append(a);
   a.click();
   a.remove();
+});
+
+// ---------------------------------------------------------------- trust
+const TRUST_NAMES = {
+  answer_rate: () => _("Questions answered in live rooms"), answer_time: () => _("Median answer time"),
+  on_time: () => _("Delivered by the promised date"), return_rate: () => _("Returns per delivery"),
+  refund_time: () => _("Median time from return to refund"), repeat_rate: () => _("Orders from returning buyers"),
+  landed_held: () => _("Duty and tax as quoted"),
+};
+
+function seconds(s) {
+  if (s < 120) return _("%(n)s s", { n: number(s) });
+  if (s < 7200) return _("%(n)s min", { n: number(s / 60) });
+  if (s < 172800) return _("%(n)s h", { n: number(s / 3600) });
+  return _("%(n)s days", { n: number(s / 86400) });
+}
+
+function figure(f) {
+  if (!f.shown) return _("— (%(n)s of %(min)s cases needed)", { n: number(f.n), min: number(f.min_n) });
+  if ("within_s" in f && f.value === null) {
+    const when = f.within_s !== null ? _("within %(t)s", { t: seconds(f.within_s) }) : _("over %(t)s", { t: seconds(f.beyond_s) });
+    return _("%(when)s (n=%(n)s)", { when, n: number(f.n) });
+  }
+  return _("%(value)s (n=%(n)s)", { value: pct(f.value), n: number(f.n) });
+}
+
+async function loadTrust() {
+  const q = new URLSearchParams();
+  const market = new FormData($("channels-form")).get("market");
+  if (market) q.set("market", market);
+  if ($("trust-host").value) q.set("host", $("trust-host").value);
+  try {
+    const t = await call("GET", `/api/analytics/trust?${q}`);
+    $("trust-table").querySelector("tbody").replaceChildren(...Object.keys(TRUST_NAMES).map((k) => el("tr", { "data-figure": k },
+      el("th", { scope: "row" }, TRUST_NAMES[k]()), el("td", {}, figure(t.windows["30"][k])),
+      el("td", {}, figure(t.windows["90"][k])), el("td", { class: "muted" }, t.definitions[k]))));
+  } catch (err) { say(err.message); }
+}
+
+$("trust-form")?.addEventListener("submit", (e) => { e.preventDefault(); loadTrust(); });
+
+$("duty-form")?.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const body = new FormData();
+  body.append("file", $("duty-file").files[0]);
+  const out = $("duty-result");
+  try {
+    const resp = await fetch("/api/analytics/duty-invoices", { method: "POST", credentials: "same-origin",
+      headers: { "x-csrf-token": csrf }, body });
+    const data = await resp.json().catch(() => ({}));
+    if (!resp.ok) {
+      out.replaceChildren(el("p", { class: "error" }, data.detail || `HTTP ${resp.status}`),
+        el("ul", {}, ...(data.errors || []).map((p) => el("li", {}, _("Line %(line)s, %(field)s: %(reason)s", { line: p.line ?? "—", field: p.field, reason: p.reason })))));
+      return;
+    }
+    out.replaceChildren(el("p", {}, _("%(n)s invoices recorded; the quote held for %(held)s. The figures update at the next hourly rollup.", { n: number(data.recorded), held: number(data.held) })));
+    $("duty-form").reset();
+  } catch (err) { say(err.message); }
 });
 
 // ---------------------------------------------------------------- settings
@@ -223,5 +287,6 @@ $("experiment-form")?.addEventListener("submit", async (e) => {
 
 loadChannels();
 loadFunnel();
+loadTrust();
 loadSettings();
 loadExperiments();
