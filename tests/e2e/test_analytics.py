@@ -1,7 +1,7 @@
 """The seller's analytics page in Chromium: the demo's eight weeks of orders drawn per week
 and channel group (interest, search, direct) with Apache ECharts, the note on the exchange
 rate, the attribution settings, the running interest holdout with its lift report, and the
-shop's funnel from the hourly rollup with its CSV."""
+shop's funnel from the hourly rollup with its CSV, the trust figures per host with theirs."""
 
 from __future__ import annotations
 
@@ -40,6 +40,24 @@ def test_the_seller_sees_orders_by_channel_and_the_holdouts_lift(server, browser
         page.locator("[data-csv=funnel-table]").click()
     csv = Path(got.value.path()).read_text(encoding="utf-8")
     assert csv.startswith('"Step","Count"') and '"Paid"' in csv
+    # the trust figures: each with the cases behind it and its definition; per host; CSV
+    on_time = page.locator("#trust-table tr[data-figure=on_time]")
+    on_time.wait_for()
+    assert "%" in on_time.inner_text() and "n=" in on_time.inner_text()
+    assert "promised" in on_time.inner_text()  # the definition is on the page
+    assert page.locator("#trust-table tbody tr").count() == 7
+    page.locator("#trust-host").select_option(index=1)  # the demo's host
+    page.locator("#trust-form button[type=submit]").click()
+    page.wait_for_timeout(300)
+    assert "n=" in page.locator("#trust-table tr[data-figure=answer_rate]").inner_text()
+    with page.expect_download() as got:
+        page.locator("[data-csv=trust-table]").click()
+    assert '"Delivered by the promised date"' in Path(got.value.path()).read_text("utf-8")
+    # the finished launch stream's funnel, with its audience
+    page.locator("#funnel-scope").select_option("host")
+    page.locator("#funnel-id").fill(page.locator("#trust-host").input_value())
+    page.locator("#funnel-form button[type=submit]").click()
+    page.locator("#funnel-summary").filter(has_text="GMV").wait_for()
     # another credit model and GMV instead of orders redraw the same chart
     page.locator("#model").select_option("position")
     page.locator("#measure").select_option("gmv")
