@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import update
 
 from chuhai.analytics import rollup, trust
-from chuhai.checkout.models import OrderEvent
+from chuhai.checkout.models import Order, OrderEvent
 from chuhai.core.clock import utcnow
 from chuhai.live.models import RoomEvent, RoomMessage
 from tests.factories import ADDRESSES, Shop, buy_from_drop, make_buyer, make_shop
@@ -93,6 +93,8 @@ async def test_a_sellers_trust_figures_per_host_and_market(stores, settings, app
             await s.execute(update(OrderEvent).where(
                 OrderEvent.order_id == orders[1], OrderEvent.to_status == "paid").values(
                 at=utcnow() - timedelta(days=21)))
+            await s.execute(update(Order).where(Order.id == orders[1]).values(
+                created_at=utcnow() - timedelta(days=21)))  # placed then, too
             await s.commit()
     for seq, after in ((1, 20), (2, 200), (3, None)):
         await ask(stores, room_id, seq, region, after)

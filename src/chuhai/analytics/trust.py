@@ -34,8 +34,8 @@ DEFINITIONS: dict[str, str] = {
                "checkout (payment date plus the longest delivery estimate shown)",
     "return_rate": "returns received in the period per order delivered in the period",
     "refund_time": "median time from a return being received to its refund",
-    "repeat_rate": "paid orders in the period from buyers who had bought from the seller "
-                   "before",
+    "repeat_rate": "paid orders in the period from buyers who had placed an earlier order "
+                   "with the seller (not left unpaid or cancelled)",
     "landed_held": "orders whose carrier duty invoice the seller recorded in the period "
                    "where the duty and tax charged were no more than quoted at checkout "
                    "(within 1 % for the carrier's rounding)",

@@ -15,8 +15,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Table, delete, func, insert, select
 
 from chuhai.analytics import trust
 from chuhai.analytics.models import DutyInvoice, TrustDay
@@ -27,6 +26,7 @@ from chuhai.live.models import Room, RoomEvent, RoomMessage
 
 Key = tuple[date, str, str, str]  # day, org, market ("" for questions), host ("" = seller)
 ANSWER_EVENTS = ("answer", "question.answered")
+CHUNK = 1000  # ids per IN (...) query
 
 
 def _keys(day: date, org: str, market: str, room: str | None,
@@ -120,7 +120,7 @@ async def _order_facts(r: Any, start: datetime, end: datetime
                        ) -> list[tuple[str, dict[str, Any]]]:
     """The region's deliveries, returns, refunds, payments and duty invoices in [start,
     end), each with the order's seller, market and room — no buyer leaves the region."""
-    ev, earlier = OrderEvent, aliased(OrderEvent)
+    ev = OrderEvent
     base = (Order.org_id, Order.market, Order.room_id)
     out: list[tuple[str, dict[str, Any]]] = []
 
@@ -128,50 +128,60 @@ async def _order_facts(r: Any, start: datetime, end: datetime
              ) -> dict[str, Any]:
         return {"at": at, "org": org, "market": market, "room": room, **more}
 
-    # deliveries, with when the order was paid and the longest estimate promised
-    paid_at = select(earlier.at).where(earlier.order_id == ev.order_id,
-                                       earlier.to_status == OrderStatus.PAID
-                                       ).limit(1).scalar_subquery()
-    for at, org, market, room, max_days, paid in (await r.execute(select(
-            ev.at, *base, Order.delivery_max_days, paid_at).join(
-            Order, Order.id == ev.order_id).where(
-            ev.to_status == OrderStatus.DELIVERED, ev.at >= start, ev.at < end))).all():
-        out.append(("delivered", fact(at, org, market, room, paid_at=paid,
+    # deliveries, with when the order was paid and the longest estimate promised (read by
+    # order id, in chunks: a join the planner may answer by walking every payment)
+    delivered = (await r.execute(select(ev.order_id, ev.at, *base, Order.delivery_max_days)
+                                 .join(Order, Order.id == ev.order_id).where(
+        ev.to_status == OrderStatus.DELIVERED, ev.at >= start, ev.at < end))).all()
+    paid_at = await _first(r, OrderStatus.PAID, [row[0] for row in delivered])
+    for oid, at, org, market, room, max_days in delivered:
+        out.append(("delivered", fact(at, org, market, room, paid_at=paid_at.get(oid),
                                       max_days=int(max_days))))
     for at, org, market, room in (await r.execute(select(ev.at, *base).join(
             Order, Order.id == ev.order_id).where(
             ev.to_status == OrderStatus.RETURNED, ev.at >= start, ev.at < end))).all():
         out.append(("returned", fact(at, org, market, room)))
-    returned_at = select(earlier.at).where(earlier.order_id == ev.order_id,
-                                           earlier.to_status == OrderStatus.RETURNED
-                                           ).limit(1).scalar_subquery()
-    for at, org, market, room, back in (await r.execute(select(
-            ev.at, *base, returned_at).join(Order, Order.id == ev.order_id).where(
-            ev.to_status == OrderStatus.REFUNDED, ev.from_status == OrderStatus.RETURNED,
-            ev.at >= start, ev.at < end))).all():
-        out.append(("refunded", fact(at, org, market, room, returned_at=back)))
-    paid_rows = (await r.execute(select(ev.at, *base, Order.buyer_id, Order.id).join(
+    refunded = (await r.execute(select(ev.order_id, ev.at, *base).join(
+        Order, Order.id == ev.order_id).where(
+        ev.to_status == OrderStatus.REFUNDED, ev.from_status == OrderStatus.RETURNED,
+        ev.at >= start, ev.at < end))).all()
+    back = await _first(r, OrderStatus.RETURNED, [row[0] for row in refunded])
+    for oid, at, org, market, room in refunded:
+        out.append(("refunded", fact(at, org, market, room, returned_at=back.get(oid))))
+    # payments, and whether the buyer had ordered from the seller before (a placed order
+    # that was not left unpaid or cancelled), read by buyer through the buyer index
+    paid_rows = (await r.execute(select(ev.at, *base, Order.buyer_id, Order.created_at).join(
         Order, Order.id == ev.order_id).where(
         ev.to_status == OrderStatus.PAID, ev.at >= start, ev.at < end))).all()
-    if paid_rows:
-        first_paid: dict[tuple[str, str], datetime] = {}
-        buyers = sorted({row[4] for row in paid_rows})
-        for i in range(0, len(buyers), 500):
-            for buyer, org, at in (await r.execute(select(
-                    Order.buyer_id, Order.org_id, ev.at).join(ev, ev.order_id == Order.id)
-                    .where(Order.buyer_id.in_(buyers[i:i + 500]),
-                           ev.to_status == OrderStatus.PAID))).all():
-                key = (buyer, org)
-                first_paid[key] = min(at, first_paid.get(key, at))
-        for at, org, market, room, buyer, _ in paid_rows:
-            out.append(("paid", fact(at, org, market, room,
-                                     repeat=first_paid.get((buyer, org), at) < at)))
+    first_order: dict[tuple[str, str], datetime] = {}
+    buyers = sorted({row[4] for row in paid_rows})
+    for i in range(0, len(buyers), CHUNK):
+        for buyer, org, first in (await r.execute(select(
+                Order.buyer_id, Order.org_id, func.min(Order.created_at)).where(
+                Order.buyer_id.in_(buyers[i:i + CHUNK]),
+                Order.status.not_in((OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED)))
+                .group_by(Order.buyer_id, Order.org_id))).all():
+            first_order[(buyer, org)] = first
+    for at, org, market, room, buyer, placed in paid_rows:
+        out.append(("paid", fact(at, org, market, room,
+                                 repeat=first_order.get((buyer, org), placed) < placed)))
     for at, org, market, room, quoted, duty, tax in (await r.execute(select(
             DutyInvoice.recorded_at, *base, DutyInvoice.quoted_minor, DutyInvoice.duty_minor,
             DutyInvoice.tax_minor).join(Order, Order.id == DutyInvoice.order_id).where(
             DutyInvoice.recorded_at >= start, DutyInvoice.recorded_at < end))).all():
         out.append(("landed", fact(at, org, market, room, quoted=int(quoted),
                                    charged=int(duty) + int(tax))))
+    return out
+
+
+async def _first(r: Any, status: str, order_ids: list[str]) -> dict[str, datetime]:
+    """When each order first moved to ``status``."""
+    out: dict[str, datetime] = {}
+    for i in range(0, len(order_ids), CHUNK):
+        for oid, at in (await r.execute(select(OrderEvent.order_id, OrderEvent.at).where(
+                OrderEvent.order_id.in_(order_ids[i:i + CHUNK]),
+                OrderEvent.to_status == status))).all():
+            out[oid] = min(at, out.get(oid, at))
     return out
 
 
