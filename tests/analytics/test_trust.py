@@ -66,3 +66,12 @@ def test_days_sum_counts_and_histograms():
     assert (total.counts["questions"], total.counts["answered"]) == (4, 3)
     assert total.answer_hist[:3] == [1, 1, 1]
     assert total.refund_hist[0] == 2
+
+
+def test_step_times_come_from_consenting_buyers_and_say_so():
+    c = trust.DayCounts()
+    c.touch_hist[trust.bucket(7200, trust.STEP_BUCKETS_S)] += trust.MIN_TIME_N
+    steps = trust.step_times(c)
+    assert steps["first_touch_to_order"]["within_s"] == 6 * 3600
+    assert not steps["order_to_paid"]["shown"]  # nobody's: not shown
+    assert "allowed analytics" in trust.STEP_NOTE

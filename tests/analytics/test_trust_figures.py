@@ -95,6 +95,10 @@ async def test_a_sellers_trust_figures_per_host_and_market(stores, settings, app
                 at=utcnow() - timedelta(days=21)))
             await s.execute(update(Order).where(Order.id == orders[1]).values(
                 created_at=utcnow() - timedelta(days=21)))  # placed then, too
+            # one buyer allowed analytics: their path (a feed click two hours before) kept
+            await s.execute(update(Order).where(Order.id == orders[3]).values(
+                touchpoints=[{"channel": "feed", "kind": "click",
+                              "at": (utcnow() - timedelta(hours=2)).isoformat()}]))
             await s.commit()
     for seq, after in ((1, 20), (2, 200), (3, None)):
         await ask(stores, room_id, seq, region, after)
@@ -141,6 +145,13 @@ async def test_a_sellers_trust_figures_per_host_and_market(stores, settings, app
     assert f30["return_rate"]["value"] == 0.5
     assert f30["landed_held"]["value"] == 0.5
     assert f30["repeat_rate"]["value"] == round(1 / 3, 4)  # the first buyer's second order
+    # step times: from the one buyer with analytics consent, and said so
+    steps = (await app_client.get("/api/analytics/funnel", headers=shop.tenant.headers)
+             ).json()["step_times"]
+    assert steps["first_touch_to_order"]["n"] == 1 and steps["order_to_paid"]["n"] == 1
+    assert steps["first_touch_to_order"]["within_s"] == 6 * 3600
+    assert steps["order_to_paid"]["within_s"] == 60
+    assert "analytics" in steps["note"]
     host = shop.tenant.actor.subject_id
     by_host = (await trust_of(app_client, shop, host=host))["windows"]["90"]
     assert by_host["on_time"]["n"] == 2 and by_host["answer_rate"]["n"] == 3

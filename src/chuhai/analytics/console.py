@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from chuhai.accounts.models import Org, StaffProfile
 from chuhai.analytics.funnel import hosts_of
-
 from chuhai.markets.profiles import default_profiles
 from chuhai.web.deps import UoW, optional_caller
 from chuhai.web.pages import _render, _to_login

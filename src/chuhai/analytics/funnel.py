@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
-from chuhai.analytics.models import FunnelDay, FunnelHour
+from chuhai.analytics import trust
+from chuhai.analytics.models import FunnelDay, FunnelHour, TrustDay
 from chuhai.analytics.rollup import SCOPES, STEPS
 from chuhai.catalog.models import Product
 from chuhai.core.db import Stores
@@ -118,6 +119,22 @@ async def check_owner(stores: Stores, org_id: str, scope: str, scope_id: str) ->
         raise NotFound(scope, scope_id, code="scope_not_found")
 
 
+async def step_times(stores: Stores, org_id: str, start: datetime, end: datetime,
+                     market: str | None, host: str) -> dict[str, Any]:
+    """Median first touch → order and order → payment over the period's days, from buyers
+    with analytics consent only (the note says so wherever the times are shown)."""
+    t = TrustDay
+    q = select(t.touch_hist, t.pay_hist).where(
+        t.org_id == org_id, t.host_id == host, t.day >= start.date(), t.day <= (
+            end - timedelta(microseconds=1)).date())
+    if market:
+        q = q.where(t.market == market)
+    async with stores.session() as s:
+        found = (await s.execute(q)).all()
+    c = trust.total({"touch_hist": a, "pay_hist": b} for a, b in found)
+    return {**trust.step_times(c), "note": trust.STEP_NOTE}
+
+
 async def audience(stores: Stores, room_id: str) -> dict[str, Any]:
     """A room's peak concurrent viewers and watch time: kept when it ended; while it is
     live, nothing yet (the host console shows the live count)."""
@@ -151,6 +168,8 @@ async def report(stores: Stores, org_id: str, start: datetime, end: datetime, *,
     out = summarize(rows, fx, currency)
     if scope == "room":
         out["room"] = await audience(stores, sid)
+    if scope in ("all", "host"):
+        out["step_times"] = await step_times(stores, org_id, start, end, market, host=sid)
     out.update({"scope": scope, "scope_id": sid or None, "market": market,
                 "from": start.isoformat(), "to": end.isoformat(),
                 "periods": len({r.hour for r in rows}),

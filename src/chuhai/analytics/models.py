@@ -197,7 +197,9 @@ class TrustDay(GlobalBase):
     time histograms only, nobody's: questions asked in live rooms and how fast they were
     answered, deliveries and how many arrived by the promised date, returns, refunds and how
     long they took, paid orders and how many came from returning buyers, and how often the
-    quoted duty and tax held against the carrier's invoice. ``market`` "" holds what has no
+    quoted duty and tax held against the carrier's invoice; and, for buyers with analytics
+    consent only, how long their path took from first touch to order and from order to
+    payment. ``market`` "" holds what has no
     market (questions); ``host_id`` "" is the seller as a whole. Rebuilt whole for every
     day a rollup touches (``analytics.trust_rollup``)."""
 
@@ -220,6 +222,10 @@ class TrustDay(GlobalBase):
     repeat_orders: Mapped[int] = mapped_column(Integer, default=0)
     landed_checked: Mapped[int] = mapped_column(Integer, default=0)
     landed_held: Mapped[int] = mapped_column(Integer, default=0)
+    # step times of paid orders whose buyer gave analytics consent (their path was kept):
+    # first touch → order placed, order placed → paid
+    touch_hist: Mapped[list[int]] = mapped_column(JSON, default=list)
+    pay_hist: Mapped[list[int]] = mapped_column(JSON, default=list)
     __table_args__ = (UniqueConstraint("day", "org_id", "market", "host_id"),
                       Index("ix_trust_days_org_host_day", "org_id", "host_id", "day"))
 

@@ -230,6 +230,20 @@ class FunnelStepOut(BaseModel):
     definition: str
 
 
+class StepTimeOut(BaseModel):
+    within_s: int | None = Field(description="The median falls in the bucket up to this")
+    beyond_s: int | None = Field(description="The median is past the last bucket")
+    n: int
+    shown: bool
+    min_n: int
+
+
+class StepTimesOut(BaseModel):
+    first_touch_to_order: StepTimeOut
+    order_to_paid: StepTimeOut
+    note: str
+
+
 class RoomAudienceOut(BaseModel):
     status: str
     peak_viewers: int | None
@@ -257,6 +271,9 @@ class FunnelOut(BaseModel):
     source: str
     room: RoomAudienceOut | None = Field(
         None, description="A room's audience (scope=room): kept when the room ends")
+    step_times: StepTimesOut | None = Field(
+        None, description="scope=all or host: median step times of buyers with analytics "
+                          "consent only")
 
 
 class TrustFigureOut(BaseModel):

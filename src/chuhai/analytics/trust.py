@@ -19,6 +19,9 @@ from typing import Any
 ANSWER_BUCKETS_S: tuple[int, ...] = (15, 30, 60, 120, 300, 600, 1800, 3600)
 REFUND_BUCKETS_S: tuple[int, ...] = tuple(h * 3600 for h in (1, 6, 24, 48, 72, 120, 168,
                                                                   336, 720))
+# first touch → order, order → payment (buyers with analytics consent only)
+STEP_BUCKETS_S: tuple[int, ...] = (60, 300, 900, 3600, 6 * 3600, 86400, 3 * 86400,
+                                   7 * 86400)
 MIN_RATE_N = 20  # cases behind a rate before it is shown
 MIN_TIME_N = 10  # cases behind a median time before it is shown
 LANDED_TOLERANCE = 0.01  # a carrier's rounding: within 1 % of the quote still held
@@ -87,12 +90,17 @@ class DayCounts:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
     answer_hist: list[int] = field(default_factory=lambda: empty_hist(ANSWER_BUCKETS_S))
     refund_hist: list[int] = field(default_factory=lambda: empty_hist(REFUND_BUCKETS_S))
+    touch_hist: list[int] = field(default_factory=lambda: empty_hist(STEP_BUCKETS_S))
+    pay_hist: list[int] = field(default_factory=lambda: empty_hist(STEP_BUCKETS_S))
 
     def add(self, other: DayCounts) -> None:
         for k in COUNTS:
             self.counts[k] += other.counts[k]
-        self.answer_hist = _sum_hist(self.answer_hist, other.answer_hist)
-        self.refund_hist = _sum_hist(self.refund_hist, other.refund_hist)
+        for h in HISTS:
+            setattr(self, h, _sum_hist(getattr(self, h), getattr(other, h)))
+
+
+HISTS = ("answer_hist", "refund_hist", "touch_hist", "pay_hist")
 
 
 def _sum_hist(a: Sequence[int], b: Sequence[int]) -> list[int]:
@@ -105,7 +113,7 @@ def total(rows: Iterable[Mapping[str, Any]]) -> DayCounts:
     acc = DayCounts()
     for row in rows:
         day = DayCounts({k: int(row.get(k) or 0) for k in COUNTS},
-                        list(row.get("answer_hist") or []), list(row.get("refund_hist") or []))
+                        *(list(row.get(h) or []) for h in HISTS))
         acc.add(day)
     return acc
 
@@ -123,6 +131,17 @@ def _median(hist: Sequence[int], bounds: Sequence[int]) -> dict[str, Any]:
     return {"within_s": within, "n": n, "shown": shown, "min_n": MIN_TIME_N,
             # the median lies past the last bucket: "more than" its bound
             "beyond_s": bounds[-1] if shown and within is None else None}
+
+
+STEP_NOTE = ("Only buyers who allowed analytics have their path kept, so step times come "
+             "from them alone; everyone is counted in the funnel's steps.")
+
+
+def step_times(c: DayCounts) -> dict[str, dict[str, Any]]:
+    """The median time from a buyer's first touch to their order, and from order to
+    payment — over buyers with analytics consent only (``STEP_NOTE``)."""
+    return {"first_touch_to_order": _median(c.touch_hist, STEP_BUCKETS_S),
+            "order_to_paid": _median(c.pay_hist, STEP_BUCKETS_S)}
 
 
 def figures(c: DayCounts) -> dict[str, dict[str, Any]]:

@@ -85,7 +85,7 @@ async def rebuild(stores: Stores, first: date, last: date) -> int:
             _count(cells[cell_key], kind, f)
     table = cast(Table, TrustDay.__table__)
     rows = [{"day": d, "org_id": org, "market": m, "host_id": h, **c.counts,
-             "answer_hist": c.answer_hist, "refund_hist": c.refund_hist}
+             **{name: getattr(c, name) for name in trust.HISTS}}
             for (d, org, m, h), c in sorted(cells.items())]
     async with stores.session() as s:
         await s.execute(delete(table).where(table.c.day >= first, table.c.day < last))
@@ -111,6 +111,13 @@ def _count(c: trust.DayCounts, kind: str, f: dict[str, Any]) -> None:
     elif kind == "paid":
         k["paid_orders"] += 1
         k["repeat_orders"] += f["repeat"]
+        if f["path"] is not None:  # analytics consent: the buyer's path was kept
+            c.pay_hist[trust.bucket(max(0.0, (f["at"] - f["placed"]).total_seconds()),
+                                    trust.STEP_BUCKETS_S)] += 1
+            first = first_touch(f["path"])
+            if first is not None:
+                c.touch_hist[trust.bucket(max(0.0, (f["placed"] - first).total_seconds()),
+                                          trust.STEP_BUCKETS_S)] += 1
     elif kind == "landed":
         k["landed_checked"] += 1
         k["landed_held"] += trust.landed_held(f["quoted"], f["charged"])
@@ -150,7 +157,8 @@ async def _order_facts(r: Any, start: datetime, end: datetime
         out.append(("refunded", fact(at, org, market, room, returned_at=back.get(oid))))
     # payments, and whether the buyer had ordered from the seller before (a placed order
     # that was not left unpaid or cancelled), read by buyer through the buyer index
-    paid_rows = (await r.execute(select(ev.at, *base, Order.buyer_id, Order.created_at).join(
+    paid_rows = (await r.execute(select(ev.at, *base, Order.buyer_id, Order.created_at,
+                                        Order.touchpoints).join(
         Order, Order.id == ev.order_id).where(
         ev.to_status == OrderStatus.PAID, ev.at >= start, ev.at < end))).all()
     first_order: dict[tuple[str, str], datetime] = {}
@@ -162,8 +170,8 @@ async def _order_facts(r: Any, start: datetime, end: datetime
                 Order.status.not_in((OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED)))
                 .group_by(Order.buyer_id, Order.org_id))).all():
             first_order[(buyer, org)] = first
-    for at, org, market, room, buyer, placed in paid_rows:
-        out.append(("paid", fact(at, org, market, room,
+    for at, org, market, room, buyer, placed, path in paid_rows:
+        out.append(("paid", fact(at, org, market, room, placed=placed, path=path,
                                  repeat=first_order.get((buyer, org), placed) < placed)))
     for at, org, market, room, quoted, duty, tax in (await r.execute(select(
             DutyInvoice.recorded_at, *base, DutyInvoice.quoted_minor, DutyInvoice.duty_minor,
@@ -172,6 +180,18 @@ async def _order_facts(r: Any, start: datetime, end: datetime
         out.append(("landed", fact(at, org, market, room, quoted=int(quoted),
                                    charged=int(duty) + int(tax))))
     return out
+
+
+def first_touch(path: list[dict[str, Any]]) -> datetime | None:
+    """The earliest touchpoint of an order's kept path (``analytics.touches``)."""
+    times = []
+    for point in path:
+        try:
+            at = datetime.fromisoformat(str(point.get("at")))
+        except ValueError:
+            continue
+        times.append(at if at.tzinfo else at.replace(tzinfo=UTC))
+    return min(times) if times else None
 
 
 async def _first(r: Any, status: str, order_ids: list[str]) -> dict[str, datetime]:

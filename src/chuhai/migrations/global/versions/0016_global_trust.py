@@ -1,4 +1,5 @@
-"""Seller trust figures per day, market and host (counts and histograms only); each room's
+"""Seller trust figures per day, market and host (counts and histograms only, with the
+step times of buyers with analytics consent); each room's
 peak concurrent viewers and watch time, kept when it ends.
 
 Revision ID: 0016_global
@@ -38,6 +39,8 @@ def upgrade() -> None:
         sa.Column('repeat_orders', sa.Integer(), nullable=False),
         sa.Column('landed_checked', sa.Integer(), nullable=False),
         sa.Column('landed_held', sa.Integer(), nullable=False),
+        sa.Column('touch_hist', sa.JSON(), nullable=False),
+        sa.Column('pay_hist', sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_trust_days')),
         sa.UniqueConstraint('day', 'org_id', 'market', 'host_id',
                             name=op.f('uq_trust_days_day_org_id_market_host_id')),
