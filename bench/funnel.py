@@ -181,9 +181,11 @@ async def seed_history(stores: Any, org_id: str, sku_id: str, wh: str,
             await r.execute(text(HISTORY_EVENTS), {**params, "n": args.history_events,
                                                    "step": max(1, span // args.history_events)})
         await r.commit()
-        await r.execute(text("ANALYZE orders"))
-        await r.execute(text("ANALYZE order_events"))
-        await r.execute(text("ANALYZE analytics_events"))
+        # fresh statistics, as autovacuum keeps them (committed: a rolled-back ANALYZE
+        # leaves the planner guessing)
+        for table in ("orders", "order_events", "analytics_events"):
+            await r.execute(text(f"ANALYZE {table}"))
+        await r.commit()
         counts = {t: int(await r.scalar(text(f"SELECT count(*) FROM {t}")) or 0)
                   for t in ("orders", "order_events", "analytics_events")}
     return counts
