@@ -111,6 +111,7 @@ async def test_a_sellers_trust_figures_per_host_and_market(stores, settings, app
                                      "tax": "0", "reference": "INV-1"})
     assert put.status_code == 200, put.text
     assert put.json()["held"] is True and put.json()["source"] == "api"
+    assert (put.json()["duty"], put.json()["reference"]) == ("0.00", "INV-1")
     csv = (f"order_id;currency;duty;tax;reference\n{orders[1]};{quoted['currency']};"
            f"50.00;30.00;INV-2\n")
     imported = await app_client.post("/api/analytics/duty-invoices",
@@ -225,6 +226,8 @@ async def test_duty_invoices_refuse_unknown_orders_other_sellers_and_bad_files(
     assert (not_text.status_code, not_text.json()["code"]) == (422, "import_invalid")
     empty = await upload("order_id,currency,duty,tax\n")
     assert empty.json()["errors"][0]["reason"] == "the file has no invoice rows"
+    huge = await upload('order_id,currency,duty,tax\n"' + "x" * 200_000 + '",EUR,1,1\n')
+    assert (huge.status_code, huge.json()["code"]) == (422, "import_invalid")
     # nothing was recorded by any refused request
     from chuhai.analytics.models import DutyInvoice
     for r in stores.regions:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -26,7 +27,7 @@ from chuhai.core.actor import Actor, Perm
 from chuhai.core.clock import utcnow
 from chuhai.core.db import Stores
 from chuhai.core.errors import FieldProblem, InvalidInput, NotFound
-from chuhai.core.money import MoneyError, format_minor, parse_amount, to_minor
+from chuhai.core.money import MoneyError, minor_digits, parse_amount, to_minor
 
 MAX_ROWS = 5_000
 COLUMNS = ("order_id", "currency", "duty", "tax")  # required; "reference" optional
@@ -81,6 +82,13 @@ def parse_csv(text: str) -> tuple[list[Entry], list[FieldProblem]]:
         dialect: Any = csv.Sniffer().sniff(head, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
+    try:
+        return _rows(text, dialect)
+    except csv.Error as exc:  # a field over the csv module's limit, a stray quote…
+        return [], [FieldProblem("(file)", f"not a readable CSV file: {exc}", None)]
+
+
+def _rows(text: str, dialect: Any) -> tuple[list[Entry], list[FieldProblem]]:
     reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
     fields = [f.strip().lower() for f in reader.fieldnames or []]
     missing = [c for c in COLUMNS if c not in fields]
@@ -129,7 +137,8 @@ def invoice_out(inv: DutyInvoice) -> dict[str, Any]:
 
 
 def _major(minor: int, currency: str) -> str:
-    return format_minor(minor, currency, "en_US").replace(",", "")
+    """Minor units as the decimal the API takes back ("12.40", "1234")."""
+    return str(Decimal(minor).scaleb(-minor_digits(currency)))
 
 
 async def record(stores: Stores, actor: Actor, entries: list[Entry], source: str
