@@ -159,7 +159,8 @@ async def viewer_page(room_id: str, request: Request, uow: UoW,
     lang = i18n.from_request(request, user=setting, market_languages=languages)
     trust = await trust_report.public(request.app.state.stores, room.org_id, utcnow().date())
     page = _render(request, "viewer.html", caller=caller, viewer_name=name, room=room,
-                   trust=trust, buyer_page=True, lang=lang, locale=i18n.locale_for(market, lang), market=market,
+                   trust=trust, buyer_page=True, lang=lang,
+                   locale=i18n.locale_for(market, lang), market=market,
                    language_name=i18n.language_name(lang),
                    other_languages=i18n.alternatives(lang, languages),
                    title=_title(room.titles, lang, languages))
