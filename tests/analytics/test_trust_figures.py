@@ -153,6 +153,7 @@ async def test_a_sellers_trust_figures_per_host_and_market(stores, settings, app
     assert steps["first_touch_to_order"]["within_s"] == 6 * 3600
     assert steps["order_to_paid"]["within_s"] == 60
     assert "analytics" in steps["note"]
+    assert (steps["new_buyer_orders"], steps["returning_buyer_orders"]) == (2, 1)
     host = shop.tenant.actor.subject_id
     by_host = (await trust_of(app_client, shop, host=host))["windows"]["90"]
     assert by_host["on_time"]["n"] == 2 and by_host["answer_rate"]["n"] == 3

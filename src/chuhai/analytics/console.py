@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from chuhai.accounts.models import Org, StaffProfile
 from chuhai.analytics.funnel import hosts_of
+from chuhai.live.models import Room
 from chuhai.markets.profiles import default_profiles
 from chuhai.web.deps import UoW, optional_caller
 from chuhai.web.pages import _render, _to_login
@@ -26,6 +27,7 @@ async def analytics_page(request: Request, uow: UoW) -> Response:
         return _to_login(request)
     markets = sorted(m for m in default_profiles() if m != "CN")
     hosts: list[tuple[str, str]] = []
+    rooms: list[tuple[str, str]] = []
     org = await uow.global_.get(Org, caller.actor.org_id) if caller.actor.org_id else None
     if org is not None:
         ids = sorted(await hosts_of(request.app.state.stores, org.id))
@@ -33,5 +35,9 @@ async def analytics_page(request: Request, uow: UoW) -> Response:
             StaffProfile.id, StaffProfile.display_name).where(
             StaffProfile.id.in_(ids)))).all()) if ids else {}
         hosts = sorted(((h, names.get(h) or h) for h in ids), key=lambda x: x[1])
+        rooms = [(rid, (titles or {}).get("en") or next(iter((titles or {}).values()), rid))
+                 for rid, titles in (await uow.global_.execute(select(Room.id, Room.titles)
+                                     .where(Room.org_id == org.id)
+                                     .order_by(Room.scheduled_at.desc()).limit(50))).all()]
     return _render(request, "console_analytics.html", caller=caller, markets=markets,
-                   hosts=hosts)
+                   hosts=hosts, rooms=rooms)

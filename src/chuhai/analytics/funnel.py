@@ -122,17 +122,21 @@ async def check_owner(stores: Stores, org_id: str, scope: str, scope_id: str) ->
 async def step_times(stores: Stores, org_id: str, start: datetime, end: datetime,
                      market: str | None, host: str) -> dict[str, Any]:
     """Median first touch → order and order → payment over the period's days, from buyers
-    with analytics consent only (the note says so wherever the times are shown)."""
+    with analytics consent only (the note says so wherever the times are shown); and the
+    paid orders from new and from returning buyers (everyone's, counted in their region)."""
     t = TrustDay
-    q = select(t.touch_hist, t.pay_hist).where(
+    q = select(t.touch_hist, t.pay_hist, t.paid_orders, t.repeat_orders).where(
         t.org_id == org_id, t.host_id == host, t.day >= start.date(), t.day <= (
             end - timedelta(microseconds=1)).date())
     if market:
         q = q.where(t.market == market)
     async with stores.session() as s:
         found = (await s.execute(q)).all()
-    c = trust.total({"touch_hist": a, "pay_hist": b} for a, b in found)
-    return {**trust.step_times(c), "note": trust.STEP_NOTE}
+    c = trust.total({"touch_hist": a, "pay_hist": b, "paid_orders": n, "repeat_orders": r}
+                    for a, b, n, r in found)
+    return {**trust.step_times(c), "note": trust.STEP_NOTE,
+            "new_buyer_orders": c.counts["paid_orders"] - c.counts["repeat_orders"],
+            "returning_buyer_orders": c.counts["repeat_orders"]}
 
 
 async def audience(stores: Stores, room_id: str) -> dict[str, Any]:

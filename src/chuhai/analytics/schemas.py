@@ -242,6 +242,9 @@ class StepTimesOut(BaseModel):
     first_touch_to_order: StepTimeOut
     order_to_paid: StepTimeOut
     note: str
+    new_buyer_orders: int = Field(description="Paid orders from buyers new to the seller")
+    returning_buyer_orders: int = Field(description="Paid orders from buyers who had "
+                                                    "ordered from the seller before")
 
 
 class RoomAudienceOut(BaseModel):

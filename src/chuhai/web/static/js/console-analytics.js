@@ -117,6 +117,12 @@ async function loadFunnel() {
       el("td", {}, s.conversion === null ? "—" : pct(s.conversion)), el("td", { class: "muted" }, s.definition))));
     $("funnel-summary").textContent = _("GMV %(gross)s gross, %(net)s net of cancellations, refunds and returns; average order %(aov)s.", {
       gross: money(f.gmv_gross, f.currency), net: money(f.gmv_net, f.currency), aov: f.aov === null ? "—" : money(f.aov, f.currency) });
+    const st = f.step_times;
+    const stepText = (x) => !x.shown ? _("— (%(n)s of %(min)s buyers needed)", { n: number(x.n), min: number(x.min_n) })
+      : x.within_s !== null ? _("within %(t)s", { t: seconds(x.within_s) }) : _("over %(t)s", { t: seconds(x.beyond_s) });
+    $("funnel-steps").textContent = !st ? "" : _("Orders from new buyers: %(new)s; from returning buyers: %(back)s. Median first touch to order: %(touch)s; order to payment: %(pay)s. %(note)s", {
+      new: number(st.new_buyer_orders), back: number(st.returning_buyer_orders),
+      touch: stepText(st.first_touch_to_order), pay: stepText(st.order_to_paid), note: st.note });
     const room = f.room;
     $("funnel-audience").textContent = !room ? "" : room.peak_viewers === null
       ? _("Peak viewers and watch time are kept when the room ends.")
