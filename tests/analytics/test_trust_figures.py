@@ -18,6 +18,7 @@ from chuhai.analytics import rollup, trust
 from chuhai.checkout.models import Order, OrderEvent
 from chuhai.core.clock import utcnow
 from chuhai.live.models import RoomEvent, RoomMessage
+from chuhai.realtime.hub import audience_key
 from tests.factories import ADDRESSES, Shop, buy_from_drop, make_buyer, make_shop
 
 WHEN = "2031-03-01T18:00:00Z"
@@ -98,7 +99,13 @@ async def test_a_sellers_trust_figures_per_host_and_market(stores, settings, app
             # one buyer allowed analytics: their path (a feed click two hours before) kept
             await s.execute(update(Order).where(Order.id == orders[3]).values(
                 touchpoints=[{"channel": "feed", "kind": "click",
-                              "at": (utcnow() - timedelta(hours=2)).isoformat()}]))
+                              "at": (utcnow() - timedelta(hours=2)).isoformat()},
+                             {"channel": "live", "kind": "click",  # the order's own
+                              "at": utcnow().isoformat()}]))
+            # another did too, but came straight to the order: no first-touch time
+            await s.execute(update(Order).where(Order.id == orders[2]).values(
+                touchpoints=[{"channel": "live", "kind": "click",
+                              "at": utcnow().isoformat()}]))
             await s.commit()
     for seq, after in ((1, 20), (2, 200), (3, None)):
         await ask(stores, room_id, seq, region, after)
@@ -149,7 +156,7 @@ async def test_a_sellers_trust_figures_per_host_and_market(stores, settings, app
     # step times: from the one buyer with analytics consent, and said so
     steps = (await app_client.get("/api/analytics/funnel", headers=shop.tenant.headers)
              ).json()["step_times"]
-    assert steps["first_touch_to_order"]["n"] == 1 and steps["order_to_paid"]["n"] == 1
+    assert steps["first_touch_to_order"]["n"] == 1 and steps["order_to_paid"]["n"] == 2
     assert steps["first_touch_to_order"]["within_s"] == 6 * 3600
     assert steps["order_to_paid"]["within_s"] == 60
     assert "analytics" in steps["note"]
@@ -246,9 +253,10 @@ async def test_an_ended_rooms_funnel_says_its_peak_viewers_and_watch_time(
     assert (await app_client.post(f"/api/rooms/{room['id']}/open", headers=h)
             ).status_code == 200
     bus = app_client._transport.app.state.live.bus  # type: ignore[attr-defined]
-    await bus.max_counter(room["id"], "peak_viewers", peak)
-    await bus.max_counter(room["id"], "peak_viewers", peak - 3)  # never lowered
-    await bus.add_counter(room["id"], "watch_s", watch)
+    key = audience_key(room["id"])
+    await bus.max_counter(key, "peak_viewers", peak)
+    await bus.max_counter(key, "peak_viewers", peak - 3)  # never lowered
+    await bus.add_counter(key, "watch_s", watch)
     assert (await app_client.post(f"/api/rooms/{room['id']}/end", headers=h)
             ).status_code == 200
     got = await app_client.get("/api/analytics/funnel", headers=h,
@@ -257,9 +265,46 @@ async def test_an_ended_rooms_funnel_says_its_peak_viewers_and_watch_time(
     audience = got.json()["room"]
     assert (audience["peak_viewers"], audience["watch_seconds"]) == (peak, watch)
     assert audience["status"] == "ended" and audience["definition"]
+    # a room that never went live has no audience measured: unknown, not zero
+    quiet = (await app_client.post("/api/rooms", headers=h, json={
+        "titles": {"en": "Never live"}, "markets": ["DE"], "scheduled_at": WHEN})).json()
+    assert (await app_client.post(f"/api/rooms/{quiet['id']}/end", headers=h)
+            ).status_code == 200
+    unknown = (await app_client.get("/api/analytics/funnel", headers=h, params={
+        "scope": "room", "id": quiet["id"]})).json()["room"]
+    assert unknown["peak_viewers"] is None and unknown["watch_seconds"] is None
     host = await app_client.get("/api/analytics/funnel", headers=h, params={
         "scope": "host", "id": shop.tenant.actor.subject_id})
     assert host.status_code == 200, host.text
     stranger = await app_client.get("/api/analytics/funnel", headers=h, params={
         "scope": "host", "id": "cus_nobody00000"})
     assert (stranger.status_code, stranger.json()["code"]) == (404, "scope_not_found")
+
+
+async def test_a_corrected_invoice_recounts_the_day_it_was_first_recorded(
+        stores, settings, app_client, monkeypatch):
+    """An invoice counts on the day it was first recorded; correcting it days later marks
+    that day, and the next hourly rollup rebuilds it — the figure follows the correction."""
+    monkeypatch.setattr(trust, "MIN_RATE_N", 1)
+    shop = await make_shop(stores, settings, app_client)
+    _, orders = await room_with_orders(stores, settings, app_client, shop, 1)
+    h = shop.tenant.headers
+    currency = (await app_client.get(f"/api/orders/{orders[0]}", headers=h)).json()["currency"]
+    body = {"currency": currency, "duty": "0", "tax": "0"}
+    assert (await app_client.put(f"/api/orders/{orders[0]}/duty-invoice", headers=h,
+                                 json=body)).status_code == 200
+    from chuhai.analytics.models import DutyInvoice
+    for r in stores.regions:
+        async with stores.session(r) as s:
+            await s.execute(update(DutyInvoice).values(
+                recorded_at=utcnow() - timedelta(days=3)))
+            await s.commit()
+    await rollup.rollup(stores, utcnow() - timedelta(days=4))
+    assert (await trust_of(app_client, shop))["windows"]["30"]["landed_held"]["value"] == 1.0
+    # the carrier re-issued it: more tax than quoted
+    fixed = await app_client.put(f"/api/orders/{orders[0]}/duty-invoice", headers=h,
+                                 json={**body, "tax": "99.00"})
+    assert fixed.status_code == 200 and fixed.json()["held"] is False
+    await rollup.rollup(stores, utcnow() - timedelta(hours=1))  # the hourly run
+    landed = (await trust_of(app_client, shop))["windows"]["30"]["landed_held"]
+    assert (landed["n"], landed["value"]) == (1, 0.0)  # counted once, as corrected

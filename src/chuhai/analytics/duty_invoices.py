@@ -14,12 +14,14 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from chuhai.analytics import trust
+from chuhai.analytics import trust, trust_rollup
 from chuhai.analytics.models import DutyInvoice
 from chuhai.checkout.models import Order
 from chuhai.checkout.states import OrderStatus
@@ -183,30 +185,45 @@ async def record(stores: Stores, actor: Actor, entries: list[Entry], source: str
     for e in entries:
         by_region.setdefault(found[e.order_id].region, []).append(e)
     out: list[dict[str, Any]] = []
+    corrected: set[date] = set()
     for region, batch in by_region.items():
-        async with stores.session(region) as r:
-            have = {inv.order_id: inv for inv in (await r.scalars(select(DutyInvoice).where(
-                DutyInvoice.order_id.in_([e.order_id for e in batch])))).all()}
-            for e in batch:
-                order = found[e.order_id]
-                inv = have.get(e.order_id)
-                if inv is None:
-                    inv = DutyInvoice(order_id=e.order_id, region=region, org_id=org_id,
-                                      recorded_at=now)
-                    r.add(inv)
-                inv.currency, inv.duty_minor, inv.tax_minor = e.currency, e.duty_minor, \
-                    e.tax_minor
-                inv.quoted_minor = int(order.duty_minor) + int(order.tax_minor)
-                inv.reference, inv.source, inv.recorded_by = e.reference, source, \
-                    actor.subject_id
-            await r.commit()
-            out += [invoice_out(have.get(e.order_id) or await _get(r, e.order_id))
-                    for e in batch]
+        for attempt in range(2):  # a concurrent first recording of the same order: again
+            try:
+                written, days = await _write(stores, region, batch, found, org_id, actor,
+                                             source, now)
+                break
+            except IntegrityError:
+                if attempt:
+                    raise
+        out += written
+        corrected |= days
+    # a corrected invoice counts on the day it was first recorded: that day's trust row is
+    # rebuilt by the next rollup
+    await trust_rollup.mark_dirty(stores, {d for d in corrected if d < now.date()})
     return out
 
 
-async def _get(r: Any, order_id: str) -> DutyInvoice:
-    inv: DutyInvoice | None = await r.get(DutyInvoice, order_id)
-    assert inv is not None
-    return inv
-
+async def _write(stores: Stores, region: str, batch: list[Entry], found: dict[str, Order],
+                 org_id: str, actor: Actor, source: str, now: datetime
+                 ) -> tuple[list[dict[str, Any]], set[date]]:
+    """One region's invoices in one transaction; the days of those it corrected."""
+    corrected: set[date] = set()
+    async with stores.session(region) as r:
+        have = {inv.order_id: inv for inv in (await r.scalars(select(DutyInvoice).where(
+            DutyInvoice.order_id.in_([e.order_id for e in batch])))).all()}
+        for e in batch:
+            order = found[e.order_id]
+            inv = have.get(e.order_id)
+            if inv is None:
+                inv = have[e.order_id] = DutyInvoice(order_id=e.order_id, region=region,
+                                                     org_id=org_id, recorded_at=now)
+                r.add(inv)
+            else:
+                corrected.add(inv.recorded_at.date())
+            inv.currency, inv.duty_minor, inv.tax_minor = e.currency, e.duty_minor, \
+                e.tax_minor
+            inv.quoted_minor = int(order.duty_minor) + int(order.tax_minor)
+            inv.reference, inv.source, inv.recorded_by = e.reference, source, \
+                actor.subject_id
+        await r.commit()
+        return [invoice_out(have[e.order_id]) for e in batch], corrected

@@ -230,6 +230,15 @@ class TrustDay(GlobalBase):
                       Index("ix_trust_days_org_host_day", "org_id", "host_id", "day"))
 
 
+class TrustDirtyDay(GlobalBase):
+    """A past day whose trust row must be rebuilt by the next rollup: a duty invoice
+    recorded that day was corrected since. Nobody's."""
+
+    __tablename__ = "trust_dirty_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class DutyInvoice(RegionalBase):
     """What the carrier or customs actually charged for an order's import duty and tax (from
     the carrier's duty invoice), recorded by the seller, in the order's region beside it: set

@@ -136,7 +136,9 @@ async def rollup(stores: Stores, since: datetime, until: datetime | None = None,
                 await s.execute(insert(table), rows)
             await _days(s, start, end)
             await s.commit()
-        trust_rows = await trust_rollup.rebuild(stores, *trust_rollup.days_of(start, end))
+        days = trust_rollup.days_of(start, end)
+        trust_rows = await trust_rollup.rebuild(stores, *days)
+        trust_rows += await trust_rollup.rebuild_dirty(stores, days)
     finally:
         await _unlock(stores, holder)
     return {"from": start.isoformat(), "to": end.isoformat(),
@@ -257,7 +259,7 @@ async def _hosts(s: Any, rooms: set[str]) -> dict[str, list[str]]:
     wanted = sorted(r for r in rooms if r and r.startswith("room_"))
     if not wanted:
         return {}
-    return {rid: list(h or []) for rid, h in (await s.execute(select(
+    return {rid: list(dict.fromkeys(h or [])) for rid, h in (await s.execute(select(
         Room.id, Room.host_ids).where(Room.id.in_(wanted)))).all()}
 
 

@@ -134,7 +134,9 @@ def _median(hist: Sequence[int], bounds: Sequence[int]) -> dict[str, Any]:
 
 
 STEP_NOTE = ("Only buyers who allowed analytics have their path kept, so step times come "
-             "from them alone; everyone is counted in the funnel's steps.")
+             "from them alone; everyone is counted in the funnel's steps. The first touch "
+             "is the earliest kept within the attribution windows (the last 19 at most); "
+             "an order with no earlier touch has no first-touch time.")
 
 
 def step_times(c: DayCounts) -> dict[str, dict[str, Any]]:

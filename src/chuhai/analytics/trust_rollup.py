@@ -15,12 +15,14 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from chuhai.analytics import trust
-from chuhai.analytics.models import DutyInvoice, TrustDay
+from chuhai.analytics.models import DutyInvoice, TrustDay, TrustDirtyDay
 from chuhai.checkout.models import Order, OrderEvent
 from chuhai.checkout.states import OrderStatus
+from chuhai.core.clock import utcnow
 from chuhai.core.db import Stores
 from chuhai.live.models import Room, RoomEvent, RoomMessage
 
@@ -31,8 +33,8 @@ CHUNK = 1000  # ids per IN (...) query
 
 def _keys(day: date, org: str, market: str, room: str | None,
           hosts: dict[str, list[str]]) -> list[Key]:
-    return [(day, org, market, "")] + [(day, org, market, h)
-                                       for h in hosts.get(room or "", [])]
+    return [(day, org, market, "")] + [(day, org, market, h)  # a host listed twice: once
+                                       for h in dict.fromkeys(hosts.get(room or "", []))]
 
 
 async def rebuild(stores: Stores, first: date, last: date) -> int:
@@ -114,7 +116,7 @@ def _count(c: trust.DayCounts, kind: str, f: dict[str, Any]) -> None:
         if f["path"] is not None:  # analytics consent: the buyer's path was kept
             c.pay_hist[trust.bucket(max(0.0, (f["at"] - f["placed"]).total_seconds()),
                                     trust.STEP_BUCKETS_S)] += 1
-            first = first_touch(f["path"])
+            first = first_touch(f["path"][:-1])  # the last is the order's own touch
             if first is not None:
                 c.touch_hist[trust.bucket(max(0.0, (f["placed"] - first).total_seconds()),
                                           trust.STEP_BUCKETS_S)] += 1
@@ -183,7 +185,9 @@ async def _order_facts(r: Any, start: datetime, end: datetime
 
 
 def first_touch(path: list[dict[str, Any]]) -> datetime | None:
-    """The earliest touchpoint of an order's kept path (``analytics.touches``)."""
+    """The earliest of an order's kept touchpoints (``analytics.touches``: those within
+    the attribution windows, the most recent 19 at most) — without the closing one, which
+    is the order's own last touch stamped at its placing."""
     times = []
     for point in path:
         try:
@@ -206,5 +210,43 @@ async def _first(r: Any, status: str, order_ids: list[str]) -> dict[str, datetim
 
 
 def days_of(start: datetime, end: datetime) -> tuple[date, date]:
-    """The UTC days [first, last) that the hours [start, end) touch."""
-    return start.date(), (end - timedelta(microseconds=1)).date() + timedelta(days=1)
+    """The UTC days [first, last) that the hours [start, end) touch, and the day before:
+    a question asked before midnight may be answered after it, and its day's row must
+    count the answer."""
+    return (start.date() - timedelta(days=1),
+            (end - timedelta(microseconds=1)).date() + timedelta(days=1))
+
+
+async def mark_dirty(stores: Stores, days: set[date]) -> None:
+    """Have the next rollup rebuild these days (a correction changed what they count)."""
+    if not days:
+        return
+    now = utcnow()
+    async with stores.session() as s:
+        for d in sorted(days):
+            if await s.get(TrustDirtyDay, d) is None:
+                s.add(TrustDirtyDay(day=d, marked_at=now))
+            else:
+                await s.execute(update(TrustDirtyDay).where(TrustDirtyDay.day == d)
+                                .values(marked_at=now))
+        try:
+            await s.commit()
+        except IntegrityError:  # marked at the same moment by another request: marked
+            await s.rollback()
+
+
+async def rebuild_dirty(stores: Stores, outside: tuple[date, date]) -> int:
+    """Rebuild the days marked dirty (those outside the range just rebuilt), then clear
+    the marks that were there when read; the rows written. Runs under the rollup's lock."""
+    async with stores.session() as s:
+        marks = (await s.execute(select(TrustDirtyDay.day, TrustDirtyDay.marked_at))).all()
+    rows = 0
+    for day, _ in marks:
+        if not outside[0] <= day < outside[1]:
+            rows += await rebuild(stores, day, day + timedelta(days=1))
+    async with stores.session() as s:
+        for day, marked in marks:  # a mark made again meanwhile stays for the next run
+            await s.execute(delete(TrustDirtyDay).where(TrustDirtyDay.day == day,
+                                                        TrustDirtyDay.marked_at <= marked))
+        await s.commit()
+    return rows

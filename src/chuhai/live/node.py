@@ -21,7 +21,7 @@ from chuhai.live.state import RoomState
 from chuhai.live.translation_log import TranslationLog
 from chuhai.markets.profiles import get_profile
 from chuhai.realtime.bus import Bus
-from chuhai.realtime.hub import Connection, Hub
+from chuhai.realtime.hub import Connection, Hub, audience_key
 
 log = logging.getLogger("chuhai.live")
 STATEFUL = frozenset({"pin", "unpin", "poll.open", "poll.close", "answer", "moderation"})
@@ -156,9 +156,13 @@ class LiveNode:
         """Open or end a room: commit the change, then tell everyone in it."""
         room = await service.set_status(uow, actor, room_id, status)
         if status == "ended":  # the audience the live counters measured, kept with the room
-            counters = await self.bus.get_counters(room.id)
-            room.peak_viewers = counters.get("peak_viewers", 0)
-            room.watch_seconds = counters.get("watch_s", 0)
+            try:
+                counters = await self.bus.get_counters(audience_key(room.id))
+            except Exception:  # the bus is down: the room still ends, its audience unknown
+                log.warning("audience counters of room %s unreadable", room.id, exc_info=True)
+                counters = {}
+            room.peak_viewers = counters.get("peak_viewers")  # None: not measured
+            room.watch_seconds = counters.get("watch_s")
         await uow.commit()
         await self.publish(room.id, "room.status", {"status": status})
         return room

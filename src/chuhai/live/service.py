@@ -48,7 +48,8 @@ async def create_room(uow: UnitOfWork, actor: Actor, data: RoomIn) -> Room:
     await _check_hosts(uow, org_id, data.host_ids)
     products = await _check_products(uow, org_id, [s.product_id for s in data.run_of_show])
     room = Room(id=new_id("room"), org_id=org_id, titles=dict(data.titles),
-                host_ids=list(data.host_ids) or [actor.subject_id], markets=data.markets,
+                host_ids=list(dict.fromkeys(data.host_ids)) or [actor.subject_id],
+                markets=data.markets,
                 scheduled_at=data.scheduled_at, playback_url=data.playback_url,
                 disclosure=data.disclosure)
     uow.global_.add(room)

@@ -194,6 +194,12 @@ class RoomChannel:
 EventObserver = Callable[[str, dict[str, Any]], None]
 
 
+def audience_key(room: str) -> str:
+    """Where the bus keeps a room's audience figures for the seller's report — apart from
+    the counters (likes, questions) sent to everyone in the room."""
+    return f"{room}:audience"
+
+
 class Hub:
     def __init__(self, bus: Bus, *, tick_s: float = 0.1, coalesce_s: float = 0.02,
                  queue_size: int = 256) -> None:
@@ -318,6 +324,9 @@ class Hub:
 
     def _ensure_ticker(self) -> None:
         if self._ticker is None or self._ticker.done():
+            # watch time counts from now: a ticker that slept while no room was open must
+            # not credit its viewers with the time it slept
+            self._last_viewer_report = time.monotonic()
             self._ticker = asyncio.create_task(self._tick_loop(), name="hub-ticker")
 
     async def _tick_loop(self) -> None:
@@ -342,15 +351,17 @@ class Hub:
 
     async def _keep_audience(self, ch: RoomChannel, now: float, elapsed: float) -> None:
         """The room's watch time (viewer-seconds, summed over nodes) and its peak concurrent
-        viewers, in the bus's counters: what the room keeps when it ends."""
+        viewers, in counters of their own (``audience_key``: never in the room's counters,
+        which every viewer receives): what the room keeps when it ends."""
         ch.watched_s += ch.local_viewers * elapsed
         whole = int(ch.watched_s)
         if whole:
             ch.watched_s -= whole
-            await self.bus.add_counter(ch.room, "watch_s", whole)
+            await self.bus.add_counter(audience_key(ch.room), "watch_s", whole)
         total = max(ch.total_viewers(now), ch.local_viewers)
         if total > ch.peak_seen:
-            ch.peak_seen = await self.bus.max_counter(ch.room, "peak_viewers", total)
+            ch.peak_seen = await self.bus.max_counter(audience_key(ch.room), "peak_viewers",
+                                                      total)
 
     async def _report_viewers(self, ch: RoomChannel) -> None:
         # Every second, changed or not: other nodes drop counts older than VIEWER_TTL_S, so

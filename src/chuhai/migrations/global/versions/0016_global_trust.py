@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+import chuhai.core.clock
+
 revision: str = '0016_global'
 down_revision: str | None = '0015_global'
 branch_labels: str | Sequence[str] | None = None
@@ -46,6 +48,12 @@ def upgrade() -> None:
                             name=op.f('uq_trust_days_day_org_id_market_host_id')),
     )
     op.create_index('ix_trust_days_org_host_day', 'trust_days', ['org_id', 'host_id', 'day'])
+    op.create_table(
+        'trust_dirty_days',
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('marked_at', chuhai.core.clock.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint('day', name=op.f('pk_trust_dirty_days')),
+    )
     with op.batch_alter_table('rooms') as batch:
         batch.add_column(sa.Column('peak_viewers', sa.Integer(), nullable=True))
         batch.add_column(sa.Column('watch_seconds', sa.BigInteger(), nullable=True))
@@ -55,5 +63,6 @@ def downgrade() -> None:
     with op.batch_alter_table('rooms') as batch:
         batch.drop_column('watch_seconds')
         batch.drop_column('peak_viewers')
+    op.drop_table('trust_dirty_days')
     op.drop_index('ix_trust_days_org_host_day', table_name='trust_days')
     op.drop_table('trust_days')
