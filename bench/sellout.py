@@ -1,0 +1,110 @@
+"""How good the live sell-out estimate is, on simulated streams whose true rates are known.
+
+Each stream is a 60-minute slot: a starting rate between 0.5 and 8 units a minute (log-
+uniform) that rises (+3 % a minute), stays flat, or falls (−3 % a minute); units sold each
+minute are Poisson; the stock is the slot's expected sales times 0.5–1.5, so about half
+the streams sell out. After 5, 10 and 20 minutes observed, ``demand.sellout.estimate`` is
+asked for the minute the stock runs out and the probability it runs out before the slot
+ends; the rest of the stream then happens. Seeded: every run draws the same streams.
+
+- ``sellout.brier.m{5,10,20}``: the Brier score of ``p_sellout_in_slot`` (0 is perfect;
+  a constant 0.5 scores 0.25); baseline: the plug-in estimate — the mean rate seen, no
+  trend, no uncertainty about the rate (Poisson tail at that rate).
+- ``sellout.minute_mae.m{5,10,20}``: median absolute error, in minutes, of the predicted
+  sell-out minute against when it happened (streams that sold out and were predicted to);
+  baseline: stock divided by the mean rate seen.
+- ``sellout.reliability``: the probability bands, predicted against observed (all minutes).
+- ``sellout.estimate_ms``: time of one estimate (2,000 posterior draws), median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _common import report  # noqa: E402
+from scipy.stats import poisson  # noqa: E402
+
+from chuhai.demand.sellout import brier, estimate, reliability  # noqa: E402
+
+SLOT = 60
+TRENDS = {"rising": 0.03, "flat": 0.0, "falling": -0.03}
+OBSERVED = (5, 10, 20)
+
+
+def stream(rng: np.random.Generator, trend: float) -> tuple[np.ndarray, int]:
+    rate0 = math.exp(rng.uniform(math.log(0.5), math.log(8)))
+    rates = rate0 * np.exp(trend * np.arange(SLOT))
+    stock = max(1, round(float(rates.sum()) * rng.uniform(0.5, 1.5)))
+    return rng.poisson(rates), stock
+
+
+def main(args: argparse.Namespace) -> None:
+    rng = np.random.default_rng(27)
+    preds: dict[int, list[float]] = {m: [] for m in OBSERVED}
+    naive: dict[int, list[float]] = {m: [] for m in OBSERVED}
+    outcomes: dict[int, list[bool]] = {m: [] for m in OBSERVED}
+    errors: dict[int, list[float]] = {m: [] for m in OBSERVED}
+    naive_errors: dict[int, list[float]] = {m: [] for m in OBSERVED}
+    took: list[float] = []
+    per_trend: dict[str, list[tuple[float, bool]]] = {k: [] for k in TRENDS}
+    for name, trend in TRENDS.items():
+        for i in range(args.streams):
+            sold, stock = stream(rng, trend)
+            cum = sold.cumsum()
+            for m in OBSERVED:
+                left = stock - int(cum[m - 1])
+                if left <= 0:
+                    continue  # sold out before the estimate was asked
+                t = time.perf_counter()
+                est = estimate(left, [int(x) for x in sold[:m]], SLOT - m, seed=i)
+                took.append(time.perf_counter() - t)
+                after = cum[m:] - cum[m - 1]
+                out = bool((after >= left).any())
+                preds[m].append(est.p_sellout_in_slot)
+                outcomes[m].append(out)
+                per_trend[name].append((est.p_sellout_in_slot, out))
+                mean_rate = float(sold[:m].mean())
+                naive[m].append(float(poisson.sf(left - 1, mean_rate * (SLOT - m))))
+                if out:
+                    actual = int(np.nonzero(after >= left)[0][0]) + 1
+                    if est.sellout_minute is not None:
+                        errors[m].append(abs(est.sellout_minute - actual))
+                    if mean_rate > 0:
+                        naive_errors[m].append(abs(left / mean_rate - actual))
+    for m in OBSERVED:
+        report(f"sellout.brier.m{m}", brier(preds[m], outcomes[m]), "brier",
+               brier(naive[m], outcomes[m]),
+               {"streams": len(preds[m]), "sold_out": sum(outcomes[m]),
+                "baseline": "plug-in mean rate, no trend"})
+        report(f"sellout.minute_mae.m{m}", statistics.median(errors[m]), "min",
+               statistics.median(naive_errors[m]),
+               {"streams": len(errors[m]), "baseline": "stock / mean rate"})
+    for name, pairs in per_trend.items():
+        report(f"sellout.brier.{name}", brier([p for p, _ in pairs], [o for _, o in pairs]),
+               "brier", None, {"estimates": len(pairs)})
+    everything = [p for m in OBSERVED for p in preds[m]]
+    happened = [o for m in OBSERVED for o in outcomes[m]]
+    report("sellout.reliability", brier(everything, happened), "brier", None,
+           {"bands": reliability(everything, happened)})
+    report("sellout.estimate_ms", statistics.median(took) * 1000, "ms", None,
+           {"estimates": len(took)})
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--streams", type=int, default=300, help="streams per trend")
+    return ap.parse_args(argv)
+
+
+if __name__ == "__main__":
+    main(parse())
