@@ -35,6 +35,7 @@ from chuhai.core.redis_client import connect
 from chuhai.core.secrets_store import signing_key
 from chuhai.crossborder import api as crossborder_api
 from chuhai.crossborder import loader as crossborder_rules
+from chuhai.demand import api as demand_api
 from chuhai.feed import api as feed_api
 from chuhai.inventory import api as inventory_api
 from chuhai.inventory.gate import RedisGate
@@ -262,6 +263,7 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
     app.include_router(webhooks_api.router)
     app.include_router(analytics_api.router)
     app.include_router(analytics_console.router)
+    app.include_router(demand_api.router)
     app.include_router(feed_api.router)
     app.include_router(marketing_api.router)
     app.include_router(privacy_api.router)

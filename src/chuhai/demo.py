@@ -402,7 +402,7 @@ async def _seed_rooms(uow: UnitOfWork, org_id: str, system: Actor) -> None:
     if LIVE_TITLES["en"] not in existing:
         room = await live.create_room(uow, system, RoomIn.model_validate({
             "titles": LIVE_TITLES, "markets": ["US", "DE", "JP", "SA", "AE"], "run_of_show": slots,
-            "scheduled_at": utcnow() - timedelta(minutes=5)}))
+            "planned_minutes": 90, "scheduled_at": utcnow() - timedelta(minutes=5)}))
         room.status, room.started_at = "live", utcnow()
         room.playback_url = playback_url(room.id)
     if NEXT_TITLES["en"] not in existing:
@@ -459,7 +459,9 @@ async def _seed_selling(uow: UnitOfWork, org_id: str, system: Actor) -> None:
             "title": "ANC1 launch drop", "room_id": room.id, "per_buyer_limit": 2,
             "duration_minutes": 20, "lines": [
                 {"sku_id": anc.id, "market": "US", "quantity": 50, "price": "59.00"},
-                {"sku_id": anc.id, "market": "DE", "quantity": 50, "price": "55.00"},
+                # a small German allocation: a few buyers and the host console warns that
+                # it is about to sell out (demand/live.py)
+                {"sku_id": anc.id, "market": "DE", "quantity": 6, "price": "55.00"},
                 {"sku_id": anc.id, "market": "JP", "quantity": 30, "price": "7980"}]}))
     if await uow.global_.scalar(select(Auction.id).where(Auction.room_id == room.id)) is None:
         await auctions.create_auction(uow, system, AuctionIn.model_validate({

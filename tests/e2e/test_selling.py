@@ -41,6 +41,9 @@ def test_buy_during_a_drop_and_bid_in_an_auction(server, browser):
     host, room_id = _owner_console(browser, server)
     host.locator("#room-sales").wait_for()  # the room's sales, read every second while live
     sold_before = int(host.locator("#orders-count").inner_text())
+    # the host pins the headphones the drop sells
+    host.locator("#run-of-show li, ol.plain li", has_text="ANC1").first.locator(
+        "[data-pin]").click()
     host.get_by_label("Drop countdown (seconds)").fill("1")
     host.get_by_role("button", name="Start drop").click()
     host.locator("#offers li[data-drop]").wait_for()
@@ -74,7 +77,7 @@ def test_buy_during_a_drop_and_bid_in_an_auction(server, browser):
     paid = de("Paid — order %(order)s").split("%")[0]
     lena.locator("#toast", has_text=re.compile(re.escape(paid) + "ord_")).wait_for()
     # The room hears the new stock from the server's ticker (at most twice a second).
-    left = de("%(left)s of %(total)s left") % {"left": "49", "total": "50"}
+    left = de("%(left)s of %(total)s left") % {"left": "5", "total": "6"}
     lena.locator("[data-drop] [data-remaining]", has_text=left).wait_for(timeout=5000)
     # the host's counters move within a second or two of the payment, per SKU with the
     # stock left in each warehouse
@@ -82,6 +85,13 @@ def test_buy_during_a_drop_and_bid_in_an_auction(server, browser):
     anc = host.locator("#sku-sales tr", has_text="SW-ANC1").first
     expect(anc).to_contain_text("DE-1")
     assert host.locator("#gmv").inner_text() not in ("", "—")
+    # a unit a minute against 5 left before the planned end: the console warns, with the
+    # host's options
+    alert = host.locator("#sellout li", has_text="SW-ANC1").first
+    alert.wait_for(timeout=15000)
+    assert "DE-1" in alert.inner_text() and "likely before the planned end" in \
+        alert.inner_text()
+    expect(alert.get_by_role("button", name="Pause the pin")).to_be_visible()
 
     host.get_by_role("button", name="Start auction").click()
     host.locator("#offers li[data-auction]").wait_for()

@@ -375,7 +375,16 @@ def user_create(
 
 
 # Commands of their own concern live in their own modules.
-from chuhai.cli import analytics, comms, feed, privacy, search, tokens, video  # noqa: E402
+from chuhai.cli import (  # noqa: E402
+    analytics,
+    comms,
+    demand,
+    feed,
+    privacy,
+    search,
+    tokens,
+    video,
+)
 
 app.command()(comms.screen)
 app.add_typer(comms.translate_app, name="translate")
@@ -386,4 +395,5 @@ app.add_typer(search.search_app, name="search")
 app.add_typer(video.video_app, name="video")
 app.add_typer(feed.feed_app, name="feed")
 app.add_typer(analytics.analytics_app, name="analytics")
+app.add_typer(demand.demand_app, name="demand")
 app.command("worker")(video.worker)

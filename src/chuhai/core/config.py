@@ -137,6 +137,10 @@ class Settings(BaseSettings):
         description="How long a room's sales (the host console's counters) are reused "
         "before they are read again: one read per room per node however many consoles ask "
         "(0: every request; tests use it)")
+    sellout_alert_p: float = Field(
+        0.5, gt=0, le=1,
+        description="The probability of a pinned SKU selling out before the room's planned "
+        "end from which the host console alerts and a room.sellout_risk webhook is sent")
     asr_timeout_s: float = Field(600.0, gt=0, le=7200,
                                  description="How long speech recognition may take for one "
                                  "stretch of speech before the job is retried.")

@@ -11,10 +11,11 @@ the units to be sold in each future minute — so the probability of selling out
 both the Poisson noise and not knowing the rate exactly. That is what makes it calibrated
 (bench/sellout.py reports the Brier score and a reliability table on simulated streams).
 
-The trend is damped going forward (each minute ahead adds 0.95 of the one before, so it
-never adds more than 19 minutes' worth), and the future rate is capped at three times the
+The trend is damped going forward (each minute ahead adds 0.97 of the one before, so it
+never adds more than 32 minutes' worth), and the future rate is capped at three times the
 busiest minute seen (plus one): a trend fitted on a few minutes must not promise an
-exponential boom, and a host needs a warning, not a fantasy. Viewers after now are taken to stay at the last minute's count.
+exponential boom, and a host needs a warning, not a fantasy. Viewers after now are taken to
+stay at the last minute's count.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ TREND_PRIOR_SD = 0.05  # per minute: a rate doubling in 14 minutes is two sd out
 LEVEL_PRIOR_SD = 10.0
 DRAWS = 2000
 RATE_CAP = 3.0
-DAMPING = 0.95  # the trend fades: a minute ahead counts 0.95, the next 0.9025…
-METHOD = "poisson-loglinear-trend (Laplace posterior, 2,000 draws)"
+DAMPING = 0.97  # the trend fades: a minute ahead counts 0.97, the next 0.9409…
+METHOD = "poisson-loglinear-damped-trend (Laplace posterior, 2,000 draws)"
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def estimate(stock: int, minute: Sequence[int], slot_minutes_left: float | None,
     """The sell-out estimate for ``stock`` units left, given the units sold in each minute
     since the pin (oldest first). ``slot_minutes_left`` None: the next hour, said so."""
     from_plan = slot_minutes_left is not None
-    horizon = int(math.ceil(slot_minutes_left)) if slot_minutes_left is not None \
+    horizon = math.ceil(slot_minutes_left) if slot_minutes_left is not None \
         else DEFAULT_HORIZON
     y = np.asarray(minute, dtype=float)
     n = len(y)

@@ -47,6 +47,9 @@ class Room(GlobalBase):
     # The most viewers at once and the seconds watched by all of them, kept from the live
     # counters when the room ends (while live, the counters themselves say).
     peak_viewers: Mapped[int | None] = mapped_column(Integer)
+    # How long the room is planned to run (from going live): what a sell-out estimate
+    # counts down to. None: not planned (the estimate then covers the next hour, said so).
+    planned_minutes: Mapped[int | None] = mapped_column(Integer)
     watch_seconds: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

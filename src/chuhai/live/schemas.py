@@ -33,6 +33,10 @@ class RoomIn(SafeModel):
         description="A paid partnership or gifted products, e.g. 'Paid partnership with "
                     "SonicWave': shown to viewers, and hosts are reminded to repeat it.")
     run_of_show: list[SlotIn] = Field(default_factory=list, max_length=100)
+    planned_minutes: int | None = Field(
+        None, ge=1, le=720, description="How long the room is planned to run once live; by "
+        "default the run of show's minutes added up (none without one). A pinned product's "
+        "sell-out estimate counts down to this end.")
 
     @field_validator("markets")
     @classmethod
@@ -54,6 +58,7 @@ class RoomPatch(SafeModel):
     recording_url: MediaUrl | None = None
     scheduled_at: AwareDatetime | None = None
     disclosure: str | None = Field(None, min_length=3, max_length=200)
+    planned_minutes: int | None = Field(None, ge=1, le=720)
 
 
 class SlotOut(BaseModel):
@@ -74,6 +79,7 @@ class RoomOut(BaseModel):
     disclosure: str | None = None
     started_at: datetime | None
     ended_at: datetime | None
+    planned_minutes: int | None = None
     run_of_show: list[SlotOut]
     viewer_url: str
     host_url: str

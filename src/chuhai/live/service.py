@@ -51,7 +51,9 @@ async def create_room(uow: UnitOfWork, actor: Actor, data: RoomIn) -> Room:
                 host_ids=list(dict.fromkeys(data.host_ids)) or [actor.subject_id],
                 markets=data.markets,
                 scheduled_at=data.scheduled_at, playback_url=data.playback_url,
-                disclosure=data.disclosure)
+                disclosure=data.disclosure,
+                planned_minutes=data.planned_minutes or sum(
+                    s.planned_minutes for s in data.run_of_show) or None)
     uow.global_.add(room)
     await uow.global_.flush()
     for i, slot in enumerate(data.run_of_show):
@@ -105,7 +107,8 @@ async def public_room(uow: UnitOfWork, room_id: str) -> Room:
 async def update_room(uow: UnitOfWork, actor: Actor, room_id: str, patch: RoomPatch) -> Room:
     room = await _room_for(uow, actor, room_id, Perm.LIVE_HOST)
     for key, value in patch.model_dump(exclude_unset=True).items():
-        if value is None and key not in ("playback_url", "recording_url", "disclosure"):
+        if value is None and key not in ("playback_url", "recording_url", "disclosure",
+                                         "planned_minutes"):
             raise InvalidInput(f"{key} cannot be null")
         setattr(room, key, value)
     await uow.global_.flush()
@@ -140,6 +143,7 @@ async def room_out(uow: UnitOfWork, room: Room) -> RoomOut:
         scheduled_at=room.scheduled_at, status=room.status, playback_url=room.playback_url,
         recording_url=room.recording_url, disclosure=room.disclosure,
         started_at=room.started_at, ended_at=room.ended_at,
+        planned_minutes=room.planned_minutes,
         run_of_show=[SlotOut(product_id=s.product_id, planned_minutes=s.planned_minutes,
                              position=s.position) for s in await slots(uow, room.id)],
         viewer_url=f"/live/{room.id}", host_url=f"/console/rooms/{room.id}/host")

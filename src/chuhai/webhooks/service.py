@@ -36,6 +36,7 @@ EVENT_TYPES = frozenset({
     "order.cancelled", "order.refunded", "order.returned",
     "drop.scheduled", "drop.started", "drop.ended", "drop.sold_out",
     "auction.started", "auction.won", "auction.unsold",
+    "room.sellout_risk",  # a pinned SKU likely to sell out before the room's planned end
 })
 LEASE_S = 60
 TIMEOUT_S = 10.0

@@ -1,6 +1,6 @@
 """Seller trust figures per day, market and host (counts and histograms only, with the
 step times of buyers with analytics consent); each room's
-peak concurrent viewers and watch time, kept when it ends.
+peak concurrent viewers and watch time, kept when it ends, and its planned duration.
 
 Revision ID: 0016_global
 Revises: 0015_global
@@ -57,10 +57,12 @@ def upgrade() -> None:
     with op.batch_alter_table('rooms') as batch:
         batch.add_column(sa.Column('peak_viewers', sa.Integer(), nullable=True))
         batch.add_column(sa.Column('watch_seconds', sa.BigInteger(), nullable=True))
+        batch.add_column(sa.Column('planned_minutes', sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('rooms') as batch:
+        batch.drop_column('planned_minutes')
         batch.drop_column('watch_seconds')
         batch.drop_column('peak_viewers')
     op.drop_table('trust_dirty_days')

@@ -97,6 +97,46 @@ async function orderTiles() {
   } catch { /* no orders permission: the tiles stay empty */ }
 }
 
+// Sell-out risk (GET /api/rooms/{id}/sellout) every 5 s while live: a pinned SKU likely to
+// run out before the planned end is named with when, how likely, and what the host can do.
+const OPTION_TEXT = {
+  pause_pin: () => _("Pause the pin"),
+  open_waitlist: () => _("Keep the drop open: buyers who miss out join its waitlist"),
+};
+
+async function sellout() {
+  if (document.hidden) return;
+  try {
+    const s = await api("GET", `/api/rooms/${cfg.room}/sellout`);
+    const risky = s.skus.filter((k) => k.alert);
+    const box = $("sellout");
+    box.hidden = risky.length === 0;
+    $("sellout-list").replaceChildren(...risky.map((k) => {
+      const li = document.createElement("li");
+      li.dataset.sku = k.sku_id;
+      const when = k.sellout_minute === null ? _("within %(n)s min", { n: k.horizon_minutes }) : _("in about %(n)s min", { n: Math.round(k.sellout_minute) });
+      li.append(_("%(code)s from %(warehouse)s: %(left)s left, selling out %(when)s (%(p)s likely before the planned end).", {
+        code: k.code, warehouse: k.warehouse, left: k.remaining, when, p: `${Math.round(k.p_sellout_in_slot * 100)} %` }), " ");
+      for (const o of k.options || []) {
+        if (o === "pause_pin") {
+          const b = document.createElement("button");
+          b.type = "button"; b.className = "secondary"; b.textContent = OPTION_TEXT.pause_pin();
+          b.addEventListener("click", () => window.chuhaiClient?.send({ type: "unpin", product_id: k.product_id }));
+          li.append(b, " ");
+        } else if (o === "open_waitlist") {
+          li.append(OPTION_TEXT.open_waitlist(), ". ");
+        } else if (o.startsWith("switch_warehouse:")) {
+          li.append(_("%(warehouse)s has stock for a drop of its own.", { warehouse: o.split(":")[1] }), " ");
+        }
+      }
+      return li;
+    }));
+    $("sellout-note").textContent = s.minutes_left === null
+      ? _("The room has no planned end: the estimates cover the next hour.")
+      : _("%(n)s min left of the planned run. From units taken per minute since each pin.", { n: Math.round(s.minutes_left) });
+  } catch { /* no orders permission: no alert */ }
+}
+
 window.addEventListener("chuhai:drop", (e) => { state.drops.set(e.detail.drop.id, e.detail.drop); markLine(e.detail.drop); renderOffers(); });
 window.addEventListener("chuhai:auction", (e) => { state.auctions.set(e.detail.auction.id, e.detail.auction); markLine(e.detail.auction); renderOffers(); });
 document.addEventListener("click", (e) => {
@@ -106,4 +146,5 @@ document.addEventListener("click", (e) => {
 document.querySelectorAll("form.js-create").forEach((form) => form.addEventListener("submit", (e) => { e.preventDefault(); create(form); }));
 if (cfg.room) loadOffers(cfg.room, state, renderOffers);
 if ($("orders-count")) { orderTiles(); setInterval(orderTiles, $("room-sales")?.dataset.status === "live" ? 1000 : 5000); }
+if ($("sellout") && $("room-sales")?.dataset.status === "live") { sellout(); setInterval(sellout, 5000); }
 window.chuhaiSellingReady = true;

@@ -1,0 +1,173 @@
+"""Sell-out risk in a live room, for the host console and the operators: for each pinned
+product's SKUs, per warehouse serving the room, when its units run out at the pace since
+the pin, and the probability they run out before the room's planned end
+(``demand.sellout``).
+
+The pace is the units held per minute since the product was pinned — drop reservations and
+cart adds alike, the moment a buyer takes a unit (a hold that lapses gives it back, so only
+holds that stand or became orders count). What is left is the drop's remaining units of the
+SKU from that warehouse when the room runs a drop of it, else the warehouse's available
+stock. Counts only: no buyer is read.
+
+When the probability passes the threshold (``CHUHAI_SELLOUT_ALERT_P``, 0.5 by default) the
+estimate carries an alert with what the host can do — pause the pin, open a waitlist, or let
+another warehouse serving the market take over — and a ``room.sellout_risk`` webhook goes
+out once per room, SKU and warehouse.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from chuhai.catalog.models import Product, Sku
+from chuhai.core.actor import Actor, Perm
+from chuhai.core.clock import utcnow
+from chuhai.core.db import Stores
+from chuhai.core.errors import NotFound
+from chuhai.core.outbox import enqueue
+from chuhai.core.shortcache import ShortCache
+from chuhai.demand import sellout
+from chuhai.inventory.models import Drop, DropLine, Reservation, StockLevel, Warehouse
+from chuhai.live.models import Room, RoomEvent
+
+STANDING = ("held", "converted")  # holds that took a unit and did not give it back
+_RECENT: weakref.WeakKeyDictionary[Stores, ShortCache[str, dict[str, Any]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def minutes_left(room: Room, now: datetime) -> float | None:
+    """Minutes until the room's planned end; None without a plan, before it went live, or
+    once the plan is over-run (the room goes on: the next hour is estimated, said so)."""
+    if room.planned_minutes is None or room.started_at is None:
+        return None
+    left = room.planned_minutes - (now - room.started_at).total_seconds() / 60
+    return min(left, float(sellout.MAX_HORIZON)) if left > 0 else None
+
+
+def series(holds: list[tuple[datetime, int]], since: datetime, now: datetime) -> list[int]:
+    """Units held in each whole minute from ``since`` to ``now`` (the last, unfinished
+    minute left out unless it is the only one)."""
+    n = max(1, int((now - since).total_seconds() // 60))
+    out = [0] * n
+    for at, qty in holds:
+        i = int((at - since).total_seconds() // 60)
+        if 0 <= i < n:
+            out[i] += qty
+    return out
+
+
+async def room_sellout(stores: Stores, actor: Actor, room_id: str, threshold: float,
+                       bus: Any = None) -> dict[str, Any]:
+    """The room's pinned SKUs with their sell-out estimates (staff of its org)."""
+    actor.require(Perm.ORDERS_READ)
+    async with stores.session() as s:
+        room = await s.get(Room, room_id)
+    if room is None or room.org_id != actor.org():
+        raise NotFound("room", room_id, code="room_not_found")
+    cache = _RECENT.get(stores)
+    if cache is None:
+        cache = _RECENT[stores] = ShortCache(stores.settings.room_sales_cache_s, 1_000)
+    out = await cache.get(room_id, time.monotonic(), lambda: _read(stores, room, threshold))
+    await _alert(stores, room, out, bus)
+    return out
+
+
+async def _read(stores: Stores, room: Room, threshold: float) -> dict[str, Any]:
+    now = utcnow()
+    left = minutes_left(room, now)
+    pinned = [str(p.get("product_id")) for p in (room.pinned or []) if p.get("product_id")]
+    result: dict[str, Any] = {
+        "room_id": room.id, "status": room.status, "as_of": now.isoformat(),
+        "planned_minutes": room.planned_minutes, "minutes_left": left,
+        "threshold": threshold, "method": sellout.METHOD, "skus": []}
+    if left is None and room.planned_minutes is not None and room.started_at is not None:
+        result["note"] = "the planned end has passed: the estimates cover the next hour"
+    if room.status != "live" or not pinned:
+        return result
+    async with stores.session() as s:
+        pins: dict[str, datetime] = {}
+        for at, data in (await s.execute(select(RoomEvent.at, RoomEvent.data).where(
+                RoomEvent.room_id == room.id, RoomEvent.type == "pin"))).all():
+            pid = str((data or {}).get("product_id"))
+            if pid in pinned:
+                pins[pid] = max(at, pins.get(pid, at))  # the latest pin starts the count
+        skus = (await s.execute(select(Sku.id, Sku.code, Sku.product_id, Product.title)
+                                .join(Product, Product.id == Sku.product_id)
+                                .where(Sku.product_id.in_(pinned),
+                                       Sku.org_id == room.org_id))).all()
+        sku_ids = [k[0] for k in skus]
+        houses = dict((await s.execute(select(Warehouse.id, Warehouse.code).where(
+            Warehouse.org_id == room.org_id))).all())
+        lines = (await s.execute(select(DropLine.sku_id, DropLine.warehouse_id,
+                                        DropLine.market, DropLine.remaining)
+                                 .join(Drop, Drop.id == DropLine.drop_id)
+                                 .where(Drop.room_id == room.id, Drop.status == "live",
+                                        DropLine.sku_id.in_(sku_ids)))).all()
+        levels = (await s.execute(select(StockLevel.sku_id, StockLevel.warehouse_id,
+                                         StockLevel.on_hand, StockLevel.allocated,
+                                         StockLevel.reserved)
+                                  .where(StockLevel.sku_id.in_(sku_ids)))).all()
+        first_pin = min(pins.values(), default=now)
+        holds = (await s.execute(select(Reservation.sku_id, Reservation.warehouse_id,
+                                        Reservation.created_at, Reservation.quantity)
+                                 .where(Reservation.sku_id.in_(sku_ids),
+                                        Reservation.created_at >= first_pin,
+                                        Reservation.status.in_(STANDING)))).all()
+    in_drop: dict[tuple[str, str], int] = defaultdict(int)
+    markets: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for sku_id, wh, market, remaining in lines:
+        in_drop[(sku_id, wh)] += int(remaining)
+        markets[(sku_id, wh)].add(market)
+    stock = {(k, w): int(h) - int(a) - int(r) for k, w, h, a, r in levels}
+    taken: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
+    for sku_id, wh, at, qty in holds:
+        taken[(sku_id, wh)].append((at, int(qty)))
+    for sku_id, code, product_id, title in skus:
+        since = pins.get(product_id, now)
+        serving = sorted({w for (k, w) in in_drop if k == sku_id} or
+                         {w for (k, w) in stock if k == sku_id and stock[(k, w)] > 0})
+        for wh in serving:
+            units = in_drop.get((sku_id, wh), stock.get((sku_id, wh), 0))
+            per_minute = series(taken.get((sku_id, wh), []), since, now)
+            est = sellout.estimate(max(units, 0), per_minute, left, seed=len(per_minute))
+            others = [houses.get(w, w) for (k, w), n in stock.items()
+                      if k == sku_id and w != wh and n > 0]
+            row = {"sku_id": sku_id, "code": code, "title": title, "product_id": product_id,
+                   "warehouse": houses.get(wh, wh), "warehouse_id": wh,
+                   "source": "drop" if (sku_id, wh) in in_drop else "stock",
+                   "remaining": units, "minutes_observed": len(per_minute),
+                   **est.as_dict(), "alert": est.p_sellout_in_slot >= threshold}
+            row.pop("method", None)
+            if row["alert"]:
+                row["options"] = ["pause_pin", "open_waitlist"] + (
+                    [f"switch_warehouse:{w}" for w in sorted(others)])
+            result["skus"].append(row)
+    result["skus"].sort(key=lambda r: (-float(r["p_sellout_in_slot"]), str(r["code"])))
+    return result
+
+
+async def _alert(stores: Stores, room: Room, out: dict[str, Any], bus: Any) -> None:
+    """A webhook once per room, SKU and warehouse when its risk first passes the
+    threshold (the bus remembers which were sent, across nodes)."""
+    risky = [r for r in out["skus"] if r.get("alert")]
+    if not risky or bus is None:
+        return
+    fresh = [r for r in risky
+             if await bus.first_time(room.id, f"sellout:{r['sku_id']}:{r['warehouse_id']}")]
+    if not fresh:
+        return
+    async with stores.session() as s:
+        for r in fresh:
+            enqueue(s, room.org_id, "room.sellout_risk", {
+                "room_id": room.id, "sku_id": r["sku_id"], "sku_code": r["code"],
+                "warehouse": r["warehouse"], "remaining": r["remaining"],
+                "sellout_minute": r["sellout_minute"],
+                "p_sellout_in_slot": r["p_sellout_in_slot"],
+                "minutes_left": out["minutes_left"], "options": r.get("options", [])})
+        await s.commit()

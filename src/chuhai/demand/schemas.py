@@ -1,0 +1,40 @@
+"""Bodies of the demand API."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class SkuSelloutOut(BaseModel):
+    sku_id: str
+    code: str
+    title: str
+    product_id: str
+    warehouse: str = Field(description="The warehouse's code")
+    warehouse_id: str
+    source: str = Field(description="drop: the room's drop line; stock: the warehouse")
+    remaining: int
+    minutes_observed: int = Field(description="Whole minutes since the pin")
+    sellout_minute: float | None = Field(description="Minutes from now until none are "
+                                                     "left; none: not within the horizon")
+    p_sellout_in_slot: float = Field(description="Probability of selling out before the "
+                                                 "planned end (or within the horizon)")
+    horizon_minutes: int
+    rate_per_minute: float
+    trend_per_minute: float
+    note: str | None = None
+    alert: bool
+    options: list[str] | None = Field(None, description="With an alert: pause_pin, "
+                                      "open_waitlist, switch_warehouse:<code>")
+
+
+class SelloutOut(BaseModel):
+    room_id: str
+    status: str
+    as_of: str
+    planned_minutes: int | None
+    minutes_left: float | None
+    threshold: float
+    method: str
+    note: str | None = None
+    skus: list[SkuSelloutOut]

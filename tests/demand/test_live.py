@@ -1,0 +1,118 @@
+"""A live room's sell-out risk: a pinned SKU selling fast from the room's drop is named with
+when it runs out and how likely before the planned end, with the host's options, and one
+webhook however often the console asks; a room with no planned end speaks of the next hour;
+another seller's room is not found; nothing pinned, nothing estimated."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from chuhai.core.clock import utcnow
+from chuhai.core.ids import new_id
+from chuhai.core.outbox import GlobalOutbox
+from chuhai.demand.live import series
+from chuhai.inventory.models import DropLine, Reservation
+from chuhai.live.models import Room, RoomEvent
+from tests.factories import make_shop
+
+WHEN = "2031-03-01T18:00:00Z"
+
+
+def test_units_are_counted_in_the_minute_they_were_taken():
+    start = utcnow() - timedelta(minutes=3, seconds=10)
+    holds = [(start + timedelta(seconds=5), 2), (start + timedelta(seconds=70), 1),
+             (start + timedelta(seconds=75), 1), (start - timedelta(minutes=1), 9)]
+    assert series(holds, start, utcnow()) == [2, 2, 0]
+
+
+async def live_room_selling(stores, app_client, shop, *, planned: int | None,
+                            per_minute: int, left: int) -> str:
+    h = shop.tenant.headers
+    body = {"titles": {"en": "Launch"}, "markets": ["DE"], "scheduled_at": WHEN}
+    if planned:
+        body["planned_minutes"] = planned
+    room = (await app_client.post("/api/rooms", headers=h, json=body)).json()
+    assert room["planned_minutes"] == planned
+    assert (await app_client.post(f"/api/rooms/{room['id']}/open", headers=h)
+            ).status_code == 200
+    drop = await app_client.post("/api/drops", headers=h, json={
+        "title": "Launch drop", "room_id": room["id"], "per_buyer_limit": 2,
+        "lines": [{"sku_id": shop.sku_id, "market": "DE", "quantity": 60,
+                   "price": "29.00"}]})
+    started = (await app_client.post(f"/api/drops/{drop.json()['id']}/start", headers=h,
+                                     json={"countdown_s": 0})).json()
+    now = utcnow()
+    async with stores.session() as s:
+        # went live 10 minutes ago, the product pinned then; ``per_minute`` units taken
+        # each minute since; ``left`` units remain on the drop line
+        await s.execute(update(Room).where(Room.id == room["id"]).values(
+            started_at=now - timedelta(minutes=10),
+            pinned=[{"product_id": shop.product_id}]))
+        s.add(RoomEvent(room_id=room["id"], seq=9_000, type="pin",
+                        at=now - timedelta(minutes=10),
+                        data={"product_id": shop.product_id}))
+        line = started["lines"][0]
+        await s.execute(update(DropLine).where(DropLine.id == line["id"]).values(
+            remaining=left))
+        for minute in range(10):
+            for k in range(per_minute):
+                s.add(Reservation(
+                    id=new_id("res"), org_id=shop.tenant.org_id, drop_id=started["id"],
+                    line_id=line["id"], sku_id=shop.sku_id, warehouse_id=shop.de,
+                    market="DE", buyer_id=f"cus_b{minute}{k}", buyer_region="eu",
+                    quantity=1, price_minor=2900, currency="EUR", status="converted",
+                    source="buy", expires_at=now, idempotency_key=new_id("k"),
+                    created_at=now - timedelta(minutes=10 - minute, seconds=-20)))
+        await s.commit()
+    return str(room["id"])
+
+
+async def test_a_fast_selling_pinned_sku_alerts_once(stores, settings, app_client):
+    shop = await make_shop(stores, settings, app_client)
+    room = await live_room_selling(stores, app_client, shop, planned=40, per_minute=3,
+                                   left=20)
+    got = await app_client.get(f"/api/rooms/{room}/sellout", headers=shop.tenant.headers)
+    assert got.status_code == 200, got.text
+    out = got.json()
+    assert out["planned_minutes"] == 40 and 29 <= out["minutes_left"] <= 30
+    (sku,) = out["skus"]
+    assert (sku["sku_id"], sku["source"], sku["remaining"]) == (shop.sku_id, "drop", 20)
+    assert 4 <= sku["sellout_minute"] <= 10 and sku["p_sellout_in_slot"] > 0.95
+    assert sku["alert"] and sku["options"][:2] == ["pause_pin", "open_waitlist"]
+    assert 2.5 <= sku["rate_per_minute"] <= 3.5
+    for _ in range(3):  # the console asks again and again: one webhook
+        await app_client.get(f"/api/rooms/{room}/sellout", headers=shop.tenant.headers)
+    async with stores.session() as s:
+        sent = await s.scalar(select(func.count()).select_from(GlobalOutbox).where(
+            GlobalOutbox.type == "room.sellout_risk"))
+    assert sent == 1
+
+
+async def test_without_a_planned_end_the_next_hour_is_estimated_and_said(
+        stores, settings, app_client):
+    shop = await make_shop(stores, settings, app_client)
+    room = await live_room_selling(stores, app_client, shop, planned=None, per_minute=1,
+                                   left=500)
+    out = (await app_client.get(f"/api/rooms/{room}/sellout",
+                                headers=shop.tenant.headers)).json()
+    assert out["minutes_left"] is None
+    (sku,) = out["skus"]
+    assert sku["horizon_minutes"] == 60 and "next 60 minutes" in sku["note"]
+    assert not sku["alert"] and sku["sellout_minute"] is None and sku["options"] is None
+    other = await make_shop(stores, settings, app_client)
+    theirs = await app_client.get(f"/api/rooms/{room}/sellout", headers=other.tenant.headers)
+    assert (theirs.status_code, theirs.json()["code"]) == (404, "room_not_found")
+
+
+async def test_a_room_with_nothing_pinned_has_nothing_to_estimate(stores, settings,
+                                                                  app_client):
+    shop = await make_shop(stores, settings, app_client)
+    room = (await app_client.post("/api/rooms", headers=shop.tenant.headers, json={
+        "titles": {"en": "Quiet"}, "markets": ["DE"], "scheduled_at": WHEN,
+        "run_of_show": [{"product_id": shop.product_id, "planned_minutes": 25}]})).json()
+    assert room["planned_minutes"] == 25  # the run of show's minutes
+    out = (await app_client.get(f"/api/rooms/{room['id']}/sellout",
+                                headers=shop.tenant.headers)).json()
+    assert out["skus"] == [] and out["status"] == "scheduled"
