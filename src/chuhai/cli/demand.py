@@ -62,3 +62,43 @@ def sellout(
                f"{float(out['trend_per_minute']):+.1%}/min)")
     if "note" in out:
         typer.echo(str(out["note"]))
+
+
+@demand_app.command("forecast")
+def forecast_cmd(
+    input_file: Annotated[Path, typer.Option(
+        "--input", help="CSV with the columns unique_id,ds,y: units sold per series and day "
+        "(YYYY-MM-DD); a day not listed sold nothing")],
+    horizon: Annotated[int, typer.Option("--horizon", help="Days ahead, 1 to 365.")] = 28,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the forecast as JSON.")
+                       ] = False,
+) -> None:
+    """Daily forecasts with 80 % intervals per series (statsforecast: AutoTheta with a
+    weekly season; TSB for intermittent series; the mean of under two weeks of history,
+    said so)."""
+    import csv
+
+    from chuhai.core.errors import DomainError
+    from chuhai.demand.forecast import check_horizon, forecast, parse_rows
+
+    try:
+        check_horizon(horizon)
+        with input_file.open(newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            if not {"unique_id", "ds", "y"} <= set(reader.fieldnames or []):
+                fail("bad_input: the header must name unique_id,ds,y")
+            series = parse_rows(reader)
+        points = forecast(series, horizon)
+    except OSError as exc:
+        fail(f"cannot read {input_file}: {exc.strerror}")
+    except (UnicodeDecodeError, csv.Error) as exc:
+        fail(f"bad_input: not a readable UTF-8 CSV file ({exc})")
+    except DomainError as exc:
+        fail(f"{exc.code}: {exc.message}")
+    out = [p.as_dict() for p in points]
+    if as_json:
+        typer.echo(json.dumps(out))
+        return
+    for p in out:
+        typer.echo(f"{p['unique_id']}  {p['ds']}  {p['yhat']:>9.2f}  "
+                   f"[{p['lo80']:.2f}, {p['hi80']:.2f}]  {p['model']}")
