@@ -426,6 +426,9 @@ WAREHOUSES = [
 ]
 
 
+RESTOCK_DAYS = {"DE-1": 42, "US-W": 28}
+
+
 async def _seed_selling(uow: UnitOfWork, org_id: str, system: Actor) -> None:
     """Warehouses with stock of every SKU, and — once — a drop and an auction of the ANC1
     in the live room, scheduled so the host can start them."""
@@ -443,7 +446,9 @@ async def _seed_selling(uow: UnitOfWork, org_id: str, system: Actor) -> None:
         if code in have:
             continue
         wh = await stock.create_warehouse(uow, system, WarehouseIn.model_validate(
-            {"code": code, "name": name, "kind": kind, "country": country, "lanes": lanes}))
+            {"code": code, "name": name, "kind": kind, "country": country, "lanes": lanes,
+             # the demo seller's own freight: sea from Shenzhen to Leipzig, to California
+             "restock_lead_days": RESTOCK_DAYS.get(code)}))
         have[code] = wh
         for sku in skus:
             await stock.record(uow.global_, org_id=org_id, sku_id=sku.id, warehouse_id=wh.id,

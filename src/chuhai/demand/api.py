@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 
-from chuhai.demand import live
-from chuhai.demand.schemas import SelloutOut
+from chuhai.demand import live, planning
+from chuhai.demand.schemas import DemandOut, SelloutOut
 from chuhai.web.deps import CurrentActor, limit
 
 router = APIRouter(prefix="/api", tags=["demand"])
@@ -28,3 +29,21 @@ async def get_room_sellout(room_id: Annotated[str, Path(max_length=40)], request
     return await live.room_sellout(stores, actor, room_id,
                                    stores.settings.sellout_alert_p,
                                    bus=getattr(live_node, "bus", None))
+
+
+@router.get("/demand/forecast", response_model=DemandOut)
+async def get_forecast(
+        request: Request, actor: CurrentActor,
+        sku_id: Annotated[str, Query(max_length=40)],
+        market: Annotated[str, Query(pattern=r"^[A-Za-z]{2}$")],
+        horizon: Annotated[int, Query(ge=1, le=365)] = 56,
+        service: Annotated[float, Query(ge=0.5, lt=1)] = 0.95,
+) -> dict[str, Any]:
+    """A SKU's daily units paid in a market over the last 90 days, the forecast ``horizon``
+    days ahead with its 80 % interval (statsforecast; scheduled rooms and drops as known
+    events), and per overseas warehouse serving the market what to reorder now for its
+    restock lead time at the ``service`` level. Codes: ``sku_not_found``,
+    ``unknown_market``, ``bad_horizon``."""
+    await limit(request, f"demand:{actor.subject_id}", 60, 60)
+    return await planning.sku_demand(request.app.state.stores, actor, sku_id, market,
+                                     horizon, datetime.now(UTC), service=service)

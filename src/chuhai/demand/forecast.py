@@ -88,8 +88,9 @@ def parse_rows(raw: Iterable[Mapping[str, Any]]) -> dict[str, dict[date, float]]
 def daily(days: Mapping[date, float], last: date | None = None) -> tuple[date, list[float]]:
     """The series as one value a day from its first day to ``last`` (default: its last),
     zeros where nothing sold."""
-    first = min(days)
     end = last or max(days)
+    kept = [d for d in days if d <= end]  # a later day (today, unfinished) is left out
+    first = min(kept) if kept else end
     n = (end - first).days + 1
     return first, [float(days.get(first + timedelta(days=k), 0.0)) for k in range(n)]
 

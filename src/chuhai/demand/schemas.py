@@ -38,3 +38,53 @@ class SelloutOut(BaseModel):
     method: str
     note: str | None = None
     skus: list[SkuSelloutOut]
+
+
+class DayOut(BaseModel):
+    ds: str
+    y: float
+
+
+class PointOut(BaseModel):
+    unique_id: str
+    ds: str
+    yhat: float
+    lo80: float
+    hi80: float
+    model: str
+
+
+class ReorderOut(BaseModel):
+    lead_days: int
+    review_days: int
+    service_level: float
+    demand_over_cover: float
+    safety_stock: float
+    available: float
+    order: int = Field(description="Units to order now")
+    covered_days: int
+    short_horizon: bool = Field(description="The forecast is shorter than lead time and "
+                                            "review: ask for a longer horizon")
+
+
+class WarehouseDemandOut(BaseModel):
+    warehouse: str
+    warehouse_id: str
+    available: int
+    restock_lead_days: int | None
+    reorder: ReorderOut | None
+    reason: str | None = None
+
+
+class DemandOut(BaseModel):
+    sku_id: str
+    code: str
+    title: str
+    market: str
+    horizon: int
+    as_of: str
+    history: list[DayOut]
+    forecast: list[PointOut]
+    events: list[str] = Field(description="Days ahead with a scheduled live room or drop")
+    warehouses: list[WarehouseDemandOut]
+    note: str

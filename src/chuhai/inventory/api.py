@@ -43,7 +43,7 @@ def _selling(request: Request) -> Selling:
 
 def warehouse_out(w: Warehouse) -> WarehouseOut:
     return WarehouseOut(id=w.id, code=w.code, name=w.name, kind=w.kind, country=w.country,
-                        lanes=w.lanes)
+                        lanes=w.lanes, restock_lead_days=w.restock_lead_days)
 
 
 @router.post("/warehouses", response_model=WarehouseOut, status_code=201)

@@ -35,6 +35,9 @@ class Warehouse(GlobalBase):
     country: Mapped[str] = mapped_column(String(2))
     # market -> {"min_days", "max_days", "cost_minor", "currency"}
     lanes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Days from ordering a restock to units sellable here (the seller's own freight lane,
+    # e.g. sea from Shenzhen): what a reorder suggestion covers. None: no suggestion.
+    restock_lead_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     __table_args__ = (UniqueConstraint("org_id", "code"),)
 

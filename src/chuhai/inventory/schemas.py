@@ -73,6 +73,9 @@ class WarehouseIn(SafeModel):
     country: str = Field(min_length=2, max_length=2)
     lanes: dict[str, LaneIn] = Field(min_length=1, max_length=40,
                                      description="Delivery lanes per market served")
+    restock_lead_days: int | None = Field(
+        None, ge=1, le=365, description="Days from ordering a restock to units sellable "
+        "here (your freight lane): what reorder suggestions cover")
 
     @field_validator("country")
     @classmethod
@@ -99,6 +102,7 @@ class WarehouseOut(BaseModel):
     kind: str
     country: str
     lanes: dict[str, dict[str, int | str]]
+    restock_lead_days: int | None = None
 
 
 class StockEntryIn(SafeModel):

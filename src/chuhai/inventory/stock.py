@@ -43,7 +43,8 @@ async def create_warehouse(uow: UnitOfWork, actor: Actor, data: WarehouseIn) -> 
         lanes[market] = {"min_days": lane.min_days, "max_days": lane.max_days,
                          "cost_minor": lane.cost_minor(currency), "currency": currency}
     wh = Warehouse(id=new_id("wh"), org_id=org_id, code=data.code, name=data.name,
-                   kind=data.kind, country=data.country, lanes=lanes)
+                   kind=data.kind, country=data.country, lanes=lanes,
+                   restock_lead_days=data.restock_lead_days)
     uow.global_.add(wh)
     await uow.global_.flush()
     return wh
