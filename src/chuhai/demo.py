@@ -451,8 +451,12 @@ async def _seed_selling(uow: UnitOfWork, org_id: str, system: Actor) -> None:
              "restock_lead_days": RESTOCK_DAYS.get(code)}))
         have[code] = wh
         for sku in skus:
+            # the black ANC1 runs low in Leipzig: the console's reorder suggestion has
+            # something to say (demand/planning.py)
+            low = code == "DE-1" and sku.code == "SW-ANC1-BLK"
             await stock.record(uow.global_, org_id=org_id, sku_id=sku.id, warehouse_id=wh.id,
-                               kind=EntryKind.RECEIVE, quantity=500 if kind == "origin" else 120,
+                               kind=EntryKind.RECEIVE,
+                               quantity=500 if kind == "origin" else 14 if low else 120,
                                actor_id="system", ref="demo", note="opening stock")
     room = next((r for r in (await uow.global_.scalars(select(Room).where(
         Room.org_id == org_id))).all() if r.titles.get("en") == LIVE_TITLES["en"]), None)

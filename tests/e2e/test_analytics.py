@@ -5,6 +5,7 @@ shop's funnel from the hourly rollup with its CSV, the trust figures per host wi
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,16 @@ def test_the_seller_sees_orders_by_channel_and_the_holdouts_lift(server, browser
     with page.expect_download() as got:
         page.locator("[data-csv=trust-table]").click()
     assert '"Delivered by the promised date"' in Path(got.value.path()).read_text("utf-8")
+    # demand: the black ANC1 in Germany, its forecast drawn, and Leipzig told to reorder
+    page.locator("#demand-sku").select_option(label=re.compile("SW-ANC1-BLK"))
+    page.locator("#demand-market").select_option("DE")
+    page.locator("#demand-form button[type=submit]").click()
+    leipzig = page.locator("#reorder-table tr[data-warehouse='DE-1']")
+    leipzig.wait_for()
+    page.locator("#demand-chart canvas").first.wait_for()
+    assert int(leipzig.locator("td").last.inner_text().replace(",", "")) > 0
+    assert "42" in leipzig.inner_text()  # its restock lead time, in days
+    assert "expected over the next 56 days" in page.locator("#demand-summary").inner_text()
     # the finished launch stream's funnel, with its audience
     page.locator("#funnel-scope").select_option("host")
     page.locator("#funnel-id").fill(page.locator("#trust-host").input_value())

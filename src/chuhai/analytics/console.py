@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from chuhai.accounts.models import Org, StaffProfile
 from chuhai.analytics.funnel import hosts_of
+from chuhai.catalog.models import Product, Sku
 from chuhai.live.models import Room
 from chuhai.markets.profiles import default_profiles
 from chuhai.web.deps import UoW, optional_caller
@@ -28,6 +29,7 @@ async def analytics_page(request: Request, uow: UoW) -> Response:
     markets = sorted(m for m in default_profiles() if m != "CN")
     hosts: list[tuple[str, str]] = []
     rooms: list[tuple[str, str]] = []
+    skus: list[tuple[str, str]] = []
     org = await uow.global_.get(Org, caller.actor.org_id) if caller.actor.org_id else None
     if org is not None:
         ids = sorted(await hosts_of(request.app.state.stores, org.id))
@@ -39,5 +41,8 @@ async def analytics_page(request: Request, uow: UoW) -> Response:
                  for rid, titles in (await uow.global_.execute(select(Room.id, Room.titles)
                                      .where(Room.org_id == org.id)
                                      .order_by(Room.scheduled_at.desc()).limit(50))).all()]
+        skus = [(sid, f"{code} — {title}") for sid, code, title in (await uow.global_.execute(
+            select(Sku.id, Sku.code, Product.title).join(Product, Product.id == Sku.product_id)
+            .where(Sku.org_id == org.id).order_by(Sku.code).limit(500))).all()]
     return _render(request, "console_analytics.html", caller=caller, markets=markets,
-                   hosts=hosts, rooms=rooms)
+                   hosts=hosts, rooms=rooms, skus=skus)

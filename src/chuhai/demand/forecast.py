@@ -2,12 +2,12 @@
 intervals, and what to reorder. Pure: rows in, forecasts out — no database.
 
 Forecasting is Nixtla's ``statsforecast`` (no home-made models): a series that sells on
-most days gets AutoTheta with a weekly season (AutoETS was the other candidate: the same
-accuracy on the synthetic set at a third of the speed, bench/forecast.py); an intermittent
-one (no sale on half the days or more) gets TSB, which forecasts the rate of sale days and
-the size of a sale separately, with its 80 % interval from the Poisson quantiles of that
-mean. A day without sales is a zero, not a gap. History too short for a model — under two
-weeks — gets the stated naive fallback: the mean of what there is.
+most days gets AutoTheta with a weekly season (AutoETS was the other candidate: about three
+times slower per series here, which the 10,000-series target could not carry); an
+intermittent one (no sale on half the days or more) gets TSB, which forecasts the rate of
+sale days and the size of a sale separately, with its 80 % interval from the Poisson
+quantiles of that mean. A day without sales is a zero, not a gap. History too short for a
+model — under two weeks — gets the stated naive fallback: the mean of what there is.
 
 Known future events — scheduled live rooms and drops — lift the days they fall on by what
 such days sold before against the others (the ratio, between 1 and 5), said with the

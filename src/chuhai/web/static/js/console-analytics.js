@@ -215,6 +215,49 @@ $("duty-form")?.addEventListener("submit", async (e) => {
   } catch (err) { say(err.message); }
 });
 
+// ---------------------------------------------------------------- demand
+let demandChart = null;
+
+async function loadDemand() {
+  const sku = $("demand-sku")?.value;
+  if (!sku) return;
+  const q = new URLSearchParams({ sku_id: sku, market: $("demand-market").value, horizon: $("demand-horizon").value || "56" });
+  try {
+    const d = await call("GET", `/api/demand/forecast?${q}`);
+    const days = [...d.history.map((h) => h.ds), ...d.forecast.map((p) => p.ds)];
+    const pad = (n) => Array(n).fill(null);
+    const hist = [...d.history.map((h) => h.y), ...pad(d.forecast.length)];
+    const fc = [...pad(d.history.length), ...d.forecast.map((p) => p.yhat)];
+    const lo = [...pad(d.history.length), ...d.forecast.map((p) => p.lo80)];
+    const band = [...pad(d.history.length), ...d.forecast.map((p) => p.hi80 - p.lo80)];
+    $("demand-summary").textContent = _("%(code)s in %(market)s: %(sold)s units in the last 90 days; %(ahead)s expected over the next %(n)s days (%(model)s). %(note)s", {
+      code: d.code, market: d.market, sold: number(d.history.reduce((s, h) => s + h.y, 0)),
+      ahead: number(d.forecast.reduce((s, p) => s + p.yhat, 0), 1), n: d.horizon,
+      model: d.forecast[0]?.model || "—", note: d.note });
+    $("reorder-table").querySelector("tbody").replaceChildren(...d.warehouses.map((w) => el("tr", { "data-warehouse": w.warehouse },
+      el("th", { scope: "row" }, w.warehouse), el("td", {}, number(w.available)),
+      el("td", {}, w.restock_lead_days === null ? "—" : _("%(n)s days", { n: number(w.restock_lead_days) })),
+      el("td", {}, w.reorder ? number(w.reorder.demand_over_cover, 1) : "—"),
+      el("td", {}, w.reorder ? number(w.reorder.safety_stock, 1) : "—"),
+      el("td", {}, w.reorder ? number(w.reorder.order) : w.reason))));
+    if (!window.echarts) return;
+    demandChart = demandChart || window.echarts.init($("demand-chart"), null, { renderer: "canvas" });
+    demandChart.setOption({
+      aria: { enabled: true }, tooltip: { trigger: "axis", renderMode: "richText" },
+      legend: { top: 0 }, grid: { left: 50, right: 20, top: 40, bottom: 40 },
+      xAxis: { type: "category", data: days }, yAxis: { type: "value", name: _("Units") },
+      series: [
+        { name: _("Sold"), type: "bar", data: hist, itemStyle: { color: COLORS.search } },
+        { name: "lo", type: "line", data: lo, stack: "band", symbol: "none", lineStyle: { opacity: 0 }, tooltip: { show: false } },
+        { name: _("80 % interval"), type: "line", data: band, stack: "band", symbol: "none", lineStyle: { opacity: 0 }, areaStyle: { color: "#ffd8a8" } },
+        { name: _("Forecast"), type: "line", data: fc, symbol: "none", itemStyle: { color: COLORS.interest } },
+      ],
+    }, true);
+  } catch (err) { say(err.message); }
+}
+
+$("demand-form")?.addEventListener("submit", (e) => { e.preventDefault(); loadDemand(); });
+
 // ---------------------------------------------------------------- settings
 async function loadSettings() {
   try {
@@ -294,5 +337,6 @@ $("experiment-form")?.addEventListener("submit", async (e) => {
 loadChannels();
 loadFunnel();
 loadTrust();
+loadDemand();
 loadSettings();
 loadExperiments();
