@@ -102,8 +102,10 @@ async def _read(stores: Stores, room: Room, threshold: float) -> dict[str, Any]:
                                 .where(Sku.product_id.in_(pinned),
                                        Sku.org_id == room.org_id))).all()
         sku_ids = [k[0] for k in skus]
-        houses = dict((await s.execute(select(Warehouse.id, Warehouse.code).where(
-            Warehouse.org_id == room.org_id))).all())
+        found = (await s.execute(select(Warehouse.id, Warehouse.code, Warehouse.lanes).where(
+            Warehouse.org_id == room.org_id))).all()
+        houses = {w: code for w, code, _ in found}
+        serves = {w: set(lanes or {}) for w, _, lanes in found}
         lines = (await s.execute(select(DropLine.sku_id, DropLine.warehouse_id,
                                         DropLine.market, DropLine.remaining)
                                  .join(Drop, Drop.id == DropLine.drop_id)
@@ -136,8 +138,10 @@ async def _read(stores: Stores, room: Room, threshold: float) -> dict[str, Any]:
             units = in_drop.get((sku_id, wh), stock.get((sku_id, wh), 0))
             per_minute = series(taken.get((sku_id, wh), []), since, now)
             est = sellout.estimate(max(units, 0), per_minute, left, seed=len(per_minute))
+            # another warehouse with stock that delivers to the markets this one sells to
+            wanted = markets.get((sku_id, wh)) or set(room.markets or [])
             others = [houses.get(w, w) for (k, w), n in stock.items()
-                      if k == sku_id and w != wh and n > 0]
+                      if k == sku_id and w != wh and n > 0 and serves.get(w, set()) & wanted]
             row = {"sku_id": sku_id, "code": code, "title": title, "product_id": product_id,
                    "warehouse": houses.get(wh, wh), "warehouse_id": wh,
                    "source": "drop" if (sku_id, wh) in in_drop else "stock",
