@@ -244,7 +244,8 @@ async function loadDemand() {
     demandChart = demandChart || window.echarts.init($("demand-chart"), null, { renderer: "canvas" });
     demandChart.setOption({
       aria: { enabled: true }, tooltip: { trigger: "axis", renderMode: "richText" },
-      legend: { top: 0 }, grid: { left: 50, right: 20, top: 40, bottom: 40 },
+      legend: { top: 0, data: [_("Sold"), _("80 % interval"), _("Forecast")] },
+      grid: { left: 50, right: 20, top: 40, bottom: 40 },
       xAxis: { type: "category", data: days }, yAxis: { type: "value", name: _("Units") },
       series: [
         { name: _("Sold"), type: "bar", data: hist, itemStyle: { color: COLORS.search } },
