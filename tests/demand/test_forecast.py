@@ -102,3 +102,11 @@ def test_the_forecast_command_prints_the_points(tmp_path):
     bad = CliRunner().invoke(app, ["demand", "forecast", "--input", str(f), "--horizon",
                                    "366"])
     assert bad.exit_code == 1 and "bad_horizon" in bad.output
+
+
+def test_a_slow_mover_still_gets_safety_stock():
+    rare = {D0 + timedelta(days=k): 1.0 for k in range(0, 84, 12)}  # a sale every 12 days
+    points = forecast({"slow": rare}, 40)
+    assert all(p.hi80 == 0 or p.model == "TSB" for p in points)
+    out = reorder(points, lead_days=28, available=0)
+    assert out["safety_stock"] > 0 and out["order"] >= 1

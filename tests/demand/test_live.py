@@ -108,6 +108,15 @@ async def test_without_a_planned_end_the_next_hour_is_estimated_and_said(
     assert (theirs.status_code, theirs.json()["code"]) == (404, "room_not_found")
 
 
+async def test_a_pin_that_has_sold_nothing_raises_no_alarm(stores, settings, app_client):
+    shop = await make_shop(stores, settings, app_client)
+    room = await live_room_selling(stores, app_client, shop, planned=40, per_minute=0,
+                                   left=2)
+    (sku,) = (await app_client.get(f"/api/rooms/{room}/sellout",
+                                   headers=shop.tenant.headers)).json()["skus"]
+    assert sku["remaining"] == 2 and not sku["alert"]  # a guess is not a warning
+
+
 async def test_a_room_with_nothing_pinned_has_nothing_to_estimate(stores, settings,
                                                                   app_client):
     shop = await make_shop(stores, settings, app_client)

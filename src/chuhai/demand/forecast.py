@@ -169,8 +169,13 @@ def forecast(series: Mapping[str, Mapping[date, float]], horizon: int, *,
 def reorder(points: list[Point], lead_days: int, available: float, *,
             service: float = 0.95, review_days: int = 7) -> dict[str, Any]:
     """What to order now for one warehouse: the demand expected over the lead time and the
-    review period, plus safety stock for the service level (each day's spread read off its
-    80 % interval), less what is available. Pure."""
+    review period, plus safety stock for the service level, less what is available. Pure.
+
+    The spread over the cover is read off each day's 80 % interval. A model's errors on
+    successive days share its error on the level, so for AutoTheta the days' spreads are
+    added (the correlated case); for TSB and the naive mean, days are taken as independent
+    counts with at least Poisson spread (a slow mover's interval of [0, 0] must not mean
+    no safety stock)."""
     from scipy.stats import norm
 
     if not 0.5 <= service < 1:
@@ -178,7 +183,12 @@ def reorder(points: list[Point], lead_days: int, available: float, *,
     cover = lead_days + review_days
     window = points[:cover]
     demand = sum(p.yhat for p in window)
-    sd = math.sqrt(sum(((p.hi80 - p.lo80) / (2 * Z80)) ** 2 for p in window))
+    spreads = [(p.hi80 - p.lo80) / (2 * Z80) for p in window]
+    correlated = [s for p, s in zip(window, spreads, strict=True)
+                  if p.model.startswith("AutoTheta")]
+    counts = [max(s * s, p.yhat) for p, s in zip(window, spreads, strict=True)
+              if not p.model.startswith("AutoTheta")]
+    sd = math.sqrt(sum(correlated) ** 2 + sum(counts))
     safety = float(norm.ppf(service)) * sd
     need = demand + safety - available
     return {"lead_days": lead_days, "review_days": review_days, "service_level": service,

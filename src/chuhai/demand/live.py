@@ -32,6 +32,7 @@ from chuhai.core.db import Stores
 from chuhai.core.errors import NotFound
 from chuhai.core.outbox import enqueue
 from chuhai.core.shortcache import ShortCache
+from chuhai.core.workers import offload
 from chuhai.demand import sellout
 from chuhai.inventory.models import Drop, DropLine, Reservation, StockLevel, Warehouse
 from chuhai.live.models import Room, RoomEvent
@@ -107,51 +108,69 @@ async def _read(stores: Stores, room: Room, threshold: float) -> dict[str, Any]:
         houses = {w: code for w, code, _ in found}
         serves = {w: set(lanes or {}) for w, _, lanes in found}
         lines = (await s.execute(select(DropLine.sku_id, DropLine.warehouse_id,
-                                        DropLine.market, DropLine.remaining)
+                                        DropLine.market, DropLine.remaining, Drop.id)
                                  .join(Drop, Drop.id == DropLine.drop_id)
                                  .where(Drop.room_id == room.id, Drop.status == "live",
                                         DropLine.sku_id.in_(sku_ids)))).all()
+        room_drops = sorted({line[4] for line in lines})
         levels = (await s.execute(select(StockLevel.sku_id, StockLevel.warehouse_id,
                                          StockLevel.on_hand, StockLevel.allocated,
                                          StockLevel.reserved)
                                   .where(StockLevel.sku_id.in_(sku_ids)))).all()
         first_pin = min(pins.values(), default=now)
+        # a drop line's pace is its own drop's holds; a warehouse's, every hold on its stock
         holds = (await s.execute(select(Reservation.sku_id, Reservation.warehouse_id,
-                                        Reservation.created_at, Reservation.quantity)
+                                        Reservation.created_at, Reservation.quantity,
+                                        Reservation.drop_id)
                                  .where(Reservation.sku_id.in_(sku_ids),
                                         Reservation.created_at >= first_pin,
+                                        Reservation.created_at <= now,
                                         Reservation.status.in_(STANDING)))).all()
     in_drop: dict[tuple[str, str], int] = defaultdict(int)
     markets: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for sku_id, wh, market, remaining in lines:
+    for sku_id, wh, market, remaining, _ in lines:
         in_drop[(sku_id, wh)] += int(remaining)
         markets[(sku_id, wh)].add(market)
     stock = {(k, w): int(h) - int(a) - int(r) for k, w, h, a, r in levels}
-    taken: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
-    for sku_id, wh, at, qty in holds:
-        taken[(sku_id, wh)].append((at, int(qty)))
+    room_markets = set(room.markets or [])
+    taken: dict[tuple[str, str, bool], list[tuple[datetime, int]]] = defaultdict(list)
+    for sku_id, wh, at, qty, drop_id in holds:
+        taken[(sku_id, wh, drop_id in room_drops)].append((at, int(qty)))
+    jobs = []
     for sku_id, code, product_id, title in skus:
         since = pins.get(product_id, now)
-        serving = sorted({w for (k, w) in in_drop if k == sku_id} or
-                         {w for (k, w) in stock if k == sku_id and stock[(k, w)] > 0})
+        # the room's drop lines with units left; else the warehouses that deliver to the
+        # room's markets and have stock (a sold-out line has nothing left to warn about)
+        serving = sorted({w for (k, w) in in_drop if k == sku_id and in_drop[(k, w)] > 0}
+                         if any(k == sku_id for k, _ in in_drop) else
+                         {w for (k, w) in stock if k == sku_id and stock[(k, w)] > 0
+                          and serves.get(w, set()) & room_markets})
         for wh in serving:
-            units = in_drop.get((sku_id, wh), stock.get((sku_id, wh), 0))
-            per_minute = series(taken.get((sku_id, wh), []), since, now)
-            est = sellout.estimate(max(units, 0), per_minute, left, seed=len(per_minute))
-            # another warehouse with stock that delivers to the markets this one sells to
-            wanted = markets.get((sku_id, wh)) or set(room.markets or [])
+            from_drop = (sku_id, wh) in in_drop
+            units = in_drop[(sku_id, wh)] if from_drop else stock.get((sku_id, wh), 0)
+            pace = taken.get((sku_id, wh, True), []) if from_drop else \
+                taken.get((sku_id, wh, True), []) + taken.get((sku_id, wh, False), [])
+            per_minute = series(pace, since, now)
+            wanted = markets.get((sku_id, wh)) or room_markets
             others = [houses.get(w, w) for (k, w), n in stock.items()
                       if k == sku_id and w != wh and n > 0 and serves.get(w, set()) & wanted]
-            row = {"sku_id": sku_id, "code": code, "title": title, "product_id": product_id,
-                   "warehouse": houses.get(wh, wh), "warehouse_id": wh,
-                   "source": "drop" if (sku_id, wh) in in_drop else "stock",
-                   "remaining": units, "minutes_observed": len(per_minute),
-                   **est.as_dict(), "alert": est.p_sellout_in_slot >= threshold}
-            row.pop("method", None)
-            if row["alert"]:
-                row["options"] = ["pause_pin", "open_waitlist"] + (
-                    [f"switch_warehouse:{w}" for w in sorted(others)])
-            result["skus"].append(row)
+            jobs.append(({"sku_id": sku_id, "code": code, "title": title,
+                          "product_id": product_id, "warehouse": houses.get(wh, wh),
+                          "warehouse_id": wh, "source": "drop" if from_drop else "stock",
+                          "remaining": units, "minutes_observed": len(per_minute)},
+                         units, per_minute, others))
+    # 2,000 draws a SKU and warehouse: a worker's job, not the event loop's
+    estimates = await offload(lambda: [sellout.estimate(max(u, 0), m, left, seed=len(m))
+                                       for _, u, m, _ in jobs])
+    for (row, _, per_minute, others), est in zip(jobs, estimates, strict=True):
+        # no unit taken since the pin is no evidence of demand: no alarm on a guess
+        alert = est.p_sellout_in_slot >= threshold and sum(per_minute) > 0
+        row.update({**est.as_dict(), "alert": alert})
+        row.pop("method", None)
+        if alert:
+            row["options"] = ["pause_pin", "open_waitlist"] + (
+                [f"switch_warehouse:{w}" for w in sorted(others)])
+        result["skus"].append(row)
     result["skus"].sort(key=lambda r: (-float(r["p_sellout_in_slot"]), str(r["code"])))
     return result
 

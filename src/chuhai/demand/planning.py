@@ -19,7 +19,7 @@ from chuhai.core.db import Stores
 from chuhai.core.errors import InvalidInput, NotFound
 from chuhai.core.workers import offload
 from chuhai.demand.forecast import check_horizon, forecast, reorder
-from chuhai.inventory.models import Drop, StockLevel, Warehouse
+from chuhai.inventory.models import Drop, DropLine, StockLevel, Warehouse
 from chuhai.live.models import Room
 from chuhai.markets.profiles import get_profile
 
@@ -30,40 +30,48 @@ NOT_SOLD = (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED)
 
 async def _history(stores: Stores, org_id: str, sku_id: str, market: str, since: datetime
                    ) -> dict[str, dict[date, float]]:
-    """Units of the SKU paid per day: the market's total ("") and per warehouse."""
+    """Units of the SKU paid per day: the market's total ("") and per warehouse — every
+    market a warehouse ships to, since its stock serves them all."""
     out: dict[str, dict[date, float]] = defaultdict(dict)
     for region in stores.regions:
         async with stores.session(region) as r:
-            rows = (await r.execute(select(OrderEvent.at, Order.items, Order.warehouse_id)
+            rows = (await r.execute(select(OrderEvent.at, Order.items, Order.warehouse_id,
+                                           Order.market)
                                     .join(Order, Order.id == OrderEvent.order_id)
-                                    .where(Order.org_id == org_id, Order.market == market,
+                                    .where(Order.org_id == org_id,
                                            OrderEvent.to_status == OrderStatus.PAID,
                                            OrderEvent.at >= since,
                                            Order.status.not_in(NOT_SOLD)))).all()
-        for at, items, wh in rows:
+        for at, items, wh, sold_in in rows:
             units = sum(int(i.get("quantity", 0)) for i in (items or [])
                         if i.get("sku_id") == sku_id)
             if units:
-                for key in ("", wh):
+                for key in ("", wh) if sold_in == market else (wh,):
                     out[key][at.date()] = out[key].get(at.date(), 0.0) + units
     return out
 
 
-async def _events(stores: Stores, org_id: str, market: str, since: datetime, until: datetime
-                  ) -> tuple[set[date], set[date]]:
-    """The days of the seller's live rooms and drops in the market: (past, future)."""
-    today = datetime.now(since.tzinfo).date()
+async def _events(stores: Stores, org_id: str, market: str, since: datetime, now: datetime,
+                  until: datetime) -> tuple[set[date], set[date]]:
+    """The days of the seller's live rooms and drops in the market: (past, ahead). Past:
+    rooms that went live, drops that started with a line for the market. Ahead (today
+    included): rooms still scheduled. A drop has no day until it starts."""
+    today = now.date()
     async with stores.session() as s:
         rooms = (await s.execute(select(Room.scheduled_at, Room.started_at, Room.markets,
                                         Room.status).where(
             Room.org_id == org_id, Room.scheduled_at >= since,
             Room.scheduled_at < until))).all()
         drops = (await s.execute(select(Drop.starts_at).where(
-            Drop.org_id == org_id, Drop.starts_at >= since, Drop.starts_at < until))).all()
-    days = {(started or scheduled).date() for scheduled, started, markets, _ in rooms
-            if market in (markets or [])}
-    days |= {at.date() for (at,) in drops if at is not None}
-    return {d for d in days if d < today}, {d for d in days if d > today}
+            Drop.org_id == org_id, Drop.starts_at >= since, Drop.starts_at < now,
+            Drop.id.in_(select(DropLine.drop_id).where(DropLine.market == market))))).all()
+    past = {started.date() for _, started, markets, _ in rooms
+            if started is not None and market in (markets or []) and started.date() < today}
+    past |= {at.date() for (at,) in drops if at is not None and at.date() < today}
+    ahead = {scheduled.date() for scheduled, _, markets, status in rooms
+             if status == "scheduled" and market in (markets or [])
+             and scheduled.date() >= today}
+    return past, ahead
 
 
 async def sku_demand(stores: Stores, actor: Actor, sku_id: str, market: str, horizon: int,
@@ -88,7 +96,7 @@ async def sku_demand(stores: Stores, actor: Actor, sku_id: str, market: str, hor
     today = now.date()
     yesterday = today - timedelta(days=1)
     history = await _history(stores, org_id, sku_id, market, since)
-    past, future = await _events(stores, org_id, market, since,
+    past, future = await _events(stores, org_id, market, since, now,
                                  now + timedelta(days=horizon + 1))
     serving = [w for w in houses if market in (w.lanes or {}) and w.kind == "overseas"]
     series = {key: days for key, days in history.items()
@@ -128,7 +136,7 @@ async def sku_demand(stores: Stores, actor: Actor, sku_id: str, market: str, hor
         "warehouses": warehouses,
         "note": "Units paid per day in the market (a day without sales is 0), up to "
                 "yesterday; the forecast's 80 % interval; days with a scheduled live room "
-                "or drop lifted by what such days sold before. Reorder: the demand over the "
-                "restock lead time and a week's review, plus safety stock for the service "
-                "level, less what is available.",
+                "lifted by what live days sold before. Reorder: each warehouse's demand "
+                "over its restock lead time and a week's review, in every market it ships "
+                "to, plus safety stock for the service level, less what is available.",
     }

@@ -132,7 +132,7 @@ def estimate(stock: int, minute: Sequence[int], slot_minutes_left: float | None,
                         round(math.expm1(theta[1]), 4))
     rng = np.random.default_rng(seed)
     draws = rng.multivariate_normal(theta, cov, size=DRAWS, check_valid="ignore")
-    cap = RATE_CAP * float((y / exposure).max() + 1.0) * exposure[-1]
+    cap = RATE_CAP * (float((y / exposure).max()) * exposure[-1] + 1.0)
     future = np.arange(1, max(horizon, 1) + 1, dtype=float)
     rates = np.minimum(exposure[-1] * np.exp(draws[:, :1] + draws[:, 1:] * future[None, :]),
                        cap)

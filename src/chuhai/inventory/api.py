@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from chuhai.background import Selling
 from chuhai.core.actor import Actor, Perm
@@ -28,6 +28,7 @@ from chuhai.inventory.schemas import (
     StockEntryIn,
     WarehouseIn,
     WarehouseOut,
+    WarehousePatch,
     amount_text,
 )
 from chuhai.live.models import Room
@@ -49,6 +50,15 @@ def warehouse_out(w: Warehouse) -> WarehouseOut:
 @router.post("/warehouses", response_model=WarehouseOut, status_code=201)
 async def create_warehouse(body: WarehouseIn, uow: UoW, actor: CurrentActor) -> WarehouseOut:
     return warehouse_out(await stock.create_warehouse(uow, actor, body))
+
+
+@router.patch("/warehouses/{warehouse_id}", response_model=WarehouseOut)
+async def patch_warehouse(warehouse_id: Annotated[str, Path(max_length=40)],
+                          body: WarehousePatch, uow: UoW, actor: CurrentActor) -> WarehouseOut:
+    """Set the warehouse's restock lead time (null clears it): what reorder suggestions
+    cover (``GET /api/demand/forecast``)."""
+    return warehouse_out(await stock.set_restock_lead_days(uow, actor, warehouse_id,
+                                                           body.restock_lead_days))
 
 
 @router.get("/warehouses", response_model=list[WarehouseOut])

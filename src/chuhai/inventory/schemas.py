@@ -95,6 +95,12 @@ class WarehouseIn(SafeModel):
         return out
 
 
+class WarehousePatch(SafeModel):
+    restock_lead_days: int | None = Field(
+        ge=1, le=365, description="Days from ordering a restock to units sellable here; "
+        "null clears it")
+
+
 class WarehouseOut(BaseModel):
     id: str
     code: str

@@ -50,6 +50,18 @@ async def create_warehouse(uow: UnitOfWork, actor: Actor, data: WarehouseIn) -> 
     return wh
 
 
+async def set_restock_lead_days(uow: UnitOfWork, actor: Actor, warehouse_id: str,
+                                days: int | None) -> Warehouse:
+    """Set (or clear) how long a restock takes to reach the warehouse."""
+    actor.require(Perm.SELLING)
+    wh = await uow.global_.get(Warehouse, warehouse_id)
+    if wh is None or wh.org_id != actor.org():
+        raise NotFound("warehouse", warehouse_id, code="warehouse_not_found")
+    wh.restock_lead_days = days
+    await uow.global_.flush()
+    return wh
+
+
 async def list_warehouses(uow: UnitOfWork, actor: Actor) -> list[Warehouse]:
     actor.require(Perm.CATALOG_READ)
     rows = await uow.global_.scalars(select(Warehouse).where(

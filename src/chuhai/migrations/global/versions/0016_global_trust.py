@@ -1,7 +1,6 @@
 """Seller trust figures per day, market and host (counts and histograms only, with the
 step times of buyers with analytics consent); each room's
-peak concurrent viewers and watch time, kept when it ends, and its planned duration; a
-warehouse's restock lead time.
+peak concurrent viewers and watch time, kept when it ends.
 
 Revision ID: 0016_global
 Revises: 0015_global
@@ -58,16 +57,10 @@ def upgrade() -> None:
     with op.batch_alter_table('rooms') as batch:
         batch.add_column(sa.Column('peak_viewers', sa.Integer(), nullable=True))
         batch.add_column(sa.Column('watch_seconds', sa.BigInteger(), nullable=True))
-        batch.add_column(sa.Column('planned_minutes', sa.Integer(), nullable=True))
-    with op.batch_alter_table('warehouses') as batch:
-        batch.add_column(sa.Column('restock_lead_days', sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('warehouses') as batch:
-        batch.drop_column('restock_lead_days')
     with op.batch_alter_table('rooms') as batch:
-        batch.drop_column('planned_minutes')
         batch.drop_column('watch_seconds')
         batch.drop_column('peak_viewers')
     op.drop_table('trust_dirty_days')
