@@ -6,9 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
-
-from chuhai.inventory.models import Warehouse
 from tests.factories import ADDRESSES, buy_from_drop, make_buyer, make_shop, start_drop
 
 
@@ -33,10 +30,9 @@ async def test_a_skus_forecast_and_what_to_reorder(stores, settings, app_client)
     assert all(p["lo80"] <= p["yhat"] <= p["hi80"] for p in out["forecast"])
     (de,) = [w for w in out["warehouses"] if w["warehouse_id"] == shop.de]
     assert de["reorder"] is None and "restock lead time" in de["reason"]
-    async with stores.session() as s:
-        await s.execute(update(Warehouse).where(Warehouse.id == shop.de).values(
-            restock_lead_days=21))
-        await s.commit()
+    set_lead = await app_client.patch(f"/api/warehouses/{shop.de}", headers=h,
+                                      json={"restock_lead_days": 21})
+    assert set_lead.status_code == 200 and set_lead.json()["restock_lead_days"] == 21
     out = (await app_client.get("/api/demand/forecast", headers=h, params={
         "sku_id": shop.sku_id, "market": "DE", "horizon": 60})).json()
     (de,) = [w for w in out["warehouses"] if w["warehouse_id"] == shop.de]
@@ -48,6 +44,12 @@ async def test_bad_questions_get_codes(stores, settings, app_client):
     shop = await make_shop(stores, settings, app_client)
     other = await make_shop(stores, settings, app_client)
     h = shop.tenant.headers
+    theirs = await app_client.patch(f"/api/warehouses/{other.de}", headers=h,
+                                    json={"restock_lead_days": 10})
+    assert (theirs.status_code, theirs.json()["code"]) == (404, "warehouse_not_found")
+    for bad in ({"restock_lead_days": 0}, {"restock_lead_days": 400}, {}, {"x": 1}):
+        got = await app_client.patch(f"/api/warehouses/{shop.de}", headers=h, json=bad)
+        assert got.status_code == 422, (bad, got.text)
     for params, status, code in (
             ({"sku_id": other.sku_id, "market": "DE"}, 404, "sku_not_found"),
             ({"sku_id": shop.sku_id, "market": "ZZ"}, 422, "unknown_market"),

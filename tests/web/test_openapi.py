@@ -59,6 +59,7 @@ RATE_LIMITED = {
     ("get", "/api/search"), ("post", "/api/shop/videos/{video_id}/like"),
     ("post", "/api/shop/videos/{video_id}/view"), ("get", "/api/rooms/{room_id}/sales"),
     ("post", "/api/analytics/duty-invoices"), ("get", "/api/rooms/{room_id}/sellout"),
+    ("get", "/api/demand/forecast"),
 }
 # Parts of success bodies that are free-form on purpose, or not typed yet; the test fails
 # when one is added, and when one here is typed (then take it off the list).
