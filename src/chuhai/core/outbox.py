@@ -47,9 +47,12 @@ class RegionalOutbox(RegionalBase):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, info=NOT_PERSONAL)
 
 
-def outbox_row(org_id: str, type_: str, data: dict[str, Any]) -> dict[str, Any]:
-    """A global outbox row's values (for a Core insert in the caller's transaction)."""
-    event_id = new_id("evt")
+def outbox_row(org_id: str, type_: str, data: dict[str, Any],
+               event_id: str | None = None) -> dict[str, Any]:
+    """A global outbox row's values (for a Core insert in the caller's transaction).
+    ``event_id``: a fixed id for an event that must go out once (the unique id refuses a
+    second)."""
+    event_id = event_id or new_id("evt")
     now = utcnow()
     return {"event_id": event_id, "org_id": org_id, "type": type_, "dispatched": False,
             "payload": {"id": event_id, "type": type_, "created": now.isoformat(),
@@ -57,15 +60,16 @@ def outbox_row(org_id: str, type_: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def enqueue(session: AsyncSession, org_id: str, type_: str, data: dict[str, Any],
-            region: str | None = None) -> str:
+            region: str | None = None, event_id: str | None = None) -> str:
     """Add an event to the outbox of the session's store; committed with the caller's change.
-    ``region`` is given for a regional store and omitted for the global one."""
-    row = outbox_row(org_id, type_, data)
-    event_id: str = row["event_id"]
+    ``region`` is given for a regional store and omitted for the global one; ``event_id``
+    fixes the id of an event that must go out only once."""
+    row = outbox_row(org_id, type_, data, event_id)
+    fixed: str = row["event_id"]
     now, payload = row["created_at"], row["payload"]
     if region is None:
         session.add(GlobalOutbox(**row))
     else:
-        session.add(RegionalOutbox(region=region, event_id=event_id, org_id=org_id,
+        session.add(RegionalOutbox(region=region, event_id=fixed, org_id=org_id,
                                    type=type_, payload=payload, created_at=now))
-    return event_id
+    return fixed

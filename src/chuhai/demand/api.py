@@ -25,10 +25,7 @@ async def get_room_sellout(room_id: Annotated[str, Path(max_length=40)], request
     ``room.sellout_risk`` webhook goes out once. Counts only."""
     await limit(request, f"room-sellout:{actor.subject_id}", 240, 60)
     stores = request.app.state.stores
-    live_node = getattr(request.app.state, "live", None)
-    return await live.room_sellout(stores, actor, room_id,
-                                   stores.settings.sellout_alert_p,
-                                   bus=getattr(live_node, "bus", None))
+    return await live.room_sellout(stores, actor, room_id, stores.settings.sellout_alert_p)
 
 
 @router.get("/demand/forecast", response_model=DemandOut)

@@ -12,11 +12,12 @@ stock. Counts only: no buyer is read.
 When the probability passes the threshold (``CHUHAI_SELLOUT_ALERT_P``, 0.5 by default) the
 estimate carries an alert with what the host can do — pause the pin, open a waitlist, or let
 another warehouse serving the market take over — and a ``room.sellout_risk`` webhook goes
-out once per room, SKU and warehouse.
+out once per room, SKU and warehouse (its outbox id is fixed by the three).
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 import weakref
 from collections import defaultdict
@@ -24,13 +25,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from chuhai.catalog.models import Product, Sku
 from chuhai.core.actor import Actor, Perm
 from chuhai.core.clock import utcnow
 from chuhai.core.db import Stores
 from chuhai.core.errors import NotFound
-from chuhai.core.outbox import enqueue
+from chuhai.core.outbox import GlobalOutbox, enqueue
 from chuhai.core.shortcache import ShortCache
 from chuhai.core.workers import offload
 from chuhai.demand import sellout
@@ -63,8 +65,8 @@ def series(holds: list[tuple[datetime, int]], since: datetime, now: datetime) ->
     return out
 
 
-async def room_sellout(stores: Stores, actor: Actor, room_id: str, threshold: float,
-                       bus: Any = None) -> dict[str, Any]:
+async def room_sellout(stores: Stores, actor: Actor, room_id: str, threshold: float
+                       ) -> dict[str, Any]:
     """The room's pinned SKUs with their sell-out estimates (staff of its org)."""
     actor.require(Perm.ORDERS_READ)
     async with stores.session() as s:
@@ -75,7 +77,7 @@ async def room_sellout(stores: Stores, actor: Actor, room_id: str, threshold: fl
     if cache is None:
         cache = _RECENT[stores] = ShortCache(stores.settings.room_sales_cache_s, 1_000)
     out = await cache.get(room_id, time.monotonic(), lambda: _read(stores, room, threshold))
-    await _alert(stores, room, out, bus)
+    await _alert(stores, room, out)
     return out
 
 
@@ -175,22 +177,25 @@ async def _read(stores: Stores, room: Room, threshold: float) -> dict[str, Any]:
     return result
 
 
-async def _alert(stores: Stores, room: Room, out: dict[str, Any], bus: Any) -> None:
-    """A webhook once per room, SKU and warehouse when its risk first passes the
-    threshold (the bus remembers which were sent, across nodes)."""
-    risky = [r for r in out["skus"] if r.get("alert")]
-    if not risky or bus is None:
-        return
-    fresh = [r for r in risky
-             if await bus.first_time(room.id, f"sellout:{r['sku_id']}:{r['warehouse_id']}")]
-    if not fresh:
-        return
-    async with stores.session() as s:
-        for r in fresh:
+async def _alert(stores: Stores, room: Room, out: dict[str, Any]) -> None:
+    """A webhook once per room, SKU and warehouse when its risk first passes the threshold:
+    the outbox event's id is fixed by the three, so its unique key refuses a second one —
+    across nodes, and never lost to a mark made before a commit that failed."""
+    for r in [r for r in out["skus"] if r.get("alert")]:
+        key = hashlib.sha256(f"{room.id}:{r['sku_id']}:{r['warehouse_id']}".encode())
+        event_id = f"evt_sellout_{key.hexdigest()[:28]}"
+        async with stores.session() as s:
+            if await s.scalar(select(GlobalOutbox.id).where(
+                    GlobalOutbox.event_id == event_id)) is not None:
+                continue  # sent before
             enqueue(s, room.org_id, "room.sellout_risk", {
                 "room_id": room.id, "sku_id": r["sku_id"], "sku_code": r["code"],
                 "warehouse": r["warehouse"], "remaining": r["remaining"],
                 "sellout_minute": r["sellout_minute"],
                 "p_sellout_in_slot": r["p_sellout_in_slot"],
-                "minutes_left": out["minutes_left"], "options": r.get("options", [])})
-        await s.commit()
+                "minutes_left": out["minutes_left"], "options": r.get("options", [])},
+                event_id=event_id)
+            try:
+                await s.commit()
+            except IntegrityError:  # another node sent it at the same moment
+                await s.rollback()
