@@ -10,8 +10,6 @@ order's payment day.
 
 from __future__ import annotations
 
-import time
-import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,15 +20,14 @@ from sqlalchemy import func, select
 
 from chuhai.analytics.holdouts import reporting_currency
 from chuhai.analytics.rollup import UNDONE
+from chuhai.analytics.room_reads import StaffRoomReads
 from chuhai.catalog.models import Product, Sku
 from chuhai.checkout.models import Order, OrderEvent
 from chuhai.checkout.states import OrderStatus
-from chuhai.core.actor import Actor, Perm
+from chuhai.core.actor import Actor
 from chuhai.core.clock import utcnow
 from chuhai.core.db import Stores
-from chuhai.core.errors import NotFound
 from chuhai.core.money import minor_digits
-from chuhai.core.shortcache import ShortCache
 from chuhai.crossborder.fx import FxError, RateTable
 from chuhai.inventory.models import StockLevel, Warehouse
 from chuhai.live.models import Room, RoomSlot
@@ -96,24 +93,14 @@ def tally(orders: Iterable[Sold], fx: RateTable, currency: str) -> dict[str, Any
     }
 
 
-# Every open host console asks each second: one read per room per second on this node,
-# whatever the number of consoles (the answer is the same for all the org's staff).
-_RECENT: weakref.WeakKeyDictionary[Stores, ShortCache[str, dict[str, Any]]] = \
-    weakref.WeakKeyDictionary()
+_RECENT = StaffRoomReads()  # every open console asks each second: one read per room
 
 
 async def room_sales(stores: Stores, actor: Actor, room_id: str, fx: RateTable
                      ) -> dict[str, Any]:
     """The room's sales so far and the stock left of its SKUs (staff of its org)."""
-    actor.require(Perm.ORDERS_READ)
-    async with stores.session() as s:
-        room = await s.get(Room, room_id)
-        if room is None or room.org_id != actor.org():
-            raise NotFound("room", room_id, code="room_not_found")
-    cache = _RECENT.get(stores)
-    if cache is None:
-        cache = _RECENT[stores] = ShortCache(stores.settings.room_sales_cache_s, 1_000)
-    return await cache.get(room_id, time.monotonic(), lambda: _read(stores, room, fx))
+    _, out = await _RECENT.get(stores, actor, room_id, lambda room: _read(stores, room, fx))
+    return out
 
 
 async def _read(stores: Stores, room: Room, fx: RateTable) -> dict[str, Any]:

@@ -5,6 +5,7 @@ columnar ``.npz`` form); `chuhai analytics experiment start|stop|list` runs hold
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -152,6 +153,25 @@ async def _org_id(stores: Stores, slug: str | None) -> str | None:
         return await s.scalar(select(Org.id).where(Org.slug == slug))
 
 
+def _for_seller(slug: str | None, read: Callable[[Stores, str], Awaitable[dict[str, Any]]]
+                ) -> dict[str, Any]:
+    """``read`` with the seller's org id, a missing seller or a domain error ending the
+    command with its message (every per-seller command goes through here)."""
+    from chuhai.core.errors import DomainError
+
+    async def run(stores: Stores) -> dict[str, Any]:
+        org_id = await _org_id(stores, slug)
+        if org_id is None:
+            fail(f"no seller with the slug {slug!r}")
+        return await read(stores, org_id)
+
+    try:
+        out: dict[str, Any] = with_stores(run)
+    except DomainError as exc:
+        fail(f"{exc.code}: {exc.message}")
+    return out
+
+
 @experiment_app.command("start")
 def experiment_start(
     name: Annotated[str, typer.Option("--name", help="What it tests, for the report.")],
@@ -168,20 +188,13 @@ def experiment_start(
     experiment's salt) and recorded when they are first active."""
     from chuhai.analytics import holdouts
     from chuhai.core.actor import Actor
-    from chuhai.core.errors import DomainError
 
-    async def run(stores: Stores) -> dict[str, Any]:
-        org_id = await _org_id(stores, org)
-        if org_id is None:
-            fail(f"no seller with the slug {org!r}")
+    async def run(stores: Stores, org_id: str) -> dict[str, Any]:
         exp = await holdouts.start(stores, Actor.system(org_id), name=name, kind=kind,
                                    share=share)
         return {"id": exp.id, "kind": exp.kind, "share": exp.share_bp / 10_000}
 
-    try:
-        out = with_stores(run)
-    except DomainError as exc:
-        fail(f"{exc.code}: {exc.message}")
+    out = _for_seller(org, run)
     typer.echo(f"started {out['id']}: {out['kind']} holdout of {out['share']:.0%}")
 
 
@@ -288,7 +301,6 @@ def funnel_cmd(
 
     from chuhai.analytics import funnel, holdouts
     from chuhai.analytics.api import period
-    from chuhai.core.errors import DomainError
     from chuhai.crossborder.loader import rulebook
 
     named = [(k, v) for k, v in (("room", room), ("video", video), ("product", product),
@@ -301,20 +313,14 @@ def funnel_cmd(
         at = _when(raw, what)
         return at.date() if at else None
 
-    async def run(stores: Stores) -> dict[str, Any]:
-        org_id = await _org_id(stores, org)
-        if org_id is None:
-            fail(f"no seller with the slug {org!r}")
+    async def run(stores: Stores, org_id: str) -> dict[str, Any]:
         start, end = period(day(from_, "--from"), day(to, "--to"), datetime.now(UTC).date())
         return await funnel.report(
             stores, org_id, start, end, market=market.upper() if market else None,
             scope=scope, scope_id=scope_id, fx=rulebook(stores.settings.data_dir).fx,
             currency=await holdouts.reporting_currency(stores, org_id))
 
-    try:
-        out = with_stores(run)
-    except DomainError as exc:
-        fail(f"{exc.code}: {exc.message}")
+    out = _for_seller(org, run)
     if as_json:
         typer.echo(json.dumps(out))
         return
@@ -348,20 +354,13 @@ def trust_cmd(
     from datetime import UTC, datetime
 
     from chuhai.analytics import trust_report
-    from chuhai.core.errors import DomainError
 
-    async def run(stores: Stores) -> dict[str, Any]:
-        org_id = await _org_id(stores, org)
-        if org_id is None:
-            fail(f"no seller with the slug {org!r}")
+    async def run(stores: Stores, org_id: str) -> dict[str, Any]:
         return await trust_report.report(stores, org_id, datetime.now(UTC).date(),
                                          market=market.upper() if market else None,
                                          host=host)
 
-    try:
-        out = with_stores(run)
-    except DomainError as exc:
-        fail(f"{exc.code}: {exc.message}")
+    out = _for_seller(org, run)
     if as_json:
         typer.echo(json.dumps(out))
         return

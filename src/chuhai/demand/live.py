@@ -18,8 +18,6 @@ out once per room, SKU and warehouse (its outbox id is fixed by the three).
 from __future__ import annotations
 
 import hashlib
-import time
-import weakref
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
@@ -27,21 +25,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from chuhai.analytics.room_reads import StaffRoomReads
 from chuhai.catalog.models import Product, Sku
-from chuhai.core.actor import Actor, Perm
+from chuhai.core.actor import Actor
 from chuhai.core.clock import utcnow
 from chuhai.core.db import Stores
-from chuhai.core.errors import NotFound
 from chuhai.core.outbox import GlobalOutbox, enqueue
-from chuhai.core.shortcache import ShortCache
 from chuhai.core.workers import offload
 from chuhai.demand import sellout
 from chuhai.inventory.models import Drop, DropLine, Reservation, StockLevel, Warehouse
 from chuhai.live.models import Room, RoomEvent
 
 STANDING = ("held", "converted")  # holds that took a unit and did not give it back
-_RECENT: weakref.WeakKeyDictionary[Stores, ShortCache[str, dict[str, Any]]] = \
-    weakref.WeakKeyDictionary()
+_RECENT = StaffRoomReads()
 
 
 def minutes_left(room: Room, now: datetime) -> float | None:
@@ -68,16 +64,8 @@ def series(holds: list[tuple[datetime, int]], since: datetime, now: datetime) ->
 async def room_sellout(stores: Stores, actor: Actor, room_id: str, threshold: float
                        ) -> dict[str, Any]:
     """The room's pinned SKUs with their sell-out estimates (staff of its org)."""
-    actor.require(Perm.ORDERS_READ)
-    async with stores.session() as s:
-        room = await s.get(Room, room_id)
-    if room is None or room.org_id != actor.org():
-        raise NotFound("room", room_id, code="room_not_found")
-    cache = _RECENT.get(stores)
-    if cache is None:
-        cache = _RECENT[stores] = ShortCache(stores.settings.room_sales_cache_s, 1_000)
-    out = await cache.get(room_id, time.monotonic(), lambda: _read(stores, room, threshold))
-    await _alert(stores, room, out)
+    _, out = await _RECENT.get(stores, actor, room_id,
+                               lambda room: _read(stores, room, threshold))
     return out
 
 
@@ -174,6 +162,7 @@ async def _read(stores: Stores, room: Room, threshold: float) -> dict[str, Any]:
                 [f"switch_warehouse:{w}" for w in sorted(others)])
         result["skus"].append(row)
     result["skus"].sort(key=lambda r: (-float(r["p_sellout_in_slot"]), str(r["code"])))
+    await _alert(stores, room, result)  # once per fresh read, not per console ask
     return result
 
 
@@ -181,13 +170,20 @@ async def _alert(stores: Stores, room: Room, out: dict[str, Any]) -> None:
     """A webhook once per room, SKU and warehouse when its risk first passes the threshold:
     the outbox event's id is fixed by the three, so its unique key refuses a second one —
     across nodes, and never lost to a mark made before a commit that failed."""
-    for r in [r for r in out["skus"] if r.get("alert")]:
-        key = hashlib.sha256(f"{room.id}:{r['sku_id']}:{r['warehouse_id']}".encode())
-        event_id = f"evt_sellout_{key.hexdigest()[:28]}"
+    alerting: dict[str, dict[str, Any]] = {}
+    for r in out["skus"]:
+        if r.get("alert"):
+            key = hashlib.sha256(f"{room.id}:{r['sku_id']}:{r['warehouse_id']}".encode())
+            alerting[f"evt_sellout_{key.hexdigest()[:28]}"] = r
+    if not alerting:
+        return
+    async with stores.session() as s:
+        sent = set((await s.scalars(select(GlobalOutbox.event_id).where(
+            GlobalOutbox.event_id.in_(list(alerting))))).all())
+    for event_id, r in alerting.items():
+        if event_id in sent:
+            continue
         async with stores.session() as s:
-            if await s.scalar(select(GlobalOutbox.id).where(
-                    GlobalOutbox.event_id == event_id)) is not None:
-                continue  # sent before
             enqueue(s, room.org_id, "room.sellout_risk", {
                 "room_id": room.id, "sku_id": r["sku_id"], "sku_code": r["code"],
                 "warehouse": r["warehouse"], "remaining": r["remaining"],
