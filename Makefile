@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test test-fast screenshots lint bench mutation chromium catalogs clean help
+.PHONY: demo test test-fast screenshots lint bench mutation chromium catalogs calibrate clean help
 
 help:
 	@echo "make demo   - install, migrate, seed the demo seller and serve on http://127.0.0.1:8000"
@@ -14,6 +14,7 @@ help:
 	@echo "make screenshots - run the browser tests and refresh docs/screenshots (test runs leave them alone)"
 	@echo "make lint   - ruff, mypy (core + pure modules), import-linter contracts"
 	@echo "make catalogs - extract the marked strings (buyer pages: messages.pot and every catalog; console: console.pot)"
+	@echo "make calibrate - embed the screening rules' examples and set the semantic layer's thresholds from the labelled set"
 	@echo "make bench  - run bench/*.py, one JSON line per figure"
 	@echo "make mutation - mutmut over a fixed 10 % sample of the money and stock path (< 30 min), scores per module"
 
@@ -57,6 +58,10 @@ test-fast: $(DEV_STAMP)
 # Buyer-facing strings: extract them (templates, Python, scripts) into the catalog template
 # and merge it into each language's catalog (new messages arrive untranslated; the i18n
 # tests then name them).
+calibrate: $(DEV_STAMP)
+	$(BIN)/chuhai screen-calibrate --labelled tests/comms/data/labelled.jsonl \
+	  --labelled tests/comms/data/labelled-2.jsonl --out src/chuhai/rules/screening/semantic
+
 catalogs: $(DEV_STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k gettext --no-wrap --sort-by-file \
 	  --project chuhai --copyright-holder "chuhai contributors" -o src/chuhai/locale/messages.pot .

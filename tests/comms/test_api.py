@@ -102,7 +102,7 @@ async def test_culture_advice(app_client, tenant):
     ("/api/screen", {"text": "x" * 2001, "markets": ["DE"]}, "invalid_input"),
     ("/api/screen", {"text": "hi", "markets": ["de"]}, "invalid_input"),
     ("/api/screen", {"text": "hi", "markets": ["ZZ"][:0]}, "invalid_input"),
-    ("/api/screen", {"text": "hi", "markets": ["MX"]}, "market_unknown"),
+    ("/api/screen", {"text": "hi", "markets": ["XX"]}, "market_unknown"),
     ("/api/screen", {"text": "hi", "markets": ["DE"], "side": "robot"}, "invalid_input"),
     ("/api/screen", {"text": 5, "markets": "DE"}, "invalid_input"),
     ("/api/screen/script", {"text": "a\n" * 6000, "markets": ["DE"]}, "script_too_large"),

@@ -75,6 +75,38 @@ def test_screen_errors_are_one_line_without_traceback(env: Path, args, message) 
     assert r.exit_code == 1 and message in r.output and "Traceback" not in r.output
 
 
+MARKETS = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "src" / "chuhai"
+                                  / "rules" / "markets").glob("*.toml"))
+
+
+def test_every_market_the_project_sells_to_screens(env: Path) -> None:
+    assert len(MARKETS) >= 23
+    r = runner.invoke(app, ["screen", "--market", ",".join(MARKETS), "--lang", "en",
+                            "--text", "These headphones cure tinnitus", "--json",
+                            "--patterns-only"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert set(out["markets"]) == set(MARKETS)
+    assert out["action"] == "block"
+    for m, verdict in out["markets"].items():
+        assert "device_claim" in {f["category"] for f in verdict["findings"]}, m
+
+
+def test_screen_says_which_finding_came_by_meaning(env: Path) -> None:
+    line = "My grandma wore this bracelet for a month and her joint pain is basically gone"
+    words = runner.invoke(app, ["screen", "--market", "US", "--lang", "en", "--text", line,
+                                "--json", "--patterns-only"])
+    assert json.loads(words.stdout)["action"] == "allow"  # no pattern says it
+    r = runner.invoke(app, ["screen", "--market", "US", "--lang", "en", "--text", line,
+                            "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["action"] == "warn"  # by meaning: at most a warning
+    (found,) = [f for f in out["findings"] if f["by"] == "meaning"]
+    assert found["category"] in ("device_claim", "health_claim")
+    assert found["example"] and found["similarity"] >= 0.86
+
+
 def test_translate_a_phrase_from_the_phrasebook(env: Path) -> None:
     r = runner.invoke(app, ["translate", "--to", "ja", "Welcome to the live room!"])
     assert r.exit_code == 0, r.output

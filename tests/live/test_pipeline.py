@@ -90,3 +90,78 @@ async def test_an_unexpected_languages_automaton_is_compiled_off_the_event_loop(
     before = len(compiled_on)
     await p.run(vi, ctx())  # the second line finds them compiled
     assert len(compiled_on) == before
+
+
+def _semantic_pipeline(viewer_ms: float):  # type: ignore[no-untyped-def]
+    from tests.comms.test_semantic import make
+
+    screener, embed = make()
+    return default_pipeline(screener, meaning=True, viewer_ms=viewer_ms), screener, embed
+
+
+def _said(text: str, side: str) -> ChatLine:
+    return ChatLine(kind="chat", text=text, author_id="c1", author_name="A", lang="en",
+                    side=side)
+
+
+async def test_a_host_line_is_screened_by_meaning_in_a_worker_thread():
+    import threading
+
+    p, screener, embed = _semantic_pipeline(viewer_ms=0)
+    screener.semantic.build()
+    threads: list[int] = []
+    real = embed.__call__
+
+    class Spy:
+        def __call__(self, texts):  # type: ignore[no-untyped-def]
+            threads.append(threading.get_ident())
+            return real(texts)
+
+    screener.semantic.embed = Spy()
+    c = LineContext(room=RoomState("r"), markets=["US"], bucket=chat_bucket(), now=100.0)
+    claim = "the ringing in my ears stopped after a week with these new earbuds"
+    out = await p.run(_said(claim, "host"), c)
+    assert out.flags == ("device_claim",)  # broadcast with a warning to the host
+    assert [d["by"] for d in out.findings] == ["meaning"]
+    assert threads and threading.get_ident() not in threads
+
+
+async def test_viewer_lines_are_screened_by_meaning_only_within_the_room_budget():
+    p, screener, embed = _semantic_pipeline(viewer_ms=20)
+    screener.semantic.build()
+    stage = p.stages[-1]
+    stage.budget.cost_ms = 8.0  # as if the model took 8 ms a line (the fake takes less)
+    stage.budget.measured = lambda ms: None
+    c = LineContext(room=RoomState("r"), markets=["US"], bucket=chat_bucket(), now=100.0)
+    before = len(embed.calls)
+    for i in range(10):  # a burst of new lines: the budget (2 x 20 ms) covers five
+        c.bucket = chat_bucket()
+        await p.run(_said(f"what colours does model {'x' * i} come in", "viewer"), c)
+    assert 0 < len(embed.calls) - before <= 5
+    other = LineContext(room=RoomState("r2"), markets=["US"], bucket=chat_bucket(),
+                        now=100.0)
+    calls = len(embed.calls)
+    await p.run(_said("is there a blue one for the kids", "viewer"), other)
+    assert len(embed.calls) == calls + 1  # another room has its own budget
+    seen = len(embed.calls)
+    c.bucket = chat_bucket()
+    await p.run(_said("what colours does model come in", "viewer"), c)  # seen: free
+    assert len(embed.calls) == seen
+
+
+async def test_until_the_examples_are_loaded_lines_go_by_patterns_and_loading_starts():
+    import asyncio
+
+    p, screener, _ = _semantic_pipeline(viewer_ms=60)
+    assert not screener.semantic.ready
+    c = LineContext(room=RoomState("r"), markets=["US"], bucket=chat_bucket(), now=100.0)
+    claim = "the ringing in my ears stopped after a week with these new earbuds"
+    out = await p.run(_said(claim, "host"), c)  # not held while the examples load
+    assert out.flags == ()
+    for _ in range(100):
+        if screener.semantic.ready:
+            break
+        await asyncio.sleep(0.01)
+    assert screener.semantic.ready
+    c.bucket = chat_bucket()
+    assert (await p.run(_said(claim, "host"), c)).flags == ("device_claim",)

@@ -387,6 +387,7 @@ from chuhai.cli import (  # noqa: E402
 )
 
 app.command()(comms.screen)
+app.command("screen-calibrate")(comms.screen_calibrate)
 app.add_typer(comms.translate_app, name="translate")
 app.add_typer(privacy.audit_app, name="audit")
 app.add_typer(privacy.privacy_app, name="privacy")

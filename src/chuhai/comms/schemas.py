@@ -75,6 +75,11 @@ class FindingOut(BaseModel):
     sources: list[str]
     suggestion: str
     rationale: str
+    by: str = Field("pattern", description="pattern (the rule's words) or meaning (close "
+                    "to one of the rule's example sentences)")
+    example: str | None = Field(None, description="By meaning: the rule's example the line "
+                                "is nearest to")
+    similarity: float | None = Field(None, description="By meaning: its cosine similarity")
 
 
 class VerdictOut(BaseModel):

@@ -45,14 +45,17 @@ def check_script(screener: Screener, text: str, markets: Sequence[str], *,
     lines = text.splitlines()
     if len(lines) > MAX_SCRIPT_LINES:
         raise ScriptTooLarge(f"scripts are limited to {MAX_SCRIPT_LINES:,} lines")
+    said = [(n, raw.strip()) for n, raw in enumerate(lines, start=1)
+            if raw.strip() and not raw.strip().startswith("#")]
+    # a script is advertising: screened by meaning too, its lines embedded in one batch
+    meaning = side == "host" and screener.semantic is not None
+    if meaning and screener.semantic is not None and said:
+        screener.semantic.vectors_of([line for _, line in said])
     reports = []
-    for number, raw in enumerate(lines, start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
+    for number, line in said:
         code = lang or detect(line, fallback_lang).lang
         reports.append(LineReport(number, line, code, tuple(
-            screener.screen(line, code, m, side) for m in markets)))
+            screener.screen(line, code, m, side, meaning=meaning) for m in markets)))
     return reports
 
 

@@ -30,6 +30,7 @@ from chuhai.comms.schemas import MemoryIn, TermIn
 from chuhai.comms.screening.engine import Screener
 from chuhai.comms.screening.packs import load_packs
 from chuhai.comms.screening.prices import PriceHistory
+from chuhai.comms.screening.semantic import default_layer
 from chuhai.comms.translator import Provider, TranslationChain
 from chuhai.core.clock import utcnow
 from chuhai.core.config import Settings
@@ -57,8 +58,10 @@ def phrasebook_memory() -> TranslationMemory:
 
 @lru_cache(maxsize=1)
 def default_screener() -> Screener:
-    """The shipped packs, read and checked once per process; scopes compile on first use."""
-    return Screener(load_packs())
+    """The shipped packs, read and checked once per process; scopes compile on first use.
+    The semantic layer comes with it (built on the first line screened by meaning)."""
+    packs = load_packs()
+    return Screener(packs, semantic=default_layer(packs))
 
 
 def providers(settings: Settings) -> list[Provider]:

@@ -205,6 +205,14 @@ class Settings(BaseSettings):
     screening: bool = Field(
         True, description="Screen every chat line against the room's markets' packs "
         "(rules/screening) before broadcast.")
+    screening_meaning: bool = Field(
+        True, description="Screen host lines, scripts and video text by meaning too (the "
+        "rules' example sentences, multilingual-e5-small): claims said in other words.")
+    screening_viewer_ms: float = Field(
+        60.0, ge=0, le=1000,
+        description="CPU milliseconds per second each room may spend screening viewer lines "
+        "by meaning (about 8 ms per new line; lines seen before are free). 0: viewer lines "
+        "by patterns only")
     privacy_policy_version: str = Field(
         "2026-11-25", pattern=r"^[A-Za-z0-9._-]{1,20}$",
         description="Version of the privacy notice people consent to; recorded with "

@@ -121,15 +121,47 @@ class LanguageDetection:
         return replace(line, lang=found.lang) if found.confident else line
 
 
+class MeaningBudget:
+    """How much model time each room may spend screening viewer lines by meaning: a token
+    bucket of CPU milliseconds per room (``CHUHAI_SCREENING_VIEWER_MS`` a second). A flood
+    of new lines in one room then falls back to patterns for the excess instead of taking
+    the node's cores from every other room's delivery; lines seen before cost nothing."""
+
+    def __init__(self, ms_per_s: float, cost_ms: float = 8.0) -> None:
+        self.ms_per_s = ms_per_s
+        self.cost_ms = cost_ms  # refined as lines are measured
+        self._rooms: dict[str, TokenBucket] = {}
+
+    def allow(self, room_id: str, now: float) -> bool:
+        if self.ms_per_s <= 0:
+            return False
+        bucket = self._rooms.get(room_id)
+        if bucket is None:
+            if len(self._rooms) > 10_000:
+                self._rooms.clear()
+            bucket = self._rooms[room_id] = TokenBucket(self.ms_per_s, 2 * self.ms_per_s)
+        return bucket.take(now, self.cost_ms) == 0.0
+
+    def measured(self, ms: float) -> None:
+        self.cost_ms = 0.9 * self.cost_ms + 0.1 * ms
+
+
 class Screening:
     """The line against each market the room sells to (and, for a host, the seller's home
     market): a ``block`` anywhere stops it, with the rule and the rewrite told to the
-    author; PII is masked; other findings travel with the line as flags."""
+    author; PII is masked; other findings travel with the line as flags.
+
+    Patterns first, on the loop (microseconds). Then, unless they blocked it, by meaning
+    in a worker thread: every host line (advertising law), and viewer lines while the
+    room's budget lasts (``MeaningBudget``) or when the line was seen before."""
 
     name = "screening"
 
-    def __init__(self, screener: Screener) -> None:
+    def __init__(self, screener: Screener, *, meaning: bool = True,
+                 viewer_ms: float = 60.0) -> None:
         self.screener = screener
+        self.meaning = meaning and screener.semantic is not None
+        self.budget = MeaningBudget(viewer_ms)
 
     @staticmethod
     def markets(line: ChatLine, ctx: LineContext) -> list[str]:
@@ -138,11 +170,29 @@ class Screening:
             markets.append(ctx.seller_market)
         return list(dict.fromkeys(markets))
 
-    def verdicts(self, line: ChatLine, ctx: LineContext) -> list[Verdict]:
+    def verdicts(self, line: ChatLine, ctx: LineContext, meaning: bool = False
+                 ) -> list[Verdict]:
         return [self.screener.screen(line.text, line.lang, m, line.side,
                                      regions=ctx.markets or ("US",),
-                                     prices=ctx.prices.get(m))
+                                     prices=ctx.prices.get(m), meaning=meaning)
                 for m in self.markets(line, ctx)]
+
+    def by_meaning(self, line: ChatLine, ctx: LineContext) -> bool:
+        semantic = self.screener.semantic
+        if not self.meaning or semantic is None:
+            return False
+        if not semantic.ready:  # patterns alone until its examples are loaded
+            semantic.build_in_background()
+            return False
+        if line.side == "host" or semantic.cached(line.text):
+            return True
+        return self.budget.allow(ctx.room.room_id, ctx.now)
+
+    def _with_meaning(self, line: ChatLine, ctx: LineContext) -> list[Verdict]:
+        start = time.perf_counter()
+        out = self.verdicts(line, ctx, meaning=True)
+        self.budget.measured((time.perf_counter() - start) * 1000)
+        return out
 
     async def ready(self, line: ChatLine, ctx: LineContext) -> None:
         """Compile, in a worker thread, any automaton this line needs that no line needed
@@ -156,6 +206,9 @@ class Screening:
     async def __call__(self, line: ChatLine, ctx: LineContext) -> ChatLine:
         await self.ready(line, ctx)
         verdicts = self.verdicts(line, ctx)
+        if overall(f for v in verdicts for f in v.findings) != "block" and \
+                self.by_meaning(line, ctx):
+            verdicts = await asyncio.to_thread(self._with_meaning, line, ctx)
         findings: list[Finding] = [f for v in verdicts for f in v.findings]
         details = [{"market": v.market, **f.as_dict()} for v in verdicts for f in v.findings]
         if overall(findings) == "block":
@@ -182,11 +235,13 @@ class Pipeline:
         return line
 
 
-def default_pipeline(screener: Screener | None = None) -> Pipeline:
+def default_pipeline(screener: Screener | None = None, *, meaning: bool = True,
+                     viewer_ms: float = 60.0) -> Pipeline:
     """Without a screener (screening off) PII is still redacted."""
     if screener is None:
         return Pipeline([LengthLimit(), RateLimit(), LanguageDetection(), PiiRedaction()])
-    return Pipeline([LengthLimit(), RateLimit(), LanguageDetection(), Screening(screener)])
+    return Pipeline([LengthLimit(), RateLimit(), LanguageDetection(),
+                     Screening(screener, meaning=meaning, viewer_ms=viewer_ms)])
 
 
 def chat_bucket() -> TokenBucket:

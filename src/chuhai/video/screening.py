@@ -47,15 +47,19 @@ def screen(screener: Screener, market: str, lines: Iterable[Said]) -> list[dict[
     """The findings for ``market`` that hold the video there (warn or stronger), each with
     where it was said, the cue and its time, the rule and a suggested rewrite."""
     found: list[dict[str, Any]] = []
+    lines = list(lines)
+    if screener.semantic is not None and lines:  # advertising: by meaning too, one batch
+        screener.semantic.vectors_of([line.text for line in lines])
     for line in lines:
-        verdict = screener.screen(line.text, line.lang.split("-")[0], market, side="host")
+        verdict = screener.screen(line.text, line.lang.split("-")[0], market, side="host",
+                                  meaning=screener.semantic is not None)
         for f in verdict.findings:
             if RANK[f.action] < HOLD_AT:
                 continue
             found.append({"where": line.where, "cue": line.cue, "start_s": line.start_s,
                           "end_s": line.end_s, "lang": line.lang, "rule": f.rule,
                           "category": f.category, "action": f.action, "match": f.match,
-                          "suggestion": f.suggestion, "source": f.source})
+                          "suggestion": f.suggestion, "source": f.source, "by": f.by})
     return found
 
 

@@ -22,9 +22,16 @@ class Finding:
     suggestion: str
     rationale: str = ""
     sources: tuple[str, ...] = ()
+    by: str = "pattern"            # pattern | meaning (the semantic layer)
+    example: str | None = None     # by meaning: the rule's example the line is nearest to
+    similarity: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "category": self.category, "action": self.action,
-                "span": [self.start, self.end], "match": self.match, "source": self.source,
-                "sources": list(self.sources or (self.source,)),
-                "suggestion": self.suggestion, "rationale": self.rationale}
+        out: dict[str, Any] = {
+            "rule": self.rule, "category": self.category, "action": self.action,
+            "span": [self.start, self.end], "match": self.match, "source": self.source,
+            "sources": list(self.sources or (self.source,)),
+            "suggestion": self.suggestion, "rationale": self.rationale, "by": self.by}
+        if self.by == "meaning":
+            out |= {"example": self.example, "similarity": self.similarity}
+        return out

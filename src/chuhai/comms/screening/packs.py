@@ -1,10 +1,18 @@
 """Screening rule packs: the TOML files under rules/screening, read and checked.
 
-A pack is one market's law and culture (``DE.toml``) or one language's profanity, hate and
-political talk (``lang/de.toml``). Every rule names its source and the date it took effect,
-so a verdict can say which law a line broke. Loading checks everything at once and lists
-every problem with its file and rule id — a bad pattern must fail `chuhai rules check`, not
-a live room.
+A pack is one market's law and culture (``DE.toml``), a layer of law several markets share
+(``layers/EU.toml``: the EU directives and regulations every member state applies, written
+once and listed for each of its ``markets``), or one language's profanity, hate and political
+talk (``lang/de.toml``) and advertising talk (``ads/de.toml``).
+
+A rule may carry ``examples``: sentences in any language that say what the rule forbids in
+other words; the semantic layer (``semantic.py``) flags a line whose meaning is close enough
+to one of them. A pack may carry ``counter_examples``: lawful lines that resemble its rules,
+which the calibration of that layer's thresholds must keep below them.
+
+Every rule names its source and the date it took effect, so a verdict can say which law a
+line broke. Loading checks everything at once and lists every problem with its file and rule
+id — a bad pattern must fail `chuhai rules check`, not a live room.
 """
 
 from __future__ import annotations
@@ -19,13 +27,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-CATEGORIES = ("absolute_claim", "health_claim", "price_claim", "endorsement", "urgency",
-              "cultural_taboo", "political", "profanity", "hate", "pii")
+CATEGORIES = ("absolute_claim", "health_claim", "device_claim", "cosmetic_claim",
+              "price_claim", "endorsement", "urgency", "cultural_taboo", "political",
+              "profanity", "insult", "hate", "pii")
 ACTIONS = ("block", "require_disclosure", "warn", "suggest", "allow")
 RANK = {"allow": 0, "suggest": 1, "warn": 2, "require_disclosure": 3, "block": 4}
 SIDES = ("host", "viewer", "both")
 MATCHES = ("literal", "words", "regex")
 CONFIDENCE = ("primary", "secondary", "unverified")
+KINDS = ("market", "layer", "language")
+SPECIFICITY = {"market": 0, "layer": 1, "language": 2}  # which of two findings names the law
 
 
 class PackError(ValueError):
@@ -56,6 +67,8 @@ class Rule:
     sources: tuple[str, ...]
     effective_from: dt.date
     confidence: str
+    examples: tuple[str, ...] = ()
+    kind: str = "market"  # the kind of pack it comes from (SPECIFICITY)
 
     def applies_to(self, side: str) -> bool:
         return self.side == "both" or self.side == side
@@ -64,13 +77,23 @@ class Rule:
 @dataclass(frozen=True)
 class Pack:
     id: str
-    kind: str            # market | language
+    kind: str            # market | layer | language
     languages: tuple[str, ...]
     rules: tuple[Rule, ...]
     file: str
+    markets: tuple[str, ...] = ()            # a layer's markets
+    counter_examples: tuple[str, ...] = ()   # lawful lines like its rules (calibration)
 
 
-def _rule(raw: dict[str, Any], pack: str, file: str, problems: list[str]) -> Rule | None:
+def _texts(raw: Any) -> list[str] | None:
+    """A list of non-blank sentences, or None when it is anything else."""
+    if not isinstance(raw, list) or not all(isinstance(x, str) and x.strip() for x in raw):
+        return None
+    return [" ".join(x.split()) for x in raw]
+
+
+def _rule(raw: dict[str, Any], pack: str, kind: str, file: str, problems: list[str]
+          ) -> Rule | None:
     rid = str(raw.get("id", "?"))
     where = f"{file} {rid}"
     bad = [f"{where}: {k} must be one of {allowed}" for k, allowed in (
@@ -106,6 +129,10 @@ def _rule(raw: dict[str, Any], pack: str, file: str, problems: list[str]) -> Rul
     if not isinstance(unless, list) or not all(isinstance(u, str) for u in unless):
         bad.append(f"{where}: unless must be a list of text")
         unless = []
+    examples = _texts(raw.get("examples", []))
+    if examples is None:
+        bad.append(f"{where}: examples must be a list of sentences")
+        examples = []
     if bad:
         problems += bad
         return None
@@ -115,7 +142,8 @@ def _rule(raw: dict[str, Any], pack: str, file: str, problems: list[str]) -> Rul
     ordered = sorted(sources, key=lambda s: not s.startswith(("http://", "https://")))
     return Rule(rid, pack, raw["category"], raw["lang"], raw["side"], match, pats,
                 tuple(norm(u) for u in unless), raw["action"], raw["suggestion"].strip(),
-                " ".join(raw["rationale"].split()), tuple(ordered), eff, raw["confidence"])
+                " ".join(raw["rationale"].split()), tuple(ordered), eff, raw["confidence"],
+                tuple(dict.fromkeys(examples)), kind)
 
 
 def parse_pack(text: str, file: str, problems: list[str]) -> Pack | None:
@@ -126,16 +154,28 @@ def parse_pack(text: str, file: str, problems: list[str]) -> Pack | None:
         return None
     head = data.get("pack", {})
     pid, kind = head.get("id"), head.get("kind")
-    if not isinstance(pid, str) or kind not in ("market", "language"):
-        problems.append(f"{file}: [pack] needs an id and kind = market | language")
+    if not isinstance(pid, str) or kind not in KINDS:
+        problems.append(f"{file}: [pack] needs an id and kind = market | layer | language")
         return None
-    rules = [r for raw in data.get("rule", []) if (r := _rule(raw, pid, file, problems))]
-    return Pack(pid, kind, tuple(head.get("languages", ())), tuple(rules), file)
+    markets = head.get("markets", [])
+    if kind == "layer" and (not isinstance(markets, list) or not markets or not all(
+            isinstance(m, str) and len(m) == 2 and m.isupper() for m in markets)):
+        problems.append(f"{file}: a layer lists its markets (two-letter codes)")
+        return None
+    counter = _texts(head.get("counter_examples", []))
+    if counter is None:
+        problems.append(f"{file}: counter_examples must be a list of sentences")
+        counter = []
+    rules = [r for raw in data.get("rule", [])
+             if (r := _rule(raw, pid, kind, file, problems))]
+    return Pack(pid, kind, tuple(head.get("languages", ())), tuple(rules), file,
+                tuple(markets) if kind == "layer" else (), tuple(counter))
 
 
 def _default_files() -> list[tuple[str, str]]:
-    """Market packs at the top; language packs in sub-folders (``lang/`` for profanity,
-    hate and politics, ``ads/`` for advertising talk every market restricts)."""
+    """Market packs at the top; shared law in ``layers/``; language packs in sub-folders
+    (``lang/`` for profanity, insults, hate and politics, ``ads/`` for advertising talk
+    every market restricts)."""
     root = resources.files("chuhai") / "rules" / "screening"
     files: list[tuple[str, str]] = []
 
@@ -143,7 +183,8 @@ def _default_files() -> list[tuple[str, str]]:
         for entry in sorted(folder.iterdir(), key=lambda e: e.name):
             if entry.name.endswith(".toml"):
                 files.append((f"{prefix}{entry.name}", entry.read_text("utf-8")))
-            elif entry.is_dir() and not entry.name.startswith((".", "_")):
+            elif entry.is_dir() and not entry.name.startswith((".", "_")) and \
+                    entry.name != "semantic":  # the semantic layer's data, not packs
                 walk(entry, f"{prefix}{entry.name}/")
 
     walk(root, "screening/")
