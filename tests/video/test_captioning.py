@@ -29,11 +29,13 @@ class CountingScreener:
 
     def __init__(self) -> None:
         self.real = default_screener()
+        self.semantic = self.real.semantic
         self.asked: list[tuple[str, str]] = []
 
-    def screen(self, text: str, lang: str, market: str, side: str = "viewer") -> Any:
+    def screen(self, text: str, lang: str, market: str, side: str = "viewer",
+               meaning: bool = False) -> Any:
         self.asked.append((market, text))
-        return self.real.screen(text, lang, market, side=side)
+        return self.real.screen(text, lang, market, side=side, meaning=meaning)
 
 
 @pytest.mark.parametrize(("index", "text", "start", "end", "code"), [

@@ -138,20 +138,28 @@ def _one_per_overlap(found: Iterable[Finding]) -> list[Finding]:
     return kept
 
 
+# Classes that name one claim from different laws' angles: "this cream cures acne" is a
+# health claim to one pack and a cosmetic claim to another — one finding, the strongest.
+FAMILY = {"health_claim": "efficacy", "device_claim": "efficacy",
+          "cosmetic_claim": "efficacy", "profanity": "abuse", "insult": "abuse"}
+
+
 def one_per_law(found: Sequence[Finding], kinds: dict[str, str]) -> list[Finding]:
     """One finding where packs overlap: a market's own rule, a layer's and a language's
     advertising rule often catch the same words of the same claim ("heilt Krebs" is
     ``DE.health…`` and ``ads.de.health…``). Of findings of one category whose spans
     overlap, the strongest action stays, and of equals the most specific pack's (the
     market's, which names its national law); the others are dropped, so a host reads one
-    warning per claim, not one per pack. ``kinds`` maps a rule id to its pack's kind."""
+    warning per claim, not one per pack (``FAMILY``: classes that are one claim seen by
+    different laws). ``kinds`` maps a rule id to its pack's kind."""
     def weight(f: Finding) -> tuple[int, int]:
         return RANK[f.action], -SPECIFICITY.get(kinds.get(f.rule, "market"), 0)
 
     kept: list[Finding] = []
     for f in sorted(found, key=weight, reverse=True):
-        if any(k.category == f.category and k.start < f.end and f.start < k.end
-               for k in kept):
+        family = FAMILY.get(f.category, f.category)
+        if any(FAMILY.get(k.category, k.category) == family and k.start < f.end
+               and f.start < k.end for k in kept):
             continue
         kept.append(f)
     return sorted(kept, key=lambda f: (f.start, f.end, f.rule))
