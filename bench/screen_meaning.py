@@ -66,7 +66,7 @@ def main() -> None:
     items = lines()
     for _text, lang, market in items:  # compile every scope before timing
         screener.scope(market, lang, "host")
-    semantic.vectors_of(["warm the model up"])
+    semantic.vectors_of(["warm the model up"])  # (vectors, embedded)
 
     def patterns(it: tuple[str, str, str]) -> None:
         screener.screen(it[0], it[1], it[2], "host")

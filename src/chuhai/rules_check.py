@@ -115,10 +115,18 @@ def _check_comms(summary: list[str]) -> list[str]:
         rules = sum(len(p.rules) for p in packs)
         patterns = sum(len(r.patterns) for p in packs for r in p.rules)
         markets = sorted(p.id for p in packs if p.kind == "market")
+        layers = sorted(f"{p.id} ({', '.join(p.markets)})" for p in packs
+                        if p.kind == "layer")
         langs = sorted(p.id for p in packs if p.kind == "language")
+        examples = sum(len(r.examples) for p in packs for r in p.rules)
         summary.append(f"screening: {len(markets)} market packs ({', '.join(markets)}), "
-                       f"{len(langs)} language packs ({', '.join(langs)}), {rules} rules, "
-                       f"{patterns} patterns")
+                       f"layers {', '.join(layers) or 'none'}, {len(langs)} language packs "
+                       f"({', '.join(langs)}), {rules} rules, {patterns} patterns, "
+                       f"{examples} examples")
+        from chuhai.markets.profiles import load_profiles
+
+        problems += [f"screening: market {m} has no pack (rules/screening/{m}.toml)"
+                     for m in sorted(set(load_profiles()) - set(markets))]
     except PackError as exc:
         problems += [f"screening: {p}" for p in exc.problems]
     try:

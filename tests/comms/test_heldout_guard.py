@@ -54,6 +54,20 @@ def test_no_example_counter_example_or_pattern_nearly_repeats_a_held_out_line():
     assert not found, "\n".join(found)
 
 
+def test_the_calibration_set_does_not_repeat_the_held_out_set():
+    lines = heldout()
+    data = Path(__file__).resolve().parent / "data"
+    found = []
+    for name in ("labelled.jsonl", "labelled-2.jsonl"):
+        for raw in (data / name).read_text("utf-8").splitlines():
+            if raw.strip():
+                text = text_key(json.loads(raw)["text"])
+                hit = process.extractOne(text, lines, scorer=fuzz.ratio, score_cutoff=NEAR)
+                if hit is not None:
+                    found.append(f"{name}: {text!r} ≈ held-out {hit[0]!r}")
+    assert not found, "\n".join(found)
+
+
 def test_the_guard_would_see_a_copied_line():
     line = heldout()[0]
     near = line[:-1] + ("x" if not line.endswith("x") else "y")

@@ -87,6 +87,7 @@ class Counting:
 
 def make(thresholds: dict[str, float] | None = None, embed: Counting | None = None
          ) -> tuple[Screener, Counting]:
+    """The pack above with a bag-of-words layer (``embed`` counts its calls)."""
     problems: list[str] = []
     pack = parse_pack(PACK, "US.toml", problems)
     assert pack is not None and not problems
@@ -172,14 +173,86 @@ def test_stored_vectors_spare_the_model(tmp_path):
     problems: list[str] = []
     pack = parse_pack(PACK, "US.toml", problems)
     fresh = SemanticLayer([pack], again, stored=stored).build()  # type: ignore[list-item]
-    assert again.calls == [] and fresh.missing == []
+    assert again.calls == [["ready"]] and fresh.missing == []  # the model warmed, no more
 
 
-def test_a_missing_or_broken_store_is_empty(tmp_path):
+def test_a_missing_broken_or_foreign_store_is_empty(tmp_path):
     assert load_stored(tmp_path / "none.npz") == {}
     (tmp_path / "bad.npz").write_bytes(b"not a zip")
     assert load_stored(tmp_path / "bad.npz") == {}
+    screener, _ = make()
+    layer = screener.semantic.build()  # type: ignore[union-attr]
+    save_stored(layer.vectors, tmp_path / "good.npz")
+    whole = (tmp_path / "good.npz").read_bytes()
+    (tmp_path / "cut.npz").write_bytes(whole[: len(whole) // 2])  # an interrupted write
+    assert load_stored(tmp_path / "cut.npz") == {}
+    assert load_stored(tmp_path / "good.npz", model="another model") == {}
     assert load_thresholds(tmp_path / "none.toml") == {}
+    (tmp_path / "bad.toml").write_text("[thresholds]\nx = 'high'\n")
+    assert load_thresholds(tmp_path / "bad.toml") == {}
+
+
+def test_a_line_nearer_a_lawful_counter_example_is_not_flagged():
+    text = PACK.replace('counter_examples = [', 'counter_examples = ["wear them daily and your '
+                        'tinnitus goes away says nobody here", ')
+    problems: list[str] = []
+    pack = parse_pack(text, "US.toml", problems)
+    assert pack is not None and not problems
+    calibrated = {"US.device.medical": 0.87}
+    screener = Screener([pack], semantic=SemanticLayer([pack], Counting(),
+                                                       thresholds=calibrated))
+    line = "wear them daily and your tinnitus goes away says nobody"
+    assert screener.semantic is not None
+    best, _ = screener.semantic.scores(screener.semantic.vectors_of([line])[0][0])
+    assert float(best.max()) >= screener.semantic.threshold("US.device.medical")
+    assert screener.screen(line, "en", "US", "host", meaning=True).action == "allow"
+    # the same layer without that counter-example flags it
+    plain, _ = make(calibrated)
+    assert plain.screen(line, "en", "US", "host", meaning=True).action == "warn"
+
+
+def test_what_is_embedded_drops_control_characters_and_is_bounded():
+    assert text_key("great earbuds\x00 the ringing stopped") == \
+        "great earbuds the ringing stopped"
+    assert text_key("only 3 left") == text_key("only 12 left")
+    assert len(text_key("word " * 10_000)) == 2_000
+
+
+def test_a_failing_model_leaves_the_patterns_verdict():
+    def broken(texts):  # type: ignore[no-untyped-def]
+        raise RuntimeError("engine gone")
+
+    screener, _ = make(embed=broken)  # type: ignore[arg-type]
+    v = screener.screen("wear them daily, this cures tinnitus", "en", "US", "host",
+                        meaning=True)
+    assert [(f.rule, f.by) for f in v.findings] == [("US.device.medical", "pattern")]
+    assert screener.screen("the jacket comes in S to XL", "en", "US", "host",
+                           meaning=True).action == "allow"
+
+
+def test_a_background_build_never_holds_the_caller():
+    import threading
+    import time
+
+    gate = threading.Event()
+
+    def slow(texts):  # type: ignore[no-untyped-def]
+        gate.wait(5)
+        return bag(texts)
+
+    screener, _ = make(embed=slow)  # type: ignore[arg-type]
+    layer = screener.semantic
+    assert layer is not None
+    layer.build_in_background()
+    start = time.perf_counter()
+    layer.build_in_background()  # a second line while the first build runs
+    assert time.perf_counter() - start < 0.5 and not layer.ready
+    gate.set()
+    for _ in range(200):
+        if layer.ready:
+            break
+        time.sleep(0.01)
+    assert layer.ready
 
 
 def test_calibration_puts_each_threshold_above_every_lawful_line():

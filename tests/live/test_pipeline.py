@@ -130,23 +130,62 @@ async def test_viewer_lines_are_screened_by_meaning_only_within_the_room_budget(
     p, screener, embed = _semantic_pipeline(viewer_ms=20)
     screener.semantic.build()
     stage = p.stages[-1]
-    stage.budget.cost_ms = 8.0  # as if the model took 8 ms a line (the fake takes less)
-    stage.budget.measured = lambda ms: None
+    charged: list[float] = []
+    real_charge = stage.budget.charge
+
+    def as_if_8ms(room_id, now, ms):  # type: ignore[no-untyped-def]
+        charged.append(ms)
+        real_charge(room_id, now, 8.0 if ms > 0 else 0.0)  # the fake embeds in µs
+
+    stage.budget.charge = as_if_8ms
     c = LineContext(room=RoomState("r"), markets=["US"], bucket=chat_bucket(), now=100.0)
     before = len(embed.calls)
-    for i in range(10):  # a burst of new lines: the budget (2 x 20 ms) covers five
+    for i in range(10):  # a burst at one instant: the bucket (2 s x 20 ms) covers five
         c.bucket = chat_bucket()
         await p.run(_said(f"what colours does model {'x' * i} come in", "viewer"), c)
-    assert 0 < len(embed.calls) - before <= 5
+    assert len(embed.calls) - before == 5
     other = LineContext(room=RoomState("r2"), markets=["US"], bucket=chat_bucket(),
                         now=100.0)
     calls = len(embed.calls)
     await p.run(_said("is there a blue one for the kids", "viewer"), other)
     assert len(embed.calls) == calls + 1  # another room has its own budget
-    seen = len(embed.calls)
+    c.now = 101.0  # a second later the room has 20 ms again
     c.bucket = chat_bucket()
-    await p.run(_said("what colours does model come in", "viewer"), c)  # seen: free
-    assert len(embed.calls) == seen
+    await p.run(_said("and in green", "viewer"), c)
+    assert len(embed.calls) == calls + 2
+
+
+async def test_no_viewer_budget_means_viewer_lines_by_patterns_only():
+    p, screener, embed = _semantic_pipeline(viewer_ms=0)
+    screener.semantic.build()
+    c = LineContext(room=RoomState("r"), markets=["US"], bucket=chat_bucket(), now=100.0)
+    before = len(embed.calls)
+    out = await p.run(_said("you are too stupid to understand a discount", "viewer"), c)
+    assert len(embed.calls) == before and out.flags == ()
+
+
+async def test_a_host_flood_past_its_budget_goes_by_patterns():
+    p, screener, embed = _semantic_pipeline(viewer_ms=0)
+    from chuhai.live.pipeline import MeaningBudget
+
+    p.stages[-1].host_budget = MeaningBudget(0)
+    screener.semantic.build()
+    c = LineContext(room=RoomState("r"), markets=["US"], bucket=chat_bucket(), now=100.0)
+    before = len(embed.calls)
+    out = await p.run(_said("the ringing in my ears stopped after a week with these new "
+                            "earbuds", "host"), c)
+    assert len(embed.calls) == before and out.flags == ()
+
+
+def test_the_budget_charges_what_a_line_cost_and_refills():
+    from chuhai.live.pipeline import MeaningBudget
+
+    b = MeaningBudget(10.0)
+    assert b.allow("r", 0.0)
+    b.charge("r", 0.0, 35.0)  # one slow line: 20 ms held, 15 ms of debt
+    assert not b.allow("r", 1.0)  # +10 ms: still 5 ms in debt
+    assert b.allow("r", 2.0)
+    assert not MeaningBudget(0.0).allow("r", 0.0)
 
 
 async def test_until_the_examples_are_loaded_lines_go_by_patterns_and_loading_starts():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 import typer
 
@@ -160,7 +161,18 @@ def screen_calibrate(
     typer.echo(f"{len(layer.examples)} examples and {len(layer.counter)} counter-examples "
                f"({len(layer.build().missing)} embedded anew), then {len(rows)} labelled "
                "lines …")
-    results = calibrate(layer, rows, max_false=max_false)
+    from chuhai.comms.screening.engine import Screener
+
+    scopes = Screener(packs)
+
+    def applies(rule_id: str, row: Mapping[str, Any]) -> bool:
+        try:
+            return rule_id in scopes.scope(str(row["market"]), str(row["lang"]),
+                                           str(row.get("side", "host"))).ids
+        except (KeyError, TypeError):
+            return True
+
+    results = calibrate(layer, rows, max_false=max_false, applies=applies)
     folder.mkdir(parents=True, exist_ok=True)
     keep = {digest(t) for t in (*layer.examples, *layer.counter)}
     save_stored({k: v for k, v in layer.vectors.items() if k in keep},

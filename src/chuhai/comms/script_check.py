@@ -9,6 +9,7 @@ from typing import Any
 
 from chuhai.comms.detect import detect
 from chuhai.comms.screening.engine import Screener, Verdict, strongest
+from chuhai.comms.screening.semantic import prefetch
 
 MAX_SCRIPT_CHARS = 200_000
 MAX_SCRIPT_LINES = 5_000
@@ -39,7 +40,7 @@ class LineReport:
 
 def check_script(screener: Screener, text: str, markets: Sequence[str], *,
                  lang: str | None = None, side: str = "host",
-                 fallback_lang: str = "en") -> list[LineReport]:
+                 fallback_lang: str = "en", meaning: bool = True) -> list[LineReport]:
     if len(text) > MAX_SCRIPT_CHARS:
         raise ScriptTooLarge(f"scripts are limited to {MAX_SCRIPT_CHARS:,} characters")
     lines = text.splitlines()
@@ -47,15 +48,21 @@ def check_script(screener: Screener, text: str, markets: Sequence[str], *,
         raise ScriptTooLarge(f"scripts are limited to {MAX_SCRIPT_LINES:,} lines")
     said = [(n, raw.strip()) for n, raw in enumerate(lines, start=1)
             if raw.strip() and not raw.strip().startswith("#")]
-    # a script is advertising: screened by meaning too, its lines embedded in one batch
-    meaning = side == "host" and screener.semantic is not None
-    if meaning and screener.semantic is not None and said:
-        screener.semantic.vectors_of([line for _, line in said])
-    reports = []
-    for number, line in said:
-        code = lang or detect(line, fallback_lang).lang
-        reports.append(LineReport(number, line, code, tuple(
-            screener.screen(line, code, m, side, meaning=meaning) for m in markets)))
+    coded = [(n, line, lang or detect(line, fallback_lang).lang) for n, line in said]
+    # the words first; then, for a host's script (advertising), by meaning every line
+    # they let pass somewhere — those lines embedded in one batch
+    first = [tuple(screener.screen(line, code, m, side) for m in markets)
+             for _, line, code in coded]
+    meaning = meaning and side == "host" and screener.semantic is not None
+    again = [i for i, verdicts in enumerate(first)
+             if meaning and any(v.action == "allow" for v in verdicts)]
+    prefetch(screener.semantic, [coded[i][1] for i in again])
+    for i in again:
+        _, line, code = coded[i]
+        first[i] = tuple(screener.screen(line, code, m, side, meaning=True)
+                         for m in markets)
+    reports = [LineReport(n, line, code, verdicts)
+               for (n, line, code), verdicts in zip(coded, first, strict=True)]
     return reports
 
 

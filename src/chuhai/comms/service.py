@@ -28,7 +28,7 @@ from chuhai.comms.providers.libretranslate import LibreTranslate
 from chuhai.comms.providers.openai_compat import OpenAICompatible
 from chuhai.comms.schemas import MemoryIn, TermIn
 from chuhai.comms.screening.engine import Screener
-from chuhai.comms.screening.packs import load_packs
+from chuhai.comms.screening.packs import Pack, load_packs
 from chuhai.comms.screening.prices import PriceHistory
 from chuhai.comms.screening.semantic import default_layer
 from chuhai.comms.translator import Provider, TranslationChain
@@ -57,11 +57,18 @@ def phrasebook_memory() -> TranslationMemory:
 
 
 @lru_cache(maxsize=1)
-def default_screener() -> Screener:
+def _packs() -> tuple[Pack, ...]:
+    return tuple(load_packs())
+
+
+@lru_cache(maxsize=2)
+def default_screener(meaning: bool = True) -> Screener:
     """The shipped packs, read and checked once per process; scopes compile on first use.
-    The semantic layer comes with it (built on the first line screened by meaning)."""
-    packs = load_packs()
-    return Screener(packs, semantic=default_layer(packs))
+    With ``meaning`` (``CHUHAI_SCREENING_MEANING``) the semantic layer comes with it,
+    built on the first line screened by meaning; without, nothing is screened by meaning
+    anywhere — chat, scripts, videos."""
+    packs = _packs()
+    return Screener(packs, semantic=default_layer(packs) if meaning else None)
 
 
 def providers(settings: Settings) -> list[Provider]:
@@ -94,7 +101,7 @@ class Comms:
 
     @property
     def screener(self) -> Screener:
-        return default_screener()
+        return default_screener(self.settings.screening_meaning)
 
     @cached_property
     def chain(self) -> TranslationChain:

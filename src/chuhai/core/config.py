@@ -208,10 +208,16 @@ class Settings(BaseSettings):
     screening_meaning: bool = Field(
         True, description="Screen host lines, scripts and video text by meaning too (the "
         "rules' example sentences, multilingual-e5-small): claims said in other words.")
+    screening_host_ms: float = Field(
+        250.0, ge=0, le=1000,
+        description="CPU milliseconds per second each room may spend screening its host's "
+        "lines by meaning (10-40 ms per new line): a person speaking never reaches it, a "
+        "pasted flood does and its excess is screened by patterns. 0: host lines by "
+        "patterns only")
     screening_viewer_ms: float = Field(
         60.0, ge=0, le=1000,
         description="CPU milliseconds per second each room may spend screening viewer lines "
-        "by meaning (about 8 ms per new line; lines seen before are free). 0: viewer lines "
+        "by meaning (10-40 ms per new line; lines seen before are free). 0: viewer lines "
         "by patterns only")
     privacy_policy_version: str = Field(
         "2026-11-25", pattern=r"^[A-Za-z0-9._-]{1,20}$",

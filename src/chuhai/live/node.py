@@ -64,7 +64,8 @@ class LiveNode:
         self.pipeline: Pipeline = default_pipeline(
             comms.screener if screen and comms else None,
             meaning=bool(comms and comms.settings.screening_meaning),
-            viewer_ms=comms.settings.screening_viewer_ms if comms else 0.0)
+            viewer_ms=comms.settings.screening_viewer_ms if comms else 0.0,
+            host_ms=comms.settings.screening_host_ms if comms else 0.0)
         self._tasks: set[asyncio.Task[None]] = set()
         self.disclosed_at: dict[str, float] = {}  # room → when a host last disclosed
         self.by_subject: dict[str, dict[str, set[Connection]]] = defaultdict(

@@ -122,28 +122,30 @@ class LanguageDetection:
 
 
 class MeaningBudget:
-    """How much model time each room may spend screening viewer lines by meaning: a token
-    bucket of CPU milliseconds per room (``CHUHAI_SCREENING_VIEWER_MS`` a second). A flood
-    of new lines in one room then falls back to patterns for the excess instead of taking
-    the node's cores from every other room's delivery; lines seen before cost nothing."""
+    """How much model time each room may spend screening viewer lines by meaning: per
+    room, a bucket of CPU milliseconds refilled at ``CHUHAI_SCREENING_VIEWER_MS`` a second
+    (holding two seconds' worth). A line may start while the bucket holds anything; what
+    it really cost — the worker thread's CPU time, zero for a line met before — is taken
+    afterwards, so the bucket may go into debt and the room then waits. A flood of new
+    lines in one room falls back to patterns for the excess instead of taking the node's
+    cores from every other room's delivery."""
 
-    def __init__(self, ms_per_s: float, cost_ms: float = 8.0) -> None:
+    def __init__(self, ms_per_s: float) -> None:
         self.ms_per_s = ms_per_s
-        self.cost_ms = cost_ms  # refined as lines are measured
-        self._rooms: dict[str, TokenBucket] = {}
+        self.burst = 2 * ms_per_s
+        self._rooms: dict[str, tuple[float, float]] = {}  # room → (ms left, as of)
+
+    def _level(self, room_id: str, now: float) -> float:
+        left, at = self._rooms.get(room_id, (self.burst, now))
+        return min(self.burst, left + max(0.0, now - at) * self.ms_per_s)
 
     def allow(self, room_id: str, now: float) -> bool:
-        if self.ms_per_s <= 0:
-            return False
-        bucket = self._rooms.get(room_id)
-        if bucket is None:
-            if len(self._rooms) > 10_000:
-                self._rooms.clear()
-            bucket = self._rooms[room_id] = TokenBucket(self.ms_per_s, 2 * self.ms_per_s)
-        return bucket.take(now, self.cost_ms) == 0.0
+        return self.ms_per_s > 0 and self._level(room_id, now) > 0
 
-    def measured(self, ms: float) -> None:
-        self.cost_ms = 0.9 * self.cost_ms + 0.1 * ms
+    def charge(self, room_id: str, now: float, ms: float) -> None:
+        if len(self._rooms) > 10_000 and room_id not in self._rooms:
+            self._rooms.clear()
+        self._rooms[room_id] = (self._level(room_id, now) - ms, now)
 
 
 class Screening:
@@ -151,17 +153,19 @@ class Screening:
     market): a ``block`` anywhere stops it, with the rule and the rewrite told to the
     author; PII is masked; other findings travel with the line as flags.
 
-    Patterns first, on the loop (microseconds). Then, unless they blocked it, by meaning
-    in a worker thread: every host line (advertising law), and viewer lines while the
-    room's budget lasts (``MeaningBudget``) or when the line was seen before."""
+    Patterns first, on the loop (microseconds). Then, where they found nothing, by
+    meaning in a worker thread, within the room's CPU budgets (``MeaningBudget``): the
+    host's (advertising law; 250 ms a second by default — a person speaking never
+    reaches it, a pasted flood does) and the viewers' (60 ms a second by default)."""
 
     name = "screening"
 
     def __init__(self, screener: Screener, *, meaning: bool = True,
-                 viewer_ms: float = 60.0) -> None:
+                 viewer_ms: float = 60.0, host_ms: float = 250.0) -> None:
         self.screener = screener
         self.meaning = meaning and screener.semantic is not None
         self.budget = MeaningBudget(viewer_ms)
+        self.host_budget = MeaningBudget(host_ms)
 
     @staticmethod
     def markets(line: ChatLine, ctx: LineContext) -> list[str]:
@@ -184,14 +188,17 @@ class Screening:
         if not semantic.ready:  # patterns alone until its examples are loaded
             semantic.build_in_background()
             return False
-        if line.side == "host" or semantic.cached(line.text):
-            return True
-        return self.budget.allow(ctx.room.room_id, ctx.now)
+        return self._budget(line).allow(ctx.room.room_id, ctx.now)
+
+    def _budget(self, line: ChatLine) -> MeaningBudget:
+        return self.host_budget if line.side == "host" else self.budget
 
     def _with_meaning(self, line: ChatLine, ctx: LineContext) -> list[Verdict]:
-        start = time.perf_counter()
+        """In a worker thread; the line's CPU time is charged to its room."""
+        start = time.thread_time()
         out = self.verdicts(line, ctx, meaning=True)
-        self.budget.measured((time.perf_counter() - start) * 1000)
+        self._budget(line).charge(ctx.room.room_id, ctx.now,
+                                  (time.thread_time() - start) * 1000)
         return out
 
     async def ready(self, line: ChatLine, ctx: LineContext) -> None:
@@ -206,7 +213,9 @@ class Screening:
     async def __call__(self, line: ChatLine, ctx: LineContext) -> ChatLine:
         await self.ready(line, ctx)
         verdicts = self.verdicts(line, ctx)
-        if overall(f for v in verdicts for f in v.findings) != "block" and \
+        # by meaning only where the words found nothing (engine), so only then a thread
+        if any(v.action == "allow" for v in verdicts) and \
+                overall(f for v in verdicts for f in v.findings) != "block" and \
                 self.by_meaning(line, ctx):
             verdicts = await asyncio.to_thread(self._with_meaning, line, ctx)
         findings: list[Finding] = [f for v in verdicts for f in v.findings]
@@ -236,12 +245,13 @@ class Pipeline:
 
 
 def default_pipeline(screener: Screener | None = None, *, meaning: bool = True,
-                     viewer_ms: float = 60.0) -> Pipeline:
+                     viewer_ms: float = 60.0, host_ms: float = 250.0) -> Pipeline:
     """Without a screener (screening off) PII is still redacted."""
     if screener is None:
         return Pipeline([LengthLimit(), RateLimit(), LanguageDetection(), PiiRedaction()])
     return Pipeline([LengthLimit(), RateLimit(), LanguageDetection(),
-                     Screening(screener, meaning=meaning, viewer_ms=viewer_ms)])
+                     Screening(screener, meaning=meaning, viewer_ms=viewer_ms,
+                               host_ms=host_ms)])
 
 
 def chat_bucket() -> TokenBucket:

@@ -15,6 +15,7 @@ from typing import Any
 
 from chuhai.comms.screening.engine import Screener
 from chuhai.comms.screening.packs import RANK
+from chuhai.comms.screening.semantic import prefetch
 from chuhai.video.captions import Cue
 
 HOLD_AT = RANK["warn"]  # warn, require_disclosure, block: held
@@ -48,11 +49,16 @@ def screen(screener: Screener, market: str, lines: Iterable[Said]) -> list[dict[
     where it was said, the cue and its time, the rule and a suggested rewrite."""
     found: list[dict[str, Any]] = []
     lines = list(lines)
-    if screener.semantic is not None and lines:  # advertising: by meaning too, one batch
-        screener.semantic.vectors_of([line.text for line in lines])
-    for line in lines:
-        verdict = screener.screen(line.text, line.lang.split("-")[0], market, side="host",
-                                  meaning=screener.semantic is not None)
+    verdicts = [screener.screen(line.text, line.lang.split("-")[0], market, side="host")
+                for line in lines]
+    # advertising: by meaning too, where the words found nothing (in one batch)
+    again = [i for i, v in enumerate(verdicts) if v.action == "allow"]
+    if screener.semantic is not None and again:
+        prefetch(screener.semantic, [lines[i].text for i in again])
+        for i in again:
+            verdicts[i] = screener.screen(lines[i].text, lines[i].lang.split("-")[0],
+                                          market, side="host", meaning=True)
+    for line, verdict in zip(lines, verdicts, strict=True):
         for f in verdict.findings:
             if RANK[f.action] < HOLD_AT:
                 continue

@@ -212,7 +212,7 @@ async def publish(session: AsyncSession, actor: Actor, video_id: str,
         raise InvalidInput("choose at least one market", code="no_markets")
     store = storage or storage_for(settings or Settings())
     lines = video_screening.said(video.texts, await caption_files.read_all(video, store))
-    screener = default_screener()
+    screener = default_screener((settings or Settings()).screening_meaning)
     have = {m.market: m for m in video.markets}
     now = utcnow()
     for code in wanted:
@@ -242,7 +242,7 @@ async def rescreen(video: Video, changed: list[video_screening.Said],
     live = [m for m in video.markets if m.state in ("published", "held")]
     if not live:
         return
-    screener = default_screener()
+    screener = default_screener(Settings().screening_meaning)
     now = utcnow()
     for row in live:
         found = await asyncio.to_thread(video_screening.rescreen, screener, row.market,

