@@ -155,13 +155,13 @@ class Screening:
 
     Patterns first, on the loop (microseconds). Then, where they found nothing, by
     meaning in a worker thread, within the room's CPU budgets (``MeaningBudget``): the
-    host's (advertising law; 250 ms a second by default — a person speaking never
+    host's (advertising law; 100 ms a second by default — a person speaking never
     reaches it, a pasted flood does) and the viewers' (60 ms a second by default)."""
 
     name = "screening"
 
     def __init__(self, screener: Screener, *, meaning: bool = True,
-                 viewer_ms: float = 60.0, host_ms: float = 250.0) -> None:
+                 viewer_ms: float = 60.0, host_ms: float = 100.0) -> None:
         self.screener = screener
         self.meaning = meaning and screener.semantic is not None
         self.budget = MeaningBudget(viewer_ms)
@@ -245,7 +245,7 @@ class Pipeline:
 
 
 def default_pipeline(screener: Screener | None = None, *, meaning: bool = True,
-                     viewer_ms: float = 60.0, host_ms: float = 250.0) -> Pipeline:
+                     viewer_ms: float = 60.0, host_ms: float = 100.0) -> Pipeline:
     """Without a screener (screening off) PII is still redacted."""
     if screener is None:
         return Pipeline([LengthLimit(), RateLimit(), LanguageDetection(), PiiRedaction()])
