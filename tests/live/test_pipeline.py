@@ -182,7 +182,7 @@ def test_the_budget_charges_what_a_line_cost_and_refills():
 
     b = MeaningBudget(10.0)
     assert b.allow("r", 0.0)
-    b.charge("r", 0.0, 35.0)  # one slow line: 20 ms held, 15 ms of debt
+    b.charge("r", 0.0, 55.0)  # one slow line: 40 ms held (one long line), 15 ms of debt
     assert not b.allow("r", 1.0)  # +10 ms: still 5 ms in debt
     assert b.allow("r", 2.0)
     assert not MeaningBudget(0.0).allow("r", 0.0)
@@ -190,14 +190,25 @@ def test_the_budget_charges_what_a_line_cost_and_refills():
 
 async def test_until_the_examples_are_loaded_lines_go_by_patterns_and_loading_starts():
     import asyncio
+    import threading
 
-    p, screener, _ = _semantic_pipeline(viewer_ms=60)
-    assert not screener.semantic.ready
+    from tests.comms.test_semantic import bag, make
+
+    gate = threading.Event()
+
+    def slow(texts):  # type: ignore[no-untyped-def]
+        gate.wait(5)
+        return bag(texts)
+
+    screener, _ = make(embed=slow)  # type: ignore[arg-type]
+    p = default_pipeline(screener, meaning=True, viewer_ms=60, host_ms=60)
+    assert not screener.semantic.ready  # loading started with the pipeline, not done
     c = LineContext(room=RoomState("r"), markets=["US"], bucket=chat_bucket(), now=100.0)
     claim = "the ringing in my ears stopped after a week with these new earbuds"
     out = await p.run(_said(claim, "host"), c)  # not held while the examples load
     assert out.flags == ()
-    for _ in range(100):
+    gate.set()
+    for _ in range(200):
         if screener.semantic.ready:
             break
         await asyncio.sleep(0.01)

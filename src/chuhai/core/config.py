@@ -209,11 +209,11 @@ class Settings(BaseSettings):
         True, description="Screen host lines, scripts and video text by meaning too (the "
         "rules' example sentences, multilingual-e5-small): claims said in other words.")
     screening_host_ms: float = Field(
-        100.0, ge=0, le=1000,
+        10.0, ge=0, le=1000,
         description="CPU milliseconds per second each room may spend screening its host's "
-        "lines by meaning (10-40 ms per new line): a person speaking never reaches it, a "
-        "pasted flood does and its excess is screened by patterns. 0: host lines by "
-        "patterns only")
+        "lines by meaning (10-40 ms per new line): a new line every few seconds, the pace "
+        "of a person typing; a pasted flood's excess is screened by patterns. 0: host "
+        "lines by patterns only")
     screening_viewer_ms: float = Field(
         60.0, ge=0, le=1000,
         description="CPU milliseconds per second each room may spend screening viewer lines "

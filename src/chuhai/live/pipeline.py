@@ -123,8 +123,9 @@ class LanguageDetection:
 
 class MeaningBudget:
     """How much model time each room may spend screening viewer lines by meaning: per
-    room, a bucket of CPU milliseconds refilled at ``CHUHAI_SCREENING_VIEWER_MS`` a second
-    (holding two seconds' worth). A line may start while the bucket holds anything; what
+    room, a bucket of CPU milliseconds refilled at ``CHUHAI_SCREENING_VIEWER_MS`` (or
+    ``_HOST_MS``) a second, holding two seconds' worth or 40 ms, whichever is more. A
+    line may start while the bucket holds anything; what
     it really cost — the worker thread's CPU time, zero for a line met before — is taken
     afterwards, so the bucket may go into debt and the room then waits. A flood of new
     lines in one room falls back to patterns for the excess instead of taking the node's
@@ -132,7 +133,8 @@ class MeaningBudget:
 
     def __init__(self, ms_per_s: float) -> None:
         self.ms_per_s = ms_per_s
-        self.burst = 2 * ms_per_s
+        # two seconds' worth, and at least one long line's (a line is never half-screened)
+        self.burst = max(2 * ms_per_s, 40.0) if ms_per_s > 0 else 0.0
         self._rooms: dict[str, tuple[float, float]] = {}  # room → (ms left, as of)
 
     def _level(self, room_id: str, now: float) -> float:
@@ -155,17 +157,20 @@ class Screening:
 
     Patterns first, on the loop (microseconds). Then, where they found nothing, by
     meaning in a worker thread, within the room's CPU budgets (``MeaningBudget``): the
-    host's (advertising law; 100 ms a second by default — a person speaking never
-    reaches it, a pasted flood does) and the viewers' (60 ms a second by default)."""
+    host's (advertising law; 10 ms a second by default — a new line every few seconds,
+    the pace of a person typing; a pasted flood's excess goes by patterns) and the
+    viewers' (60 ms a second by default)."""
 
     name = "screening"
 
     def __init__(self, screener: Screener, *, meaning: bool = True,
-                 viewer_ms: float = 60.0, host_ms: float = 100.0) -> None:
+                 viewer_ms: float = 60.0, host_ms: float = 10.0) -> None:
         self.screener = screener
         self.meaning = meaning and screener.semantic is not None
         self.budget = MeaningBudget(viewer_ms)
         self.host_budget = MeaningBudget(host_ms)
+        if self.meaning and screener.semantic is not None:
+            screener.semantic.build_in_background()  # ready before the first line
 
     @staticmethod
     def markets(line: ChatLine, ctx: LineContext) -> list[str]:
@@ -245,7 +250,7 @@ class Pipeline:
 
 
 def default_pipeline(screener: Screener | None = None, *, meaning: bool = True,
-                     viewer_ms: float = 60.0, host_ms: float = 100.0) -> Pipeline:
+                     viewer_ms: float = 60.0, host_ms: float = 10.0) -> Pipeline:
     """Without a screener (screening off) PII is still redacted."""
     if screener is None:
         return Pipeline([LengthLimit(), RateLimit(), LanguageDetection(), PiiRedaction()])
