@@ -211,7 +211,13 @@ async def test_on_redis_a_burst_from_two_nodes_gets_no_more_than_the_free_ones_t
             nodes[i % 2].admit(nodes[i % 2].attempt(email, f"10.4.0.{i}", None))
             for i in range(60)))
         assert waits.count(0) == ACCOUNT.free + 1
-        assert all(0 < w <= 1 for w in waits if w)
+        # Every refusal comes from the one gate the first attempt past the free ones
+        # claimed. Its length is the delay for the count that attempt read, which on two
+        # connections may already include a few of the burst's other attempts (1 s or 2 s,
+        # not always 1 s): the refusals agree with each other within a second of rounding.
+        refused = [w for w in waits if w]
+        assert refused and min(refused) >= 1 and max(refused) <= ACCOUNT.cap_s
+        assert max(refused) - min(refused) <= 1
     finally:
         await a.aclose()
         await b.aclose()
