@@ -2,7 +2,8 @@
 
 Each stream is a 60-minute slot: a starting rate between 0.5 and 8 units a minute (log-
 uniform) that rises (+3 % a minute), stays flat, or falls (−3 % a minute); units sold each
-minute are Poisson; the stock is the slot's expected sales times 0.5–1.5, so about half
+minute are Poisson; the stock is 0.5–1.5 times what the slot would sell at its starting
+rate (the seller stocks for the level, not for a trend no one knows yet), so about half
 the streams sell out. After 5, 10 and 20 minutes observed, ``demand.sellout.estimate`` is
 asked for the minute the stock runs out and the probability it runs out before the slot
 ends; the rest of the stream then happens. Seeded: every run draws the same streams.
@@ -15,6 +16,10 @@ ends; the rest of the stream then happens. Seeded: every run draws the same stre
   baseline: stock divided by the mean rate seen.
 - ``sellout.reliability``: the probability bands, predicted against observed (all minutes).
 - ``sellout.estimate_ms``: time of one estimate (2,000 posterior draws), median.
+- ``sellout.viewers.brier.m{5,10,20}`` and ``sellout.viewers.minute_mae.m{5,10,20}``:
+  streams whose audience grows, holds or drains (±4 % a minute, a few per cent of noise,
+  100–3,000 viewers) while each viewer buys at a steady rate; the estimate given the
+  viewers of each minute against the same estimate on the sales alone (the baseline).
 """
 
 from __future__ import annotations
@@ -44,8 +49,62 @@ OBSERVED = (5, 10, 20)
 def stream(rng: np.random.Generator, trend: float) -> tuple[np.ndarray, int]:
     rate0 = math.exp(rng.uniform(math.log(0.5), math.log(8)))
     rates = rate0 * np.exp(trend * np.arange(SLOT))
-    stock = max(1, round(float(rates.sum()) * rng.uniform(0.5, 1.5)))
+    # The seller stocks for the level it can see (the starting rate), not for a trend no one
+    # knows yet: a stock scaled to the stream's own future sales would tell the estimate
+    # the trend (a large stock for the level seen meant a rising stream).
+    stock = max(1, round(rate0 * SLOT * rng.uniform(0.5, 1.5)))
     return rng.poisson(rates), stock
+
+
+AUDIENCE = {"growing": 0.04, "steady": 0.0, "draining": -0.04}
+
+
+def audience_stream(rng: np.random.Generator, trend: float
+                    ) -> tuple[np.ndarray, np.ndarray, int]:
+    rate0 = math.exp(rng.uniform(math.log(0.5), math.log(8)))
+    viewers0 = math.exp(rng.uniform(math.log(100), math.log(3000)))
+    viewers = np.maximum(1, np.round(viewers0 * np.exp(trend * np.arange(SLOT))
+                                     * rng.normal(1.0, 0.03, SLOT))).astype(int)
+    sold = rng.poisson(rate0 / viewers0 * viewers)
+    stock = max(1, round(rate0 * SLOT * rng.uniform(0.5, 1.5)))
+    return sold, viewers, stock
+
+
+def with_viewers(args: argparse.Namespace) -> None:
+    """The same estimate with and without the viewers of each minute."""
+    rng = np.random.default_rng(2027)
+    got: dict[int, dict[str, list[float]]] = {m: {"with": [], "without": []}
+                                              for m in OBSERVED}
+    happened: dict[int, list[bool]] = {m: [] for m in OBSERVED}
+    err: dict[int, dict[str, list[float]]] = {m: {"with": [], "without": []}
+                                              for m in OBSERVED}
+    for trend in AUDIENCE.values():
+        for i in range(args.streams):
+            sold, viewers, stock = audience_stream(rng, trend)
+            cum = sold.cumsum()
+            for m in OBSERVED:
+                left = stock - int(cum[m - 1])
+                if left <= 0:
+                    continue
+                after = cum[m:] - cum[m - 1]
+                out = bool((after >= left).any())
+                actual = int(np.nonzero(after >= left)[0][0]) + 1 if out else None
+                happened[m].append(out)
+                seen = [int(x) for x in sold[:m]]
+                for name, v in (("with", [int(x) for x in viewers[:m]]), ("without", None)):
+                    est = estimate(left, seen, SLOT - m, v, seed=i)
+                    got[m][name].append(est.p_sellout_in_slot)
+                    if actual is not None and est.sellout_minute is not None:
+                        err[m][name].append(abs(est.sellout_minute - actual))
+    for m in OBSERVED:
+        report(f"sellout.viewers.brier.m{m}", brier(got[m]["with"], happened[m]), "brier",
+               brier(got[m]["without"], happened[m]),
+               {"streams": len(happened[m]), "sold_out": sum(happened[m]),
+                "baseline": "the same estimate without viewers"})
+        report(f"sellout.viewers.minute_mae.m{m}", statistics.median(err[m]["with"]), "min",
+               statistics.median(err[m]["without"]),
+               {"streams": len(err[m]["with"]),
+                "baseline": "the same estimate without viewers"})
 
 
 def main(args: argparse.Namespace) -> None:
@@ -98,6 +157,7 @@ def main(args: argparse.Namespace) -> None:
            {"bands": reliability(everything, happened)})
     report("sellout.estimate_ms", statistics.median(took) * 1000, "ms", None,
            {"estimates": len(took)})
+    with_viewers(args)
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

@@ -204,7 +204,8 @@ def create_app(settings: Settings | None = None, stores: Stores | None = None) -
                       allow_private_webhooks=settings.webhook_allow_private,
                       fx_refresh_url=settings.fx_refresh_url,
                       fx_refresh_s=settings.fx_refresh_hours * 3600,
-                      jobs=jobs, video_workers=settings.video_workers)
+                      jobs=jobs, video_workers=settings.video_workers, bus=bus,
+                      limiter=limiter, sellout_watch_s=settings.sellout_watch_s)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -1,5 +1,6 @@
 """The app's background work on every node: the sweeper, payment reconciliation, webhook
-dispatch and delivery, the live stock ticker of running drops, and fresh exchange rates.
+dispatch and delivery, the live stock ticker of running drops, the sell-out watch of live
+rooms, and fresh exchange rates.
 
 Each loop is safe on several nodes at once (conditional UPDATEs claim the work), so scaling
 out needs no leader election; each logs and survives its own failures.
@@ -19,11 +20,14 @@ from chuhai.checkout import service as checkout
 from chuhai.checkout.payments import PaymentProvider
 from chuhai.core.db import Stores
 from chuhai.core.errors import NotFound
+from chuhai.core.ratelimit import RateLimiter
 from chuhai.crossborder import fx_refresh
+from chuhai.demand import watch
 from chuhai.inventory import drops, sweeper
 from chuhai.inventory.auctions import auction_view
 from chuhai.inventory.gate import Gate
 from chuhai.inventory.models import Auction, Drop
+from chuhai.realtime.bus import Bus
 from chuhai.shop import offers as shop_offers
 from chuhai.video.jobs import Jobs
 from chuhai.webhooks import service as webhooks
@@ -40,7 +44,8 @@ class Selling:
                  gate: Gate | None, *, sweep_s: float = 1.0, ticker_s: float = 0.5,
                  allow_private_webhooks: bool = False, fx_refresh_url: str = "",
                  fx_refresh_s: float = 6 * 3600, jobs: Jobs | None = None,
-                 video_workers: int = 0) -> None:
+                 video_workers: int = 0, bus: Bus | None = None,
+                 limiter: RateLimiter | None = None, sellout_watch_s: float = 0.0) -> None:
         self.stores = stores
         self.publish = publish
         self.provider = provider
@@ -52,6 +57,8 @@ class Selling:
         self.fx_refresh_s = fx_refresh_s
         self.jobs = jobs
         self.video_workers = video_workers if jobs is not None else 0
+        self.bus, self.limiter = bus, limiter
+        self.sellout_watch_s = sellout_watch_s if limiter is not None else 0.0
         self.dirty: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._http: httpx.AsyncClient | None = None
@@ -116,6 +123,9 @@ class Selling:
             await asyncio.to_thread(self.jobs.requeue_stale)  # what a restart left behind
             self._tasks += [asyncio.create_task(self._videos()) for _ in
                             range(self.video_workers)]
+        if self.sellout_watch_s:
+            self._tasks.append(asyncio.create_task(self._loop(self.watch_sellout,
+                                                              self.sellout_watch_s)))
         if self.fx_refresh_url:
             self._tasks.append(asyncio.create_task(self._loop(self.refresh_fx,
                                                               self.fx_refresh_s)))
@@ -138,6 +148,10 @@ class Selling:
         assert self._http is not None
         await fx_refresh.refresh_logged(self._http, self.fx_refresh_url,
                                         self.stores.settings.data_dir)
+
+    async def watch_sellout(self) -> None:
+        assert self.limiter is not None
+        await watch.watch_once(self.stores, self.bus, self.limiter, self.sellout_watch_s)
 
     async def reconcile(self) -> None:
         await checkout.reconcile(self.stores, self.provider)

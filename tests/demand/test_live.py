@@ -1,7 +1,9 @@
 """A live room's sell-out risk: a pinned SKU selling fast from the room's drop is named with
 when it runs out and how likely before the planned end, with the host's options, and one
 webhook however often the console asks; a room with no planned end speaks of the next hour;
-another seller's room is not found; nothing pinned, nothing estimated."""
+another seller's room is not found; nothing pinned, nothing estimated. The viewers of each
+minute since the pin, as the hub counts them, go into the estimate when every minute has a
+count."""
 
 from __future__ import annotations
 
@@ -12,9 +14,10 @@ from sqlalchemy import func, select, update
 from chuhai.core.clock import utcnow
 from chuhai.core.ids import new_id
 from chuhai.core.outbox import GlobalOutbox
-from chuhai.demand.live import series
+from chuhai.demand.live import series, viewers_per_minute
 from chuhai.inventory.models import DropLine, Reservation
 from chuhai.live.models import Room, RoomEvent
+from chuhai.realtime.hub import viewer_minutes_key
 from tests.factories import make_shop
 
 WHEN = "2031-03-01T18:00:00Z"
@@ -25,6 +28,18 @@ def test_units_are_counted_in_the_minute_they_were_taken():
     holds = [(start + timedelta(seconds=5), 2), (start + timedelta(seconds=70), 1),
              (start + timedelta(seconds=75), 1), (start - timedelta(minutes=1), 9)]
     assert series(holds, start, utcnow()) == [2, 2, 0]
+
+
+def test_each_minute_since_the_pin_takes_the_viewers_of_the_clock_minute_at_its_middle():
+    since = utcnow().replace(second=40, microsecond=0) - timedelta(minutes=3)
+    first = int(since.timestamp() // 60)  # the pin came at :40; its minute's middle is :10
+    counts = {str(first + 1): 600, str(first + 2): 1200, str(first + 3): 1500}
+    assert viewers_per_minute(counts, since, since + timedelta(minutes=3)) == [10, 20, 25]
+    # one minute without a count (the bus was down): the sales alone, not a made-up audience
+    assert viewers_per_minute({str(first + 1): 600, str(first + 3): 1500}, since,
+                              since + timedelta(minutes=3)) is None
+    # the only minute has not ended: its count is still growing
+    assert viewers_per_minute(counts, since, since + timedelta(seconds=50)) is None
 
 
 async def live_room_selling(stores, app_client, shop, *, planned: int | None,
@@ -127,3 +142,27 @@ async def test_a_room_with_nothing_pinned_has_nothing_to_estimate(stores, settin
     out = (await app_client.get(f"/api/rooms/{room['id']}/sellout",
                                 headers=shop.tenant.headers)).json()
     assert out["skus"] == [] and out["status"] == "scheduled"
+
+
+async def test_the_viewers_of_each_minute_since_the_pin_go_into_the_estimate(
+        stores, settings, app_client):
+    shop = await make_shop(stores, settings, app_client)
+    room = await live_room_selling(stores, app_client, shop, planned=40, per_minute=2,
+                                   left=60)
+    async with stores.session() as s:
+        pinned_at = await s.scalar(select(RoomEvent.at).where(RoomEvent.room_id == room,
+                                                          RoomEvent.type == "pin"))
+    bus = app_client._transport.app.state.live.bus
+    first = int(pinned_at.timestamp() // 60)
+    for i in range(12):  # a growing audience: 100 viewers, 20 more each minute
+        await bus.add_counter(viewer_minutes_key(room), str(first + i), 60 * (100 + 20 * i))
+    (sku,) = (await app_client.get(f"/api/rooms/{room}/sellout",
+                                   headers=shop.tenant.headers)).json()["skus"]
+    assert sku["with_viewers"] and sku["minutes_observed"] == 10
+    assert sku["rate_per_minute"] > 2.5  # two a minute at the start, the audience grew since
+    other = await live_room_selling(stores, app_client, shop, planned=40, per_minute=2,
+                                    left=60)
+    (alone,) = (await app_client.get(f"/api/rooms/{other}/sellout",
+                                     headers=shop.tenant.headers)).json()["skus"]
+    assert not alone["with_viewers"]  # no counts for this room: the sales alone
+    assert sku["p_sellout_in_slot"] > alone["p_sellout_in_slot"]

@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import poisson
 
 from chuhai.core.errors import InvalidInput
-from chuhai.demand.sellout import brier, check, estimate, reliability
+from chuhai.demand.sellout import audience_ahead, brier, check, estimate, reliability
 
 
 def test_a_steady_seller_runs_out_about_when_stock_over_rate_says():
@@ -78,3 +78,35 @@ def test_probabilities_beat_the_plug_in_estimate_on_simulated_streams():
     assert brier(preds, outcomes) < brier(plug_in, outcomes) - 0.05
     bands = reliability(preds, outcomes)
     assert sum(b["n"] for b in bands) == len(preds)
+
+
+def test_a_growing_audience_is_expected_to_keep_growing_within_bounds():
+    future = np.arange(1, 31, dtype=float)
+    growing = audience_ahead(np.array([100, 110, 121, 133, 146, 161], dtype=float), future)
+    assert 161 < growing[0] < growing[-1] <= 3 * 161  # never more than three times the most
+    steady = audience_ahead(np.array([500, 500, 500, 500], dtype=float), future)
+    assert np.allclose(steady, 500)
+    # a tripling in three minutes is read as at most 5 % a minute, not a boom
+    fast = audience_ahead(np.array([10, 30, 90, 270], dtype=float), future)
+    assert fast[0] <= 270 * np.exp(0.05) + 1e-9
+    # two minutes are too few to read a trend from: the last count is held
+    assert np.allclose(audience_ahead(np.array([100, 200], dtype=float), future), 200)
+
+
+def test_with_viewers_the_rate_is_per_viewer_and_follows_the_audience():
+    sales = [2, 2, 3, 3, 3, 4, 4, 5]  # rising sales ...
+    growing = [100, 110, 121, 133, 146, 161, 177, 195]  # ... because the audience grows
+    est = estimate(120, sales, 30, growing)
+    assert "per viewer" in est.method and abs(est.trend_per_minute) < 0.02
+    alone = estimate(120, sales, 30)  # the growth is then the sales' own trend
+    assert "per viewer" not in alone.method and alone.trend_per_minute > 0.02
+    # the same sales with an audience that is leaving: less likely to run out
+    leaving = estimate(120, sales, 30, list(reversed(growing)))
+    assert leaving.p_sellout_in_slot < est.p_sellout_in_slot
+
+
+@pytest.mark.parametrize("viewers", [[10], [10, -1], [10, 1.5], "10,20", [10, True]])
+def test_viewers_must_be_counts_for_the_same_minutes(viewers):
+    with pytest.raises(InvalidInput) as err:
+        check(5, [1, 2], 10, viewers)
+    assert err.value.code == "bad_series"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from unittest import mock
 
 from websockets.frames import Frame as WireFrame
@@ -13,7 +14,7 @@ from websockets.streams import StreamReader
 
 from chuhai.realtime import hub as hub_module
 from chuhai.realtime.bus import MemoryBus
-from chuhai.realtime.hub import Hub, audience_key
+from chuhai.realtime.hub import Hub, audience_key, viewer_minutes_key
 from chuhai.realtime.prepared import SocketGone
 from chuhai.realtime.protocol import Close, frame_text
 
@@ -249,6 +250,10 @@ async def test_the_room_keeps_its_peak_viewers_and_the_seconds_they_watched():
     assert counters["peak_viewers"] == 3
     assert 3 <= counters["watch_s"] <= 6  # three viewers, a second each (not the 5 s cap)
     assert "watch_s" not in await bus.get_counters("r")  # not sent to the room's viewers
+    # the same seconds by wall-clock minute: the audience's trend for the sell-out estimate
+    by_minute = await bus.get_counters(viewer_minutes_key("r"))
+    assert set(by_minute) <= {str(int(time.time() // 60)), str(int(time.time() // 60) - 1)}
+    assert sum(by_minute.values()) == counters["watch_s"]
     for c in conns[1:]:
         await hub.leave("r", c)
     hub._last_viewer_report -= 1.0

@@ -141,6 +141,11 @@ class Settings(BaseSettings):
         0.5, gt=0, le=1,
         description="The probability of a pinned SKU selling out before the room's planned "
         "end from which the host console alerts and a room.sellout_risk webhook is sent")
+    sellout_watch_s: float = Field(
+        15.0, ge=0, le=600,
+        description="How often every live room with a pinned product is estimated in the "
+        "background, so the room.sellout_risk webhook goes out with no console open (one "
+        "node reads each room per period; 0: only when a console asks)")
     asr_timeout_s: float = Field(600.0, gt=0, le=7200,
                                  description="How long speech recognition may take for one "
                                  "stretch of speech before the job is retried.")

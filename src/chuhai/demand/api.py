@@ -25,7 +25,8 @@ async def get_room_sellout(room_id: Annotated[str, Path(max_length=40)], request
     ``room.sellout_risk`` webhook goes out once. Counts only."""
     await limit(request, f"room-sellout:{actor.subject_id}", 240, 60)
     stores = request.app.state.stores
-    return await live.room_sellout(stores, actor, room_id, stores.settings.sellout_alert_p)
+    return await live.room_sellout(stores, actor, room_id, stores.settings.sellout_alert_p,
+                                   request.app.state.live.bus)
 
 
 @router.get("/demand/forecast", response_model=DemandOut)

@@ -3,6 +3,11 @@ product's SKUs, per warehouse serving the room, when its units run out at the pa
 the pin, and the probability they run out before the room's planned end
 (``demand.sellout``).
 
+With the room's bus, the viewers of each minute since the pin (the viewer-seconds the hub
+keeps per wall-clock minute) go in as the audience, so the estimate follows the buyers per
+viewer and the audience's own trend; without them (no count for a minute: the bus was down,
+the room had no viewers) it rests on the sales alone, and says which.
+
 The pace is the units held per minute since the product was pinned — drop reservations and
 cart adds alike, the moment a buyer takes a unit (a hold that lapses gives it back, so only
 holds that stand or became orders count). What is left is the drop's remaining units of the
@@ -12,12 +17,14 @@ stock. Counts only: no buyer is read.
 When the probability passes the threshold (``CHUHAI_SELLOUT_ALERT_P``, 0.5 by default) the
 estimate carries an alert with what the host can do — pause the pin, open a waitlist, or let
 another warehouse serving the market take over — and a ``room.sellout_risk`` webhook goes
-out once per room, SKU and warehouse (its outbox id is fixed by the three).
+out once per room, SKU and warehouse (its outbox id is fixed by the three) — whether a
+console is open or not (``demand.watch`` reads every live room in the background).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
@@ -35,7 +42,10 @@ from chuhai.core.workers import offload
 from chuhai.demand import sellout
 from chuhai.inventory.models import Drop, DropLine, Reservation, StockLevel, Warehouse
 from chuhai.live.models import Room, RoomEvent
+from chuhai.realtime.bus import Bus
+from chuhai.realtime.hub import viewer_minutes_key
 
+log = logging.getLogger("chuhai.demand")
 STANDING = ("held", "converted")  # holds that took a unit and did not give it back
 _RECENT = StaffRoomReads()
 
@@ -61,15 +71,47 @@ def series(holds: list[tuple[datetime, int]], since: datetime, now: datetime) ->
     return out
 
 
-async def room_sellout(stores: Stores, actor: Actor, room_id: str, threshold: float
-                       ) -> dict[str, Any]:
-    """The room's pinned SKUs with their sell-out estimates (staff of its org)."""
-    _, out = await _RECENT.get(stores, actor, room_id,
-                               lambda room: _read(stores, room, threshold))
+def viewers_per_minute(counts: dict[str, int], since: datetime, now: datetime
+                       ) -> list[int] | None:
+    """The viewers in each minute of ``series(…, since, now)``, from the viewer-seconds
+    kept per wall-clock minute (the one holding each minute's middle); None when one has no
+    count — or the only minute has not ended, and its count is still growing."""
+    elapsed = (now - since).total_seconds()
+    if elapsed < 60:
+        return None
+    out = []
+    for i in range(int(elapsed // 60)):
+        seconds = counts.get(str(int((since.timestamp() + 60 * i + 30) // 60)), 0)
+        if seconds <= 0:
+            return None
+        out.append(max(1, round(seconds / 60)))
     return out
 
 
-async def _read(stores: Stores, room: Room, threshold: float) -> dict[str, Any]:
+async def audience(bus: Bus | None, room_id: str) -> dict[str, int]:
+    """The room's viewer-seconds per wall-clock minute; empty without a bus or when it
+    cannot be read (the estimate then rests on sales alone)."""
+    if bus is None:
+        return {}
+    try:
+        return await bus.get_counters(viewer_minutes_key(room_id))
+    except Exception:
+        log.warning("viewer counts of room %s unreadable", room_id, exc_info=True)
+        return {}
+
+
+async def room_sellout(stores: Stores, actor: Actor, room_id: str, threshold: float,
+                       bus: Bus | None = None) -> dict[str, Any]:
+    """The room's pinned SKUs with their sell-out estimates (staff of its org)."""
+    _, out = await _RECENT.get(stores, actor, room_id,
+                               lambda room: read(stores, room, threshold, bus))
+    return out
+
+
+async def read(stores: Stores, room: Room, threshold: float, bus: Bus | None = None
+               ) -> dict[str, Any]:
+    """Estimate every pinned SKU of ``room`` and send the webhooks now due: what the
+    console shows, and what the background watch runs without one."""
     now = utcnow()
     left = minutes_left(room, now)
     pinned = [str(p.get("product_id")) for p in (room.pinned or []) if p.get("product_id")]
@@ -81,6 +123,7 @@ async def _read(stores: Stores, room: Room, threshold: float) -> dict[str, Any]:
         result["note"] = "the planned end has passed: the estimates cover the next hour"
     if room.status != "live" or not pinned:
         return result
+    watched = await audience(bus, room.id)
     async with stores.session() as s:
         pins: dict[str, datetime] = {}
         for at, data in (await s.execute(select(RoomEvent.at, RoomEvent.data).where(
@@ -141,18 +184,20 @@ async def _read(stores: Stores, room: Room, threshold: float) -> dict[str, Any]:
             pace = taken.get((sku_id, wh, True), []) if from_drop else \
                 taken.get((sku_id, wh, True), []) + taken.get((sku_id, wh, False), [])
             per_minute = series(pace, since, now)
+            viewers = viewers_per_minute(watched, since, now)
             wanted = markets.get((sku_id, wh)) or room_markets
             others = [houses.get(w, w) for (k, w), n in stock.items()
                       if k == sku_id and w != wh and n > 0 and serves.get(w, set()) & wanted]
             jobs.append(({"sku_id": sku_id, "code": code, "title": title,
                           "product_id": product_id, "warehouse": houses.get(wh, wh),
                           "warehouse_id": wh, "source": "drop" if from_drop else "stock",
-                          "remaining": units, "minutes_observed": len(per_minute)},
-                         units, per_minute, others))
+                          "remaining": units, "minutes_observed": len(per_minute),
+                          "with_viewers": viewers is not None},
+                         units, per_minute, viewers, others))
     # 2,000 draws a SKU and warehouse: a worker's job, not the event loop's
-    estimates = await offload(lambda: [sellout.estimate(max(u, 0), m, left, seed=len(m))
-                                       for _, u, m, _ in jobs])
-    for (row, _, per_minute, others), est in zip(jobs, estimates, strict=True):
+    estimates = await offload(lambda: [sellout.estimate(max(u, 0), m, left, v, seed=len(m))
+                                       for _, u, m, v, _ in jobs])
+    for (row, _, per_minute, _, others), est in zip(jobs, estimates, strict=True):
         # no unit taken since the pin is no evidence of demand: no alarm on a guess
         alert = est.p_sellout_in_slot >= threshold and sum(per_minute) > 0
         row.update({**est.as_dict(), "alert": alert})

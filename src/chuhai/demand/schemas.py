@@ -15,6 +15,8 @@ class SkuSelloutOut(BaseModel):
     source: str = Field(description="drop: the room's drop line; stock: the warehouse")
     remaining: int
     minutes_observed: int = Field(description="Whole minutes since the pin")
+    with_viewers: bool = Field(description="The viewers of each minute went into the "
+                               "estimate (else the sales alone)")
     sellout_minute: float | None = Field(description="Minutes from now until none are "
                                                      "left; none: not within the horizon")
     p_sellout_in_slot: float = Field(description="Probability of selling out before the "

@@ -11,11 +11,17 @@ the units to be sold in each future minute — so the probability of selling out
 both the Poisson noise and not knowing the rate exactly. That is what makes it calibrated
 (bench/sellout.py reports the Brier score and a reliability table on simulated streams).
 
-The future rate is capped at three times the busiest minute seen (plus one): a trend fitted
+The future rate is capped at three times the busiest minute seen (plus one; per viewer, for
+the audience expected, when viewers are known): a trend fitted
 on a few minutes must not promise an exponential boom, and a host needs a warning, not a
 fantasy. (Damping the trend, as damped exponential smoothing does, was tried: it made the
 estimate more confident and less calibrated on the simulated streams, bench/sellout.py.)
-Viewers after now are taken to stay at the last minute's count.
+
+With viewers, the audience ahead follows its own recent trend (a log-linear fit over the
+last ``AUDIENCE_WINDOW`` minutes, at most ±``AUDIENCE_TREND_MAX`` a minute, never more than
+``RATE_CAP`` times the most viewers seen): the audience is counted in hundreds a minute, so
+its trend is read sooner and surer than that of a few sales, and the sales trend left to fit
+is the buyers' per viewer.
 """
 
 from __future__ import annotations
@@ -31,11 +37,14 @@ from chuhai.core.errors import InvalidInput
 DEFAULT_HORIZON = 60  # minutes, when the room has no planned end
 MAX_HORIZON = 24 * 60
 MAX_MINUTES = 24 * 60  # of history
-TREND_PRIOR_SD = 0.05  # per minute: a rate doubling in 14 minutes is two sd out
+TREND_PRIOR_SD = 0.05  # per minute: a rate doubling in 14 minutes is one sd out
 LEVEL_PRIOR_SD = 10.0
 DRAWS = 2000
 RATE_CAP = 3.0
+AUDIENCE_WINDOW = 10  # minutes of viewers the audience's trend is read from
+AUDIENCE_TREND_MAX = 0.05  # per minute, either way
 METHOD = "poisson-loglinear-trend (Laplace posterior, 2,000 draws)"
+METHOD_VIEWERS = "poisson-loglinear-trend per viewer (Laplace posterior, 2,000 draws)"
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,18 @@ def _fit(y: np.ndarray, t: np.ndarray, off: np.ndarray) -> tuple[np.ndarray, np.
     return theta, np.linalg.inv(hess)
 
 
+def audience_ahead(viewers: np.ndarray, future: np.ndarray) -> np.ndarray:
+    """Viewers expected in each future minute (1, 2, … from now): the last minute's count
+    carried along the audience's trend over its recent minutes."""
+    recent = np.log(np.maximum(viewers[-AUDIENCE_WINDOW:], 1.0))
+    growth = 0.0
+    if len(recent) >= 3:
+        growth = float(np.polyfit(np.arange(len(recent), dtype=float), recent, 1)[0])
+        growth = max(-AUDIENCE_TREND_MAX, min(AUDIENCE_TREND_MAX, growth))
+    ahead = float(viewers[-1]) * np.exp(growth * future)
+    return np.asarray(np.minimum(ahead, RATE_CAP * float(viewers.max())))
+
+
 def estimate(stock: int, minute: Sequence[int], slot_minutes_left: float | None,
              viewers: Sequence[int] | None = None, seed: int = 0) -> Estimate:
     """The sell-out estimate for ``stock`` units left, given the units sold in each minute
@@ -127,19 +148,23 @@ def estimate(stock: int, minute: Sequence[int], slot_minutes_left: float | None,
     t = np.arange(n, dtype=float) - (n - 1)  # 0 = the last minute seen: a is the level now
     theta, cov = _fit(y, t, np.log(exposure))
     rate_now = float(exposure[-1] * math.exp(theta[0]))
+    method = METHOD if viewers is None else METHOD_VIEWERS
     if stock == 0:
         return Estimate(0.0, 1.0, horizon, from_plan, round(rate_now, 4),
-                        round(math.expm1(theta[1]), 4))
+                        round(math.expm1(theta[1]), 4), method)
     rng = np.random.default_rng(seed)
     draws = rng.multivariate_normal(theta, cov, size=DRAWS, check_valid="ignore")
-    cap = RATE_CAP * (float((y / exposure).max()) * exposure[-1] + 1.0)
     future = np.arange(1, max(horizon, 1) + 1, dtype=float)
-    rates = np.minimum(exposure[-1] * np.exp(draws[:, :1] + draws[:, 1:] * future[None, :]),
-                       cap)
+    ahead = audience_ahead(exposure, future) if viewers is not None else \
+        np.ones_like(future)
+    # per minute: the busiest rate per viewer seen, for the audience expected that minute
+    cap = RATE_CAP * (float((y / exposure).max()) * ahead + 1.0)
+    rates = np.minimum(ahead[None, :] * np.exp(draws[:, :1] + draws[:, 1:] * future[None, :]),
+                       cap[None, :])
     sold = rng.poisson(rates).cumsum(axis=1)
     p = float((sold[:, -1] >= stock).mean()) if horizon > 0 else 0.0
     # the expected path: when the mean cumulative demand reaches the stock
-    path = np.minimum(rate_now * np.exp(theta[1] * future), cap).cumsum()
+    path = np.minimum(ahead * math.exp(theta[0]) * np.exp(theta[1] * future), cap).cumsum()
     hit = np.nonzero(path >= stock)[0]
     when: float | None = None
     if hit.size and horizon > 0:
@@ -147,7 +172,7 @@ def estimate(stock: int, minute: Sequence[int], slot_minutes_left: float | None,
         before = float(path[i - 1]) if i else 0.0
         when = round(i + (stock - before) / max(float(path[i]) - before, 1e-9), 1)
     return Estimate(when, round(p, 4), horizon, from_plan, round(rate_now, 4),
-                    round(math.expm1(float(theta[1])), 4))
+                    round(math.expm1(float(theta[1])), 4), method)
 
 
 def brier(predictions: Sequence[float], outcomes: Sequence[bool]) -> float:

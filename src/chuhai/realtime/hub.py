@@ -200,6 +200,13 @@ def audience_key(room: str) -> str:
     return f"{room}:audience"
 
 
+def viewer_minutes_key(room: str) -> str:
+    """Where the bus keeps a room's viewer-seconds per wall-clock minute (the field: the
+    minute's number since the Unix epoch), summed over nodes: the sell-out estimate reads
+    the audience's trend from it (``demand.live``)."""
+    return f"{room}:viewer-minutes"
+
+
 class Hub:
     def __init__(self, bus: Bus, *, tick_s: float = 0.1, coalesce_s: float = 0.02,
                  queue_size: int = 256) -> None:
@@ -358,6 +365,8 @@ class Hub:
         if whole:
             ch.watched_s -= whole
             await self.bus.add_counter(audience_key(ch.room), "watch_s", whole)
+            await self.bus.add_counter(viewer_minutes_key(ch.room),
+                                       str(int(time.time() // 60)), whole)
         total = max(ch.total_viewers(now), ch.local_viewers)
         if total > ch.peak_seen:
             ch.peak_seen = await self.bus.max_counter(audience_key(ch.room), "peak_viewers",
