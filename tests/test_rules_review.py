@@ -67,7 +67,8 @@ def test_the_queue_sorts_what_needs_a_person_by_reason():
 
 def test_the_shipped_rules_have_no_mislabelled_fact():
     facts = rr.facts()
-    assert len(facts) > 400 and {f.kind for f in facts} == {"rule", "tariff", "restriction"}
+    assert len(facts) > 400 and {f.kind for f in facts} == {"rule", "tariff", "restriction",
+                                                   "lane"}
     assert rr.problems(facts) == []
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from chuhai.crossborder.loader import build
+from chuhai.demand.lanes import lanes
 
 STALE_AFTER = timedelta(days=180)
 ENDING_WITHIN = timedelta(days=90)
@@ -31,7 +32,7 @@ ENDING_WITHIN = timedelta(days=90)
 class Fact:
     id: str
     market: str
-    kind: str  # rule | tariff | restriction
+    kind: str  # rule | tariff | restriction | lane
     confidence: str
     sources: tuple[str, ...]
     last_reviewed: date | None
@@ -68,6 +69,9 @@ def facts() -> list[Fact]:
     for path in sorted(base.iterdir(), key=lambda p: p.name):
         if path.name.endswith(".csv"):
             out += _tariff_facts(path.name.removesuffix(".csv"), path.read_text("utf-8"))
+    for lane in lanes():  # restock lead times: market estimates, reviewed like the rest
+        out += [Fact(f"{lane.id}.{to}", to, "lane", lane.confidence, lane.source,
+                     lane.last_reviewed, None) for to in lane.to]
     return out
 
 

@@ -19,6 +19,7 @@ from chuhai.core.db import Stores
 from chuhai.core.errors import InvalidInput, NotFound
 from chuhai.core.workers import offload
 from chuhai.demand.forecast import check_horizon, forecast, reorder
+from chuhai.demand.lanes import default_lane
 from chuhai.inventory.models import Drop, DropLine, StockLevel, Warehouse
 from chuhai.live.models import Room
 from chuhai.markets.profiles import get_profile
@@ -113,17 +114,27 @@ async def sku_demand(stores: Stores, actor: Actor, sku_id: str, market: str, hor
         by_series[p.unique_id].append(p)
     shown_from = yesterday - timedelta(days=SHOWN_DAYS - 1)
     total = series[""]
+    origins = sorted({w.country for w in houses if w.kind == "origin"})
     warehouses = []
     for w in serving:
         row: dict[str, Any] = {"warehouse": w.code, "warehouse_id": w.id,
                                "available": levels.get(w.id, 0),
-                               "restock_lead_days": w.restock_lead_days}
-        if w.restock_lead_days is None:
-            row["reorder"] = None
-            row["reason"] = "set the warehouse's restock lead time for a suggestion"
+                               "restock_lead_days": w.restock_lead_days,
+                               "lead_from": "warehouse", "lane": None}
+        lead = w.restock_lead_days
+        if lead is None:
+            lane = default_lane(origins, w.country)
+            if lane is not None:  # the sourced lane's upper end, named, until the seller's
+                lead = lane.plan_days
+                row["lead_from"], row["lane"] = "lane", lane.as_dict()
+        if lead is None:
+            row["reorder"], row["lead_from"] = None, None
+            row["reason"] = ("set the warehouse's restock lead time for a suggestion (no "
+                             f"sourced lane from {', '.join(origins) or 'an origin warehouse'}"
+                             f" to {w.country})")
         else:
-            row["reorder"] = reorder(by_series[w.id], w.restock_lead_days,
-                                     float(levels.get(w.id, 0)), service=service)
+            row["reorder"] = reorder(by_series[w.id], lead, float(levels.get(w.id, 0)),
+                                     service=service)
         warehouses.append(row)
     return {
         "sku_id": sku_id, "code": found[0], "title": found[1], "market": market,
@@ -138,5 +149,7 @@ async def sku_demand(stores: Stores, actor: Actor, sku_id: str, market: str, hor
                 "yesterday; the forecast's 80 % interval; days with a scheduled live room "
                 "lifted by what live days sold before. Reorder: each warehouse's demand "
                 "over its restock lead time and a week's review, in every market it ships "
-                "to, plus safety stock for the service level, less what is available.",
+                "to, plus safety stock for the service level, less what is available. A "
+                "warehouse without a lead time of its own uses the sourced sea lane from "
+                "the seller's origin (its upper end), named.",
     }

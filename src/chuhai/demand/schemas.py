@@ -69,11 +69,28 @@ class ReorderOut(BaseModel):
                                             "review: ask for a longer horizon")
 
 
+class LaneOut(BaseModel):
+    id: str
+    from_: str = Field(alias="from", description="The origin country")
+    mode: str
+    basis: str = Field(description="door-to-door, or port-to-port (customs and inland "
+                                   "haulage on top)")
+    days: list[int] = Field(description="The range the sources give; the upper end is used")
+    source: list[str]
+    confidence: str
+    as_of: str
+    note: str
+
+
 class WarehouseDemandOut(BaseModel):
     warehouse: str
     warehouse_id: str
     available: int
-    restock_lead_days: int | None
+    restock_lead_days: int | None = Field(description="The warehouse's own lead time")
+    lead_from: str | None = Field(description="warehouse: its own lead time; lane: the "
+                                  "sourced sea lane from the seller's origin; none: no "
+                                  "suggestion")
+    lane: LaneOut | None = None
     reorder: ReorderOut | None
     reason: str | None = None
 
