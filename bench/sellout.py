@@ -14,6 +14,7 @@ ends; the rest of the stream then happens. Seeded: every run draws the same stre
 - ``sellout.minute_mae.m{5,10,20}``: median absolute error, in minutes, of the predicted
   sell-out minute against when it happened (streams that sold out and were predicted to);
   baseline: stock divided by the mean rate seen.
+- ``sellout.minute_mae.{rising,flat,falling}.m{5,10,20}``: the same error by trend.
 - ``sellout.reliability``: the probability bands, predicted against observed (all minutes).
 - ``sellout.estimate_ms``: time of one estimate (2,000 posterior draws), median.
 - ``sellout.viewers.brier.m{5,10,20}`` and ``sellout.viewers.minute_mae.m{5,10,20}``:
@@ -116,6 +117,10 @@ def main(args: argparse.Namespace) -> None:
     naive_errors: dict[int, list[float]] = {m: [] for m in OBSERVED}
     took: list[float] = []
     per_trend: dict[str, list[tuple[float, bool]]] = {k: [] for k in TRENDS}
+    by_trend: dict[tuple[str, int], list[float]] = {(k, m): [] for k in TRENDS
+                                                    for m in OBSERVED}
+    naive_by_trend: dict[tuple[str, int], list[float]] = {(k, m): [] for k in TRENDS
+                                                          for m in OBSERVED}
     for name, trend in TRENDS.items():
         for i in range(args.streams):
             sold, stock = stream(rng, trend)
@@ -138,8 +143,10 @@ def main(args: argparse.Namespace) -> None:
                     actual = int(np.nonzero(after >= left)[0][0]) + 1
                     if est.sellout_minute is not None:
                         errors[m].append(abs(est.sellout_minute - actual))
+                        by_trend[(name, m)].append(abs(est.sellout_minute - actual))
                     if mean_rate > 0:
                         naive_errors[m].append(abs(left / mean_rate - actual))
+                        naive_by_trend[(name, m)].append(abs(left / mean_rate - actual))
     for m in OBSERVED:
         report(f"sellout.brier.m{m}", brier(preds[m], outcomes[m]), "brier",
                brier(naive[m], outcomes[m]),
@@ -148,6 +155,10 @@ def main(args: argparse.Namespace) -> None:
         report(f"sellout.minute_mae.m{m}", statistics.median(errors[m]), "min",
                statistics.median(naive_errors[m]),
                {"streams": len(errors[m]), "baseline": "stock / mean rate"})
+    for (name, m), errs in by_trend.items():
+        report(f"sellout.minute_mae.{name}.m{m}", statistics.median(errs), "min",
+               statistics.median(naive_by_trend[(name, m)]),
+               {"streams": len(errs), "baseline": "stock / mean rate"})
     for name, pairs in per_trend.items():
         report(f"sellout.brier.{name}", brier([p for p, _ in pairs], [o for _, o in pairs]),
                "brier", None, {"estimates": len(pairs)})
