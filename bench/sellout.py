@@ -21,6 +21,8 @@ ends; the rest of the stream then happens. Seeded: every run draws the same stre
   streams whose audience grows, holds or drains (±4 % a minute, a few per cent of noise,
   100–3,000 viewers) while each viewer buys at a steady rate; the estimate given the
   viewers of each minute against the same estimate on the sales alone (the baseline).
+  ``sellout.viewers.indifferent.*``: the same, on streams whose sales stay flat while the
+  audience grows or drains — where reading sales per viewer would mislead.
 """
 
 from __future__ import annotations
@@ -60,52 +62,62 @@ def stream(rng: np.random.Generator, trend: float) -> tuple[np.ndarray, int]:
 AUDIENCE = {"growing": 0.04, "steady": 0.0, "draining": -0.04}
 
 
-def audience_stream(rng: np.random.Generator, trend: float
+def audience_stream(rng: np.random.Generator, trend: float, follows: bool
                     ) -> tuple[np.ndarray, np.ndarray, int]:
     rate0 = math.exp(rng.uniform(math.log(0.5), math.log(8)))
     viewers0 = math.exp(rng.uniform(math.log(100), math.log(3000)))
     viewers = np.maximum(1, np.round(viewers0 * np.exp(trend * np.arange(SLOT))
                                      * rng.normal(1.0, 0.03, SLOT))).astype(int)
-    sold = rng.poisson(rate0 / viewers0 * viewers)
+    rates = rate0 / viewers0 * viewers if follows else np.full(SLOT, rate0)
     stock = max(1, round(rate0 * SLOT * rng.uniform(0.5, 1.5)))
-    return sold, viewers, stock
+    return rng.poisson(rates), viewers, stock
 
 
 def with_viewers(args: argparse.Namespace) -> None:
-    """The same estimate with and without the viewers of each minute."""
+    """The same estimate with and without the viewers of each minute: on streams whose
+    sales follow the audience (each viewer buys at a steady rate), and on streams whose
+    sales stay flat while the audience grows or drains (``indifferent``)."""
     rng = np.random.default_rng(2027)
-    got: dict[int, dict[str, list[float]]] = {m: {"with": [], "without": []}
-                                              for m in OBSERVED}
-    happened: dict[int, list[bool]] = {m: [] for m in OBSERVED}
-    err: dict[int, dict[str, list[float]]] = {m: {"with": [], "without": []}
-                                              for m in OBSERVED}
-    for trend in AUDIENCE.values():
-        for i in range(args.streams):
-            sold, viewers, stock = audience_stream(rng, trend)
-            cum = sold.cumsum()
-            for m in OBSERVED:
-                left = stock - int(cum[m - 1])
-                if left <= 0:
-                    continue
-                after = cum[m:] - cum[m - 1]
-                out = bool((after >= left).any())
-                actual = int(np.nonzero(after >= left)[0][0]) + 1 if out else None
-                happened[m].append(out)
-                seen = [int(x) for x in sold[:m]]
-                for name, v in (("with", [int(x) for x in viewers[:m]]), ("without", None)):
-                    est = estimate(left, seen, SLOT - m, v, seed=i)
-                    got[m][name].append(est.p_sellout_in_slot)
-                    if actual is not None and est.sellout_minute is not None:
-                        err[m][name].append(abs(est.sellout_minute - actual))
-    for m in OBSERVED:
-        report(f"sellout.viewers.brier.m{m}", brier(got[m]["with"], happened[m]), "brier",
-               brier(got[m]["without"], happened[m]),
-               {"streams": len(happened[m]), "sold_out": sum(happened[m]),
-                "baseline": "the same estimate without viewers"})
-        report(f"sellout.viewers.minute_mae.m{m}", statistics.median(err[m]["with"]), "min",
-               statistics.median(err[m]["without"]),
-               {"streams": len(err[m]["with"]),
-                "baseline": "the same estimate without viewers"})
+    for family, follows, trends in (
+            ("viewers", True, AUDIENCE),
+            ("viewers.indifferent", False, {k: v for k, v in AUDIENCE.items() if v})):
+        got: dict[int, dict[str, list[float]]] = {m: {"with": [], "without": []}
+                                                  for m in OBSERVED}
+        happened: dict[int, list[bool]] = {m: [] for m in OBSERVED}
+        err: dict[int, dict[str, list[float]]] = {m: {"with": [], "without": []}
+                                                  for m in OBSERVED}
+        weights: list[float] = []
+        for trend in trends.values():
+            for i in range(args.streams):
+                sold, viewers, stock = audience_stream(rng, trend, follows)
+                cum = sold.cumsum()
+                for m in OBSERVED:
+                    left = stock - int(cum[m - 1])
+                    if left <= 0:
+                        continue
+                    after = cum[m:] - cum[m - 1]
+                    out = bool((after >= left).any())
+                    actual = int(np.nonzero(after >= left)[0][0]) + 1 if out else None
+                    happened[m].append(out)
+                    seen = [int(x) for x in sold[:m]]
+                    for name, v in (("with", [int(x) for x in viewers[:m]]),
+                                    ("without", None)):
+                        est = estimate(left, seen, SLOT - m, v, seed=i)
+                        got[m][name].append(est.p_sellout_in_slot)
+                        if est.audience_weight is not None:
+                            weights.append(est.audience_weight)
+                        if actual is not None and est.sellout_minute is not None:
+                            err[m][name].append(abs(est.sellout_minute - actual))
+        for m in OBSERVED:
+            report(f"sellout.{family}.brier.m{m}", brier(got[m]["with"], happened[m]),
+                   "brier", brier(got[m]["without"], happened[m]),
+                   {"streams": len(happened[m]), "sold_out": sum(happened[m]),
+                    "mean_audience_weight": round(float(np.mean(weights)), 3),
+                    "baseline": "the same estimate without viewers"})
+            report(f"sellout.{family}.minute_mae.m{m}", statistics.median(err[m]["with"]),
+                   "min", statistics.median(err[m]["without"]),
+                   {"streams": len(err[m]["with"]),
+                    "baseline": "the same estimate without viewers"})
 
 
 def main(args: argparse.Namespace) -> None:

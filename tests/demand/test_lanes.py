@@ -1,6 +1,7 @@
 """Restock lanes as data: every lane is sourced and dated and sound; the quickest lane from
-any of the seller's origins is the default; a destination without one has none; a broken
-lane file is refused with the lane named."""
+any of the seller's origins is the default; a port-to-port lane gets the sourced allowance
+for customs and haulage on top; a destination without one has none; a broken lane file is
+refused with the lane named."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ note = "n"
 
 def test_every_shipped_lane_is_sourced_dated_and_in_the_review_queue():
     shipped = lanes()
-    assert shipped and all(lane.source and lane.last_reviewed <= date(2026, 12, 31)
+    assert shipped and all(lane.source and lane.last_reviewed <= date.today()
                            for lane in shipped)
     assert all(lane.confidence in ("secondary", "unverified") for lane in shipped)
     reviewed = {f.id for f in facts() if f.kind == "lane"}
@@ -68,3 +69,23 @@ def test_a_broken_lane_is_refused_with_its_id(change, message):
 def test_a_lane_given_twice_is_refused():
     with pytest.raises(ValueError, match="twice"):
         parse(LANE + LANE.replace('"lane.X"', '"lane.Z"'))
+
+
+def test_a_port_to_port_lane_gets_customs_and_haulage_on_top():
+    allowance = """
+[port_to_port_allowance]
+days = [3, 9]
+source = ["https://example.org/b"]
+"""
+    two = parse(allowance + LANE + LANE.replace('"lane.X"', '"lane.P"').replace(
+        '"door-to-door"', '"port-to-port"').replace('["DE"]', '["GB"]'))
+    door, port = two
+    assert (door.allowance, door.plan_days) == ((0, 0), 40)
+    assert (port.allowance, port.plan_days) == ((3, 9), 49)
+    assert port.as_dict()["allowance_days"] == [3, 9]
+    shipped = default_lane(["CN"], "GB")
+    assert shipped.basis == "port-to-port" and shipped.plan_days == shipped.days[1] + 9
+    with pytest.raises(ValueError, match="allowance"):
+        parse(allowance.replace("[3, 9]", "[9, 3]") + LANE)
+    with pytest.raises(ValueError, match="allowance"):
+        parse(allowance.replace('source = ["https://example.org/b"]', "") + LANE)

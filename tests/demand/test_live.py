@@ -34,12 +34,34 @@ def test_each_minute_since_the_pin_takes_the_viewers_of_the_clock_minute_at_its_
     since = utcnow().replace(second=40, microsecond=0) - timedelta(minutes=3)
     first = int(since.timestamp() // 60)  # the pin came at :40; its minute's middle is :10
     counts = {str(first + 1): 600, str(first + 2): 1200, str(first + 3): 1500}
-    assert viewers_per_minute(counts, since, since + timedelta(minutes=3)) == [10, 20, 25]
-    # one minute without a count (the bus was down): the sales alone, not a made-up audience
-    assert viewers_per_minute({str(first + 1): 600, str(first + 3): 1500}, since,
-                              since + timedelta(minutes=3)) is None
+    # read at :41, when the third clock minute is over
+    later = since + timedelta(minutes=3, seconds=21)
+    assert viewers_per_minute(counts, since, later) == [10, 20, 25]
     # the only minute has not ended: its count is still growing
     assert viewers_per_minute(counts, since, since + timedelta(seconds=50)) is None
+
+
+def test_a_clock_minute_still_running_is_counted_over_the_seconds_it_has_run():
+    """Pinned at :45, read at :50 three minutes later: the last minute's middle (:15) lies in
+    a clock minute that has run 50 seconds — a steady 200 viewers, not 167."""
+    since = utcnow().replace(second=45, microsecond=0) - timedelta(minutes=4)
+    first = int(since.timestamp() // 60)
+    now = since + timedelta(minutes=3, seconds=5)
+    counts = {str(first + 1): 12_000, str(first + 2): 12_000, str(first + 3): 200 * 50}
+    assert viewers_per_minute(counts, since, now) == [200, 200, 200]
+
+
+def test_a_gap_takes_its_neighbours_count_but_a_missing_last_minute_means_sales_alone():
+    since = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=10)
+    first = int(since.timestamp() // 60)
+    now = since + timedelta(minutes=4)
+    full = {str(first + i): 60 * (100 + i) for i in range(4)}
+    gap = {k: v for k, v in full.items() if k != str(first + 1)}
+    assert viewers_per_minute(gap, since, now) == [100, 100, 102, 103]
+    no_last = {k: v for k, v in full.items() if k != str(first + 3)}
+    assert viewers_per_minute(no_last, since, now) is None
+    mostly_missing = {str(first + 3): 60 * 103}
+    assert viewers_per_minute(mostly_missing, since, now) is None
 
 
 async def live_room_selling(stores, app_client, shop, *, planned: int | None,
@@ -159,10 +181,14 @@ async def test_the_viewers_of_each_minute_since_the_pin_go_into_the_estimate(
     (sku,) = (await app_client.get(f"/api/rooms/{room}/sellout",
                                    headers=shop.tenant.headers)).json()["skus"]
     assert sku["with_viewers"] and sku["minutes_observed"] == 10
-    assert sku["rate_per_minute"] > 2.5  # two a minute at the start, the audience grew since
-    other = await live_room_selling(stores, app_client, shop, planned=40, per_minute=2,
+    # two a minute all along while the audience grew: the reading in which sales follow
+    # the audience explains that worse, and weighs less
+    assert 0 < sku["audience_weight"] < 0.5
+    twin = await make_shop(stores, settings, app_client)  # the same sales, no counts
+    other = await live_room_selling(stores, app_client, twin, planned=40, per_minute=2,
                                     left=60)
     (alone,) = (await app_client.get(f"/api/rooms/{other}/sellout",
-                                     headers=shop.tenant.headers)).json()["skus"]
-    assert not alone["with_viewers"]  # no counts for this room: the sales alone
-    assert sku["p_sellout_in_slot"] > alone["p_sellout_in_slot"]
+                                     headers=twin.tenant.headers)).json()["skus"]
+    assert not alone["with_viewers"] and alone["audience_weight"] is None
+    assert alone["remaining"] == sku["remaining"] == 60
+    assert abs(sku["p_sellout_in_slot"] - alone["p_sellout_in_slot"]) < 0.15

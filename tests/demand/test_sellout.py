@@ -16,7 +16,7 @@ from chuhai.demand.sellout import audience_ahead, brier, check, estimate, reliab
 def test_a_steady_seller_runs_out_about_when_stock_over_rate_says():
     est = estimate(50, [5] * 10, 30)
     assert est.sellout_minute is not None and 8 <= est.sellout_minute <= 12
-    assert est.p_sellout_in_slot > 0.95
+    assert est.p_sellout_in_slot > 0.93  # a falling trend is not ruled out in 10 minutes
     assert abs(est.rate_per_minute - 5) < 0.6
 
 
@@ -93,16 +93,31 @@ def test_a_growing_audience_is_expected_to_keep_growing_within_bounds():
     assert np.allclose(audience_ahead(np.array([100, 200], dtype=float), future), 200)
 
 
-def test_with_viewers_the_rate_is_per_viewer_and_follows_the_audience():
-    sales = [2, 2, 3, 3, 3, 4, 4, 5]  # rising sales ...
-    growing = [100, 110, 121, 133, 146, 161, 177, 195]  # ... because the audience grows
-    est = estimate(120, sales, 30, growing)
-    assert "per viewer" in est.method and abs(est.trend_per_minute) < 0.02
-    alone = estimate(120, sales, 30)  # the growth is then the sales' own trend
-    assert "per viewer" not in alone.method and alone.trend_per_minute > 0.02
+GROWING = [100, 110, 121, 133, 146, 161, 177, 195, 214, 236]  # +10 % a minute
+
+
+def test_sales_that_follow_the_audience_are_read_per_viewer():
+    sales = [2, 2, 3, 3, 3, 4, 4, 5, 5, 6]  # rising as the audience grows
+    est = estimate(120, sales, 30, GROWING)
+    assert "per viewer" in est.method and est.audience_weight > 0.55
+    alone = estimate(120, sales, 30)
+    assert "per viewer" not in alone.method and alone.audience_weight is None
+    assert est.p_sellout_in_slot > alone.p_sellout_in_slot  # the audience keeps growing
+    assert est.trend_per_minute > 0.02  # the unit rate's trend, not the per-viewer one
     # the same sales with an audience that is leaving: less likely to run out
-    leaving = estimate(120, sales, 30, list(reversed(growing)))
+    leaving = estimate(120, sales, 30, list(reversed(GROWING)))
     assert leaving.p_sellout_in_slot < est.p_sellout_in_slot
+
+
+def test_sales_that_ignore_the_audience_are_read_on_their_own():
+    """Flat sales while the audience grows: the per-viewer reading would promise a boom;
+    weighed by the evidence, the sales' own reading carries most of the estimate."""
+    est = estimate(60, [2] * 10, 30, GROWING)
+    alone = estimate(60, [2] * 10, 30)
+    assert est.audience_weight < 0.5
+    assert abs(est.p_sellout_in_slot - alone.p_sellout_in_slot) < 0.1
+    longer = estimate(60, [2] * 20, 30, [round(100 * 1.1 ** i) for i in range(20)])
+    assert longer.audience_weight < 0.05 < est.audience_weight  # more minutes, surer
 
 
 @pytest.mark.parametrize("viewers", [[10], [10, -1], [10, 1.5], "10,20", [10, True]])

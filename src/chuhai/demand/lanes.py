@@ -4,9 +4,10 @@ and dates like every fact in the rules.
 
 Why a default at all: a new seller's warehouse has no restock lead time of its own, and a
 reorder suggestion that only says "set the lead time" helps no one on day one. The lane's
-upper end is used — planning on the typical worst keeps the shelf stocked — and the answer
-names the lane and its basis, so the seller sees what it rests on and can set their own
-figure, which always wins.
+upper end is used — planning on the typical worst keeps the shelf stocked — plus, for a
+port-to-port figure, the sourced allowance for customs and haulage (its upper end too), and
+the answer names the lane and its basis, so the seller sees what it rests on and can set
+their own figure, which always wins.
 """
 
 from __future__ import annotations
@@ -37,24 +38,33 @@ class Lane:
     confidence: str
     last_reviewed: date
     note: str
+    allowance: tuple[int, int] = (0, 0)  # port-to-port: customs and haulage on top
 
     @property
     def plan_days(self) -> int:
-        """The days a reorder plans on: the range's upper end."""
-        return self.days[1]
+        """The days a reorder plans on: the range's upper end, door to door."""
+        return self.days[1] + self.allowance[1]
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "from": self.origin, "mode": self.mode, "basis": self.basis,
-                "days": list(self.days), "source": list(self.source),
+                "days": list(self.days), "allowance_days": list(self.allowance),
+                "plan_days": self.plan_days, "source": list(self.source),
                 "confidence": self.confidence, "as_of": self.effective_from.isoformat(),
                 "note": self.note}
 
 
 def parse(text: str) -> tuple[Lane, ...]:
     """The lanes of a lane file; ``ValueError`` naming the lane for anything unsound."""
+    data = tomllib.loads(text)
+    extra = data.get("port_to_port_allowance", {})
+    allowance = extra.get("days", [0, 0])
+    if not (isinstance(allowance, list) and len(allowance) == 2
+            and all(isinstance(d, int) and not isinstance(d, bool) for d in allowance)
+            and 0 <= allowance[0] <= allowance[1] <= 60) or (extra and not extra.get("source")):
+        raise ValueError("port_to_port_allowance: days [low, high], 0 to 60, with a source")
     out: list[Lane] = []
     seen: set[tuple[str, str, str]] = set()
-    for raw in tomllib.loads(text).get("lanes", []):
+    for raw in data.get("lanes", []):
         lid = str(raw.get("id", "?"))
         days = raw.get("days")
         if not (isinstance(days, list) and len(days) == 2
@@ -80,7 +90,9 @@ def parse(text: str) -> tuple[Lane, ...]:
                         raw["basis"], (days[0], days[1]), raw["effective_from"],
                         tuple(str(s) for s in raw["source"]),
                         str(raw.get("confidence", "unverified")), raw["last_reviewed"],
-                        str(raw.get("note", ""))))
+                        str(raw.get("note", "")),
+                        (allowance[0], allowance[1]) if raw["basis"] == "port-to-port"
+                        else (0, 0)))
     return tuple(out)
 
 

@@ -4,9 +4,12 @@ the pin, and the probability they run out before the room's planned end
 (``demand.sellout``).
 
 With the room's bus, the viewers of each minute since the pin (the viewer-seconds the hub
-keeps per wall-clock minute) go in as the audience, so the estimate follows the buyers per
-viewer and the audience's own trend; without them (no count for a minute: the bus was down,
-the room had no viewers) it rests on the sales alone, and says which.
+keeps per wall-clock minute) go into the estimate of the room's own drop lines: sales read
+per viewer, carried along the audience's trend, weighed against the sales read on their own
+by how well each explains the minutes seen. Without them (the last minute or half the
+minutes have no count: the bus was down, no one watched), and for a warehouse's stock —
+whose holds come from carts and other rooms too — it rests on the sales alone, and says
+which.
 
 The pace is the units held per minute since the product was pinned — drop reservations and
 cart adds alike, the moment a buyer takes a unit (a hold that lapses gives it back, so only
@@ -74,17 +77,26 @@ def series(holds: list[tuple[datetime, int]], since: datetime, now: datetime) ->
 def viewers_per_minute(counts: dict[str, int], since: datetime, now: datetime
                        ) -> list[int] | None:
     """The viewers in each minute of ``series(…, since, now)``, from the viewer-seconds
-    kept per wall-clock minute (the one holding each minute's middle); None when one has no
-    count — or the only minute has not ended, and its count is still growing."""
+    kept per wall-clock minute: the clock minute holding each minute's middle, its seconds
+    over the part of it that had passed by ``now`` (the last one may not have ended). A
+    minute without a count takes the nearest earlier one (the first, the nearest later); None
+    when the last minute or half of them have none, or the only minute has not ended."""
     elapsed = (now - since).total_seconds()
     if elapsed < 60:
         return None
-    out = []
+    at = now.timestamp()
+    found: list[int | None] = []
     for i in range(int(elapsed // 60)):
-        seconds = counts.get(str(int((since.timestamp() + 60 * i + 30) // 60)), 0)
-        if seconds <= 0:
-            return None
-        out.append(max(1, round(seconds / 60)))
+        clock = int((since.timestamp() + 60 * i + 30) // 60)
+        seconds = counts.get(str(clock), 0)
+        passed = min(60.0, at - 60 * clock)
+        found.append(max(1, round(seconds / passed)) if seconds > 0 and passed >= 1 else None)
+    known = [v for v in found if v is not None]
+    if found[-1] is None or 2 * len(known) < len(found):
+        return None
+    out: list[int] = []
+    for v in found:  # a gap (a node restarting, a bus hiccup) takes its neighbour's count
+        out.append(v if v is not None else (out[-1] if out else known[0]))
     return out
 
 
@@ -184,7 +196,9 @@ async def read(stores: Stores, room: Room, threshold: float, bus: Bus | None = N
             pace = taken.get((sku_id, wh, True), []) if from_drop else \
                 taken.get((sku_id, wh, True), []) + taken.get((sku_id, wh, False), [])
             per_minute = series(pace, since, now)
-            viewers = viewers_per_minute(watched, since, now)
+            # the room's audience explains the room's own drop; a warehouse's holds come
+            # from carts and other rooms as well
+            viewers = viewers_per_minute(watched, since, now) if from_drop else None
             wanted = markets.get((sku_id, wh)) or room_markets
             others = [houses.get(w, w) for (k, w), n in stock.items()
                       if k == sku_id and w != wh and n > 0 and serves.get(w, set()) & wanted]

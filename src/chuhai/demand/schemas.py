@@ -16,7 +16,10 @@ class SkuSelloutOut(BaseModel):
     remaining: int
     minutes_observed: int = Field(description="Whole minutes since the pin")
     with_viewers: bool = Field(description="The viewers of each minute went into the "
-                               "estimate (else the sales alone)")
+                               "estimate (a drop line with every recent minute counted; "
+                               "else the sales alone)")
+    audience_weight: float | None = Field(None, description="With viewers: the weight of "
+                                          "the reading in which sales follow the audience")
     sellout_minute: float | None = Field(description="Minutes from now until none are "
                                                      "left; none: not within the horizon")
     p_sellout_in_slot: float = Field(description="Probability of selling out before the "
@@ -75,7 +78,9 @@ class LaneOut(BaseModel):
     mode: str
     basis: str = Field(description="door-to-door, or port-to-port (customs and inland "
                                    "haulage on top)")
-    days: list[int] = Field(description="The range the sources give; the upper end is used")
+    days: list[int] = Field(description="The range the sources give")
+    allowance_days: list[int] = Field(description="Port-to-port: customs and haulage added")
+    plan_days: int = Field(description="What the suggestion uses: both upper ends")
     source: list[str]
     confidence: str
     as_of: str

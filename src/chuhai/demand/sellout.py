@@ -17,11 +17,15 @@ on a few minutes must not promise an exponential boom, and a host needs a warnin
 fantasy. (Damping the trend, as damped exponential smoothing does, was tried: it made the
 estimate more confident and less calibrated on the simulated streams, bench/sellout.py.)
 
-With viewers, the audience ahead follows its own recent trend (a log-linear fit over the
-last ``AUDIENCE_WINDOW`` minutes, at most ±``AUDIENCE_TREND_MAX`` a minute, never more than
-``RATE_CAP`` times the most viewers seen): the audience is counted in hundreds a minute, so
-its trend is read sooner and surer than that of a few sales, and the sales trend left to fit
-is the buyers' per viewer.
+With viewers, two readings of the minutes are weighed by their evidence (the Laplace
+approximation of each one's marginal likelihood): the sales on their own, as above, and the
+sales per viewer — each viewer buying at a steady rate (a trend held within about 2 % a
+minute), the audience ahead following its own recent trend (a log-linear fit over the last
+``AUDIENCE_WINDOW`` minutes, at most ±``AUDIENCE_TREND_MAX`` a minute, never more than
+``RATE_CAP`` times the most viewers seen). The audience is counted in hundreds a minute, so
+its trend is read sooner and surer than that of a few sales — when the sales follow it. When
+they do not (a growing audience that buys no more), the per-viewer reading explains the
+minutes worse and weighs less; the draws are shared out by the weights.
 """
 
 from __future__ import annotations
@@ -41,10 +45,14 @@ TREND_PRIOR_SD = 0.05  # per minute: a rate doubling in 14 minutes is one sd out
 LEVEL_PRIOR_SD = 10.0
 DRAWS = 2000
 RATE_CAP = 3.0
+# The per-viewer reading is the hypothesis that each viewer buys at a steady rate: its trend
+# is held close (2 % a minute), or it would be the sales' own reading under another name.
+PER_VIEWER_TREND_SD = 0.02
 AUDIENCE_WINDOW = 10  # minutes of viewers the audience's trend is read from
 AUDIENCE_TREND_MAX = 0.05  # per minute, either way
 METHOD = "poisson-loglinear-trend (Laplace posterior, 2,000 draws)"
-METHOD_VIEWERS = "poisson-loglinear-trend per viewer (Laplace posterior, 2,000 draws)"
+METHOD_VIEWERS = ("poisson-loglinear-trend, per viewer and on sales alone weighed by their "
+                  "evidence (Laplace posterior, 2,000 draws)")
 
 
 @dataclass(frozen=True)
@@ -54,14 +62,17 @@ class Estimate:
     horizon_minutes: int
     horizon_from_plan: bool  # False: no planned end, the next hour is assumed
     rate_per_minute: float  # the fitted rate now (units a minute)
-    trend_per_minute: float  # relative change of the rate a minute (0.05: +5 %)
+    trend_per_minute: float  # relative change of the unit rate a minute (0.05: +5 %)
     method: str = METHOD
+    audience_weight: float | None = None  # with viewers: the weight of sales following them
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
             "sellout_minute": self.sellout_minute, "p_sellout_in_slot": self.p_sellout_in_slot,
             "horizon_minutes": self.horizon_minutes, "rate_per_minute": self.rate_per_minute,
             "trend_per_minute": self.trend_per_minute, "method": self.method}
+        if self.audience_weight is not None:
+            out["audience_weight"] = round(self.audience_weight, 3)
         if not self.horizon_from_plan:
             out["note"] = (f"no planned end: the estimate is for the next {self.horizon_minutes}"
                            " minutes")
@@ -101,36 +112,55 @@ def check(stock: object, minute: object, slot_minutes_left: object,
     return stock, minute, left, seen
 
 
-def _fit(y: np.ndarray, t: np.ndarray, off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """MAP of (a, b) for y ~ Poisson(exp(off + a + b t)) with normal priors; the Laplace
-    covariance."""
-    prior_prec = np.diag([1 / LEVEL_PRIOR_SD ** 2, 1 / TREND_PRIOR_SD ** 2])
+@dataclass(frozen=True)
+class _Fit:
+    theta: np.ndarray  # (level now, trend a minute)
+    cov: np.ndarray
+    log_evidence: float  # Laplace, up to terms both models share
+
+
+def _fit(y: np.ndarray, t: np.ndarray, off: np.ndarray, trend_sd: float = TREND_PRIOR_SD
+         ) -> _Fit:
+    """MAP of (a, b) for y ~ Poisson(exp(off + a + b t)) with normal priors (the level's
+    centred on the mean rate seen, so that neither model pays for its scale); the Laplace
+    covariance and evidence."""
+    prior_prec = np.diag([1 / LEVEL_PRIOR_SD ** 2, 1 / trend_sd ** 2])
     mean_rate = (y.sum() + 0.5) / np.exp(off).sum()
-    theta = np.array([math.log(mean_rate), 0.0])
+    centre = np.array([math.log(mean_rate), 0.0])
+    theta = centre.copy()
     x = np.column_stack([np.ones_like(t), t])
     hess = prior_prec
     for _ in range(50):
         mu = np.exp(np.clip(off + x @ theta, -50, 50))
-        grad = x.T @ (y - mu) - prior_prec @ theta
+        grad = x.T @ (y - mu) - prior_prec @ (theta - centre)
         hess = x.T @ (x * mu[:, None]) + prior_prec
         step = np.linalg.solve(hess, grad)
         theta = theta + step
         if np.max(np.abs(step)) < 1e-8:
             break
-    mu = np.exp(np.clip(off + x @ theta, -50, 50))
+    eta = np.clip(off + x @ theta, -50, 50)
+    mu = np.exp(eta)
     hess = x.T @ (x * mu[:, None]) + prior_prec
-    return theta, np.linalg.inv(hess)
+    cov = np.linalg.inv(hess)
+    d = theta - centre
+    evidence = float(np.sum(y * eta - mu) - 0.5 * d @ prior_prec @ d
+                     + 0.5 * np.linalg.slogdet(cov)[1])
+    return _Fit(theta, cov, evidence)
+
+
+def audience_growth(viewers: np.ndarray) -> float:
+    """The audience's trend a minute over its recent minutes (0 with fewer than three)."""
+    recent = np.log(np.maximum(viewers[-AUDIENCE_WINDOW:], 1.0))
+    if len(recent) < 3:
+        return 0.0
+    growth = float(np.polyfit(np.arange(len(recent), dtype=float), recent, 1)[0])
+    return max(-AUDIENCE_TREND_MAX, min(AUDIENCE_TREND_MAX, growth))
 
 
 def audience_ahead(viewers: np.ndarray, future: np.ndarray) -> np.ndarray:
     """Viewers expected in each future minute (1, 2, … from now): the last minute's count
     carried along the audience's trend over its recent minutes."""
-    recent = np.log(np.maximum(viewers[-AUDIENCE_WINDOW:], 1.0))
-    growth = 0.0
-    if len(recent) >= 3:
-        growth = float(np.polyfit(np.arange(len(recent), dtype=float), recent, 1)[0])
-        growth = max(-AUDIENCE_TREND_MAX, min(AUDIENCE_TREND_MAX, growth))
-    ahead = float(viewers[-1]) * np.exp(growth * future)
+    ahead = float(viewers[-1]) * np.exp(audience_growth(viewers) * future)
     return np.asarray(np.minimum(ahead, RATE_CAP * float(viewers.max())))
 
 
@@ -143,28 +173,47 @@ def estimate(stock: int, minute: Sequence[int], slot_minutes_left: float | None,
         else DEFAULT_HORIZON
     y = np.asarray(minute, dtype=float)
     n = len(y)
-    exposure = np.asarray(viewers, dtype=float) if viewers is not None else np.ones(n)
-    exposure = np.maximum(exposure, 1.0)
     t = np.arange(n, dtype=float) - (n - 1)  # 0 = the last minute seen: a is the level now
-    theta, cov = _fit(y, t, np.log(exposure))
-    rate_now = float(exposure[-1] * math.exp(theta[0]))
+    future = np.arange(1, max(horizon, 1) + 1, dtype=float)
+    alone = _fit(y, t, np.zeros(n))
+    # each reading of the minutes: its fit, the audience ahead (1 without viewers), the
+    # cap a minute, its weight, the viewers now (1 without) and the audience's trend
+    models = [(alone, np.ones_like(future),
+               np.full_like(future, RATE_CAP * (float(y.max()) + 1.0)), 1.0, 1.0, 0.0)]
+    weight: float | None = None
+    if viewers is not None:
+        exposure = np.maximum(np.asarray(viewers, dtype=float), 1.0)
+        per_viewer = _fit(y, t, np.log(exposure), PER_VIEWER_TREND_SD)
+        # the two readings weighed by how well each explains the minutes seen
+        gap = max(-50.0, min(50.0, alone.log_evidence - per_viewer.log_evidence))
+        weight = 1.0 / (1.0 + math.exp(gap))
+        ahead = audience_ahead(exposure, future)
+        cap = RATE_CAP * (float((y / exposure).max()) * ahead + 1.0)
+        models = [(alone, models[0][1], models[0][2], 1.0 - weight, 1.0, 0.0),
+                  (per_viewer, ahead, cap, weight, float(exposure[-1]),
+                   audience_growth(exposure))]
+    # the unit rate now and its trend a minute, whichever reading
+    rate_now = sum(w * now * math.exp(float(m.theta[0])) for m, _, _, w, now, _ in models)
+    trend = sum(w * (float(m.theta[1]) + g) for m, _, _, w, _, g in models)
     method = METHOD if viewers is None else METHOD_VIEWERS
     if stock == 0:
         return Estimate(0.0, 1.0, horizon, from_plan, round(rate_now, 4),
-                        round(math.expm1(theta[1]), 4), method)
+                        round(math.expm1(trend), 4), method, weight)
     rng = np.random.default_rng(seed)
-    draws = rng.multivariate_normal(theta, cov, size=DRAWS, check_valid="ignore")
-    future = np.arange(1, max(horizon, 1) + 1, dtype=float)
-    ahead = audience_ahead(exposure, future) if viewers is not None else \
-        np.ones_like(future)
-    # per minute: the busiest rate per viewer seen, for the audience expected that minute
-    cap = RATE_CAP * (float((y / exposure).max()) * ahead + 1.0)
-    rates = np.minimum(ahead[None, :] * np.exp(draws[:, :1] + draws[:, 1:] * future[None, :]),
-                       cap[None, :])
-    sold = rng.poisson(rates).cumsum(axis=1)
+    parts = []
+    path = np.zeros_like(future)
+    for m, ahead_m, cap, w, _, _ in models:
+        k = round(w * DRAWS)
+        if k:
+            draws = rng.multivariate_normal(m.theta, m.cov, size=k, check_valid="ignore")
+            rates = np.minimum(ahead_m[None, :] * np.exp(draws[:, :1] + draws[:, 1:]
+                                                         * future[None, :]), cap[None, :])
+            parts.append(rng.poisson(rates).cumsum(axis=1))
+        # the expected path: when the mean cumulative demand reaches the stock
+        path += w * np.minimum(ahead_m * math.exp(m.theta[0]) * np.exp(m.theta[1] * future),
+                               cap).cumsum()
+    sold = np.concatenate(parts)
     p = float((sold[:, -1] >= stock).mean()) if horizon > 0 else 0.0
-    # the expected path: when the mean cumulative demand reaches the stock
-    path = np.minimum(ahead * math.exp(theta[0]) * np.exp(theta[1] * future), cap).cumsum()
     hit = np.nonzero(path >= stock)[0]
     when: float | None = None
     if hit.size and horizon > 0:
@@ -172,7 +221,7 @@ def estimate(stock: int, minute: Sequence[int], slot_minutes_left: float | None,
         before = float(path[i - 1]) if i else 0.0
         when = round(i + (stock - before) / max(float(path[i]) - before, 1e-9), 1)
     return Estimate(when, round(p, 4), horizon, from_plan, round(rate_now, 4),
-                    round(math.expm1(float(theta[1])), 4), method)
+                    round(math.expm1(trend), 4), method, weight)
 
 
 def brier(predictions: Sequence[float], outcomes: Sequence[bool]) -> float:

@@ -4,7 +4,9 @@ to run out even when no host console is open to ask.
 
 Each node runs the watch; a room is read by one node per period — the first to claim it in
 the app's rate limiter (memory on one node, Redis across nodes) — so adding nodes adds no
-reads. The webhook itself goes out once per room, SKU and warehouse whoever sends it
+reads: each live room with a pin costs one read a period across the cluster (a handful of
+queries and an estimate of 2,000 draws per SKU and warehouse, in a worker thread). The
+webhook itself goes out once per room, SKU and warehouse whoever sends it
 (``demand.live``).
 """
 
@@ -36,9 +38,9 @@ async def watch_once(stores: Stores, bus: Bus | None, limiter: RateLimiter,
     read. One room's failure is logged and does not stop the others."""
     done = 0
     for room in await live_rooms(stores):
-        if await limiter.claim(f"sellout-watch:{room.id}", max(1, round(every_s))):
-            continue  # another node (or this one, a moment ago) read it within the period
         try:
+            if await limiter.claim(f"sellout-watch:{room.id}", max(1, round(every_s))):
+                continue  # another node (or this one, a moment ago) read it this period
             await live.read(stores, room, stores.settings.sellout_alert_p, bus)
         except Exception:
             log.exception("sell-out watch failed for room %s", room.id)

@@ -31,7 +31,7 @@ class Room(GlobalBase):
     host_ids: Mapped[list[str]] = mapped_column(JSON, default=list, info=PSEUDONYMOUS_ID)
     markets: Mapped[list[str]] = mapped_column(JSON, default=list)
     scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(12), default="scheduled")
+    status: Mapped[str] = mapped_column(String(12), default="scheduled", index=True)
     playback_url: Mapped[str | None] = mapped_column(String(500))
     # A material connection the hosts must disclose (paid partnership, gifted products):
     # shown to every viewer and repeated by the hosts during the stream. None: none.

@@ -247,8 +247,10 @@ class RedisBus:
 
     async def add_counter(self, room: str, key: str, delta: int) -> int:
         k = self._k(room, "counters")
-        total = await self.redis.hincrby(k, key, delta)
-        await self.redis.expire(k, LOG_TTL_S)
+        async with self.redis.pipeline(transaction=False) as pipe:  # one round trip
+            pipe.hincrby(k, key, delta)
+            pipe.expire(k, LOG_TTL_S)
+            total, _ = await pipe.execute()
         return int(total)
 
     async def get_counters(self, room: str) -> dict[str, int]:

@@ -237,8 +237,11 @@ async function loadDemand() {
     $("reorder-table").querySelector("tbody").replaceChildren(...d.warehouses.map((w) => el("tr", { "data-warehouse": w.warehouse },
       el("th", { scope: "row" }, w.warehouse), el("td", {}, number(w.available)),
       el("td", {}, w.lead_from === "lane"
-        ? el("span", { title: `${w.lane.note} ${w.lane.source.join(" ")}` }, _("%(n)s days: the sea lane from %(origin)s (%(low)s–%(high)s days %(basis)s, as of %(date)s) until you set your own", {
-          n: number(w.reorder.lead_days), origin: w.lane.from, low: number(w.lane.days[0]), high: number(w.lane.days[1]), basis: w.lane.basis, date: w.lane.as_of }))
+        ? el("span", { title: `${w.lane.note} ${w.lane.source.join(" ")}` }, w.lane.allowance_days[1]
+          ? _("%(n)s days: the sea lane from %(origin)s (%(low)s–%(high)s days %(basis)s, as of %(date)s) and up to %(extra)s days for customs and haulage, until you set your own", {
+            n: number(w.reorder.lead_days), origin: w.lane.from, low: number(w.lane.days[0]), high: number(w.lane.days[1]), basis: w.lane.basis, date: w.lane.as_of, extra: number(w.lane.allowance_days[1]) })
+          : _("%(n)s days: the sea lane from %(origin)s (%(low)s–%(high)s days %(basis)s, as of %(date)s) until you set your own", {
+            n: number(w.reorder.lead_days), origin: w.lane.from, low: number(w.lane.days[0]), high: number(w.lane.days[1]), basis: w.lane.basis, date: w.lane.as_of }))
         : w.restock_lead_days === null ? "—" : _("%(n)s days", { n: number(w.restock_lead_days) })),
       el("td", {}, w.reorder ? number(w.reorder.demand_over_cover, 1) : "—"),
       el("td", {}, w.reorder ? number(w.reorder.safety_stock, 1) : "—"),
