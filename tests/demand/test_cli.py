@@ -27,10 +27,22 @@ def test_bad_series_are_refused_with_codes(tmp_path):
     for body, code in (({"stock": 5, "minute": [1, -1]}, "bad_series"),
                        ({"stock": -5, "minute": [1]}, "bad_stock"),
                        ({"stock": 5, "minute": [1], "slot_minutes_left": 99999},
-                        "bad_horizon"), ([1, 2], "bad_input"), ("not json", "bad_input")):
+                        "bad_horizon"), ([1, 2], "bad_input"), ("not json", "bad_input"),
+                       ({"stock": 5, "minute": [1], "last_minute_share": 0}, "bad_series"),
+                       ({"stock": 5, "minute": [1], "last_minute_share": "half"},
+                        "bad_series")):
         f = tmp_path / "b.json"
         f.write_text(body if isinstance(body, str) else json.dumps(body))
         out = runner.invoke(app, ["demand", "sellout", "--input", str(f), "--json"])
         assert out.exit_code == 1 and code in out.output, (body, out.output)
     missing = runner.invoke(app, ["demand", "sellout", "--input", str(tmp_path / "no.json")])
     assert missing.exit_code == 1
+
+
+def test_a_minute_under_way_is_read_at_its_share(tmp_path):
+    f = tmp_path / "s.json"
+    f.write_text(json.dumps({"stock": 100, "minute": [30], "last_minute_share": 0.25,
+                             "slot_minutes_left": 30}))
+    got = json.loads(runner.invoke(app, ["demand", "sellout", "--input", str(f), "--json"])
+                     .output)
+    assert got["rate_per_minute"] > 90 and got["sellout_minute"] < 2  # 120 a minute

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from chuhai.core.clock import utcnow
 from chuhai.core.ids import new_id
 from chuhai.core.outbox import GlobalOutbox
+from chuhai.demand import sellout
 from chuhai.demand.live import series, viewers_per_minute
 from chuhai.inventory.models import DropLine, Reservation
 from chuhai.live.models import Room, RoomEvent
@@ -24,10 +26,28 @@ WHEN = "2031-03-01T18:00:00Z"
 
 
 def test_units_are_counted_in_the_minute_they_were_taken():
-    start = utcnow() - timedelta(minutes=3, seconds=10)
+    start = utcnow().replace(microsecond=0) - timedelta(minutes=5)
     holds = [(start + timedelta(seconds=5), 2), (start + timedelta(seconds=70), 1),
-             (start + timedelta(seconds=75), 1), (start - timedelta(minutes=1), 9)]
-    assert series(holds, start, utcnow()) == [2, 2, 0]
+             (start + timedelta(seconds=75), 1), (start - timedelta(minutes=1), 9),
+             (start + timedelta(seconds=185), 4)]
+    now = start + timedelta(minutes=3, seconds=2)  # the fourth minute has run 2 s: left out
+    assert series(holds, start, now) == ([2, 2, 0], 1.0)
+    now = start + timedelta(minutes=3, seconds=15)  # ... 15 s: in, at a quarter of a minute
+    assert series(holds, start, now) == ([2, 2, 0, 4], 0.25)
+
+
+def test_a_flash_sale_is_read_in_its_first_seconds_at_its_rate_a_minute():
+    start = utcnow().replace(microsecond=0) - timedelta(minutes=5)
+    now = start + timedelta(seconds=20)
+    holds = [(start + timedelta(seconds=s), 1) for s in range(0, 20, 1)] * 2  # 40 in 20 s
+    counts, share = series(holds, start, now)
+    assert counts == [40] and share == pytest.approx(1 / 3)
+    est = sellout.estimate(100, counts, 30, last_share=share)
+    assert 100 <= est.rate_per_minute <= 140  # 120 a minute, not 40
+    assert est.sellout_minute is not None and est.sellout_minute < 1.5
+    # at 3 seconds the count is still read over 5 seconds, not over a blink
+    counts, share = series(holds, start, start + timedelta(seconds=3))
+    assert share == pytest.approx(5 / 60)
 
 
 def test_each_minute_since_the_pin_takes_the_viewers_of_the_clock_minute_at_its_middle():
@@ -36,9 +56,15 @@ def test_each_minute_since_the_pin_takes_the_viewers_of_the_clock_minute_at_its_
     counts = {str(first + 1): 600, str(first + 2): 1200, str(first + 3): 1500}
     # read at :41, when the third clock minute is over
     later = since + timedelta(minutes=3, seconds=21)
-    assert viewers_per_minute(counts, since, later) == [10, 20, 25]
-    # the only minute has not ended: its count is still growing
-    assert viewers_per_minute(counts, since, since + timedelta(seconds=50)) is None
+    assert viewers_per_minute(counts, since, later, 3) == [10, 20, 25]
+    # a fourth minute under way (21 s) whose clock minute began a second ago: the one
+    # before it is read, whole
+    counts[str(first + 4)] = 30
+    assert viewers_per_minute(counts, since, later, 4) == [10, 20, 25, 25]
+    # twenty seconds on, the running clock minute over the 21 s it has run
+    counts[str(first + 4)] = 21 * 30
+    assert viewers_per_minute(counts, since, later + timedelta(seconds=20), 4) == [
+        10, 20, 25, 30]
 
 
 def test_a_clock_minute_still_running_is_counted_over_the_seconds_it_has_run():
@@ -48,7 +74,7 @@ def test_a_clock_minute_still_running_is_counted_over_the_seconds_it_has_run():
     first = int(since.timestamp() // 60)
     now = since + timedelta(minutes=3, seconds=5)
     counts = {str(first + 1): 12_000, str(first + 2): 12_000, str(first + 3): 200 * 50}
-    assert viewers_per_minute(counts, since, now) == [200, 200, 200]
+    assert viewers_per_minute(counts, since, now, 3) == [200, 200, 200]
 
 
 def test_a_gap_takes_its_neighbours_count_but_a_missing_last_minute_means_sales_alone():
@@ -57,11 +83,11 @@ def test_a_gap_takes_its_neighbours_count_but_a_missing_last_minute_means_sales_
     now = since + timedelta(minutes=4)
     full = {str(first + i): 60 * (100 + i) for i in range(4)}
     gap = {k: v for k, v in full.items() if k != str(first + 1)}
-    assert viewers_per_minute(gap, since, now) == [100, 100, 102, 103]
+    assert viewers_per_minute(gap, since, now, 4) == [100, 100, 102, 103]
     no_last = {k: v for k, v in full.items() if k != str(first + 3)}
-    assert viewers_per_minute(no_last, since, now) is None
+    assert viewers_per_minute(no_last, since, now, 4) is None
     mostly_missing = {str(first + 3): 60 * 103}
-    assert viewers_per_minute(mostly_missing, since, now) is None
+    assert viewers_per_minute(mostly_missing, since, now, 4) is None
 
 
 async def live_room_selling(stores, app_client, shop, *, planned: int | None,

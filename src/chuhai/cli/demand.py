@@ -22,14 +22,15 @@ def sellout(
         "--input", help="JSON: {\"stock\": units left now, \"minute\": [units sold in each "
         "minute since the pin, oldest first], \"slot_minutes_left\": minutes until the "
         "planned end (or null), \"viewers\": [optional, viewers in each of those "
-        "minutes]}")],
+        "minutes], \"last_minute_share\": optional, the share of a minute the last one "
+        "has run (0 to 1, default 1)}")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the estimate as JSON.")
                        ] = False,
 ) -> None:
     """When the stock runs out at the rate seen, and the probability it runs out before the
     planned end (the next hour when there is none, said so)."""
     from chuhai.core.errors import DomainError
-    from chuhai.demand.sellout import check, estimate
+    from chuhai.demand.sellout import check, check_share, estimate
 
     try:
         raw = input_file.read_bytes()[:MAX_INPUT_BYTES + 1]
@@ -49,7 +50,11 @@ def sellout(
                                              data.get("viewers"))
     except DomainError as exc:
         fail(f"{exc.code}: {exc.message}")
-    out = estimate(stock, minute, left, viewers).as_dict()
+    try:
+        share = check_share(data.get("last_minute_share", 1.0))
+    except DomainError as exc:
+        fail(f"{exc.code}: {exc.message}")
+    out = estimate(stock, minute, left, viewers, last_share=share).as_dict()
     if as_json:
         typer.echo(json.dumps(out))
         return

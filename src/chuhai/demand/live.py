@@ -13,9 +13,10 @@ which.
 
 The pace is the units held per minute since the product was pinned — drop reservations and
 cart adds alike, the moment a buyer takes a unit (a hold that lapses gives it back, so only
-holds that stand or became orders count). What is left is the drop's remaining units of the
-SKU from that warehouse when the room runs a drop of it, else the warehouse's available
-stock. Counts only: no buyer is read.
+holds that stand or became orders count), the minute under way included at its share of a
+minute, so a flash sale is read in its first seconds. What is left is the drop's remaining
+units of the SKU from that warehouse when the room runs a drop of it, else the warehouse's
+available stock. Counts only: no buyer is read.
 
 When the probability passes the threshold (``CHUHAI_SELLOUT_ALERT_P``, 0.5 by default) the
 estimate carries an alert with what the host can do — pause the pin, open a waitlist, or let
@@ -62,37 +63,50 @@ def minutes_left(room: Room, now: datetime) -> float | None:
     return min(left, float(sellout.MAX_HORIZON)) if left > 0 else None
 
 
-def series(holds: list[tuple[datetime, int]], since: datetime, now: datetime) -> list[int]:
-    """Units held in each whole minute from ``since`` to ``now`` (the last, unfinished
-    minute left out unless it is the only one)."""
-    n = max(1, int((now - since).total_seconds() // 60))
+RUNNING_MIN_S = 5  # a minute under way counts once it has run this long (or is the only one)
+FRESH_CLOCK_S = 10  # a clock minute younger than this has too few seconds counted to read
+
+
+def series(holds: list[tuple[datetime, int]], since: datetime, now: datetime
+           ) -> tuple[list[int], float]:
+    """Units held in each minute from ``since`` to ``now`` — the whole minutes and the one
+    under way — and the share of a minute the last one has run (1.0 when it is whole). The
+    minute under way counts from ``RUNNING_MIN_S`` seconds on, so a flash sale is read in
+    its first seconds, at its rate a minute, not as a minute's sales."""
+    elapsed = max(0.0, (now - since).total_seconds())
+    whole = int(elapsed // 60)
+    running = elapsed - 60 * whole
+    share = 1.0
+    n = whole
+    if whole == 0 or running >= RUNNING_MIN_S:
+        n, share = whole + 1, max(running, RUNNING_MIN_S) / 60
     out = [0] * n
     for at, qty in holds:
         i = int((at - since).total_seconds() // 60)
         if 0 <= i < n:
             out[i] += qty
-    return out
+    return out, share
 
 
-def viewers_per_minute(counts: dict[str, int], since: datetime, now: datetime
+def viewers_per_minute(counts: dict[str, int], since: datetime, now: datetime, n: int
                        ) -> list[int] | None:
-    """The viewers in each minute of ``series(…, since, now)``, from the viewer-seconds
-    kept per wall-clock minute: the clock minute holding each minute's middle, its seconds
-    over the part of it that had passed by ``now`` (the last one may not have ended). A
-    minute without a count takes the nearest earlier one (the first, the nearest later); None
-    when the last minute or half of them have none, or the only minute has not ended."""
-    elapsed = (now - since).total_seconds()
-    if elapsed < 60:
-        return None
+    """The viewers in each of the ``n`` minutes of ``series(…, since, now)``, from the
+    viewer-seconds kept per wall-clock minute: the clock minute holding each minute's middle
+    (for a minute under way, the latest clock minute; one begun under ``FRESH_CLOCK_S`` ago
+    gives way to the one before), its seconds over the part of it that had passed by
+    ``now``. A minute without a count takes the nearest earlier one (the first,
+    the nearest later); None when the last minute or half of them have none."""
     at = now.timestamp()
     found: list[int | None] = []
-    for i in range(int(elapsed // 60)):
-        clock = int((since.timestamp() + 60 * i + 30) // 60)
+    for i in range(n):
+        clock = int(min(since.timestamp() + 60 * i + 30, at - 1) // 60)
+        if at - 60 * clock < FRESH_CLOCK_S:  # a clock minute just begun: the one before
+            clock -= 1
         seconds = counts.get(str(clock), 0)
         passed = min(60.0, at - 60 * clock)
         found.append(max(1, round(seconds / passed)) if seconds > 0 and passed >= 1 else None)
     known = [v for v in found if v is not None]
-    if found[-1] is None or 2 * len(known) < len(found):
+    if not found or found[-1] is None or 2 * len(known) < len(found):
         return None
     out: list[int] = []
     for v in found:  # a gap (a node restarting, a bus hiccup) takes its neighbour's count
@@ -195,23 +209,26 @@ async def read(stores: Stores, room: Room, threshold: float, bus: Bus | None = N
             units = in_drop[(sku_id, wh)] if from_drop else stock.get((sku_id, wh), 0)
             pace = taken.get((sku_id, wh, True), []) if from_drop else \
                 taken.get((sku_id, wh, True), []) + taken.get((sku_id, wh, False), [])
-            per_minute = series(pace, since, now)
+            per_minute, share = series(pace, since, now)
             # the room's audience explains the room's own drop; a warehouse's holds come
             # from carts and other rooms as well
-            viewers = viewers_per_minute(watched, since, now) if from_drop else None
+            viewers = viewers_per_minute(watched, since, now, len(per_minute)) \
+                if from_drop else None
             wanted = markets.get((sku_id, wh)) or room_markets
             others = [houses.get(w, w) for (k, w), n in stock.items()
                       if k == sku_id and w != wh and n > 0 and serves.get(w, set()) & wanted]
             jobs.append(({"sku_id": sku_id, "code": code, "title": title,
                           "product_id": product_id, "warehouse": houses.get(wh, wh),
                           "warehouse_id": wh, "source": "drop" if from_drop else "stock",
-                          "remaining": units, "minutes_observed": len(per_minute),
+                          "remaining": units,
+                          "minutes_observed": round(len(per_minute) - 1 + share, 2),
                           "with_viewers": viewers is not None},
-                         units, per_minute, viewers, others))
+                         units, per_minute, share, viewers, others))
     # 2,000 draws a SKU and warehouse: a worker's job, not the event loop's
-    estimates = await offload(lambda: [sellout.estimate(max(u, 0), m, left, v, seed=len(m))
-                                       for _, u, m, v, _ in jobs])
-    for (row, _, per_minute, _, others), est in zip(jobs, estimates, strict=True):
+    estimates = await offload(lambda: [
+        sellout.estimate(max(u, 0), m, left, v, seed=len(m), last_share=f)
+        for _, u, m, f, v, _ in jobs])
+    for (row, _, per_minute, _, _, others), est in zip(jobs, estimates, strict=True):
         # no unit taken since the pin is no evidence of demand: no alarm on a guess
         alert = est.p_sellout_in_slot >= threshold and sum(per_minute) > 0
         row.update({**est.as_dict(), "alert": alert})

@@ -14,7 +14,8 @@ class SkuSelloutOut(BaseModel):
     warehouse_id: str
     source: str = Field(description="drop: the room's drop line; stock: the warehouse")
     remaining: int
-    minutes_observed: int = Field(description="Whole minutes since the pin")
+    minutes_observed: float = Field(description="Minutes since the pin read so far (the "
+                                    "minute under way at its share)")
     with_viewers: bool = Field(description="The viewers of each minute went into the "
                                "estimate (a drop line with every recent minute counted; "
                                "else the sales alone)")

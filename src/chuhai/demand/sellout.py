@@ -164,10 +164,21 @@ def audience_ahead(viewers: np.ndarray, future: np.ndarray) -> np.ndarray:
     return np.asarray(np.minimum(ahead, RATE_CAP * float(viewers.max())))
 
 
+def check_share(share: object) -> float:
+    """The share of a minute the last one has run: more than 0, at most 1."""
+    if isinstance(share, bool) or not isinstance(share, int | float) or \
+            not math.isfinite(share) or not 0 < share <= 1:
+        raise InvalidInput("last_minute_share must be more than 0 and at most 1",
+                           code="bad_series")
+    return float(share)
+
+
 def estimate(stock: int, minute: Sequence[int], slot_minutes_left: float | None,
-             viewers: Sequence[int] | None = None, seed: int = 0) -> Estimate:
+             viewers: Sequence[int] | None = None, seed: int = 0,
+             last_share: float = 1.0) -> Estimate:
     """The sell-out estimate for ``stock`` units left, given the units sold in each minute
-    since the pin (oldest first). ``slot_minutes_left`` None: the next hour, said so."""
+    since the pin (oldest first), the last of which has run ``last_share`` of a minute.
+    ``slot_minutes_left`` None: the next hour, said so."""
     from_plan = slot_minutes_left is not None
     horizon = math.ceil(slot_minutes_left) if slot_minutes_left is not None \
         else DEFAULT_HORIZON
@@ -175,20 +186,23 @@ def estimate(stock: int, minute: Sequence[int], slot_minutes_left: float | None,
     n = len(y)
     t = np.arange(n, dtype=float) - (n - 1)  # 0 = the last minute seen: a is the level now
     future = np.arange(1, max(horizon, 1) + 1, dtype=float)
-    alone = _fit(y, t, np.zeros(n))
+    shares = np.ones(n)
+    shares[-1] = check_share(last_share)
+    busiest = float((y / shares).max())  # units a whole minute
+    alone = _fit(y, t, np.log(shares))
     # each reading of the minutes: its fit, the audience ahead (1 without viewers), the
     # cap a minute, its weight, the viewers now (1 without) and the audience's trend
     models = [(alone, np.ones_like(future),
-               np.full_like(future, RATE_CAP * (float(y.max()) + 1.0)), 1.0, 1.0, 0.0)]
+               np.full_like(future, RATE_CAP * (busiest + 1.0)), 1.0, 1.0, 0.0)]
     weight: float | None = None
     if viewers is not None:
         exposure = np.maximum(np.asarray(viewers, dtype=float), 1.0)
-        per_viewer = _fit(y, t, np.log(exposure), PER_VIEWER_TREND_SD)
+        per_viewer = _fit(y, t, np.log(exposure * shares), PER_VIEWER_TREND_SD)
         # the two readings weighed by how well each explains the minutes seen
         gap = max(-50.0, min(50.0, alone.log_evidence - per_viewer.log_evidence))
         weight = 1.0 / (1.0 + math.exp(gap))
         ahead = audience_ahead(exposure, future)
-        cap = RATE_CAP * (float((y / exposure).max()) * ahead + 1.0)
+        cap = RATE_CAP * (float((y / exposure / shares).max()) * ahead + 1.0)
         models = [(alone, models[0][1], models[0][2], 1.0 - weight, 1.0, 0.0),
                   (per_viewer, ahead, cap, weight, float(exposure[-1]),
                    audience_growth(exposure))]
