@@ -17,6 +17,9 @@ ends; the rest of the stream then happens. Seeded: every run draws the same stre
 - ``sellout.minute_mae.{rising,flat,falling}.m{5,10,20}``: the same error by trend.
 - ``sellout.reliability``: the probability bands, predicted against observed (all minutes).
 - ``sellout.estimate_ms``: time of one estimate (2,000 posterior draws), median.
+- ``sellout.first_minute.minute_mae.s{15,30,45}``: flash sales (20–120 units a minute)
+  asked within their first minute; the minute under way read at its share against the
+  same seconds read as a whole minute (the baseline).
 - ``sellout.viewers.brier.m{5,10,20}`` and ``sellout.viewers.minute_mae.m{5,10,20}``:
   streams whose audience grows, holds or drains (±4 % a minute, a few per cent of noise,
   100–3,000 viewers) while each viewer buys at a steady rate; the estimate given the
@@ -120,6 +123,36 @@ def with_viewers(args: argparse.Namespace) -> None:
                     "baseline": "the same estimate without viewers"})
 
 
+def first_minute(args: argparse.Namespace) -> None:
+    """Flash sales read in their first minute: a steady 20–120 units a minute, stock for
+    2–10 minutes of it; asked after 15, 30 and 45 seconds, the minute under way read at its
+    share against the same seconds read as a whole minute (the baseline)."""
+    rng = np.random.default_rng(2028)
+    for seconds in (15, 30, 45):
+        ours: list[float] = []
+        whole: list[float] = []
+        for i in range(args.streams):
+            rate = rng.uniform(20, 120)
+            stock = max(1, round(rate * rng.uniform(2, 10)))
+            sold_now = int(rng.poisson(rate * seconds / 60))
+            left = stock - sold_now
+            if left <= 0:
+                continue
+            # when the rest runs out: a Poisson process at the same rate, by the second
+            per_second = rng.poisson(rate / 60, size=3600).cumsum()
+            hit = np.nonzero(per_second >= left)[0]
+            if not hit.size:
+                continue
+            actual = (int(hit[0]) + 1) / 60
+            for got, share in ((ours, seconds / 60), (whole, 1.0)):
+                est = estimate(left, [sold_now], 60, seed=i, last_share=share)
+                if est.sellout_minute is not None:
+                    got.append(abs(est.sellout_minute - actual))
+        report(f"sellout.first_minute.minute_mae.s{seconds}", statistics.median(ours), "min",
+               statistics.median(whole),
+               {"streams": len(ours), "baseline": "the seconds read as a whole minute"})
+
+
 def main(args: argparse.Namespace) -> None:
     rng = np.random.default_rng(27)
     preds: dict[int, list[float]] = {m: [] for m in OBSERVED}
@@ -181,6 +214,7 @@ def main(args: argparse.Namespace) -> None:
     report("sellout.estimate_ms", statistics.median(took) * 1000, "ms", None,
            {"estimates": len(took)})
     with_viewers(args)
+    first_minute(args)
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
