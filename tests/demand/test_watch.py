@@ -5,6 +5,7 @@ stop the others."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -13,7 +14,7 @@ from chuhai.background import Selling
 from chuhai.core.outbox import GlobalOutbox
 from chuhai.core.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from chuhai.demand import live, watch
-from chuhai.live.models import Room
+from chuhai.live.models import Room, RoomEvent
 from chuhai.realtime.bus import MemoryBus
 from tests.conftest import redis_url_or_skip
 from tests.demand.test_live import live_room_selling
@@ -115,3 +116,22 @@ async def test_on_redis_two_nodes_share_the_rooms_out(stores, settings, app_clie
     finally:
         await a.aclose()
         await b.aclose()
+
+
+async def test_a_product_pinned_again_can_warn_again(stores, settings, app_client):
+    shop = await make_shop(stores, settings, app_client)
+    room = await live_room_selling(stores, app_client, shop, planned=40, per_minute=3,
+                                   left=20)
+    assert await watch.watch_once(stores, None, MemoryRateLimiter(), 15) == 1
+    async with stores.session() as s:  # paused, then pinned again a little later
+        first = await s.scalar(select(RoomEvent.at).where(RoomEvent.room_id == room,
+                                                          RoomEvent.type == "pin"))
+        s.add(RoomEvent(room_id=room, seq=9_001, type="pin", at=first + timedelta(seconds=30),
+                        data={"product_id": shop.product_id}))
+        await s.commit()
+    assert await watch.watch_once(stores, None, MemoryRateLimiter(), 15) == 1
+    async with stores.session() as s:
+        payloads = (await s.scalars(select(GlobalOutbox.payload).where(
+            GlobalOutbox.type == "room.sellout_risk"))).all()
+    assert len(payloads) == 2
+    assert len({p["data"]["pinned_at"] for p in payloads}) == 2

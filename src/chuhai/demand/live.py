@@ -21,7 +21,7 @@ available stock. Counts only: no buyer is read.
 When the probability passes the threshold (``CHUHAI_SELLOUT_ALERT_P``, 0.5 by default) the
 estimate carries an alert with what the host can do — pause the pin, open a waitlist, or let
 another warehouse serving the market take over — and a ``room.sellout_risk`` webhook goes
-out once per room, SKU and warehouse (its outbox id is fixed by the three) — whether a
+out once per pin of a room's SKU and warehouse (its outbox id is fixed by them) — whether a
 console is open or not (``demand.watch`` reads every live room in the background).
 """
 
@@ -218,7 +218,8 @@ async def read(stores: Stores, room: Room, threshold: float, bus: Bus | None = N
             others = [houses.get(w, w) for (k, w), n in stock.items()
                       if k == sku_id and w != wh and n > 0 and serves.get(w, set()) & wanted]
             jobs.append(({"sku_id": sku_id, "code": code, "title": title,
-                          "product_id": product_id, "warehouse": houses.get(wh, wh),
+                          "product_id": product_id, "pinned_at": since.isoformat(),
+                          "warehouse": houses.get(wh, wh),
                           "warehouse_id": wh, "source": "drop" if from_drop else "stock",
                           "remaining": units,
                           "minutes_observed": round(len(per_minute) - 1 + share, 2),
@@ -243,13 +244,15 @@ async def read(stores: Stores, room: Room, threshold: float, bus: Bus | None = N
 
 
 async def _alert(stores: Stores, room: Room, out: dict[str, Any]) -> None:
-    """A webhook once per room, SKU and warehouse when its risk first passes the threshold:
-    the outbox event's id is fixed by the three, so its unique key refuses a second one —
-    across nodes, and never lost to a mark made before a commit that failed."""
+    """A webhook once per pin of a room's SKU and warehouse when its risk first passes the
+    threshold: the outbox event's id is fixed by the four, so its unique key refuses a second
+    one — across nodes, and never lost to a mark made before a commit that failed. Pinned
+    again (after a pause, say), a product can warn again."""
     alerting: dict[str, dict[str, Any]] = {}
     for r in out["skus"]:
         if r.get("alert"):
-            key = hashlib.sha256(f"{room.id}:{r['sku_id']}:{r['warehouse_id']}".encode())
+            key = hashlib.sha256(f"{room.id}:{r['sku_id']}:{r['warehouse_id']}:"
+                                 f"{r['pinned_at']}".encode())
             alerting[f"evt_sellout_{key.hexdigest()[:28]}"] = r
     if not alerting:
         return
@@ -262,6 +265,7 @@ async def _alert(stores: Stores, room: Room, out: dict[str, Any]) -> None:
         async with stores.session() as s:
             enqueue(s, room.org_id, "room.sellout_risk", {
                 "room_id": room.id, "sku_id": r["sku_id"], "sku_code": r["code"],
+                "pinned_at": r["pinned_at"],
                 "warehouse": r["warehouse"], "remaining": r["remaining"],
                 "sellout_minute": r["sellout_minute"],
                 "p_sellout_in_slot": r["p_sellout_in_slot"],
