@@ -426,7 +426,9 @@ WAREHOUSES = [
 ]
 
 
-RESTOCK_DAYS = {"DE-1": 42, "US-W": 28}
+# Leipzig's lead time is the seller's own; California has none yet, so its reorder
+# suggestion shows the sourced sea lane from Shenzhen (rules/freight/restock_lanes.toml).
+RESTOCK_DAYS = {"DE-1": 42}
 
 
 async def _seed_selling(uow: UnitOfWork, org_id: str, system: Actor) -> None:
@@ -447,7 +449,7 @@ async def _seed_selling(uow: UnitOfWork, org_id: str, system: Actor) -> None:
             continue
         wh = await stock.create_warehouse(uow, system, WarehouseIn.model_validate(
             {"code": code, "name": name, "kind": kind, "country": country, "lanes": lanes,
-             # the demo seller's own freight: sea from Shenzhen to Leipzig, to California
+             # the demo seller's own freight, sea from Shenzhen to Leipzig
              "restock_lead_days": RESTOCK_DAYS.get(code)}))
         have[code] = wh
         for sku in skus:

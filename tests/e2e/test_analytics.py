@@ -64,6 +64,15 @@ def test_the_seller_sees_orders_by_channel_and_the_holdouts_lift(server, browser
     assert int(leipzig.locator("td").last.inner_text().replace(",", "")) > 0
     assert "42" in leipzig.inner_text()  # its restock lead time, in days
     assert "expected over the next 56 days" in page.locator("#demand-summary").inner_text()
+    # California has no lead time of its own: the sourced sea lane from Shenzhen, named
+    page.locator("#demand-market").select_option("US")
+    page.locator("#demand-form button[type=submit]").click()
+    california = page.locator("#reorder-table tr[data-warehouse='US-W']")
+    california.wait_for()
+    assert "the sea lane from CN" in california.inner_text()
+    assert "until you set your own" in california.inner_text()
+    page.locator("#reorder-table").screenshot(
+        path=str(screenshot_dir() / "console-reorder-lane.png"))
     # the finished launch stream's funnel, with its audience
     page.locator("#funnel-scope").select_option("host")
     page.locator("#funnel-id").fill(page.locator("#trust-host").input_value())
