@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from chuhai.core.actor import Role
 from chuhai.core.clock import utcnow
 from chuhai.core.ids import new_id
 from chuhai.core.outbox import GlobalOutbox
@@ -20,7 +21,7 @@ from chuhai.demand.live import series, viewers_per_minute
 from chuhai.inventory.models import DropLine, Reservation
 from chuhai.live.models import Room, RoomEvent
 from chuhai.realtime.hub import viewer_minutes_key
-from tests.factories import make_shop
+from tests.factories import add_staff, make_shop
 
 WHEN = "2031-03-01T18:00:00Z"
 
@@ -218,3 +219,16 @@ async def test_the_viewers_of_each_minute_since_the_pin_go_into_the_estimate(
     assert not alone["with_viewers"] and alone["audience_weight"] is None
     assert alone["remaining"] == sku["remaining"] == 60
     assert abs(sku["p_sellout_in_slot"] - alone["p_sellout_in_slot"]) < 0.15
+
+
+async def test_operators_see_the_risk_and_moderators_do_not(stores, settings, app_client):
+    """The issue's "host console and the operator role": whoever reads the room's orders."""
+    shop = await make_shop(stores, settings, app_client)
+    room = await live_room_selling(stores, app_client, shop, planned=40, per_minute=3,
+                                   left=20)
+    operator = await add_staff(stores, settings, shop.tenant, Role.OPERATOR)
+    moderator = await add_staff(stores, settings, shop.tenant, Role.MODERATOR)
+    got = await app_client.get(f"/api/rooms/{room}/sellout", headers=operator.headers)
+    assert got.status_code == 200 and got.json()["skus"][0]["alert"]
+    refused = await app_client.get(f"/api/rooms/{room}/sellout", headers=moderator.headers)
+    assert refused.status_code == 403
