@@ -202,7 +202,8 @@ async def test_captions_are_checked_and_listed(
         "lang": "de", "vtt": "WEBVTT\n\n00:00.000 --> 00:01.500\nHallo\n"})
     assert ok.status_code == 201, ok.text
     assert ok.json()["captions"][0] | {"url": ""} == {"lang": "de", "source": "upload",
-                                                      "cues": 1, "url": ""}
+                                                      "cues": 1, "url": "",
+                                                      "from_lang": None, "stale": False}
     bad = await app_client.post(f"/api/videos/{vid}/captions", headers=tenant.headers,
                                 json={"lang": "de", "vtt": "hello"})
     assert bad.json()["code"] == "captions_invalid"

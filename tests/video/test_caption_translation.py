@@ -20,6 +20,7 @@ from chuhai.video.captions import Cue, parse_vtt
 from tests.comms.test_providers import ServedApp, libretranslate_app
 from tests.factories import make_tenant
 from tests.video.test_api import make_video
+from tests.web.test_pages import sign_in
 
 
 def test_a_sentence_cut_across_cues_is_rejoined_and_a_pause_ends_one() -> None:
@@ -98,3 +99,53 @@ async def test_captions_go_through_the_chain_into_german_and_an_unsupported_lang
         none = await client.post(f"/api/videos/{vid}/captions/translate",
                                  headers=tenant.headers, json={"source": "fr", "targets": ["de"]})
         assert (none.status_code, none.json()["code"]) == (404, "captions_not_found")
+
+
+async def test_a_correction_in_the_source_carries_into_its_translations(
+        stores: Stores, migrated_settings: Any, clips: dict[str, Path], libre: str) -> None:
+    """The seller fixes an English cue: the German made from it is made again (only the
+    changed sentence reaches the provider); with no translator left, it is kept and marked
+    stale instead of the correction being refused, and translating again clears the mark."""
+    settings = migrated_settings.model_copy(update={
+        "libretranslate_url": libre, "translate_providers": ("libretranslate",)})
+    app = create_app(settings, stores=stores)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://testserver") as client:
+        tenant = await make_tenant(stores, settings)
+        vid = (await make_video(client, tenant, clips["small"], ["DE"]))["id"]
+        vtt = "WEBVTT\n\n00:00.100 --> 00:00.900\nhello\n\n00:01.000 --> 00:01.800\nworld.\n"
+        await client.post(f"/api/videos/{vid}/captions", headers=tenant.headers,
+                          json={"lang": "en", "vtt": vtt})
+        await client.post(f"/api/videos/{vid}/captions/translate", headers=tenant.headers,
+                          json={"source": "en", "targets": ["de"]})
+
+        async def german() -> str:
+            cues = (await client.get(f"/api/videos/{vid}/captions/de",
+                                     headers=tenant.headers)).json()["cues"]
+            return " ".join(c["text"] for c in cues)
+
+        assert await german() == "hallo world."
+        r = await client.patch(f"/api/videos/{vid}/captions/en/cues/1",
+                               headers=tenant.headers, json={"text": "hello."})
+        assert r.status_code == 200, r.text
+        de = next(c for c in r.json()["captions"] if c["lang"] == "de")
+        assert (de["source"], de["from_lang"], de["stale"]) == ("translation", "en", False)
+        assert await german() == "hallo hello."  # the correction reached the buyer's German
+        # the translator goes away: the next correction is kept, the German marked behind
+        providers, app.state.comms.chain.providers = app.state.comms.chain.providers, []
+        r = await client.patch(f"/api/videos/{vid}/captions/en/cues/0",
+                               headers=tenant.headers, json={"text": "world"})
+        assert r.status_code == 200, r.text
+        de = next(c for c in r.json()["captions"] if c["lang"] == "de")
+        assert de["stale"] and await german() == "hallo hello."
+        en = (await client.get(f"/api/videos/{vid}/captions/en",
+                               headers=tenant.headers)).json()["cues"]
+        assert en[0]["text"] == "world"
+        await sign_in(client, tenant.email)  # the seller's console says so
+        page = (await client.get("/console/videos")).text
+        assert "behind the corrected en captions: translate again" in page
+        app.state.comms.chain.providers = providers  # back: translating again clears it
+        t = await client.post(f"/api/videos/{vid}/captions/translate", headers=tenant.headers,
+                              json={"source": "en", "targets": ["de"]})
+        de = next(c for c in t.json()["captions"] if c["lang"] == "de")
+        assert not de["stale"] and await german() == "Welt hello."

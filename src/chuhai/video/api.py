@@ -238,10 +238,13 @@ async def correct_cue(request: Request, video_id: str, lang: str,
                       index: Annotated[int, Path(ge=0, le=100_000)], body: CueIn, uow: UoW,
                       actor: CurrentActor) -> dict[str, Any]:
     """Correct one cue's text or times. Where the video airs or was held, that cue alone
-    is screened again: a held market whose only finding it was is published."""
+    is screened again: a held market whose only finding it was is published. A changed text
+    carries into the translations made from this language (translated again through the
+    chain; marked ``stale`` when no translator can)."""
     video = await captioning.correct_cue(uow.global_, actor, request.app.state.settings,
                                          video_id, lang, index, text=body.text,
-                                         start_s=body.start_s, end_s=body.end_s)
+                                         start_s=body.start_s, end_s=body.end_s,
+                                         chain=request.app.state.comms.chain)
     return _view(request, video)
 
 

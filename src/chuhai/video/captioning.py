@@ -1,5 +1,5 @@
 """A video's captions as the seller manages them: uploaded files, translations through the
-chain, and corrections cue by cue.
+chain, and corrections cue by cue — a correction carried into the translations made from it.
 
 Whatever changes what the video says is screened again, but only the part that changed and
 only in the markets where the video airs or was held: a corrected cue is screened alone,
@@ -105,10 +105,12 @@ async def translate_captions(session: AsyncSession, actor: Actor, settings: Sett
         key = caption_files.new_key(video.id, target)
         await caption_files.write(store, key, translated)
         if row is None:
-            row = VideoCaption(lang=target, source="translation", key=key, cues=len(translated))
+            row = VideoCaption(lang=target, source="translation", key=key, cues=len(translated),
+                               from_lang=source, stale=False)
             video.captions.append(row)
         else:
             row.key, row.cues = key, len(translated)
+            row.source, row.from_lang, row.stale = "translation", source, False
         await _rescreen_file(video, target, translated)
         made.append(row)
     await session.flush()
@@ -161,10 +163,12 @@ def corrected(cues: list[Cue], index: int, text: str | None, start_s: float | No
 async def correct_cue(session: AsyncSession, actor: Actor, settings: Settings, video_id: str,
                       lang: str, index: int, *, text: str | None = None,
                       start_s: float | None = None, end_s: float | None = None,
-                      storage: Storage | None = None) -> Video:
+                      storage: Storage | None = None,
+                      chain: TranslationChain | None = None) -> Video:
     """The seller's correction of one cue: a new caption file with it, the language marked
     as the seller's (``edited``), and that cue alone screened again where the video airs or
-    was held — a held market whose last finding it was is published."""
+    was held — a held market whose last finding it was is published. The translations made
+    from this language follow (``follow_correction``)."""
     actor.require(Perm.CATALOG_WRITE)
     video = await service.get_video(session, actor, video_id)
     row = _row(video, lang)
@@ -173,6 +177,7 @@ async def correct_cue(session: AsyncSession, actor: Actor, settings: Settings, v
     new = corrected(cues, index, text, start_s, end_s, video.duration_s)
     if new == cues[index]:
         return video
+    cues_text_before = cues[index].text
     cues[index] = new
     key = caption_files.new_key(video.id, row.lang)
     await caption_files.write(store, key, cues)
@@ -180,8 +185,32 @@ async def correct_cue(session: AsyncSession, actor: Actor, settings: Settings, v
     line = video_screening.Said(f"captions.{row.lang}", row.lang, new.text, index,
                                 new.start_s, new.end_s)
     await service.rescreen(video, [line])
+    if new.text != cues_text_before:
+        await follow_correction(session, actor, settings, video, row.lang, chain, store)
     await session.flush()
     return video
+
+
+async def follow_correction(session: AsyncSession, actor: Actor, settings: Settings,
+                            video: Video, lang: str, chain: TranslationChain | None,
+                            store: Storage) -> list[str]:
+    """The translations made from ``lang`` are made again from its corrected captions, so
+    a buyer abroad reads the correction too; the translation memory answers every sentence
+    that did not change, so only the corrected one costs a provider. When no translator
+    can (none configured, or all down), each is kept but marked ``stale`` — the seller sees
+    it, and translating again clears it — rather than the correction being refused."""
+    done: list[str] = []
+    for c in [c for c in video.captions if c.source == "translation" and c.from_lang == lang]:
+        if chain is not None:
+            try:
+                await translate_captions(session, actor, settings, video.id, lang, [c.lang],
+                                         chain, store)
+                done.append(c.lang)
+                continue
+            except Conflict:  # translation_unavailable: kept, and said to be behind
+                pass
+        c.stale = True
+    return done
 
 
 async def _rescreen_file(video: Video, lang: str, cues: list[Cue]) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -109,6 +110,10 @@ class VideoCaption(GlobalBase):
     source: Mapped[str] = mapped_column(String(12), default="upload")  # upload|asr|translation
     key: Mapped[str] = mapped_column(String(200))
     cues: Mapped[int] = mapped_column(Integer, default=0)
+    # a translation: the language it was made from, and whether that one was corrected
+    # since and no translator could carry the correction over yet
+    from_lang: Mapped[str | None] = mapped_column(String(16))
+    stale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     video: Mapped[Video] = relationship(back_populates="captions")
 
 

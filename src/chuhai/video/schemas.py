@@ -32,6 +32,10 @@ class CaptionOut(BaseModel):
                         "correction)")
     url: str
     cues: int
+    from_lang: str | None = Field(None, description="A translation: the captions it was "
+                                  "made from")
+    stale: bool = Field(False, description="A translation whose source was corrected since "
+                        "and could not be translated again yet: translate it again")
 
 
 class CueOut(BaseModel):

@@ -354,7 +354,8 @@ def view(video: Video, store: Storage) -> dict[str, Any]:
         "strip": ({"url": media_url(store, video, "strip.jpg"), "frames": video.strip_frames}
                   if video.media_prefix else None),
         "captions": [{"lang": c.lang, "source": c.source, "url": store.url(c.key),
-                      "cues": c.cues} for c in video.captions],
+                      "cues": c.cues, "from_lang": c.from_lang, "stale": bool(c.stale)}
+                     for c in video.captions],
         "tags": [{"id": t.id, "product_id": t.product_id, "start_s": t.start_s,
                   "end_s": t.end_s} for t in video.tags],
         "markets": [{"market": m.market, "state": m.state, "findings": m.findings}
