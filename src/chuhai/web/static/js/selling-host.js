@@ -117,6 +117,7 @@ async function sellout() {
       const when = k.sellout_minute === null ? _("within %(n)s min", { n: k.horizon_minutes }) : _("in about %(n)s min", { n: Math.round(k.sellout_minute) });
       li.append(_("%(code)s from %(warehouse)s: %(left)s left, selling out %(when)s (%(p)s likely before the planned end).", {
         code: k.code, warehouse: k.warehouse, left: k.remaining, when, p: `${Math.round(k.p_sellout_in_slot * 100)} %` }), " ");
+      if (k.with_viewers && k.audience_weight >= 0.5) li.append(_("Sales are following the audience."), " ");
       for (const o of k.options || []) {
         if (o === "pause_pin") {
           const b = document.createElement("button");
