@@ -20,6 +20,10 @@ ends; the rest of the stream then happens. Seeded: every run draws the same stre
 - ``sellout.first_minute.minute_mae.s{15,30,45}``: flash sales (20–120 units a minute)
   asked within their first minute; the minute under way read at its share against the
   same seconds read as a whole minute (the baseline).
+- ``sellout.false_alarm.rate{1,2,5}`` and ``sellout.flash_warned``: the first three
+  minutes after a pin read every 5 seconds — the share of steady sellers (not selling out
+  within the hour) that warn anyway, and of flash sales warned before they are gone; the
+  warning rule against the earlier one (any unit, whole minutes only).
 - ``sellout.viewers.brier.m{5,10,20}`` and ``sellout.viewers.minute_mae.m{5,10,20}``:
   streams whose audience grows, holds or drains (±4 % a minute, a few per cent of noise,
   100–3,000 viewers) while each viewer buys at a steady rate; the estimate given the
@@ -153,6 +157,76 @@ def first_minute(args: argparse.Namespace) -> None:
                {"streams": len(ours), "baseline": "the seconds read as a whole minute"})
 
 
+def early_warnings(args: argparse.Namespace) -> None:
+    """The first three minutes after a pin, read every 5 seconds as the console does:
+    steady sellers that will not sell out in the hour (1, 2 or 5 units a minute, stock for
+    100 minutes of it) — the share of pins that warn anyway; and flash sales (60–120 a
+    minute, stock for 1–4 minutes) — the share warned before the line is gone. The warning
+    rule (``demand.live.warns``: at least 3 units, and before a whole minute only an
+    imminent sell-out) against the earlier rule (any unit, whole minutes only)."""
+    from datetime import UTC, datetime, timedelta
+
+    from chuhai.demand import live
+
+    def holds(rng: np.random.Generator, rate: float, until: float) -> list[float]:
+        t, out = 0.0, []
+        while True:
+            t += float(rng.exponential(60 / rate))
+            if t > until:
+                return out
+            out.append(t)
+
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def first_warning(times: list[float], stock: int, new_rule: bool) -> float | None:
+        for check in range(5, 181, 5):
+            now = since + timedelta(seconds=check)
+            taken = [(since + timedelta(seconds=t), 1) for t in times if t <= check]
+            if not new_rule:  # whole minutes only, one unit enough
+                counts = live.series(taken, since, now - timedelta(seconds=check % 60))[0] \
+                    if check >= 60 else [len(taken)]
+                est = estimate(stock - len(taken), counts, 60, seed=check)
+                if est.p_sellout_in_slot >= 0.5 and taken:
+                    return check
+                continue
+            counts, share = live.series(taken, since, now)
+            left = stock - len(taken)
+            if left <= 0:
+                return None
+            est = estimate(left, counts, 60, seed=check, last_share=share)
+            if live.warns(est, len(taken), len(counts) - 1 + share, 0.5):
+                return check
+        return None
+
+    rng = np.random.default_rng(2029)
+    pins = max(20, args.streams // 5)
+    for rate in (1, 2, 5):
+        warned = {True: 0, False: 0}
+        for _ in range(pins):
+            times = holds(rng, rate, 180)
+            for rule in (True, False):
+                warned[rule] += first_warning(times, 100 * rate, rule) is not None
+        report(f"sellout.false_alarm.rate{rate}", warned[True] / pins, "share",
+               warned[False] / pins, {"pins": pins, "stock": 100 * rate,
+                                      "baseline": "any unit, whole minutes only"})
+    caught = {True: 0, False: 0}
+    flashes = 0
+    for _ in range(pins):
+        rate = float(rng.uniform(60, 120))
+        stock = max(2, round(rate * rng.uniform(1, 4)))
+        times = holds(rng, rate, 600)[:stock]
+        gone = times[-1] if len(times) == stock else None
+        if gone is None:
+            continue
+        flashes += 1
+        for rule in (True, False):
+            at = first_warning([t for t in times if t < gone], stock, rule)
+            caught[rule] += at is not None and at < gone
+    report("sellout.flash_warned", caught[True] / max(flashes, 1), "share",
+           caught[False] / max(flashes, 1), {"flash_sales": flashes,
+                                             "baseline": "any unit, whole minutes only"})
+
+
 def main(args: argparse.Namespace) -> None:
     rng = np.random.default_rng(27)
     preds: dict[int, list[float]] = {m: [] for m in OBSERVED}
@@ -215,6 +289,7 @@ def main(args: argparse.Namespace) -> None:
            {"estimates": len(took)})
     with_viewers(args)
     first_minute(args)
+    early_warnings(args)
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

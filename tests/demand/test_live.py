@@ -147,7 +147,7 @@ async def test_a_fast_selling_pinned_sku_alerts_once(stores, settings, app_clien
     # Shenzhen also delivers to Germany; the California warehouse does not
     assert sku["alert"] and sku["options"] == ["pause_pin", "open_waitlist",
                                                "switch_warehouse:SZ"]
-    assert 2.5 <= sku["rate_per_minute"] <= 3.5
+    assert 2.2 <= sku["rate_per_minute"] <= 3.5  # (an empty running minute may pull it down)
     for _ in range(3):  # the console asks again and again: one webhook
         await app_client.get(f"/api/rooms/{room}/sellout", headers=shop.tenant.headers)
     async with stores.session() as s:
@@ -207,7 +207,8 @@ async def test_the_viewers_of_each_minute_since_the_pin_go_into_the_estimate(
         await bus.add_counter(viewer_minutes_key(room), str(first + i), 60 * (100 + 20 * i))
     (sku,) = (await app_client.get(f"/api/rooms/{room}/sellout",
                                    headers=shop.tenant.headers)).json()["skus"]
-    assert sku["with_viewers"] and sku["minutes_observed"] == 10
+    # ten minutes, and a few seconds of the eleventh if the machine was slow
+    assert sku["with_viewers"] and 10 <= sku["minutes_observed"] < 10.5
     # two a minute all along while the audience grew: the reading in which sales follow
     # the audience explains that worse, and weighs less
     assert 0 < sku["audience_weight"] < 0.5
@@ -232,3 +233,19 @@ async def test_operators_see_the_risk_and_moderators_do_not(stores, settings, ap
     assert got.status_code == 200 and got.json()["skus"][0]["alert"]
     refused = await app_client.get(f"/api/rooms/{room}/sellout", headers=moderator.headers)
     assert refused.status_code == 403
+
+
+def test_a_warning_needs_evidence_and_before_a_whole_minute_an_imminent_sell_out():
+    """A unit or two in the opening seconds read as a fast rate is a guess, and a webhook
+    cannot be taken back; forty units in twenty seconds with fifty left is a warning."""
+    from chuhai.demand.live import warns
+
+    two_early = sellout.estimate(100, [2], 60, last_share=10 / 60)
+    assert two_early.p_sellout_in_slot >= 0.5 and not warns(two_early, 2, 10 / 60, 0.5)
+    flash = sellout.estimate(50, [40], 60, last_share=20 / 60)
+    assert warns(flash, 40, 20 / 60, 0.5)
+    brisk = sellout.estimate(100, [12], 60, last_share=0.25)  # 48 a minute, out in ~2 min
+    steady = sellout.estimate(100, [3, 3, 3], 30)  # whole minutes: the threshold decides
+    assert warns(steady, 9, 3, 0.5) == (steady.p_sellout_in_slot >= 0.5
+                                        and steady.sellout_minute is not None)
+    assert not warns(brisk, 12, 0.25, 0.99)  # below the threshold, never

@@ -15,8 +15,10 @@ import pytest
 from chuhai.app import create_app
 from chuhai.core.db import Stores
 from chuhai.video import service
+from chuhai.video.caption_origin import mark_behind
 from chuhai.video.caption_translation import MAX_CPS, lay_out, sentences, translate_cues
 from chuhai.video.captions import Cue, parse_vtt
+from chuhai.video.models import Video, VideoCaption
 from tests.comms.test_providers import ServedApp, libretranslate_app
 from tests.factories import make_tenant
 from tests.video.test_api import make_video
@@ -103,9 +105,9 @@ async def test_captions_go_through_the_chain_into_german_and_an_unsupported_lang
 
 async def test_a_correction_in_the_source_carries_into_its_translations(
         stores: Stores, migrated_settings: Any, clips: dict[str, Path], libre: str) -> None:
-    """The seller fixes an English cue: the German made from it is made again (only the
-    changed sentence reaches the provider); with no translator left, it is kept and marked
-    stale instead of the correction being refused, and translating again clears the mark."""
+    """The seller fixes an English cue: the German made from it is made again; with no
+    translator left, it is kept and marked stale instead of the correction being refused,
+    and translating again clears the mark."""
     settings = migrated_settings.model_copy(update={
         "libretranslate_url": libre, "translate_providers": ("libretranslate",)})
     app = create_app(settings, stores=stores)
@@ -149,3 +151,23 @@ async def test_a_correction_in_the_source_carries_into_its_translations(
                               json={"source": "en", "targets": ["de"]})
         de = next(c for c in t.json()["captions"] if c["lang"] == "de")
         assert not de["stale"] and await german() == "Welt hello."
+        # the seller corrects the German by hand: their words, never behind a source again
+        app.state.comms.chain.providers = []
+        await client.patch(f"/api/videos/{vid}/captions/en/cues/0", headers=tenant.headers,
+                           json={"text": "hello"})
+        r = await client.patch(f"/api/videos/{vid}/captions/de/cues/0",
+                               headers=tenant.headers, json={"text": "Hallo"})
+        de = next(c for c in r.json()["captions"] if c["lang"] == "de")
+        assert (de["source"], de["stale"], de["from_lang"]) == ("edited", False, None)
+
+
+def test_a_new_source_file_marks_its_translations_and_theirs_behind() -> None:
+    video = Video(id="vid_x", language="en")
+    video.captions = [
+        VideoCaption(lang="en", source="upload", key="a", cues=1),
+        VideoCaption(lang="de", source="translation", key="b", cues=1, from_lang="en"),
+        VideoCaption(lang="fr", source="translation", key="c", cues=1, from_lang="de"),
+        VideoCaption(lang="ja", source="edited", key="d", cues=1, from_lang=None),
+        VideoCaption(lang="es", source="translation", key="e", cues=1, from_lang="ja")]
+    assert sorted(mark_behind(video, "en")) == ["de", "fr"]  # the chain, not the others
+    assert [c.lang for c in video.captions if c.stale] == ["de", "fr"]

@@ -23,7 +23,7 @@ def sellout(
         "minute since the pin, oldest first], \"slot_minutes_left\": minutes until the "
         "planned end (or null), \"viewers\": [optional, viewers in each of those "
         "minutes], \"last_minute_share\": optional, the share of a minute the last one "
-        "has run (0 to 1, default 1)}")],
+        "has run (more than 0, at most 1; default 1)}")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the estimate as JSON.")
                        ] = False,
 ) -> None:
@@ -51,7 +51,8 @@ def sellout(
     except DomainError as exc:
         fail(f"{exc.code}: {exc.message}")
     try:
-        share = check_share(data.get("last_minute_share", 1.0))
+        share = check_share(data.get("last_minute_share") if data.get(
+            "last_minute_share") is not None else 1.0)
     except DomainError as exc:
         fail(f"{exc.code}: {exc.message}")
     out = estimate(stock, minute, left, viewers, last_share=share).as_dict()

@@ -88,6 +88,27 @@ def series(holds: list[tuple[datetime, int]], since: datetime, now: datetime
     return out, share
 
 
+EVIDENCE_UNITS = 1  # units taken since the pin before any warning: without one, a guess
+IMMINENT_MIN, IMMINENT_P = 2.0, 0.9  # what warns before a whole minute has been seen
+
+
+def warns(est: sellout.Estimate, units: int, observed: float, threshold: float) -> bool:
+    """Whether an estimate is a warning, not a guess: past the threshold, on at least
+    ``EVIDENCE_UNITS`` unit since the pin, with the expected pace running the line out
+    before the end, and — before a whole minute has been seen — only when the line is
+    about to go (within ``IMMINENT_MIN`` minutes, ``IMMINENT_P`` likely). A first unit or
+    two in the opening seconds reads as a fast rate that extrapolates to a sell-out; a
+    webhook cannot be taken back (bench/sellout.py counts the false alarms of steady
+    sellers)."""
+    if est.p_sellout_in_slot < threshold or units < EVIDENCE_UNITS or \
+            est.sellout_minute is None:
+        return False
+    if observed >= 1:
+        return True
+    return est.sellout_minute is not None and est.sellout_minute <= IMMINENT_MIN and \
+        est.p_sellout_in_slot >= IMMINENT_P
+
+
 def viewers_per_minute(counts: dict[str, int], since: datetime, now: datetime, n: int
                        ) -> list[int] | None:
     """The viewers in each of the ``n`` minutes of ``series(…, since, now)``, from the
@@ -218,7 +239,8 @@ async def read(stores: Stores, room: Room, threshold: float, bus: Bus | None = N
             others = [houses.get(w, w) for (k, w), n in stock.items()
                       if k == sku_id and w != wh and n > 0 and serves.get(w, set()) & wanted]
             jobs.append(({"sku_id": sku_id, "code": code, "title": title,
-                          "product_id": product_id, "pinned_at": since.isoformat(),
+                          "product_id": product_id,
+                          "pinned_at": since.isoformat() if product_id in pins else None,
                           "warehouse": houses.get(wh, wh),
                           "warehouse_id": wh, "source": "drop" if from_drop else "stock",
                           "remaining": units,
@@ -229,9 +251,8 @@ async def read(stores: Stores, room: Room, threshold: float, bus: Bus | None = N
     estimates = await offload(lambda: [
         sellout.estimate(max(u, 0), m, left, v, seed=len(m), last_share=f)
         for _, u, m, f, v, _ in jobs])
-    for (row, _, per_minute, _, _, others), est in zip(jobs, estimates, strict=True):
-        # no unit taken since the pin is no evidence of demand: no alarm on a guess
-        alert = est.p_sellout_in_slot >= threshold and sum(per_minute) > 0
+    for (row, _, per_minute, share, _, others), est in zip(jobs, estimates, strict=True):
+        alert = warns(est, sum(per_minute), len(per_minute) - 1 + share, threshold)
         row.update({**est.as_dict(), "alert": alert})
         row.pop("method", None)
         if alert:
@@ -252,7 +273,7 @@ async def _alert(stores: Stores, room: Room, out: dict[str, Any]) -> None:
     for r in out["skus"]:
         if r.get("alert"):
             key = hashlib.sha256(f"{room.id}:{r['sku_id']}:{r['warehouse_id']}:"
-                                 f"{r['pinned_at']}".encode())
+                                 f"{r['pinned_at'] or ''}".encode())
             alerting[f"evt_sellout_{key.hexdigest()[:28]}"] = r
     if not alerting:
         return

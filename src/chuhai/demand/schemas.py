@@ -10,8 +10,8 @@ class SkuSelloutOut(BaseModel):
     code: str
     title: str
     product_id: str
-    pinned_at: str = Field(description="When the product was last pinned: the pace counts "
-                           "from here")
+    pinned_at: str | None = Field(description="When the product was last pinned: the pace "
+                                  "counts from here (none when no pin was recorded)")
     warehouse: str = Field(description="The warehouse's code")
     warehouse_id: str
     source: str = Field(description="drop: the room's drop line; stock: the warehouse")

@@ -19,14 +19,13 @@ from chuhai.core.config import Settings
 from chuhai.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from chuhai.video import caption_files, caption_translation, service
 from chuhai.video import screening as video_screening
+from chuhai.video.caption_origin import SELLERS, mark_behind
 from chuhai.video.captions import CaptionError, Cue, parse_vtt, srt_to_vtt
 from chuhai.video.models import Video, VideoCaption
 from chuhai.video.storage import Storage, storage_for
 
 MAX_CUE_CHARS = 300  # three subtitle lines, generously
 MAX_CUE_LINES = 3
-# The seller's own words: a translation or speech recognition run later never replaces them
-SELLERS = ("upload", "edited")
 
 
 def _row(video: Video, lang: str) -> VideoCaption:
@@ -68,6 +67,8 @@ async def add_captions(session: AsyncSession, actor: Actor, settings: Settings,
         video.captions.append(row)
     else:
         row.key, row.cues, row.source = key, len(cues), "upload"
+        row.from_lang, row.stale = None, False
+    mark_behind(video, lang)  # a new file in a source: its translations are behind it
     await _rescreen_file(video, lang, cues)
     await session.flush()
     return row
@@ -182,6 +183,7 @@ async def correct_cue(session: AsyncSession, actor: Actor, settings: Settings, v
     key = caption_files.new_key(video.id, row.lang)
     await caption_files.write(store, key, cues)
     row.key, row.cues, row.source = key, len(cues), "edited"
+    row.from_lang, row.stale = None, False  # the seller's own words from now on
     line = video_screening.Said(f"captions.{row.lang}", row.lang, new.text, index,
                                 new.start_s, new.end_s)
     await service.rescreen(video, [line])
@@ -194,22 +196,34 @@ async def correct_cue(session: AsyncSession, actor: Actor, settings: Settings, v
 async def follow_correction(session: AsyncSession, actor: Actor, settings: Settings,
                             video: Video, lang: str, chain: TranslationChain | None,
                             store: Storage) -> list[str]:
-    """The translations made from ``lang`` are made again from its corrected captions, so
-    a buyer abroad reads the correction too; the translation memory answers every sentence
-    that did not change, so only the corrected one costs a provider. When no translator
-    can (none configured, or all down), each is kept but marked ``stale`` — the seller sees
-    it, and translating again clears it — rather than the correction being refused."""
+    """The translations made from ``lang`` — and those made from them — are made again
+    from its corrected captions, so a buyer abroad reads the correction too (the
+    translation cache answers the sentences it has seen, per process or in Redis when
+    configured; the rest reach a provider), and are screened again. When no translator can
+    (none configured, or all down), each is kept but marked ``stale`` — the seller sees it,
+    and translating again clears it — rather than the correction being refused; after the
+    first such failure the rest are marked without trying, so a request never waits
+    through every provider's timeout once per language."""
     done: list[str] = []
-    for c in [c for c in video.captions if c.source == "translation" and c.from_lang == lang]:
-        if chain is not None:
-            try:
-                await translate_captions(session, actor, settings, video.id, lang, [c.lang],
-                                         chain, store)
-                done.append(c.lang)
-                continue
-            except Conflict:  # translation_unavailable: kept, and said to be behind
-                pass
-        c.stale = True
+    todo, seen = [lang], {lang}
+    failed = chain is None
+    while todo:
+        source = todo.pop(0)
+        for c in [c for c in video.captions
+                  if c.source == "translation" and c.from_lang == source
+                  and c.lang not in seen]:
+            seen.add(c.lang)
+            todo.append(c.lang)
+            if not failed:
+                try:
+                    assert chain is not None
+                    await translate_captions(session, actor, settings, video.id, source,
+                                             [c.lang], chain, store)
+                    done.append(c.lang)
+                    continue
+                except Conflict:  # translation_unavailable: kept, and said to be behind
+                    failed = True
+            c.stale = True
     return done
 
 

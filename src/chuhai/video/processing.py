@@ -27,6 +27,7 @@ from chuhai.core.clock import utcnow
 from chuhai.core.db import Stores
 from chuhai.core.ids import new_id
 from chuhai.video import asr, caption_files
+from chuhai.video.caption_origin import SELLERS, mark_behind
 from chuhai.video.models import Video, VideoCaption
 from chuhai.video.probe import Probe, VideoRejected, probe
 from chuhai.video.storage import Storage, storage_for
@@ -202,8 +203,10 @@ async def _captions_from_speech(stores: Stores, video_id: str, src: Path, lang: 
             if row is None:
                 video.captions.append(VideoCaption(lang=lang, source="asr", key=key,
                                                    cues=len(found)))
-            elif row.source != "upload":  # the seller's own captions win
+            elif row.source not in SELLERS:  # the seller's own captions win
                 row.key, row.cues, row.source = key, len(found), "asr"
+                row.from_lang, row.stale = None, False
+            mark_behind(video, lang)  # what was translated from it is behind
             await s.commit()
     await hold_db(write)
 

@@ -354,7 +354,8 @@ def view(video: Video, store: Storage) -> dict[str, Any]:
         "strip": ({"url": media_url(store, video, "strip.jpg"), "frames": video.strip_frames}
                   if video.media_prefix else None),
         "captions": [{"lang": c.lang, "source": c.source, "url": store.url(c.key),
-                      "cues": c.cues, "from_lang": c.from_lang, "stale": bool(c.stale)}
+                      "cues": c.cues, "from_lang": c.from_lang,
+                      "stale": bool(c.stale) and c.source == "translation"}
                      for c in video.captions],
         "tags": [{"id": t.id, "product_id": t.product_id, "start_s": t.start_s,
                   "end_s": t.end_s} for t in video.tags],

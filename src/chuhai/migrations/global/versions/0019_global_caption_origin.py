@@ -22,6 +22,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column('from_lang', sa.String(length=16), nullable=True))
         batch.add_column(sa.Column('stale', sa.Boolean(), nullable=False,
                                    server_default=sa.false()))
+    # translations made before this kept no source: the video's own language is the likeliest
+    # one (speech recognition and the seller's first captions are in it)
+    op.execute("UPDATE video_captions SET from_lang = (SELECT videos.language FROM videos "
+               "WHERE videos.id = video_captions.video_id) "
+               "WHERE source = 'translation' AND from_lang IS NULL")
 
 
 def downgrade() -> None:
