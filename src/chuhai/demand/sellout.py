@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -157,11 +157,27 @@ def audience_growth(viewers: np.ndarray) -> float:
     return max(-AUDIENCE_TREND_MAX, min(AUDIENCE_TREND_MAX, growth))
 
 
-def audience_ahead(viewers: np.ndarray, future: np.ndarray) -> np.ndarray:
+def audience_ahead(viewers: np.ndarray, future: np.ndarray, growth: float | None = None
+                   ) -> np.ndarray:
     """Viewers expected in each future minute (1, 2, … from now): the last minute's count
-    carried along the audience's trend over its recent minutes."""
-    ahead = float(viewers[-1]) * np.exp(audience_growth(viewers) * future)
+    carried along the audience's trend over its recent minutes (``growth``, when the caller
+    has it already)."""
+    rate = audience_growth(viewers) if growth is None else growth
+    ahead = float(viewers[-1]) * np.exp(rate * future)
     return np.asarray(np.minimum(ahead, RATE_CAP * float(viewers.max())))
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """One reading of the minutes seen: its fit, the audience ahead (1 without viewers),
+    the cap a minute, its weight, the viewers now (1 without) and the audience's trend."""
+
+    fit: _Fit
+    ahead: np.ndarray
+    cap: np.ndarray
+    weight: float
+    viewers_now: float = 1.0
+    growth: float = 0.0
 
 
 def check_share(share: object) -> float:
@@ -190,10 +206,8 @@ def estimate(stock: int, minute: Sequence[int], slot_minutes_left: float | None,
     shares[-1] = check_share(last_share)
     busiest = float((y / shares).max())  # units a whole minute
     alone = _fit(y, t, np.log(shares))
-    # each reading of the minutes: its fit, the audience ahead (1 without viewers), the
-    # cap a minute, its weight, the viewers now (1 without) and the audience's trend
-    models = [(alone, np.ones_like(future),
-               np.full_like(future, RATE_CAP * (busiest + 1.0)), 1.0, 1.0, 0.0)]
+    readings = [_Reading(alone, np.ones_like(future),
+                         np.full_like(future, RATE_CAP * (busiest + 1.0)), 1.0)]
     weight: float | None = None
     if viewers is not None:
         exposure = np.maximum(np.asarray(viewers, dtype=float), 1.0)
@@ -201,14 +215,15 @@ def estimate(stock: int, minute: Sequence[int], slot_minutes_left: float | None,
         # the two readings weighed by how well each explains the minutes seen
         gap = max(-50.0, min(50.0, alone.log_evidence - per_viewer.log_evidence))
         weight = 1.0 / (1.0 + math.exp(gap))
-        ahead = audience_ahead(exposure, future)
+        growth = audience_growth(exposure)
+        ahead = audience_ahead(exposure, future, growth)
         cap = RATE_CAP * (float((y / exposure / shares).max()) * ahead + 1.0)
-        models = [(alone, models[0][1], models[0][2], 1.0 - weight, 1.0, 0.0),
-                  (per_viewer, ahead, cap, weight, float(exposure[-1]),
-                   audience_growth(exposure))]
+        readings = [replace(readings[0], weight=1.0 - weight),
+                    _Reading(per_viewer, ahead, cap, weight, float(exposure[-1]), growth)]
     # the unit rate now and its trend a minute, whichever reading
-    rate_now = sum(w * now * math.exp(float(m.theta[0])) for m, _, _, w, now, _ in models)
-    trend = sum(w * (float(m.theta[1]) + g) for m, _, _, w, _, g in models)
+    rate_now = sum(r.weight * r.viewers_now * math.exp(float(r.fit.theta[0]))
+                   for r in readings)
+    trend = sum(r.weight * (float(r.fit.theta[1]) + r.growth) for r in readings)
     method = METHOD if viewers is None else METHOD_VIEWERS
     if stock == 0:
         return Estimate(0.0, 1.0, horizon, from_plan, round(rate_now, 4),
@@ -216,16 +231,17 @@ def estimate(stock: int, minute: Sequence[int], slot_minutes_left: float | None,
     rng = np.random.default_rng(seed)
     parts = []
     path = np.zeros_like(future)
-    for m, ahead_m, cap, w, _, _ in models:
-        k = round(w * DRAWS)
+    for r in readings:
+        theta = r.fit.theta
+        k = round(r.weight * DRAWS)
         if k:
-            draws = rng.multivariate_normal(m.theta, m.cov, size=k, check_valid="ignore")
-            rates = np.minimum(ahead_m[None, :] * np.exp(draws[:, :1] + draws[:, 1:]
-                                                         * future[None, :]), cap[None, :])
+            draws = rng.multivariate_normal(theta, r.fit.cov, size=k, check_valid="ignore")
+            rates = np.minimum(r.ahead[None, :] * np.exp(draws[:, :1] + draws[:, 1:]
+                                                         * future[None, :]), r.cap[None, :])
             parts.append(rng.poisson(rates).cumsum(axis=1))
         # the expected path: when the mean cumulative demand reaches the stock
-        path += w * np.minimum(ahead_m * math.exp(m.theta[0]) * np.exp(m.theta[1] * future),
-                               cap).cumsum()
+        path += r.weight * np.minimum(r.ahead * math.exp(theta[0])
+                                      * np.exp(theta[1] * future), r.cap).cumsum()
     sold = np.concatenate(parts)
     p = float((sold[:, -1] >= stock).mean()) if horizon > 0 else 0.0
     hit = np.nonzero(path >= stock)[0]
