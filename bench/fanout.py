@@ -11,7 +11,9 @@ Prints one JSON line per scenario:
   "on" translates through a local LibreTranslate stand-in (bench/_translate_server.py) that
   answers after 30–80 ms, so translation costs the node what a real provider would
 - idle_viewer_rss: KiB of server RSS per idle viewer at 5,000 viewers (target ≤ 50)
-Set FANOUT_ONLY=pipeline to run only the pipeline comparison.
+- fanout_meaning_on_vs_off: the same chat load, translation off, with screening by meaning
+  for the host's lines against no screening (target ≥ 0.9×), patterns only beside it
+Set FANOUT_ONLY=pipeline (or meaning) to run only that comparison.
 Set FANOUT_QUICK=1 for a shorter run (fewer steps, shorter windows).
 """
 
@@ -229,6 +231,42 @@ def pipeline_on_vs_off(data_dir: Path, room: str, token: str) -> None:
             "target": ">= 0.9x"})
 
 
+def meaning_on_vs_off(data_dir: Path, room: str, token: str, runs: int = 3) -> None:
+    """Screening by meaning for the host's lines, against the pipeline with no screening.
+
+    The poster is the room's host, posting 20 new lines a second (each line distinct, so
+    none is a cached vector) to 1,000 viewers; translation is off in every configuration so
+    the comparison is screening's alone. Three configurations, alternating, median server
+    CPU in the sending phase: off (``CHUHAI_SCREENING=false``), patterns only
+    (``CHUHAI_SCREENING_MEANING=false``), and with meaning at the default host budget. A
+    host line past the budget is screened by meaning later (live/meaning_later.py) out of
+    the same budget, so the sending phase counts what the budget allows and no more."""
+    s = {"viewers": 1000, "rate": 20, "seconds": SECONDS, "langs": "en,de,ja",
+         "phrase": "The jacket comes in S to XL and ships in 24 hours, link is up"}
+    no_tr = {"CHUHAI_TRANSLATE_CHAT": "false"}
+    offs, patterns, meanings = [], [], []
+    for _ in range(runs):
+        offs.append(run_chuhai(data_dir, room, token, env={**no_tr, **PIPELINE_OFF}, **s))
+        patterns.append(run_chuhai(data_dir, room, token,
+                                   env={**no_tr, "CHUHAI_SCREENING_MEANING": "false"}, **s))
+        meanings.append(run_chuhai(data_dir, room, token,
+                                   env={**no_tr, "CHUHAI_SCREENING_MEANING": "true"}, **s))
+
+    def median(rs: list[dict[str, Any]]) -> dict[str, Any]:
+        return sorted(rs, key=lambda r: r["server_cpu_s"])[len(rs) // 2]
+
+    off, pat, mean = median(offs), median(patterns), median(meanings)
+    ratio = off["server_cpu_s"] / mean["server_cpu_s"] if mean["server_cpu_s"] else 0.0
+    report("fanout_meaning_on_vs_off", round(ratio, 3), "x (CPU off / CPU with meaning)", 1.0,
+           {**s, "off": off, "patterns_only": pat, "with_meaning": mean,
+            "cpu_s_runs": {"off": [r["server_cpu_s"] for r in offs],
+                           "patterns_only": [r["server_cpu_s"] for r in patterns],
+                           "with_meaning": [r["server_cpu_s"] for r in meanings]},
+            "off_over_patterns_only": round(off["server_cpu_s"] / pat["server_cpu_s"], 3)
+            if pat["server_cpu_s"] else None,
+            "host_budget_ms_per_s": 10, "target": ">= 0.9x"})
+
+
 def run_baseline(kind: str, **kw: Any) -> dict[str, Any]:
     proc, port = start_baseline(kind)
     try:
@@ -276,6 +314,9 @@ def main() -> None:
     if os.environ.get("FANOUT_ONLY") == "pipeline":
         pipeline_on_vs_off(data_dir, room, token)
         return
+    if os.environ.get("FANOUT_ONLY") == "meaning":
+        meaning_on_vs_off(data_dir, room, token)
+        return
 
     s1 = {"viewers": 1000, "rate": 10, "likes": 1000, "seconds": secs}
     ours = run_chuhai(data_dir, room, token, **s1)
@@ -317,6 +358,7 @@ def main() -> None:
            {"rate": 5, "steps": steps, "p95_by_viewers": trail})
 
     pipeline_on_vs_off(data_dir, room, token)
+    meaning_on_vs_off(data_dir, room, token)
 
     ours_kib, bare_kib = idle_rss(data_dir, room, 5000)
     report("idle_viewer_rss", round(ours_kib, 1), "KiB per idle viewer", round(bare_kib, 1),

@@ -145,3 +145,38 @@ async def test_a_sponsored_rooms_hosts_are_reminded_to_repeat_the_disclosure(env
             await http.patch(f"/api/rooms/{seed.room_id}",
                              headers={"Authorization": f"Bearer {seed.host_token}"},
                              json={"disclosure": None})
+
+
+async def test_a_host_line_past_the_rooms_budget_is_screened_by_meaning_soon_after(env):
+    """The line goes out on its patterns at once; the finding by meaning follows it to the
+    host as a late ``screening`` frame on the same line."""
+    import time
+
+    from chuhai.live.pipeline import MeaningBudget, default_pipeline
+    from tests.comms.test_semantic import make
+
+    server, seed = env
+    node = server.app.state.live
+    screener, _ = make()  # a US pack whose device rule has example sentences
+    screener.semantic.build()
+    pipeline = default_pipeline(screener, meaning=True, viewer_ms=0, host_ms=10)
+    stage = pipeline.screening
+    assert stage is not None
+    stage.host_budget = MeaningBudget(10.0)
+    stage.host_budget.charge(seed.room_id, time.monotonic(), 45.0)  # spent for 0.5 s
+    real, node.pipeline = node.pipeline, pipeline
+    try:
+        host = await Client.connect(server.base, seed.room_id, token=seed.host_token)
+        await host.send(type="chat", nonce="m-1", text="the ringing in my ears stopped "
+                        "after a week with these new earbuds")
+        await host.pump(lambda c: any(e["data"].get("nonce") == "m-1" for e in c.of("chat")))
+        ev = next(e for e in host.of("chat") if e["data"].get("nonce") == "m-1")
+        assert "flags" not in ev["data"]  # sent on its patterns' verdict
+        await host.pump(lambda c: any(n["nonce"] == "m-1" for n in c.notices), timeout=5)
+        late = next(n for n in host.notices if n["nonce"] == "m-1")
+        assert late["later"] is True and late["seq"] == ev["seq"]
+        assert [(f["rule"], f["by"], f["market"]) for f in late["findings"]] == [
+            ("US.device.medical", "meaning", "US")]
+        await host.close()
+    finally:
+        node.pipeline = real

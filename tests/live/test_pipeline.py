@@ -1,6 +1,9 @@
-"""The chat pipeline's stages: length, rate and slow mode, PII redaction."""
+"""The chat pipeline's stages: length, rate and slow mode, PII redaction, screening by
+words and by meaning (a host line past its room's budget screened later)."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 
@@ -164,17 +167,149 @@ async def test_no_viewer_budget_means_viewer_lines_by_patterns_only():
     assert len(embed.calls) == before and out.flags == ()
 
 
-async def test_a_host_flood_past_its_budget_goes_by_patterns():
-    p, screener, embed = _semantic_pipeline(viewer_ms=0)
+CLAIM = "the ringing in my ears stopped after a week with these new earbuds"
+
+
+async def _until(cond, seconds: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    for _ in range(int(seconds / 0.01)):
+        if cond():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("never happened")
+
+
+async def test_a_host_line_past_the_budget_goes_out_on_its_patterns_and_is_screened_later():
     from chuhai.live.pipeline import MeaningBudget
 
-    p.stages[-1].host_budget = MeaningBudget(0)
+    p, screener, embed = _semantic_pipeline(viewer_ms=0)
+    stage = p.stages[-1]
+    stage.host_budget = MeaningBudget(10.0)
+    stage.host_budget.charge("r", time.monotonic(), 45.0)  # spent: 5 ms of debt, 0.5 s
+    screener.semantic.build()
+    c = LineContext(room=RoomState("r"), markets=["US"], bucket=chat_bucket(),
+                    now=time.monotonic())
+    before = len(embed.calls)
+    out = await p.run(_said(CLAIM, "host"), c)
+    assert len(embed.calls) == before and out.flags == () and out.meaning_due
+    told: list[list[dict]] = []
+    p.screen_later(out, c, told.append)
+    assert stage.later.waiting("r") == 1
+    await _until(lambda: told)
+    assert [(f["rule"].split(".")[-2], f["by"]) for f in told[0]] == [("device", "meaning")]
+    assert told[0][0]["market"] == "US" and told[0][0]["example"]
+    assert stage.later.waiting("r") == 0
+    await p.close()
+
+
+async def test_lines_waiting_are_screened_oldest_first_as_the_budget_refills():
+    from chuhai.live.pipeline import MeaningBudget
+
+    p, screener, _ = _semantic_pipeline(viewer_ms=0)
+    stage = p.stages[-1]
+    stage.host_budget = MeaningBudget(10.0)
+    screener.semantic.build()
+    real = stage.with_meaning
+    done: list[str] = []
+
+    def costly(line, ctx):  # type: ignore[no-untyped-def]
+        done.append(line.text)
+        out = real(line, ctx)
+        stage.host_budget.charge(ctx.room.room_id, ctx.now, 3.0)  # 0.3 s of refill each
+        return out
+
+    stage.with_meaning = costly
+    stage.host_budget.charge("r", time.monotonic(), 45.0)  # spent: 0.5 s until it refills
+    c = LineContext(room=RoomState("r"), markets=["US"], bucket=chat_bucket(),
+                    now=time.monotonic())
+    for i in range(3):
+        c.bucket = chat_bucket()
+        out = await p.run(_said(f"line number {i} about colours", "host"), c)
+        assert out.meaning_due
+        p.screen_later(out, c, lambda found: None)
+    await _until(lambda: len(done) == 3)
+    assert done == [f"line number {i} about colours" for i in range(3)]
+    await p.close()
+
+
+async def test_a_flood_keeps_only_the_newest_lines_waiting_and_counts_the_rest():
+    from chuhai.live.meaning_later import MeaningLater
+    from chuhai.live.pipeline import MeaningBudget
+
+    p, screener, _ = _semantic_pipeline(viewer_ms=0)
+    stage = p.stages[-1]
+    stage.host_budget = MeaningBudget(0.001)  # refills far too slowly to drain meanwhile
+    stage.host_budget.charge("r", time.monotonic(), 1000.0)
+    stage.later = MeaningLater(stage, per_room=3)
+    screener.semantic.build()
+    c = LineContext(room=RoomState("r"), markets=["US"], bucket=chat_bucket(),
+                    now=time.monotonic())
+    for i in range(5):
+        stage.later.add(_said(f"line {i}", "host"), c, lambda found: None)
+    assert stage.later.waiting("r") == 3 and stage.later.dropped == 2
+    assert [w.line.text for w in stage.later._queues["r"]] == ["line 2", "line 3", "line 4"]
+    await p.close()
+    assert stage.later.waiting("r") == 0
+
+
+async def test_viewer_lines_and_host_lines_with_no_host_budget_are_not_screened_later():
+    from chuhai.live.pipeline import MeaningBudget
+
+    p, screener, _ = _semantic_pipeline(viewer_ms=0)
     screener.semantic.build()
     c = LineContext(room=RoomState("r"), markets=["US"], bucket=chat_bucket(), now=100.0)
-    before = len(embed.calls)
-    out = await p.run(_said("the ringing in my ears stopped after a week with these new "
-                            "earbuds", "host"), c)
-    assert len(embed.calls) == before and out.flags == ()
+    out = await p.run(_said(CLAIM, "viewer"), c)
+    assert not out.meaning_due
+    p.stages[-1].host_budget = MeaningBudget(0)  # 0: host lines by patterns only
+    c.bucket = chat_bucket()
+    out = await p.run(_said(CLAIM, "host"), c)
+    assert not out.meaning_due and out.flags == ()
+
+
+async def test_a_host_line_the_patterns_flag_is_not_screened_later():
+    from chuhai.comms.screening.engine import Screener
+    from chuhai.comms.screening.packs import parse_pack
+    from chuhai.comms.screening.semantic import SemanticLayer
+    from chuhai.live.pipeline import MeaningBudget
+    from tests.comms.test_semantic import PACK, Counting
+
+    pack = parse_pack(PACK.replace('action = "block"', 'action = "warn"'), "US.toml", [])
+    assert pack is not None
+    screener = Screener([pack], semantic=SemanticLayer([pack], Counting()))
+    p = default_pipeline(screener, meaning=True, viewer_ms=0)
+    p.stages[-1].host_budget = MeaningBudget(10.0)
+    p.stages[-1].host_budget.charge("r", 100.0, 1000.0)
+    screener.semantic.build()
+    c = LineContext(room=RoomState("r"), markets=["US"], bucket=chat_bucket(), now=100.0)
+    out = await p.run(_said("These headphones cures tinnitus", "host"), c)
+    assert out.flags == ("device_claim",) and not out.meaning_due
+
+
+async def test_a_model_failure_later_leaves_the_line_as_sent_and_the_queue_going():
+    from chuhai.live.pipeline import MeaningBudget
+
+    p, screener, _ = _semantic_pipeline(viewer_ms=0)
+    stage = p.stages[-1]
+    stage.host_budget = MeaningBudget(1000.0)
+    screener.semantic.build()
+    real = stage.with_meaning
+    calls: list[str] = []
+
+    def flaky(line, ctx):  # type: ignore[no-untyped-def]
+        calls.append(line.text)
+        if len(calls) == 1:
+            raise RuntimeError("model crashed")
+        return real(line, ctx)
+
+    stage.with_meaning = flaky
+    c = LineContext(room=RoomState("r"), markets=["US"], bucket=chat_bucket(), now=100.0)
+    told: list[list[dict]] = []
+    stage.later.add(_said("what a lovely day", "host"), c, told.append)
+    stage.later.add(_said(CLAIM, "host"), c, told.append)
+    await _until(lambda: told)
+    assert len(calls) == 2 and told[0][0]["by"] == "meaning"
+    await p.close()
 
 
 def test_the_budget_charges_what_a_line_cost_and_refills():

@@ -217,8 +217,8 @@ class Settings(BaseSettings):
         10.0, ge=0, le=1000,
         description="CPU milliseconds per second each room may spend screening its host's "
         "lines by meaning (10-40 ms per new line): a new line every few seconds, the pace "
-        "of a person typing; a pasted flood's excess is screened by patterns. 0: host "
-        "lines by patterns only")
+        "of a person typing; a line past it goes out on its patterns and is screened by "
+        "meaning soon after, the host warned late. 0: host lines by patterns only")
     screening_viewer_ms: float = Field(
         60.0, ge=0, le=1000,
         description="CPU milliseconds per second each room may spend screening viewer lines "

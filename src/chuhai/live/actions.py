@@ -104,10 +104,20 @@ class Dispatcher:
             findings += self._disclosure_due(line.text)
         ev = await self.node.publish(self.room.id, kind, data)
         if findings:  # the author (a host: with the rewrite) sees what was flagged
-            self.conn.offer(Frame(dumps({"v": p.PROTOCOL_VERSION, "type": "screening",
-                                         "seq": ev["seq"], "nonce": nonce,
-                                         "findings": findings})))
+            self._tell_author(ev["seq"], nonce, findings)
+        if line.meaning_due:
+            seq = ev["seq"]
+            self.node.pipeline.screen_later(
+                line, self.ctx, lambda found: self._tell_author(seq, nonce, found, later=True))
         self.node.translate_later(self.room, ev)
+
+    def _tell_author(self, seq: int, nonce: str | None, findings: list[dict[str, Any]],
+                     later: bool = False) -> None:
+        frame: dict[str, Any] = {"v": p.PROTOCOL_VERSION, "type": "screening", "seq": seq,
+                                 "nonce": nonce, "findings": findings}
+        if later:  # screened by meaning after it was sent: the room's budget was spent
+            frame["later"] = True
+        self.conn.offer(Frame(dumps(frame)))  # a closed connection drops it
 
     def _disclosure_due(self, text: str) -> list[dict[str, Any]]:
         """A sponsored room's hosts repeat the disclosure; this line either says it (and

@@ -240,6 +240,7 @@ class LiveNode:
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
+        await self.pipeline.close()
         await self.translations.close()
         await self.hub.close()
         await self.bus.close()

@@ -21,6 +21,7 @@ from chuhai.comms.screening.engine import Screener, Verdict, overall
 from chuhai.comms.screening.findings import Finding
 from chuhai.comms.screening.pii import redact
 from chuhai.comms.screening.prices import PriceHistory
+from chuhai.live.meaning_later import MeaningLater, Report
 from chuhai.live.state import RoomState
 from chuhai.realtime.protocol import MAX_CHAT_CHARS
 from chuhai.realtime.token_bucket import TokenBucket
@@ -46,6 +47,7 @@ class ChatLine:
     flags: tuple[str, ...] = ()  # categories of the screening findings that let it pass
     side: str = "viewer"         # host lines are screened as advertising, viewer lines not
     findings: tuple[dict[str, Any], ...] = ()
+    meaning_due: bool = False    # a host line sent on its patterns, screened by meaning later
 
 
 @dataclass
@@ -144,6 +146,13 @@ class MeaningBudget:
     def allow(self, room_id: str, now: float) -> bool:
         return self.ms_per_s > 0 and self._level(room_id, now) > 0
 
+    def wait(self, room_id: str, now: float) -> float:
+        """Seconds until the room may start a line again (0: now)."""
+        level = self._level(room_id, now)
+        if level > 0:
+            return 0.0
+        return (0.001 - level) / self.ms_per_s if self.ms_per_s > 0 else float("inf")
+
     def charge(self, room_id: str, now: float, ms: float) -> None:
         if len(self._rooms) > 10_000 and room_id not in self._rooms:
             self._rooms.clear()
@@ -158,8 +167,9 @@ class Screening:
     Patterns first, on the loop (microseconds). Then, where they found nothing, by
     meaning in a worker thread, within the room's CPU budgets (``MeaningBudget``): the
     host's (advertising law; 10 ms a second by default — a new line every few seconds,
-    the pace of a person typing; a pasted flood's excess goes by patterns) and the
-    viewers' (60 ms a second by default)."""
+    the pace of a person typing) and the viewers' (60 ms a second by default). A host
+    line that finds its budget spent goes out on its patterns and is screened by meaning
+    soon after (``MeaningLater``); a viewer line past the budget stays with its patterns."""
 
     name = "screening"
 
@@ -169,6 +179,7 @@ class Screening:
         self.meaning = meaning and screener.semantic is not None
         self.budget = MeaningBudget(viewer_ms)
         self.host_budget = MeaningBudget(host_ms)
+        self.later = MeaningLater(self)
         if self.meaning and screener.semantic is not None:
             screener.semantic.build_in_background()  # ready before the first line
 
@@ -198,7 +209,11 @@ class Screening:
     def _budget(self, line: ChatLine) -> MeaningBudget:
         return self.host_budget if line.side == "host" else self.budget
 
-    def _with_meaning(self, line: ChatLine, ctx: LineContext) -> list[Verdict]:
+    def due_later(self, line: ChatLine) -> bool:
+        """A host line that could not be screened by meaning now, though it should be."""
+        return self.meaning and line.side == "host" and self.host_budget.ms_per_s > 0
+
+    def with_meaning(self, line: ChatLine, ctx: LineContext) -> list[Verdict]:
         """In a worker thread; the line's CPU time is charged to its room."""
         start = time.thread_time()
         out = self.verdicts(line, ctx, meaning=True)
@@ -219,10 +234,12 @@ class Screening:
         await self.ready(line, ctx)
         verdicts = self.verdicts(line, ctx)
         # by meaning only where the words found nothing (engine), so only then a thread
-        if any(v.action == "allow" for v in verdicts) and \
-                overall(f for v in verdicts for f in v.findings) != "block" and \
-                self.by_meaning(line, ctx):
-            verdicts = await asyncio.to_thread(self._with_meaning, line, ctx)
+        wanted = any(v.action == "allow" for v in verdicts) and \
+            overall(f for v in verdicts for f in v.findings) != "block"
+        meant = False
+        if wanted and self.by_meaning(line, ctx):
+            verdicts = await asyncio.to_thread(self.with_meaning, line, ctx)
+            meant = True
         findings: list[Finding] = [f for v in verdicts for f in v.findings]
         details = [{"market": v.market, **f.as_dict()} for v in verdicts for f in v.findings]
         if overall(findings) == "block":
@@ -236,12 +253,26 @@ class Screening:
                                     if f.category != "pii" and f.action != "allow"))
         return replace(line, text=text, redactions=line.redactions + pii_kinds,
                        flags=line.flags + flags, findings=tuple(
-                           d for d in details if d["category"] != "pii"))
+                           d for d in details if d["category"] != "pii"),
+                       meaning_due=wanted and not meant and self.due_later(line))
+
+    async def close(self) -> None:
+        await self.later.close()
 
 
 class Pipeline:
     def __init__(self, stages: Sequence[Stage]) -> None:
         self.stages = list(stages)
+        self.screening = next((s for s in self.stages if isinstance(s, Screening)), None)
+
+    def screen_later(self, line: ChatLine, ctx: LineContext, report: Report) -> None:
+        """After the line was sent: screen it by meaning when the room's budget allows."""
+        if self.screening is not None and line.meaning_due:
+            self.screening.later.add(line, ctx, report)
+
+    async def close(self) -> None:
+        if self.screening is not None:
+            await self.screening.close()
 
     async def run(self, line: ChatLine, ctx: LineContext) -> ChatLine:
         for stage in self.stages:

@@ -13,12 +13,14 @@ let poll = null;
 let pinned = [];
 
 // Screening findings on the host's own line: the rule, the market, the rewrite to use.
-function showFindings(findings, blocked) {
+// `later`: screened by meaning after it went out (the room's budget was spent).
+function showFindings(findings, blocked, later = false, seq = null) {
   const box = $("screening");
   if (!box) return;
   box.hidden = false;
   box.prepend(el("div", { class: blocked ? "finding blocked" : "finding" },
-    el("strong", {}, blocked ? _("Not sent") : _("Flagged")), " ",
+    el("strong", {}, blocked ? _("Not sent") : later ? _("Flagged after sending") : _("Flagged")), " ",
+    later && seq ? el("small", { class: "muted" }, `#${seq} `) : null,
     ...findings.map((f) => el("div", {},
       el("span", { class: "badge" }, f.market || ""), " ", el("code", {}, f.rule), ` ${f.category} «${f.match}» → `,
       el("em", {}, f.suggestion)))));
@@ -114,7 +116,7 @@ const client = new LiveClient(cfg.room, {
   },
   onAgg(a) { renderCounters(a.counters, a.viewers); },
   onError(e) { log(`⚠ ${e.message} (${e.code})`); if (e.details) showFindings(e.details, true); },
-  onScreening(m) { showFindings(m.findings, false); },
+  onScreening(m) { showFindings(m.findings, false, m.later === true, m.seq); },
 });
 
 function log(text) {
