@@ -19,7 +19,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import ahocorasick
@@ -153,17 +153,33 @@ def one_per_law(found: Sequence[Finding], kinds: dict[str, str]) -> list[Finding
     overlap, the strongest action stays, and of equals the most specific pack's (the
     market's, which names its national law); the others are dropped, so a host reads one
     warning per claim, not one per pack (``FAMILY``: classes that are one claim seen by
-    different laws). ``kinds`` maps a rule id to its pack's kind."""
+    different laws). ``kinds`` maps a rule id to its pack's kind.
+
+    Where a language pack's stricter rule stays over the market's own, it cites the
+    market's law first: the action is the platform's, the law is the one where the line
+    is read (a serum that "cures eczema" in Singapore is blocked by the common rule and
+    cited to Singapore's Health Products Act, not to the EU's food labelling rules)."""
+    def specific(f: Finding) -> int:
+        return SPECIFICITY.get(kinds.get(f.rule, "market"), 0)
+
     def weight(f: Finding) -> tuple[int, int]:
-        return RANK[f.action], -SPECIFICITY.get(kinds.get(f.rule, "market"), 0)
+        return RANK[f.action], -specific(f)
 
     kept: list[Finding] = []
+    borrowed: set[int] = set()  # findings already citing a more specific pack's law
     for f in sorted(found, key=weight, reverse=True):
         family = FAMILY.get(f.category, f.category)
-        if any(FAMILY.get(k.category, k.category) == family and k.start < f.end
-               and f.start < k.end for k in kept):
+        over = next((i for i, k in enumerate(kept)
+                     if FAMILY.get(k.category, k.category) == family and k.start < f.end
+                     and f.start < k.end), None)
+        if over is None:
+            kept.append(f)
             continue
-        kept.append(f)
+        k = kept[over]
+        if specific(f) < specific(k) and over not in borrowed:
+            borrowed.add(over)
+            kept[over] = replace(k, source=f.source, sources=tuple(dict.fromkeys(
+                (*(f.sources or (f.source,)), *(k.sources or (k.source,))))))
     return sorted(kept, key=lambda f: (f.start, f.end, f.rule))
 
 
@@ -278,8 +294,13 @@ class Screener:
         return _Scope(auto, regexes, tuple(always), tuple(on_digit), tuple(need),
                       tuple(needs_digit), not table and not gates)
 
+    def places(self, market: str) -> tuple[str, ...]:
+        """Whose law binds a line read in ``market``: its own, then its layers'."""
+        return (market, *(p.id for p in self.layers.get(market, ())))
+
     def _by_meaning(self, text: str, low: str, ids: tuple[str, ...],
-                    found: list[Finding], on: dt.date) -> list[Finding]:
+                    found: list[Finding], on: dt.date, places: tuple[str, ...]
+                    ) -> list[Finding]:
         """Findings of rules the line means but whose patterns it escaped: one per
         category, spanning the whole line, naming the nearest example. At most a
         warning: a similarity is evidence for a person to weigh, not proof — a line is
@@ -295,13 +316,14 @@ class Screener:
         for m in meant:
             r = m.rule
             family = FAMILY.get(r.category, r.category)
-            if family in seen or r.effective_from > on or (
+            sources, since = r.citation(places)
+            if family in seen or since > on or (
                     r.unless and any(u in low for u in r.unless)):
                 continue
             seen.add(family)
             action = r.action if RANK[r.action] <= RANK["warn"] else "warn"
-            out.append(Finding(r.id, r.category, action, 0, len(text), text, r.sources[0],
-                               r.suggestion, r.rationale, r.sources, by="meaning",
+            out.append(Finding(r.id, r.category, action, 0, len(text), text, sources[0],
+                               r.suggestion, r.rationale, sources, by="meaning",
                                example=m.example, similarity=round(m.score, 3)))
         return out
 
@@ -315,9 +337,11 @@ class Screener:
         scope = self.scope(market, lang, side)
         low, index = _normalized(text)
         hits: dict[tuple[str, int], Finding] = {}
+        places = self.places(market)
 
         def add(rule: Rule, s: int, e: int) -> None:
-            if rule.effective_from > on:
+            sources, since = rule.citation(places)
+            if since > on:
                 return
             if rule.unless and any(u in low for u in rule.unless):
                 return
@@ -325,8 +349,8 @@ class Screener:
                 s, e = index[s], index[e]
             if (rule.id, s) not in hits:
                 hits[(rule.id, s)] = Finding(
-                    rule.id, rule.category, rule.action, s, e, text[s:e], rule.sources[0],
-                    rule.suggestion, rule.rationale, rule.sources)
+                    rule.id, rule.category, rule.action, s, e, text[s:e], sources[0],
+                    rule.suggestion, rule.rationale, sources)
 
         gated: set[tuple[int, int]] = set()
         if not scope.empty:
@@ -367,7 +391,7 @@ class Screener:
         # flag, the nearest example is mostly another class of the same claim (the
         # calibration set's cross-validation: 15 of 395 risky lines given a wrong class).
         if meaning and self.semantic is not None and overall(findings) == "allow":
-            findings += self._by_meaning(text, low, scope.ids, findings, on)
+            findings += self._by_meaning(text, low, scope.ids, findings, on, places)
         if prices is not None and any(f.category == "price_claim" for f in findings):
             findings += check_reduction(text, market, prices, on)
         redacted = text

@@ -18,6 +18,7 @@ id — a bad pattern must fail `chuhai rules check`, not a live room.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import tomllib
 import unicodedata
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from chuhai.comms.screening.jurisdictions import cited, jurisdiction
 
 CATEGORIES = ("absolute_claim", "health_claim", "device_claim", "cosmetic_claim",
               "price_claim", "endorsement", "urgency", "cultural_taboo", "political",
@@ -69,9 +72,16 @@ class Rule:
     confidence: str
     examples: tuple[str, ...] = ()
     kind: str = "market"  # the kind of pack it comes from (SPECIFICITY)
+    # other jurisdictions' dates: ``effective_from`` is the date of the first address's law
+    in_force: tuple[tuple[str, dt.date], ...] = ()
 
     def applies_to(self, side: str) -> bool:
         return self.side == "both" or self.side == side
+
+    def citation(self, places: tuple[str, ...]) -> tuple[tuple[str, ...], dt.date]:
+        """The addresses a finding for ``places`` (a market, then its layers) cites, its
+        own law first, and the date that law took effect there."""
+        return _citation(self, places)
 
 
 @dataclass(frozen=True)
@@ -133,6 +143,15 @@ def _rule(raw: dict[str, Any], pack: str, kind: str, file: str, problems: list[s
     if examples is None:
         bad.append(f"{where}: examples must be a list of sentences")
         examples = []
+    in_force = raw.get("in_force", {})
+    if not isinstance(in_force, dict) or not all(
+            isinstance(k, str) and isinstance(v, dt.date) for k, v in in_force.items()):
+        bad.append(f"{where}: in_force maps a jurisdiction (DE, EU, US…) to a date")
+        in_force = {}
+    cited_places = {jurisdiction(s) for s in sources or ()}
+    for place in in_force if isinstance(in_force, dict) else ():
+        if place not in cited_places:
+            bad.append(f"{where}: in_force names {place}, whose law no source address holds")
     if bad:
         problems += bad
         return None
@@ -143,7 +162,13 @@ def _rule(raw: dict[str, Any], pack: str, kind: str, file: str, problems: list[s
     return Rule(rid, pack, raw["category"], raw["lang"], raw["side"], match, pats,
                 tuple(norm(u) for u in unless), raw["action"], raw["suggestion"].strip(),
                 " ".join(raw["rationale"].split()), tuple(ordered), eff, raw["confidence"],
-                tuple(dict.fromkeys(examples)), kind)
+                tuple(dict.fromkeys(examples)), kind, tuple(sorted(in_force.items())))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _citation(rule: Rule, places: tuple[str, ...]) -> tuple[tuple[str, ...], dt.date]:
+    order = cited(rule.sources, places)
+    return order, dict(rule.in_force).get(jurisdiction(order[0]) or "", rule.effective_from)
 
 
 def parse_pack(text: str, file: str, problems: list[str]) -> Pack | None:
