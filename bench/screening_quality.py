@@ -8,7 +8,10 @@ whose verdict names C (with an action, not just a suggestion); precision the sha
 lines whose verdict names C that are labelled C. "flagged" counts a risky line caught
 under any class; "clean passed" the share of lawful look-alikes let through.
 
-Prints one JSON line per figure; ``--table`` prints the Markdown tables of docs/screening.md.
+Prints one JSON line per figure (overall, per class, per market); ``--table`` prints the
+Markdown tables of docs/performance.md; ``--cells`` prints every class x market cell as CSV
+(lines, recall and precision with and without the semantic layer) — most cells hold one to
+four lines, so read them as examples, not rates.
 """
 
 from __future__ import annotations
@@ -92,8 +95,9 @@ def table(base: dict[str, Any], ours: dict[str, Any]) -> str:
         out.append(f"| {c} | {no} | {fmt(ratio(tb, nb))} | {fmt(ratio(to, no))} | "
                    f"{fmt(ratio(tb, tb + fb))} | {fmt(ratio(to, to + fo))} |")
     out += ["", "| market | risky lines | flagged, patterns | flagged, + meaning | class "
-            "recall, patterns | class recall, + meaning | clean passed, patterns | "
-            "clean passed, + meaning |", "|---|---|---|---|---|---|---|---|"]
+            "recall, patterns | class recall, + meaning | class precision, patterns | "
+            "class precision, + meaning | clean passed, patterns | clean passed, + meaning |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     b, o = by(base, 1), by(ours, 1)
     for m in sorted(base["risky"]):
         out.append(
@@ -101,8 +105,24 @@ def table(base: dict[str, Any], ours: dict[str, Any]) -> str:
             f"{fmt(ratio(base['flagged'][m], base['risky'][m]))} | "
             f"{fmt(ratio(ours['flagged'][m], ours['risky'][m]))} | "
             f"{fmt(ratio(b[m][0], b[m][2]))} | {fmt(ratio(o[m][0], o[m][2]))} | "
+            f"{fmt(ratio(b[m][0], b[m][0] + b[m][1]))} | "
+            f"{fmt(ratio(o[m][0], o[m][0] + o[m][1]))} | "
             f"{fmt(ratio(base['passed'][m], base['clean'][m]))} | "
             f"{fmt(ratio(ours['passed'][m], ours['clean'][m]))} |")
+    return "\n".join(out)
+
+
+def cells(base: dict[str, Any], ours: dict[str, Any]) -> str:
+    """Every class x market cell: lines, recall and precision, patterns and + meaning."""
+    out = ["class,market,lines,recall_patterns,recall_meaning,precision_patterns,"
+           "precision_meaning"]
+    keys = set(base["n"]) | set(base["fp"]) | set(ours["n"]) | set(ours["fp"])
+    for c, m in sorted(keys):
+        n = ours["n"][(c, m)]
+        tb, fb = base["tp"][(c, m)], base["fp"][(c, m)]
+        to, fo = ours["tp"][(c, m)], ours["fp"][(c, m)]
+        vals = (ratio(tb, n), ratio(to, n), ratio(tb, tb + fb), ratio(to, to + fo))
+        out.append(",".join([c, m, str(n), *("" if v is None else str(v) for v in vals)]))
     return "\n".join(out)
 
 
@@ -120,6 +140,9 @@ def main() -> None:
     if "--table" in sys.argv:
         print(table(base, ours))
         return
+    if "--cells" in sys.argv:
+        print(cells(base, ours))
+        return
     tb, to = totals(base), totals(ours)
     extra = {"lines": len(lines), "markets": len(base["risky"]),
              "baseline": "the same packs, patterns only"}
@@ -131,6 +154,13 @@ def main() -> None:
         report(f"screening_heldout_recall_{c}", ratio(t, n) or 0.0, "share",
                ratio(bt, bn) or 0.0, {"lines": n, "precision": ratio(t, t + f),
                                        "precision_patterns": ratio(bt, bt + bf)})
+    for m, (t, f, n) in sorted(by(ours, 1).items()):
+        bt, bf, bn = by(base, 1).get(m, (0, 0, 0))
+        report(f"screening_heldout_market_{m}", ratio(t, n) or 0.0, "class recall",
+               ratio(bt, bn) or 0.0, {"risky": n, "precision": ratio(t, t + f),
+                                      "precision_patterns": ratio(bt, bt + bf),
+                                      "clean_passed": ratio(ours["passed"][m],
+                                                            ours["clean"][m])})
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ from chuhai.comms.detect import detect
     ("사이즈 있나요?", "ko"),
     ("สวยมากค่ะ", "th"),
     ("كم السعر؟", "ar"),
+    ("இது என்ன விலை?", "ta"),
+    ("அக்கா இந்த dress XL size இருக்கா?", "ta"),  # Tamil with English words: Tamil
     ("好看", "zh"),
     ("Hat die Jacke auch Größe L?", "de"),
     ("Est-ce que vous livrez en France ?", "fr"),

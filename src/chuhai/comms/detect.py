@@ -2,7 +2,8 @@
 
 Chat lines are short ("XL?", "好看", "so cute 😍") and often mixed ("这个 jacket 有 XL 吗").
 Script decides first, because it is certain and cheap: kana means Japanese even among kanji,
-Hangul Korean, Thai script Thai, Arabic script Arabic, Han alone Chinese — whenever that
+Hangul Korean, Thai script Thai, Arabic script Arabic, Tamil script Tamil, Han alone
+Chinese — whenever that
 script carries a fair share of the line's letters. Latin-script lines go to lingua (limited
 to the languages we serve, which makes it both faster and more accurate) and, when lingua is
 not confident, the author's own language (the page's) stands.
@@ -20,6 +21,7 @@ _SCRIPTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ko", re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")),
     ("th", re.compile(r"[\u0e00-\u0e7f]")),
     ("ar", re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")),
+    ("ta", re.compile(r"[\u0b80-\u0bff]")),  # Tamil (SG, MY)
     ("zh", re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")),
 )
 _HAN = _SCRIPTS[-1][1]

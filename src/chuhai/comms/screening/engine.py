@@ -96,7 +96,7 @@ class _Scope:
     ids: tuple[str, ...] = ()    # the scope's rules (the semantic layer's choice)
 
 
-_ADDRESS_GATE = -1
+_ADDRESS_GATE = -1  # automaton gate value: a street word was seen (run the address check)
 _day: tuple[float, dt.date] = (0.0, dt.date.min)
 
 
@@ -106,7 +106,9 @@ def _today() -> dt.date:
     now = time.monotonic()
     if now - _day[0] > 60:
         _day = (now, dt.date.today())
-    return _day[1]  # automaton gate value: a street word was seen (run the address check)
+    return _day[1]
+
+
 _DIGIT = re.compile(r"\d")
 
 
@@ -212,6 +214,7 @@ class Screener:
                     self.languages.setdefault(code, []).append(p)
         self.rules = {r.id: r for p in self.packs for r in p.rules}
         self.kinds = {r.id: r.kind for r in self.rules.values()}
+        self._citations: dict[tuple[str, str], tuple[tuple[str, ...], dt.date]] = {}
 
     def rules_for(self, market: str, lang: str) -> list[Rule]:
         rules = list(self.markets[market].rules) if market in self.markets else []
@@ -298,9 +301,16 @@ class Screener:
         """Whose law binds a line read in ``market``: its own, then its layers'."""
         return (market, *(p.id for p in self.layers.get(market, ())))
 
+    def citation(self, rule: Rule, market: str) -> tuple[tuple[str, ...], dt.date]:
+        """``rule.citation`` for a market, remembered: a hit costs a dict lookup."""
+        key = (rule.id, market)
+        found = self._citations.get(key)
+        if found is None:
+            found = self._citations[key] = rule.citation(self.places(market))
+        return found
+
     def _by_meaning(self, text: str, low: str, ids: tuple[str, ...],
-                    found: list[Finding], on: dt.date, places: tuple[str, ...]
-                    ) -> list[Finding]:
+                    found: list[Finding], on: dt.date, market: str) -> list[Finding]:
         """Findings of rules the line means but whose patterns it escaped: one per
         category, spanning the whole line, naming the nearest example. At most a
         warning: a similarity is evidence for a person to weigh, not proof — a line is
@@ -316,7 +326,7 @@ class Screener:
         for m in meant:
             r = m.rule
             family = FAMILY.get(r.category, r.category)
-            sources, since = r.citation(places)
+            sources, since = self.citation(r, market)
             if family in seen or since > on or (
                     r.unless and any(u in low for u in r.unless)):
                 continue
@@ -337,10 +347,9 @@ class Screener:
         scope = self.scope(market, lang, side)
         low, index = _normalized(text)
         hits: dict[tuple[str, int], Finding] = {}
-        places = self.places(market)
 
         def add(rule: Rule, s: int, e: int) -> None:
-            sources, since = rule.citation(places)
+            sources, since = self.citation(rule, market)
             if since > on:
                 return
             if rule.unless and any(u in low for u in rule.unless):
@@ -391,7 +400,7 @@ class Screener:
         # flag, the nearest example is mostly another class of the same claim (the
         # calibration set's cross-validation: 15 of 395 risky lines given a wrong class).
         if meaning and self.semantic is not None and overall(findings) == "allow":
-            findings += self._by_meaning(text, low, scope.ids, findings, on, places)
+            findings += self._by_meaning(text, low, scope.ids, findings, on, market)
         if prices is not None and any(f.category == "price_claim" for f in findings):
             findings += check_reduction(text, market, prices, on)
         redacted = text

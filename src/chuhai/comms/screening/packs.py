@@ -18,7 +18,6 @@ id — a bad pattern must fail `chuhai rules check`, not a live room.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 import tomllib
 import unicodedata
@@ -81,7 +80,9 @@ class Rule:
     def citation(self, places: tuple[str, ...]) -> tuple[tuple[str, ...], dt.date]:
         """The addresses a finding for ``places`` (a market, then its layers) cites, its
         own law first, and the date that law took effect there."""
-        return _citation(self, places)
+        order = cited(self.sources, places)
+        return order, dict(self.in_force).get(jurisdiction(order[0]) or "",
+                                              self.effective_from)
 
 
 @dataclass(frozen=True)
@@ -164,11 +165,6 @@ def _rule(raw: dict[str, Any], pack: str, kind: str, file: str, problems: list[s
                 " ".join(raw["rationale"].split()), tuple(ordered), eff, raw["confidence"],
                 tuple(dict.fromkeys(examples)), kind, tuple(sorted(in_force.items())))
 
-
-@functools.lru_cache(maxsize=65_536)
-def _citation(rule: Rule, places: tuple[str, ...]) -> tuple[tuple[str, ...], dt.date]:
-    order = cited(rule.sources, places)
-    return order, dict(rule.in_force).get(jurisdiction(order[0]) or "", rule.effective_from)
 
 
 def parse_pack(text: str, file: str, problems: list[str]) -> Pack | None:
