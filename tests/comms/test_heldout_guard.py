@@ -37,6 +37,42 @@ def test_the_held_out_set_covers_every_market_with_twenty_lines_or_more():
         assert len(p.read_text("utf-8").splitlines()) >= 20, p.name
 
 
+def _copied_part(short: str, long: str, share: float) -> float:
+    """How nearly ``short`` appears inside ``long`` (rapidfuzz partial ratio), when it is a
+    sentence's worth (24 characters) and carries ``share`` of the longer text."""
+    if len(short) > len(long):
+        short, long = long, short
+    if len(short) < 24 or len(short) < share * len(long):
+        return 0.0
+    return fuzz.partial_ratio(short, long)
+
+
+def _same_words(a: str, b: str, **_: object) -> float:
+    """The same words in another order (token set ratio), for texts of like length."""
+    short, long = sorted((a, b), key=len)
+    if len(short) < 24 or len(short) < 0.6 * len(long):
+        return 0.0
+    return fuzz.token_set_ratio(a, b)
+
+
+def near_copies(text: str, lines: list[str], pattern: bool = False) -> list[str]:
+    """Held-out lines ``text`` nearly repeats: as a whole (a word or two changed), as a
+    copied stretch of a line (half of it for a sentence, 70 % for a pattern, which is
+    meant to occur inside lines), or as its words reordered."""
+    key = text_key(text)
+    checks = [(fuzz.ratio, NEAR)]
+    if pattern:
+        checks.append((lambda a, b, **_: _copied_part(a, b, 0.7), 95))
+    else:
+        checks += [(lambda a, b, **_: _copied_part(a, b, 0.5), NEAR), (_same_words, NEAR)]
+    found = []
+    for scorer, cutoff in checks:
+        hit = process.extractOne(key, lines, scorer=scorer, score_cutoff=cutoff)
+        if hit is not None:
+            found.append(hit[0])
+    return found
+
+
 def test_no_example_counter_example_or_pattern_nearly_repeats_a_held_out_line():
     lines = heldout()
     found = []
@@ -47,10 +83,8 @@ def test_no_example_counter_example_or_pattern_nearly_repeats_a_held_out_line():
             if rule.match != "regex":
                 texts += [("pattern", rule.id, p) for p in rule.patterns if len(p) >= 12]
         for kind, where, text in texts:
-            hit = process.extractOne(text_key(text), lines, scorer=fuzz.ratio,
-                                     score_cutoff=NEAR)
-            if hit is not None:
-                found.append(f"{where} {kind} {text!r} ≈ held-out {hit[0]!r}")
+            for line in near_copies(text, lines, pattern=kind == "pattern"):
+                found.append(f"{where} {kind} {text!r} ≈ held-out {line!r}")
     assert not found, "\n".join(found)
 
 
@@ -61,17 +95,24 @@ def test_the_calibration_set_does_not_repeat_the_held_out_set():
     for name in ("labelled.jsonl", "labelled-2.jsonl"):
         for raw in (data / name).read_text("utf-8").splitlines():
             if raw.strip():
-                text = text_key(json.loads(raw)["text"])
-                hit = process.extractOne(text, lines, scorer=fuzz.ratio, score_cutoff=NEAR)
-                if hit is not None:
-                    found.append(f"{name}: {text!r} ≈ held-out {hit[0]!r}")
+                text = json.loads(raw)["text"]
+                for line in near_copies(text, lines):
+                    found.append(f"{name}: {text!r} ≈ held-out {line!r}")
     assert not found, "\n".join(found)
 
 
-def test_the_guard_would_see_a_copied_line():
-    line = heldout()[0]
-    near = line[:-1] + ("x" if not line.endswith("x") else "y")
-    assert process.extractOne(near, heldout(), scorer=fuzz.ratio, score_cutoff=NEAR)
+def test_the_guard_sees_a_copied_line_a_copied_stretch_and_reordered_words():
+    lines = ["this serum rebuilds your collagen from the inside, wrinkles gone for good",
+             "the lamp is bright and warm, perfect for reading in bed at night"]
+    assert near_copies("This serum rebuilds your collagen from the inside, wrinkles gone "
+                       "for good!", lines)                          # the whole line
+    assert near_copies("Wow: this serum rebuilds your collagen from the inside.", lines)
+    assert near_copies("perfect for reading in bed at night, the lamp is bright and warm",
+                       lines)                                       # reordered
+    assert near_copies("rebuilds your collagen from the inside, wrinkles gone", lines,
+                       pattern=True)                                # most of a line
+    assert not near_copies("rebuilds collagen", lines, pattern=True)  # a pattern's job
+    assert not near_copies("A soft lamp for reading, warm light, dims at night.", lines)
 
 
 def test_calibration_refuses_the_held_out_set():
