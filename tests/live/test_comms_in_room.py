@@ -177,6 +177,14 @@ async def test_a_host_line_past_the_rooms_budget_is_screened_by_meaning_soon_aft
         assert late["later"] is True and late["seq"] == ev["seq"]
         assert [(f["rule"], f["by"], f["market"]) for f in late["findings"]] == [
             ("US.device.medical", "meaning", "US")]
+        # the room hears it too: moderators' consoles and the record carry the flag
+        await host.pump(lambda c: c.of("chat.flagged"))
+        flagged = host.of("chat.flagged")[-1]["data"]
+        assert flagged == {"seq": ev["seq"], "flags": ["device_claim"], "by": "meaning"}
+        later = await Client.connect(server.base, seed.room_id, lang="en")
+        msg = next(m for m in later.hello["messages"] if m["seq"] == ev["seq"])
+        assert msg["data"]["flags"] == ["device_claim"]
+        await later.close()
         await host.close()
     finally:
         node.pipeline = real

@@ -49,3 +49,11 @@ def test_polls_open_and_close():
     assert s.poll["open"]
     s.apply(ev(2, "poll.close", poll="p1"))
     assert not s.poll["open"]
+
+
+def test_a_line_flagged_later_carries_its_flags_once_each():
+    s = RoomState("r")
+    s.apply(ev(1, "chat", text="so quiet now", author="Host", flags=["urgency"]))
+    s.apply(ev(2, "chat.flagged", seq=1, flags=["device_claim", "urgency"], by="meaning"))
+    s.apply(ev(3, "chat.flagged", seq=99, flags=["hate"], by="meaning"))  # gone: ignored
+    assert s.recent[0]["data"]["flags"] == ["urgency", "device_claim"]

@@ -107,8 +107,14 @@ class Dispatcher:
             self._tell_author(ev["seq"], nonce, findings)
         if line.meaning_due:
             seq = ev["seq"]
-            self.node.pipeline.screen_later(
-                line, self.ctx, lambda found: self._tell_author(seq, nonce, found, later=True))
+
+            async def flagged_later(found: list[dict[str, Any]]) -> None:
+                self._tell_author(seq, nonce, found, later=True)
+                flags = list(dict.fromkeys(f["category"] for f in found))
+                await self.node.publish(self.room.id, "chat.flagged",
+                                        {"seq": seq, "flags": flags, "by": "meaning"})
+
+            self.node.pipeline.screen_later(line, self.ctx, flagged_later)
         self.node.translate_later(self.room, ev)
 
     def _tell_author(self, seq: int, nonce: str | None, findings: list[dict[str, Any]],

@@ -4,9 +4,10 @@ A host's line is advertising, so every one is screened by meaning. The room's CP
 (``MeaningBudget``) keeps a pasted flood from taking the node's cores from delivery; a line
 that finds the budget spent (or the examples still loading) goes out on its patterns'
 verdict and waits here. One task per room drains its queue as the budget refills, oldest
-first, and a finding by meaning reaches the host as a late ``screening`` frame: the same
-warning they would have had, seconds later. A finding by meaning never blocks, so nothing
-would have been held back.
+first, and a finding by meaning reaches the host as a late ``screening`` frame — the same
+warning they would have had, seconds later — and the room as a ``chat.flagged`` event, so
+moderators' consoles and the room's record carry the flag as they would have. A finding by
+meaning never blocks, so nothing would have been held back.
 
 The queue is bounded per room: past it the oldest waiting line is dropped, counted and
 logged — a host who pastes hundreds of lines a minute is not typing, and their room's
@@ -16,10 +17,11 @@ budget could never catch up.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +29,8 @@ if TYPE_CHECKING:
     from chuhai.live.pipeline import ChatLine, LineContext, Screening
 
 log = logging.getLogger("chuhai.live.screening")
-Report = Callable[[list[dict[str, Any]]], None]
+# told the findings by meaning of a line already sent (a coroutine is awaited)
+Report = Callable[[list[dict[str, Any]]], Awaitable[None] | None]
 PER_ROOM = 50          # lines waiting per room; at 10 ms/s and ~20 ms a line, ~100 s of catch-up
 WAIT_READY_S = 120.0   # how long a queue waits for the examples to load before giving up
 READY_POLL_S = 0.5
@@ -101,7 +104,12 @@ class MeaningLater:
                          for f in v.findings if f.by == "meaning" and f.action != "allow"]
                 if found:
                     self.reported += 1
-                    item.report(found)
+                    try:
+                        told = item.report(found)
+                        if inspect.isawaitable(told):
+                            await told
+                    except Exception:
+                        log.exception("telling a late finding by meaning failed")
         finally:  # in the same step as the last look at the queue: a line added after
             # it starts a new task instead of waiting behind one that has ended
             self._tasks.pop(room_id, None)

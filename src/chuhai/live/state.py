@@ -53,6 +53,15 @@ class RoomState:
         if q is not None:
             q.setdefault("translations", {})[data["lang"]] = data["text"]
 
+    def _on_chat_flagged(self, _ev: dict[str, Any], data: dict[str, Any]) -> None:
+        """Screening by meaning, after the line went out (the room's budget was spent)."""
+        target = int(data.get("seq", 0))
+        for e in self.recent:
+            if e["seq"] == target:
+                flags = list(dict.fromkeys([*e["data"].get("flags", ()),
+                                            *data.get("flags", ())]))
+                e["data"] = {**e["data"], "flags": flags}
+
     def _on_chat_deleted(self, _ev: dict[str, Any], data: dict[str, Any]) -> None:
         target = int(data.get("seq", 0))
         self.recent = [e for e in self.recent if e["seq"] != target]

@@ -42,7 +42,8 @@ class Close(IntEnum):
 
 # Sequenced event types: stored in the room log, numbered, replayed on resume.
 SEQUENCED = frozenset({
-    "chat", "chat.translation", "chat.deleted", "question", "question.answered", "answer",
+    "chat", "chat.translation", "chat.deleted", "chat.flagged", "question",
+    "question.answered", "answer",
     "pin", "unpin",
     "poll.open", "poll.close", "moderation", "room.status", "drop", "auction",
 })

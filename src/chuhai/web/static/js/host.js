@@ -103,6 +103,13 @@ const client = new LiveClient(cfg.room, {
         break;
       }
       case "question": chatLine(ev); question({ seq: ev.seq, text: d.text, author: d.author }); break;
+      case "chat.flagged": {
+        // screened by meaning after it went out: the flag the line would have carried
+        const item = chat.querySelector(`[data-seq="${d.seq}"]`);
+        if (item && !item.querySelector(".flag")) item.querySelector(".text")?.after(" ",
+          el("span", { class: "badge flag", title: _("screening flagged this line after it was sent") }, d.flags.join(", ")));
+        break;
+      }
       case "chat.deleted": chat.querySelector(`[data-seq="${d.seq}"]`)?.remove(); questions.querySelector(`[data-seq="${d.seq}"]`)?.remove(); break;
       case "question.answered": case "answer": questions.querySelector(`[data-seq="${d.question}"]`)?.remove(); $("qcount").textContent = questions.children.length; break;
       case "pin": pinned = [...pinned.filter((p) => p.product_id !== d.product_id), d].slice(-3); renderPins(); break;
