@@ -37,14 +37,15 @@ def test_the_held_out_set_covers_every_market_with_twenty_lines_or_more():
         assert len(p.read_text("utf-8").splitlines()) >= 20, p.name
 
 
-def _copied_part(short: str, long: str, share: float) -> float:
-    """How nearly ``short`` appears inside ``long`` (rapidfuzz partial ratio), when it is a
-    sentence's worth (24 characters) and carries ``share`` of the longer text."""
-    if len(short) > len(long):
-        short, long = long, short
-    if len(short) < 24 or len(short) < share * len(long):
+def _copied_part(text: str, line: str, share: float) -> float:
+    """How nearly a stretch of one appears inside the other (rapidfuzz partial ratio): a
+    pack text that copies ``share`` or more of a held-out line (a sentence's worth, 24
+    characters at least), or a held-out line pasted whole into a longer pack text."""
+    if len(text) >= len(line):
+        return fuzz.partial_ratio(line, text) if len(line) >= 24 else 0.0
+    if len(text) < 24 or len(text) < share * len(line):
         return 0.0
-    return fuzz.partial_ratio(short, long)
+    return fuzz.partial_ratio(text, line)
 
 
 def _same_words(a: str, b: str, **_: object) -> float:
@@ -111,6 +112,8 @@ def test_the_guard_sees_a_copied_line_a_copied_stretch_and_reordered_words():
                        lines)                                       # reordered
     assert near_copies("rebuilds your collagen from the inside, wrinkles gone", lines,
                        pattern=True)                                # most of a line
+    assert near_copies("Our host said: the lamp is bright and warm, perfect for reading "
+                       "in bed at night — and she was right.", lines)  # pasted inside
     assert not near_copies("rebuilds collagen", lines, pattern=True)  # a pattern's job
     assert not near_copies("A soft lamp for reading, warm light, dims at night.", lines)
 

@@ -113,6 +113,10 @@ def test_a_date_for_a_jurisdiction_no_address_holds_is_refused():
     parse_pack(ADS_EN.replace("in_force = { US = 1967-11-08 }", 'in_force = "US"'),
                "ads/en.toml", problems)
     assert len(problems) == 1 and "in_force maps" in problems[0]
+    problems = []  # a time of day is not a day (and would break the date comparison)
+    parse_pack(ADS_EN.replace("in_force = { US = 1967-11-08 }",
+                              "in_force = { US = 1967-11-08T00:00:00 }"), "ads/en.toml", problems)
+    assert len(problems) == 1 and "in_force maps" in problems[0]
 
 
 def test_the_shipped_prior_price_rules_bind_in_the_eu_from_2022_05_28():

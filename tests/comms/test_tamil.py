@@ -39,6 +39,18 @@ def test_a_tamil_line_is_caught_in_its_class(screener, market, side, text, categ
     ("MY", "host", "இந்த பிஸ்கட் ஹலால் சான்றிதழ் பெற்றது, பன்றி இறைச்சி இல்லாதது."),
     ("MY", "viewer", "எங்க வீட்டு நாய்க்கு இந்த பந்து ரொம்ப பிடிக்கும்."),
     ("SG", "viewer", "அக்கா, எனக்கு சர்க்கரை நோய் இருக்கு, இதுல சர்க்கரை எவ்வளவு?"),
+    # ordinary words that hold a short stem: loose, pool, tidily, sugar, tie, pressure
+    # cooker, cotton, henna, "can", wine-coloured — none of them a claim or an insult
+    ("SG", "host", "இந்த சட்டை கொஞ்சம் லூசா இருக்கும், ஒரு size குறைச்சு எடுங்க."),
+    ("SG", "host", "ஸ்விம்மிங் பூல் போக இந்த டவல் சூப்பர்."),
+    ("MY", "viewer", "ஒழுங்கா பேக் பண்ணி அனுப்புங்க ப்ளீஸ்."),
+    ("MY", "host", "காபி லைட்டா சர்க்கரை போட்டு குடிச்சா நல்லா இருக்கும்."),
+    ("SG", "host", "இந்த ஜூஸ் மெஷின்ல சர்க்கரை சேர்க்காமலே இனிப்பா வரும்."),
+    ("MY", "host", "இந்த புடவை கட்டினா சுருக்கம் வராது."),
+    ("SG", "host", "பிரஷர் குக்கர் மூடி சரியாக பொருந்தும்."),
+    ("SG", "host", "இது பருத்தி துணி, மருதாணி கோனும் இருக்கு."),
+    ("MY", "host", "இந்த பேக் கருப்பா இருக்கு, இதை பத்தி வேற என்ன சொல்ல முடியும்?"),
+    ("MY", "host", "ஒயின் கலர் புடவை புதுசா வந்திருக்கு."),
 ])
 def test_lawful_tamil_look_alikes_pass(screener, market, side, text):
     assert screener.screen(text, "ta", market, side).action == "allow"

@@ -350,3 +350,23 @@ async def test_until_the_examples_are_loaded_lines_go_by_patterns_and_loading_st
     assert screener.semantic.ready
     c.bucket = chat_bucket()
     assert (await p.run(_said(claim, "host"), c)).flags == ("device_claim",)
+
+
+async def test_lines_still_waiting_when_the_room_ends_are_not_screened():
+    from chuhai.live.pipeline import MeaningBudget
+
+    p, screener, _ = _semantic_pipeline(viewer_ms=0)
+    stage = p.stages[-1]
+    stage.host_budget = MeaningBudget(10.0)
+    stage.host_budget.charge("r", time.monotonic(), 43.0)  # 0.3 s until it refills
+    screener.semantic.build()
+    room = RoomState("r", status="live")
+    c = LineContext(room=room, markets=["US"], bucket=chat_bucket(), now=time.monotonic())
+    told: list[list[dict]] = []
+    stage.later.add(_said(CLAIM, "host"), c, told.append)
+    room.status = "ended"  # the room ends while the line waits
+    import asyncio
+
+    await asyncio.sleep(0.6)
+    assert told == [] and stage.later.waiting("r") == 0
+    await p.close()

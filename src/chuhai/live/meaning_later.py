@@ -93,6 +93,9 @@ class MeaningLater:
                     await asyncio.sleep(wait)
                     continue
                 item = queue.popleft()
+                if item.ctx.room.status == "ended":  # the room's record is closed
+                    queue.clear()
+                    break
                 ctx = replace(item.ctx, now=time.monotonic())
                 try:
                     verdicts = await asyncio.to_thread(self.screening.with_meaning,
@@ -117,7 +120,9 @@ class MeaningLater:
                 self._queues.pop(room_id, None)
 
     async def close(self) -> None:
-        for task in list(self._tasks.values()):
-            task.cancel()
-        self._tasks.clear()
+        tasks = list(self._tasks.values())
         self._queues.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()

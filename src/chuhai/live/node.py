@@ -94,7 +94,8 @@ class LiveNode:
             # from the bus log. Then the state stands at the bus's current sequence number.
             current = await self.bus.current_seq(room.id)
             for ev in await self.bus.recent(room.id, 200):
-                if ev["type"] in ("chat", "question", "chat.deleted", "question.answered"):
+                if ev["type"] in ("chat", "question", "chat.deleted", "chat.flagged",
+                                  "question.answered"):
                     state.apply(ev)
             state.seq = current
             self.states[room.id] = state

@@ -11,6 +11,7 @@ once and each translation follows as a ``chat.translation`` event.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -135,6 +136,7 @@ class MeaningBudget:
 
     def __init__(self, ms_per_s: float) -> None:
         self.ms_per_s = ms_per_s
+        self._lock = threading.Lock()  # charged from worker threads, read on the loop
         # two seconds' worth, and at least one long line's (a line is never half-screened)
         self.burst = max(2 * ms_per_s, 40.0) if ms_per_s > 0 else 0.0
         self._rooms: dict[str, tuple[float, float]] = {}  # room → (ms left, as of)
@@ -154,9 +156,14 @@ class MeaningBudget:
         return (0.001 - level) / self.ms_per_s if self.ms_per_s > 0 else float("inf")
 
     def charge(self, room_id: str, now: float, ms: float) -> None:
-        if len(self._rooms) > 10_000 and room_id not in self._rooms:
-            self._rooms.clear()
-        self._rooms[room_id] = (self._level(room_id, now) - ms, now)
+        with self._lock:
+            if len(self._rooms) > 10_000 and room_id not in self._rooms:
+                self._rooms.clear()
+            left, at = self._rooms.get(room_id, (self.burst, now))
+            # a line that started before the last charge was taken: keep the later clock
+            at_now = max(at, now)
+            level = min(self.burst, left + max(0.0, at_now - at) * self.ms_per_s)
+            self._rooms[room_id] = (level - ms, at_now)
 
 
 class Screening:

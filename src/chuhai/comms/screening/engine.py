@@ -27,6 +27,7 @@ import ahocorasick
 from chuhai.comms.screening import pii
 from chuhai.comms.screening.anchors import anchor_groups
 from chuhai.comms.screening.findings import Finding
+from chuhai.comms.screening.jurisdictions import jurisdiction
 from chuhai.comms.screening.packs import RANK, SPECIFICITY, Pack, Rule, norm
 from chuhai.comms.screening.prices import PriceHistory, check_reduction
 from chuhai.comms.screening.semantic import SemanticLayer
@@ -148,7 +149,8 @@ FAMILY = {"health_claim": "efficacy", "device_claim": "efficacy",
           "cosmetic_claim": "efficacy", "profanity": "abuse", "insult": "abuse"}
 
 
-def one_per_law(found: Sequence[Finding], kinds: dict[str, str]) -> list[Finding]:
+def one_per_law(found: Sequence[Finding], kinds: dict[str, str],
+                places: tuple[str, ...] = ()) -> list[Finding]:
     """One finding where packs overlap: a market's own rule, a layer's and a language's
     advertising rule often catch the same words of the same claim ("heilt Krebs" is
     ``DE.health…`` and ``ads.de.health…``). Of findings of one category whose spans
@@ -178,7 +180,9 @@ def one_per_law(found: Sequence[Finding], kinds: dict[str, str]) -> list[Finding
             kept.append(f)
             continue
         k = kept[over]
-        if specific(f) < specific(k) and over not in borrowed:
+        # borrow only an address of the law where the line is read (not a law firm's note)
+        if specific(f) < specific(k) and over not in borrowed and \
+                jurisdiction(f.source) in places:
             borrowed.add(over)
             kept[over] = replace(k, source=f.source, sources=tuple(dict.fromkeys(
                 (*(f.sources or (f.source,)), *(k.sources or (k.source,))))))
@@ -395,7 +399,8 @@ class Screener:
                 add(rule, m.start(), m.end())
         findings = list(hits.values())
         if len(findings) > 1:
-            findings = one_per_law(_one_per_overlap(findings), self.kinds)
+            findings = one_per_law(_one_per_overlap(findings), self.kinds,
+                                   self.places(market))
         # By meaning only where the words found nothing: on lines the patterns already
         # flag, the nearest example is mostly another class of the same claim (the
         # calibration set's cross-validation: 15 of 395 risky lines given a wrong class).

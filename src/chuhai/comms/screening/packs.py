@@ -124,7 +124,7 @@ def _rule(raw: dict[str, Any], pack: str, kind: str, file: str, problems: list[s
         bad.append(f"{where}: source must list at least one http(s) address")
         sources = []
     eff = raw.get("effective_from")
-    if not isinstance(eff, dt.date):
+    if not isinstance(eff, dt.date) or isinstance(eff, dt.datetime):  # a day, not a time
         bad.append(f"{where}: effective_from must be a date")
         eff = dt.date.min
     for key in ("id", "lang", "suggestion", "rationale"):
@@ -146,7 +146,8 @@ def _rule(raw: dict[str, Any], pack: str, kind: str, file: str, problems: list[s
         examples = []
     in_force = raw.get("in_force", {})
     if not isinstance(in_force, dict) or not all(
-            isinstance(k, str) and isinstance(v, dt.date) for k, v in in_force.items()):
+            isinstance(k, str) and isinstance(v, dt.date) and not isinstance(v, dt.datetime)
+            for k, v in in_force.items()):
         bad.append(f"{where}: in_force maps a jurisdiction (DE, EU, US…) to a date")
         in_force = {}
     cited_places = {jurisdiction(s) for s in sources or ()}

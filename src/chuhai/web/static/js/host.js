@@ -106,7 +106,9 @@ const client = new LiveClient(cfg.room, {
       case "chat.flagged": {
         // screened by meaning after it went out: the flag the line would have carried
         const item = chat.querySelector(`[data-seq="${d.seq}"]`);
-        if (item && !item.querySelector(".flag")) item.querySelector(".text")?.after(" ",
+        const badge = item?.querySelector(".flag");
+        if (badge) badge.textContent = [...new Set([...badge.textContent.split(", "), ...d.flags])].join(", ");
+        else if (item) item.querySelector(".text")?.after(" ",
           el("span", { class: "badge flag", title: _("screening flagged this line after it was sent") }, d.flags.join(", ")));
         break;
       }
