@@ -214,13 +214,13 @@ class Settings(BaseSettings):
         True, description="Screen host lines, scripts and video text by meaning too (the "
         "rules' example sentences, multilingual-e5-small): claims said in other words.")
     screening_host_ms: float = Field(
-        10.0, ge=0, le=1000,
+        5.0, ge=0, le=1000,
         description="CPU milliseconds per second each room may spend screening its host's "
-        "lines by meaning (10-40 ms per new line): a new line every few seconds, the pace "
-        "of a person typing; a line past it goes out on its patterns and is screened by "
+        "lines by meaning (10-40 ms per new line): a short line every few seconds at once; "
+        "a line past it goes out on its patterns and is screened by "
         "meaning soon after, the host warned late. 0: host lines by patterns only")
     screening_viewer_ms: float = Field(
-        60.0, ge=0, le=1000,
+        5.0, ge=0, le=1000,
         description="CPU milliseconds per second each room may spend screening viewer lines "
         "by meaning (10-40 ms per new line; lines seen before are free). 0: viewer lines "
         "by patterns only")

@@ -173,15 +173,18 @@ class Screening:
 
     Patterns first, on the loop (microseconds). Then, where they found nothing, by
     meaning in a worker thread, within the room's CPU budgets (``MeaningBudget``): the
-    host's (advertising law; 10 ms a second by default — a new line every few seconds,
-    the pace of a person typing) and the viewers' (60 ms a second by default). A host
+    host's (advertising law) and the viewers', 5 ms a second each by default — a short
+    line every few seconds at once, a host's other lines soon after. The live fan-out
+    benchmark chose them: at 5 ms/s the node's CPU was 0.96-0.99x the no-screening run's
+    for host lines and 1.05x for viewer lines; at 10 ms/s 0.84-0.96x and 0.86-0.93x; and
+    viewer lines at 60 ms/s tripled the delivery p95. A host
     line that finds its budget spent goes out on its patterns and is screened by meaning
     soon after (``MeaningLater``); a viewer line past the budget stays with its patterns."""
 
     name = "screening"
 
     def __init__(self, screener: Screener, *, meaning: bool = True,
-                 viewer_ms: float = 60.0, host_ms: float = 10.0) -> None:
+                 viewer_ms: float = 5.0, host_ms: float = 5.0) -> None:
         self.screener = screener
         self.meaning = meaning and screener.semantic is not None
         self.budget = MeaningBudget(viewer_ms)
@@ -288,7 +291,7 @@ class Pipeline:
 
 
 def default_pipeline(screener: Screener | None = None, *, meaning: bool = True,
-                     viewer_ms: float = 60.0, host_ms: float = 10.0) -> Pipeline:
+                     viewer_ms: float = 5.0, host_ms: float = 5.0) -> Pipeline:
     """Without a screener (screening off) PII is still redacted."""
     if screener is None:
         return Pipeline([LengthLimit(), RateLimit(), LanguageDetection(), PiiRedaction()])
