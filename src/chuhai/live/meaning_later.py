@@ -50,7 +50,6 @@ class MeaningLater:
         self.per_room = per_room
         self.wait_ready_s = wait_ready_s
         self.dropped = 0
-        self.reported = 0
         self._queues: dict[str, deque[Waiting]] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
@@ -106,7 +105,6 @@ class MeaningLater:
                 found = [{"market": v.market, **f.as_dict()} for v in verdicts
                          for f in v.findings if f.by == "meaning" and f.action != "allow"]
                 if found:
-                    self.reported += 1
                     try:
                         told = item.report(found)
                         if inspect.isawaitable(told):

@@ -159,11 +159,9 @@ class MeaningBudget:
         with self._lock:
             if len(self._rooms) > 10_000 and room_id not in self._rooms:
                 self._rooms.clear()
-            left, at = self._rooms.get(room_id, (self.burst, now))
             # a line that started before the last charge was taken: keep the later clock
-            at_now = max(at, now)
-            level = min(self.burst, left + max(0.0, at_now - at) * self.ms_per_s)
-            self._rooms[room_id] = (level - ms, at_now)
+            at = max(self._rooms.get(room_id, (0.0, now))[1], now)
+            self._rooms[room_id] = (self._level(room_id, at) - ms, at)
 
 
 class Screening:
